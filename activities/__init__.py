@@ -1,0 +1,1 @@
+"""Temporal activities: the only place where workflows touch PostgreSQL and departments' systems."""

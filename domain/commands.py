@@ -1,0 +1,140 @@
+"""Commands, in the imperative. People send them (as Temporal Updates); the timers send `Tick`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency, VisitOutcome
+from domain.model import Actor, Rung
+from domain.policy import Rules, Span
+
+MAX_TEXT = 2000
+MAX_EVIDENCE = 20
+
+Text = Field(min_length=1, max_length=MAX_TEXT)
+DurationIn = Annotated[Span, BeforeValidator(Span.parse)]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+
+
+class Report(_Command):
+    """Start a petition: the ladder and rules are resolved by the caller from the org and policy."""
+
+    kind: Literal["report"] = "report"
+    petition_id: str = Field(min_length=1, max_length=64)
+    category: str = Field(min_length=1, max_length=64)
+    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    address: str = Field(default="", max_length=200)
+    grid_code: str = Field(min_length=1, max_length=64)
+    channel: Channel
+    urgency: Urgency = Urgency.NORMAL
+    reporter_name: str = Field(default="", max_length=64)
+    reporter_phone: str = Field(default="", max_length=32)
+    policy_name: str
+    rules: Rules
+    ladder: list[Rung] = Field(min_length=1)
+
+
+class Dispatch(_Command):
+    """Re-route the petition to another unit (the ladder starts at that unit)."""
+
+    kind: Literal["dispatch"] = "dispatch"
+    ladder: list[Rung] = Field(min_length=1)
+    note: str = Field(default="", max_length=MAX_TEXT)
+
+
+class Accept(_Command):
+    kind: Literal["accept"] = "accept"
+
+
+class Return(_Command):
+    """The unit says the order was misrouted; it goes back to the dispatcher."""
+
+    kind: Literal["return"] = "return"
+    reason: str = Text
+
+
+class Escalate(_Command):
+    kind: Literal["escalate"] = "escalate"
+    reason: str = Text
+
+
+class RequestExtension(_Command):
+    kind: Literal["extension_request"] = "extension_request"
+    duration: DurationIn = Field(description="e.g. {\"working_days\": 5} or {\"seconds\": 10}")
+    reason: str = Text
+
+
+class DecideExtension(_Command):
+    kind: Literal["extension_decision"] = "extension_decision"
+    approve: bool
+    note: str = Field(default="", max_length=MAX_TEXT)
+
+
+class Pause(_Command):
+    """Stop the clock while waiting on the resident or a third party.
+
+    From the handling unit it is a request; from the rung above it is an approval (of the pending
+    request, or a pause on its own authority). `approve=False` from the rung above denies a request.
+    """
+
+    kind: Literal["pause"] = "pause"
+    reason_kind: PauseReason = PauseReason.WAITING_RESIDENT
+    reason: str = Field(default="", max_length=MAX_TEXT)
+    approve: bool = True
+
+
+class Resume(_Command):
+    kind: Literal["resume"] = "resume"
+    note: str = Field(default="", max_length=MAX_TEXT)
+
+
+class NoteProgress(_Command):
+    kind: Literal["progress"] = "progress"
+    note: str = Text
+
+
+class Resolve(_Command):
+    kind: Literal["resolve"] = "resolve"
+    resolution: Resolution = Resolution.FIXED
+    result: str = Text
+    evidence_urls: list[str] = Field(default=[], max_length=MAX_EVIDENCE)
+
+
+class Urge(_Command):
+    kind: Literal["urge"] = "urge"
+    note: str = Text
+
+
+class RecordReturnVisit(_Command):
+    kind: Literal["return_visit"] = "return_visit"
+    outcome: VisitOutcome
+    note: str = Field(default="", max_length=MAX_TEXT)
+
+
+class Close(_Command):
+    """Close with an explicit outcome; anything but `resolved` needs an explanation."""
+
+    kind: Literal["close"] = "close"
+    outcome: CloseOutcome
+    explanation: str = Field(default="", max_length=MAX_TEXT)
+
+
+class Tick(BaseModel):
+    """The workflow's timer fired: act on whatever deadline is due."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["tick"] = "tick"
+
+
+Command = (
+    Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
+    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | Tick
+)

@@ -1,0 +1,353 @@
+"""decide(state, command, now, calendar) -> events. Pure: the caller supplies the time and calendar.
+
+Raises a DomainError subtype when the command is not allowed; returns [] when there is nothing to do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import commands as cmd
+from domain import events as ev
+from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
+from domain.errors import InvalidCommand, InvalidState, NotPermitted
+from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
+from domain.policy import Span
+from domain.timers import due_item
+from domain.workcalendar import WorkCalendar
+
+DISPATCH_ROLES = {Role.DISPATCHER, Role.ADMIN}
+URGE_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
+VISIT_ROLES = {Role.RETURN_VISITOR, Role.DISPATCHER}
+CLOSE_ROLES = {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
+SATISFIED = {VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED}
+
+
+def decide(state: PetitionState, command: cmd.Command, now: datetime, calendar: WorkCalendar) -> list[ev.Event]:
+    if isinstance(command, cmd.Report):
+        return _report(state, command, now, calendar)
+    if not state.reported:
+        raise InvalidState("the petition has not been reported")
+    if isinstance(command, cmd.Tick):
+        return _tick(state, now, calendar)
+    if state.status is Status.CLOSED:
+        raise InvalidState("the petition is closed")
+    handler = _HANDLERS[type(command)]
+    return handler(state, command, now, calendar)
+
+
+def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalendar, cause: str,
+           ladder: list[Rung] | None = None) -> ev.WorkOrderAssigned:
+    """A work order for rung `index` of the ladder, its clocks starting at `at`."""
+    rules = state.rules
+    assert rules is not None
+    rung = (ladder or state.ladder)[index]
+    resolve = rules.resolve[rung.level]
+    return ev.WorkOrderAssigned(
+        at=at, rung_index=index, rung=rung,
+        accept_due=calendar.add(at, rules.accept.seconds, rules.accept.clock),
+        warn_at=calendar.add(at, rules.warning_offset(rung.level).seconds, resolve.clock),
+        resolve_due=calendar.add(at, resolve.seconds, resolve.clock),
+        cause=cause,  # type: ignore[arg-type]
+    )
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+
+def _require_handler(state: PetitionState, actor: Actor) -> Rung:
+    rung = state.rung
+    if rung is None or state.status is Status.RETURNED:
+        raise InvalidState("the petition is waiting to be re-dispatched; no unit holds it")
+    if actor.unit_code != rung.unit_code:
+        raise NotPermitted(f"only the handling unit {rung.unit_code} ({rung.unit_name}) may do this")
+    return rung
+
+
+def _require_overseer(state: PetitionState, actor: Actor) -> Rung:
+    rung = state.rung
+    if rung is None:
+        raise InvalidState("no unit holds the petition")
+    if actor.unit_code != rung.overseer_code:
+        raise NotPermitted(f"only the rung above ({rung.overseer_code}) may decide this")
+    return rung
+
+
+def _require_role(actor: Actor, roles: set[Role], what: str) -> None:
+    if actor.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise NotPermitted(f"{what} needs one of the roles: {allowed}")
+
+
+def _require_status(state: PetitionState, allowed: set[Status], what: str) -> None:
+    if state.status not in allowed:
+        allowed_text = ", ".join(sorted(s.value for s in allowed))
+        raise InvalidState(f"cannot {what} while the petition is {state.status.value}; it must be {allowed_text}")
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    if s.reported:
+        raise InvalidState("the petition has already been reported")
+    reported = ev.PetitionReported(
+        at=now, petition_id=c.petition_id, category=c.category, description=c.description,
+        address=c.address, grid_code=c.grid_code, channel=c.channel, urgency=c.urgency,
+        reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
+        rules=c.rules, ladder=c.ladder, actor=c.actor,
+    )
+    s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
+    return [reported, assign(s, 0, now, cal, "report")]
+
+
+def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    _require_role(c.actor, DISPATCH_ROLES, "re-dispatching")
+    _require_status(s, {Status.RETURNED, Status.DISPATCHED, Status.ACCEPTED}, "re-dispatch")
+    if s.rung is not None and s.status is not Status.RETURNED and c.ladder[0].unit_code == s.rung.unit_code:
+        raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
+    return [
+        ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor),
+        assign(s, 0, now, cal, "redispatch", ladder=c.ladder),
+    ]
+
+
+def _accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    rung = _require_handler(s, c.actor)
+    _require_status(s, {Status.DISPATCHED}, "accept")
+    assert s.assignment is not None
+    return [ev.WorkOrderAccepted(at=now, unit_code=rung.unit_code, in_time=now <= s.assignment.accept_due,
+                                 actor=c.actor)]
+
+
+def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    rung = _require_handler(s, c.actor)
+    _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "return")
+    assert s.assignment is not None and s.rules is not None
+    window = s.rules.return_window
+    if now > cal.add(s.assignment.assigned_at, window.seconds, window.clock):
+        raise InvalidCommand("the return window has passed: escalate or ask for an extension instead")
+    return [ev.WorkOrderReturned(at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor)]
+
+
+def _escalate(s: PetitionState, c: cmd.Escalate, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    rung = _require_handler(s, c.actor)
+    _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "escalate")
+    return _climb(s, now, cal, reason=c.reason, by_deadline=False, actor=c.actor, from_rung=rung)
+
+
+def _climb(s: PetitionState, now: datetime, cal: WorkCalendar, *, reason: str, by_deadline: bool,
+           actor: Actor, from_rung: Rung) -> list[ev.Event]:
+    assert s.assignment is not None
+    if s.at_top:
+        raise InvalidState(f"{from_rung.unit_name} is the top of the ladder; there is no rung above")
+    nxt = s.assignment.rung_index + 1
+    return [
+        ev.PetitionEscalated(at=now, from_unit=from_rung.unit_code, to_unit=s.ladder[nxt].unit_code,
+                             reason=reason, by_deadline=by_deadline, actor=actor),
+        assign(s, nxt, now, cal, "escalation"),
+    ]
+
+
+def _request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
+                       cal: WorkCalendar) -> list[ev.Event]:
+    rung = _require_handler(s, c.actor)
+    _require_status(s, {Status.ACCEPTED}, "ask for an extension")
+    assert s.rules is not None and s.assignment is not None
+    if s.pending_extension is not None:
+        raise InvalidState("an extension request is already waiting for a decision")
+    if s.extensions_granted >= s.rules.max_extensions:
+        raise InvalidCommand(f"the policy allows {s.rules.max_extensions} extension(s); none is left")
+    limit = s.rules.max_extension
+    if c.duration.clock is not limit.clock or c.duration.seconds > limit.seconds:
+        raise InvalidCommand(f"an extension may be at most {_describe(limit)}")
+    if s.assignment.resolve_breached:
+        raise InvalidState("the deadline has already been missed; an extension can no longer be granted")
+    return [ev.ExtensionRequested(at=now, unit_code=rung.unit_code, span=c.duration, reason=c.reason,
+                                  actor=c.actor)]
+
+
+def _decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
+                      cal: WorkCalendar) -> list[ev.Event]:
+    rung = _require_overseer(s, c.actor)
+    pending = s.pending_extension
+    if pending is None:
+        raise InvalidState("there is no extension request to decide")
+    assert s.assignment is not None and s.rules is not None
+    a = s.assignment
+    due, warn = a.resolve_due, a.warn_at
+    if c.approve:
+        span = pending.span
+        due = cal.add(a.resolve_due, span.seconds, span.clock)
+        resolve = s.rules.resolve[rung.level]
+        warn = cal.subtract(due, resolve.seconds - s.rules.warning_offset(rung.level).seconds, resolve.clock)
+    return [ev.ExtensionDecided(at=now, unit_code=rung.unit_code, approved=c.approve, note=c.note,
+                                warn_at=warn, resolve_due=due, actor=c.actor)]
+
+
+def _pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    rung = s.rung
+    if rung is None:
+        raise InvalidState("no unit holds the petition")
+    _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "pause the clock")
+    if c.actor.unit_code == rung.unit_code:
+        if s.pending_pause is not None:
+            raise InvalidState("a pause request is already waiting for the rung above")
+        if not c.reason:
+            raise InvalidCommand("say why the clock should stop (reason)")
+        return [ev.PauseRequested(at=now, reason_kind=c.reason_kind, reason=c.reason, actor=c.actor)]
+    _require_overseer(s, c.actor)
+    if not c.approve:
+        if s.pending_pause is None:
+            raise InvalidState("there is no pause request to deny")
+        return [ev.PauseDenied(at=now, note=c.reason, actor=c.actor)]
+    kind = s.pending_pause.reason_kind if s.pending_pause else c.reason_kind
+    reason = c.reason or (s.pending_pause.reason if s.pending_pause else "")
+    if not reason:
+        raise InvalidCommand("say why the clock should stop (reason)")
+    a = s.assignment
+    assert a is not None and s.rules is not None
+    clock = s.rules.resolve[rung.level].clock
+    accept_left = None if a.accepted_at else cal.between(now, a.accept_due, s.rules.accept.clock)
+    return [ev.ClockPaused(at=now, reason_kind=kind, reason=reason, accept_left=accept_left,
+                           warn_left=cal.between(now, a.warn_at, clock),
+                           resolve_left=cal.between(now, a.resolve_due, clock), actor=c.actor)]
+
+
+def _resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    rung = s.rung
+    if s.status is not Status.PAUSED or s.paused is None or rung is None or s.assignment is None:
+        raise InvalidState("the clock is not paused")
+    if c.actor.unit_code not in (rung.unit_code, rung.overseer_code):
+        raise NotPermitted("only the handling unit or the rung above may restart the clock")
+    assert s.rules is not None
+    p, a, clock = s.paused, s.assignment, s.rules.resolve[rung.level].clock
+    accept_due = a.accept_due if p.accept_left is None else cal.add(now, p.accept_left, s.rules.accept.clock)
+    return [ev.ClockResumed(at=now, accept_due=accept_due, warn_at=cal.add(now, p.warn_left, clock),
+                            resolve_due=cal.add(now, p.resolve_left, clock), note=c.note, actor=c.actor)]
+
+
+def _progress(s: PetitionState, c: cmd.NoteProgress, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    _require_handler(s, c.actor)
+    _require_status(s, {Status.DISPATCHED, Status.ACCEPTED, Status.PAUSED}, "note progress")
+    return [ev.ProgressNoted(at=now, note=c.note, actor=c.actor)]
+
+
+def _resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    rung = _require_handler(s, c.actor)
+    _require_status(s, {Status.ACCEPTED}, "resolve")
+    assert s.assignment is not None and s.rules is not None
+    window = s.rules.visit_window
+    return [ev.PetitionResolved(
+        at=now, unit_code=rung.unit_code, resolution=c.resolution, result=c.result,
+        evidence_urls=list(c.evidence_urls), in_time=now <= s.assignment.resolve_due,
+        visit_due=cal.add(now, window.seconds, window.clock), actor=c.actor,
+    )]
+
+
+def _urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    rung = s.rung
+    if rung is None or s.status is Status.RETURNED:
+        raise InvalidState("no unit holds the petition to be urged")
+    if c.actor.role not in URGE_ROLES and c.actor.unit_code != rung.overseer_code:
+        raise NotPermitted("only a supervisor, a dispatcher or the rung above may urge")
+    _require_status(s, {Status.DISPATCHED, Status.ACCEPTED, Status.PAUSED}, "urge")
+    return [ev.PetitionUrged(at=now, unit_code=rung.unit_code, note=c.note, automatic=False, actor=c.actor)]
+
+
+def _return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
+                  cal: WorkCalendar) -> list[ev.Event]:
+    _require_role(c.actor, VISIT_ROLES, "recording a return visit")
+    _require_status(s, {Status.RESOLVED}, "record a return visit")
+    if c.outcome is VisitOutcome.NOT_VISITED:
+        raise InvalidCommand("'not_visited' is recorded by the system when the window closes")
+    assert s.rules is not None and s.resolution is not None
+    attempt = s.visit_attempts + 1
+    visit = ev.ReturnVisitRecorded(at=now, outcome=c.outcome, note=c.note, attempt=attempt, actor=c.actor)
+    if c.outcome in SATISFIED:
+        return [visit, *close_events(s, now, _outcome_of(s), c.outcome, "", c.actor)]
+    if c.outcome is VisitOutcome.DISSATISFIED:
+        if s.reopens < s.rules.max_reopens:
+            index = s.resolution.rung_index
+            return [visit,
+                    ev.PetitionReopened(at=now, unit_code=s.resolution.unit_code, reopen_count=s.reopens + 1,
+                                        note=c.note),
+                    assign(s, index, now, cal, "reopen")]
+        return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
+                                     "reopen limit reached; resident still dissatisfied", c.actor)]
+    if attempt >= s.rules.visit_attempts:
+        return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
+                                     f"resident unreachable after {attempt} attempt(s)", c.actor)]
+    return [visit]
+
+
+def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    _require_role(c.actor, CLOSE_ROLES, "closing")
+    if c.outcome is CloseOutcome.RESOLVED:
+        if s.status is not Status.RESOLVED or (s.resolution and s.resolution.kind is not Resolution.FIXED):
+            raise InvalidState("only a petition resolved as fixed can be closed as resolved")
+    elif not c.explanation.strip():
+        raise InvalidCommand(f"closing as {c.outcome.value} needs an explanation")
+    visit = s.last_visit if s.status is Status.RESOLVED and s.last_visit else VisitOutcome.NOT_VISITED
+    return close_events(s, now, c.outcome, visit, c.explanation, c.actor)
+
+
+def _outcome_of(s: PetitionState) -> CloseOutcome:
+    fixed = s.resolution is not None and s.resolution.kind is Resolution.FIXED
+    return CloseOutcome.RESOLVED if fixed else CloseOutcome.CLOSED_WITHOUT_FIX
+
+
+def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: VisitOutcome,
+                 explanation: str, actor: Actor) -> list[ev.Event]:
+    """The petition closes and every unit that held it gets its evaluation record."""
+    closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor)
+    records = []
+    for record in s.units.values():
+        if s.resolution is not None and record.unit_code == s.resolution.unit_code:
+            record = record.model_copy(update={"visit_outcome": visit})
+        records.append(ev.UnitEvaluated(at=now, record=record, close_outcome=outcome, category=s.category,
+                                        channel=s.channel))
+    return [closed, *records]
+
+
+# --- timers -----------------------------------------------------------------------------------
+
+
+def _tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """Act on the earliest deadline that has passed (the workflow ticks until nothing is due)."""
+    item = due_item(s)
+    if item is None or item.at > now:
+        return []
+    a = s.assignment
+    if item.kind == "visit":
+        return close_events(s, now, _outcome_of(s), VisitOutcome.NOT_VISITED,
+                            "return-visit window closed without a visit", SYSTEM_ACTOR)
+    assert a is not None
+    rung = a.rung
+    if item.kind == "accept":
+        return [ev.DeadlineBreached(at=now, unit_code=rung.unit_code, deadline="accept", due=a.accept_due),
+                ev.PetitionUrged(at=now, unit_code=rung.unit_code, automatic=True, actor=SYSTEM_ACTOR,
+                                 note="not accepted in time / 超时未签收")]
+    if item.kind == "warn":
+        return [ev.DeadlineWarned(at=now, unit_code=rung.unit_code, resolve_due=a.resolve_due)]
+    breach = ev.DeadlineBreached(at=now, unit_code=rung.unit_code, deadline="resolve", due=a.resolve_due)
+    if s.at_top:
+        return [breach, ev.PetitionUrged(at=now, unit_code=rung.unit_code, automatic=True, actor=SYSTEM_ACTOR,
+                                         note="overdue at the top of the ladder / 超期未办结")]
+    return [breach, *_climb(s, now, cal, reason="resolve deadline missed / 超期自动提级", by_deadline=True,
+                            actor=SYSTEM_ACTOR, from_rung=rung)]
+
+
+def _describe(span: Span) -> str:
+    if span.clock is Clock.WORKING:
+        return f"{span.seconds / 86_400:g} working day(s)"
+    return f"{span.seconds:g} second(s) of natural time"
+
+
+_HANDLERS = {
+    cmd.Dispatch: _dispatch, cmd.Accept: _accept, cmd.Return: _return, cmd.Escalate: _escalate,
+    cmd.RequestExtension: _request_extension, cmd.DecideExtension: _decide_extension, cmd.Pause: _pause,
+    cmd.Resume: _resume, cmd.NoteProgress: _progress, cmd.Resolve: _resolve, cmd.Urge: _urge,
+    cmd.RecordReturnVisit: _return_visit, cmd.Close: _close,
+}
+

@@ -1,0 +1,185 @@
+"""Every enum of the domain, each value with the Chinese label that cadres read."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Labelled(StrEnum):
+    """A string enum whose members carry a Chinese label (`LABELS` maps value -> label)."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self).__name__][self.value]
+
+
+class Level(Labelled):
+    """A rung of the escalation ladder, bottom to top."""
+
+    GRID = "grid"
+    COMMUNITY = "community"
+    STREET = "street"
+    DEPARTMENT = "department"
+
+
+class UnitKind(Labelled):
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+    GRID = "grid"
+    DEPARTMENT = "department"
+    PROPERTY_COMPANY = "property_company"
+
+
+class Status(Labelled):
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    PAUSED = "paused"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Channel(Labelled):
+    GRID_WORKER = "grid_worker"
+    HOTLINE = "hotline"
+    VISIT = "visit"
+    PROPERTY_HOTLINE = "property_hotline"
+    WEB = "web"
+    OPEN311 = "open311"
+
+
+class Urgency(Labelled):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+class Resolution(Labelled):
+    """What the handling unit says it achieved when it resolves."""
+
+    FIXED = "fixed"
+    NOT_FIXED_EXPLAINED = "not_fixed_explained"
+
+
+class CloseOutcome(Labelled):
+    """How a petition ended; counted apart so that 'closed' never hides 'not fixed'."""
+
+    RESOLVED = "resolved"
+    CLOSED_WITHOUT_FIX = "closed_without_fix"
+    NOT_GOVERNMENT_RESPONSIBILITY = "not_government_responsibility"
+    DUPLICATE = "duplicate"
+    WITHDRAWN = "withdrawn"
+
+
+class VisitOutcome(Labelled):
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+    UNREACHABLE = "unreachable"
+    NOT_VISITED = "not_visited"
+
+
+class Role(Labelled):
+    GRID_WORKER = "grid_worker"
+    COMMUNITY_STAFF = "community_staff"
+    STREET_STAFF = "street_staff"
+    DEPARTMENT_STAFF = "department_staff"
+    PROPERTY_STAFF = "property_staff"
+    DISPATCHER = "dispatcher"
+    RETURN_VISITOR = "return_visitor"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class DeadlineState(Labelled):
+    OK = "ok"
+    WARNING = "warning"
+    OVERDUE = "overdue"
+    PAUSED = "paused"
+    NONE = "none"
+
+
+class PauseReason(Labelled):
+    WAITING_RESIDENT = "waiting_resident"
+    WAITING_THIRD_PARTY = "waiting_third_party"
+
+
+class Clock(Labelled):
+    """Whether a duration counts working days only or every hour of the week."""
+
+    WORKING = "working"
+    NATURAL = "natural"
+
+
+_LABELS: dict[str, dict[str, str]] = {
+    "Level": {"grid": "网格", "community": "社区", "street": "街道(镇)", "department": "区直部门"},
+    "UnitKind": {
+        "district": "区(市)",
+        "street": "街道(镇)",
+        "community": "社区(村)",
+        "grid": "网格",
+        "department": "区直部门",
+        "property_company": "物业公司",
+    },
+    "Status": {
+        "dispatched": "已分办待签收",
+        "accepted": "已签收办理中",
+        "returned": "已退单待重新分办",
+        "paused": "已暂停计时",
+        "resolved": "已办结待回访",
+        "closed": "已结案",
+    },
+    "Channel": {
+        "grid_worker": "网格员发现上报",
+        "hotline": "热线来电",
+        "visit": "民意“5”来听走访",
+        "property_hotline": "物业110",
+        "web": "网络平台",
+        "open311": "Open311接口",
+    },
+    "Urgency": {"normal": "一般", "urgent": "紧急", "emergency": "特急"},
+    "Resolution": {"fixed": "已解决", "not_fixed_explained": "未解决已说明"},
+    "CloseOutcome": {
+        "resolved": "已解决办结",
+        "closed_without_fix": "未解决办结(已说明)",
+        "not_government_responsibility": "终止办理(非政府职责)",
+        "duplicate": "重复件",
+        "withdrawn": "群众撤回",
+    },
+    "VisitOutcome": {
+        "satisfied": "满意",
+        "basically_satisfied": "基本满意",
+        "dissatisfied": "不满意",
+        "unreachable": "联系不上",
+        "not_visited": "未回访",
+    },
+    "Role": {
+        "grid_worker": "网格员",
+        "community_staff": "社区工作人员",
+        "street_staff": "街道工作人员",
+        "department_staff": "区直部门工作人员",
+        "property_staff": "物业工作人员",
+        "dispatcher": "派单员",
+        "return_visitor": "回访员",
+        "supervisor": "督办员",
+        "admin": "管理员",
+        "system": "系统",
+    },
+    "DeadlineState": {"ok": "正常", "warning": "黄牌预警", "overdue": "红牌超期", "paused": "暂停计时", "none": "无时限"},
+    "PauseReason": {"waiting_resident": "等待群众", "waiting_third_party": "等待第三方"},
+    "Clock": {"working": "工作日", "natural": "自然日"},
+}
+
+ALL_ENUMS: tuple[type[Labelled], ...] = (
+    Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role,
+    DeadlineState, PauseReason, Clock,
+)
+
+LADDER: tuple[Level, ...] = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT)
+
+
+def all_labels() -> dict[str, dict[str, str]]:
+    """Every enum's values with their Chinese labels, for the API and the console."""
+    return {enum.__name__: dict(_LABELS[enum.__name__]) for enum in ALL_ENUMS}

@@ -1,0 +1,228 @@
+"""Domain events, in the past tense. Each is stored as (type, data) in the petition's stream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from domain.enums import (
+    Channel,
+    CloseOutcome,
+    PauseReason,
+    Resolution,
+    Urgency,
+    VisitOutcome,
+)
+from domain.model import Actor, Rung, UnitRecord
+from domain.policy import Rules, Span
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+
+
+class PetitionReported(_Event):
+    type: Literal["PetitionReported"] = "PetitionReported"
+    petition_id: str
+    category: str
+    description: str
+    address: str
+    grid_code: str
+    channel: Channel
+    urgency: Urgency
+    reporter_name: str
+    reporter_phone: str
+    policy_name: str
+    rules: Rules
+    ladder: list[Rung]
+    actor: Actor
+
+
+class WorkOrderAssigned(_Event):
+    """The petition now sits with a unit, and that unit's clocks start."""
+
+    type: Literal["WorkOrderAssigned"] = "WorkOrderAssigned"
+    rung_index: int
+    rung: Rung
+    accept_due: datetime
+    warn_at: datetime
+    resolve_due: datetime
+    cause: Literal["report", "escalation", "redispatch", "reopen"]
+
+
+class WorkOrderAccepted(_Event):
+    type: Literal["WorkOrderAccepted"] = "WorkOrderAccepted"
+    unit_code: str
+    in_time: bool
+    actor: Actor
+
+
+class WorkOrderReturned(_Event):
+    type: Literal["WorkOrderReturned"] = "WorkOrderReturned"
+    unit_code: str
+    reason: str
+    actor: Actor
+
+
+class PetitionRedispatched(_Event):
+    type: Literal["PetitionRedispatched"] = "PetitionRedispatched"
+    ladder: list[Rung]
+    note: str
+    actor: Actor
+
+
+class PetitionEscalated(_Event):
+    type: Literal["PetitionEscalated"] = "PetitionEscalated"
+    from_unit: str
+    to_unit: str
+    reason: str
+    by_deadline: bool
+    actor: Actor
+
+
+class ExtensionRequested(_Event):
+    type: Literal["ExtensionRequested"] = "ExtensionRequested"
+    unit_code: str
+    span: Span
+    reason: str
+    actor: Actor
+
+
+class ExtensionDecided(_Event):
+    type: Literal["ExtensionDecided"] = "ExtensionDecided"
+    unit_code: str
+    approved: bool
+    note: str
+    warn_at: datetime
+    resolve_due: datetime
+    actor: Actor
+
+
+class PauseRequested(_Event):
+    type: Literal["PauseRequested"] = "PauseRequested"
+    reason_kind: PauseReason
+    reason: str
+    actor: Actor
+
+
+class PauseDenied(_Event):
+    type: Literal["PauseDenied"] = "PauseDenied"
+    note: str
+    actor: Actor
+
+
+class ClockPaused(_Event):
+    type: Literal["ClockPaused"] = "ClockPaused"
+    reason_kind: PauseReason
+    reason: str
+    accept_left: float | None
+    warn_left: float
+    resolve_left: float
+    actor: Actor
+
+
+class ClockResumed(_Event):
+    type: Literal["ClockResumed"] = "ClockResumed"
+    accept_due: datetime
+    warn_at: datetime
+    resolve_due: datetime
+    note: str
+    actor: Actor
+
+
+class ProgressNoted(_Event):
+    type: Literal["ProgressNoted"] = "ProgressNoted"
+    note: str
+    actor: Actor
+
+
+class PetitionResolved(_Event):
+    type: Literal["PetitionResolved"] = "PetitionResolved"
+    unit_code: str
+    resolution: Resolution
+    result: str
+    evidence_urls: list[str]
+    in_time: bool
+    visit_due: datetime
+    actor: Actor
+
+
+class PetitionUrged(_Event):
+    type: Literal["PetitionUrged"] = "PetitionUrged"
+    unit_code: str
+    note: str
+    automatic: bool
+    actor: Actor
+
+
+class DeadlineWarned(_Event):
+    type: Literal["DeadlineWarned"] = "DeadlineWarned"
+    unit_code: str
+    resolve_due: datetime
+
+
+class DeadlineBreached(_Event):
+    """A unit missed a deadline; it counts against that unit in its evaluation."""
+
+    type: Literal["DeadlineBreached"] = "DeadlineBreached"
+    unit_code: str
+    deadline: Literal["accept", "resolve"]
+    due: datetime
+
+
+class ReturnVisitRecorded(_Event):
+    type: Literal["ReturnVisitRecorded"] = "ReturnVisitRecorded"
+    outcome: VisitOutcome
+    note: str
+    attempt: int
+    actor: Actor
+
+
+class PetitionReopened(_Event):
+    type: Literal["PetitionReopened"] = "PetitionReopened"
+    unit_code: str
+    reopen_count: int
+    note: str
+
+
+class PetitionClosed(_Event):
+    type: Literal["PetitionClosed"] = "PetitionClosed"
+    outcome: CloseOutcome
+    visit_outcome: VisitOutcome
+    explanation: str
+    actor: Actor
+
+
+class UnitEvaluated(_Event):
+    """One unit's record on this petition, appended when it closes (step 5, 考评)."""
+
+    type: Literal["UnitEvaluated"] = "UnitEvaluated"
+    record: UnitRecord
+    close_outcome: CloseOutcome
+    category: str
+    channel: Channel
+
+
+Event = Annotated[
+    PetitionReported | WorkOrderAssigned | WorkOrderAccepted | WorkOrderReturned | PetitionRedispatched
+    | PetitionEscalated | ExtensionRequested | ExtensionDecided | PauseRequested | PauseDenied
+    | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
+    | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | PetitionClosed | UnitEvaluated,
+    Field(discriminator="type"),
+]
+
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def event_from(event_type: str, data: dict[str, Any]) -> Event:
+    """Rebuild an event from its stored type and data."""
+    return _ADAPTER.validate_python({**data, "type": event_type})
+
+
+def event_data(event: Event) -> dict[str, Any]:
+    """The JSON-ready body of an event, without its type (stored in its own column)."""
+    return event.model_dump(mode="json", exclude={"type"})

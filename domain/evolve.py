@@ -1,0 +1,229 @@
+"""evolve(state, event) -> state: the one fold used by the workflow, the projections and replays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import singledispatch
+
+from domain import events as ev
+from domain.enums import Status
+from domain.model import (
+    Assignment,
+    PausedClock,
+    PendingExtension,
+    PendingPause,
+    PetitionState,
+    ResolutionRecord,
+    UnitRecord,
+)
+
+
+def evolve(state: PetitionState, event: ev.Event) -> PetitionState:
+    """Apply one event to a copy of the state and return it (the input is not changed)."""
+    new = state.model_copy(deep=True)
+    _apply(event, new)
+    new.version += 1
+    return new
+
+
+def fold(state: PetitionState, events: Iterable[ev.Event]) -> PetitionState:
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def _unit(state: PetitionState) -> UnitRecord:
+    assert state.assignment is not None
+    rung = state.assignment.rung
+    return state.units.setdefault(
+        rung.unit_code, UnitRecord(unit_code=rung.unit_code, unit_name=rung.unit_name, level=rung.level)
+    )
+
+
+@singledispatch
+def _apply(event: object, state: PetitionState) -> None:
+    raise TypeError(f"no evolve rule for {type(event).__name__}")
+
+
+@_apply.register
+def _(e: ev.PetitionReported, s: PetitionState) -> None:
+    s.reported = True
+    s.category, s.description, s.address, s.grid_code = e.category, e.description, e.address, e.grid_code
+    s.channel, s.urgency = e.channel, e.urgency
+    s.reporter_name, s.reporter_phone = e.reporter_name, e.reporter_phone
+    s.reported_at, s.reported_by = e.at, e.actor
+    s.policy_name, s.rules, s.ladder = e.policy_name, e.rules, list(e.ladder)
+
+
+@_apply.register
+def _(e: ev.WorkOrderAssigned, s: PetitionState) -> None:
+    s.assignment = Assignment(
+        rung_index=e.rung_index, rung=e.rung, assigned_at=e.at,
+        accept_due=e.accept_due, warn_at=e.warn_at, resolve_due=e.resolve_due,
+    )
+    s.status = Status.DISPATCHED
+    s.pending_extension = s.pending_pause = s.paused = None
+    unit = _unit(s)
+    unit.received += 1
+    if unit.first_assigned_at is None:
+        unit.first_assigned_at = e.at
+
+
+@_apply.register
+def _(e: ev.WorkOrderAccepted, s: PetitionState) -> None:
+    assert s.assignment is not None
+    s.assignment.accepted_at = e.at
+    s.status = Status.ACCEPTED
+    unit = _unit(s)
+    unit.accepted += 1
+    unit.accepted_in_time += int(e.in_time)
+    if unit.seconds_to_accept is None and unit.first_assigned_at is not None:
+        unit.seconds_to_accept = (e.at - unit.first_assigned_at).total_seconds()
+
+
+@_apply.register
+def _(e: ev.WorkOrderReturned, s: PetitionState) -> None:
+    _unit(s).returns += 1
+    s.returns += 1
+    s.status = Status.RETURNED
+    s.pending_extension = s.pending_pause = None
+
+
+@_apply.register
+def _(e: ev.PetitionRedispatched, s: PetitionState) -> None:
+    s.ladder = list(e.ladder)
+
+
+@_apply.register
+def _(e: ev.PetitionEscalated, s: PetitionState) -> None:
+    unit = _unit(s)
+    if e.by_deadline:
+        unit.escalations_by_deadline += 1
+    else:
+        unit.escalations_requested += 1
+    s.escalations += 1
+
+
+@_apply.register
+def _(e: ev.ExtensionRequested, s: PetitionState) -> None:
+    _unit(s).extensions_requested += 1
+    s.pending_extension = PendingExtension(span=e.span, reason=e.reason, requested_by=e.actor, requested_at=e.at)
+
+
+@_apply.register
+def _(e: ev.ExtensionDecided, s: PetitionState) -> None:
+    assert s.assignment is not None
+    s.pending_extension = None
+    if e.approved:
+        _unit(s).extensions_granted += 1
+        s.extensions_granted += 1
+        s.assignment.resolve_due, s.assignment.warn_at = e.resolve_due, e.warn_at
+        s.assignment.warned = e.warn_at <= e.at and s.assignment.warned
+
+
+@_apply.register
+def _(e: ev.PauseRequested, s: PetitionState) -> None:
+    s.pending_pause = PendingPause(reason_kind=e.reason_kind, reason=e.reason, requested_by=e.actor)
+
+
+@_apply.register
+def _(e: ev.PauseDenied, s: PetitionState) -> None:
+    s.pending_pause = None
+
+
+@_apply.register
+def _(e: ev.ClockPaused, s: PetitionState) -> None:
+    s.pending_pause = None
+    s.paused = PausedClock(
+        status_before=s.status, since=e.at,
+        accept_left=e.accept_left, warn_left=e.warn_left, resolve_left=e.resolve_left,
+    )
+    s.status = Status.PAUSED
+
+
+@_apply.register
+def _(e: ev.ClockResumed, s: PetitionState) -> None:
+    assert s.assignment is not None and s.paused is not None
+    s.status = s.paused.status_before
+    s.paused = None
+    s.assignment.accept_due, s.assignment.warn_at, s.assignment.resolve_due = e.accept_due, e.warn_at, e.resolve_due
+
+
+@_apply.register
+def _(e: ev.ProgressNoted, s: PetitionState) -> None:
+    pass
+
+
+@_apply.register
+def _(e: ev.PetitionResolved, s: PetitionState) -> None:
+    assert s.assignment is not None
+    unit = _unit(s)
+    unit.resolved += 1
+    unit.resolved_in_time += int(e.in_time)
+    if unit.first_assigned_at is not None:
+        unit.seconds_to_resolve = (e.at - unit.first_assigned_at).total_seconds()
+    s.resolution = ResolutionRecord(
+        kind=e.resolution, result=e.result, evidence_urls=list(e.evidence_urls), unit_code=e.unit_code,
+        rung_index=s.assignment.rung_index, resolved_at=e.at, in_time=e.in_time,
+    )
+    s.status = Status.RESOLVED
+    s.visit_due = e.visit_due
+    s.visit_attempts = 0
+    s.pending_extension = s.pending_pause = None
+
+
+@_apply.register
+def _(e: ev.PetitionUrged, s: PetitionState) -> None:
+    s.urges += 1
+    if s.assignment is not None and s.status is not Status.RETURNED:
+        _unit(s).urges += 1
+
+
+@_apply.register
+def _(e: ev.DeadlineWarned, s: PetitionState) -> None:
+    assert s.assignment is not None
+    s.assignment.warned = True
+
+
+@_apply.register
+def _(e: ev.DeadlineBreached, s: PetitionState) -> None:
+    assert s.assignment is not None
+    unit = _unit(s)
+    if e.deadline == "accept":
+        s.assignment.accept_breached = True
+        unit.accept_breaches += 1
+    else:
+        s.assignment.resolve_breached = True
+        unit.resolve_breaches += 1
+
+
+@_apply.register
+def _(e: ev.ReturnVisitRecorded, s: PetitionState) -> None:
+    s.visit_attempts = e.attempt
+    s.last_visit = e.outcome
+    if s.resolution is not None and s.resolution.unit_code in s.units:
+        s.units[s.resolution.unit_code].visit_outcome = e.outcome
+
+
+@_apply.register
+def _(e: ev.PetitionReopened, s: PetitionState) -> None:
+    s.reopens = e.reopen_count
+    if e.unit_code in s.units:
+        s.units[e.unit_code].reopens += 1
+    s.resolution = None
+    s.visit_due = None
+
+
+@_apply.register
+def _(e: ev.PetitionClosed, s: PetitionState) -> None:
+    s.status = Status.CLOSED
+    s.closed_at = e.at
+    s.close_outcome = e.outcome
+    s.last_visit = e.visit_outcome
+    s.visit_due = None
+    s.pending_extension = s.pending_pause = s.paused = None
+
+
+@_apply.register
+def _(e: ev.UnitEvaluated, s: PetitionState) -> None:
+    pass

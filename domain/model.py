@@ -1,0 +1,174 @@
+"""The petition's state as folded from its events, and the value objects it is made of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.enums import (
+    Channel,
+    CloseOutcome,
+    Level,
+    PauseReason,
+    Resolution,
+    Role,
+    Status,
+    Urgency,
+    VisitOutcome,
+)
+from domain.policy import Rules, Span
+
+
+class Actor(BaseModel):
+    """Who issued a command: a person in a unit with a role (or the system's own timers)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64)
+    unit_code: str = Field(max_length=64)
+    role: Role
+
+
+SYSTEM_ACTOR = Actor(id="system", name="jiehu 计时器", unit_code="", role=Role.SYSTEM)
+
+
+class Rung(BaseModel):
+    """One step of a petition's ladder: the unit that handles it there and who oversees that unit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    level: Level
+    unit_code: str
+    unit_name: str
+    overseer_code: str
+
+    @property
+    def task_queue(self) -> str | None:
+        """District departments receive work only through their own task queue."""
+        return f"dept-{self.unit_code}" if self.level is Level.DEPARTMENT else None
+
+
+class Assignment(BaseModel):
+    """The current work order: which rung holds it and its deadlines."""
+
+    rung_index: int
+    rung: Rung
+    assigned_at: datetime
+    accept_due: datetime
+    warn_at: datetime
+    resolve_due: datetime
+    accepted_at: datetime | None = None
+    warned: bool = False
+    accept_breached: bool = False
+    resolve_breached: bool = False
+
+
+class PendingExtension(BaseModel):
+    span: Span
+    reason: str
+    requested_by: Actor
+    requested_at: datetime
+
+
+class PendingPause(BaseModel):
+    reason_kind: PauseReason
+    reason: str
+    requested_by: Actor
+
+
+class PausedClock(BaseModel):
+    """Working time left on each deadline when the clock was paused."""
+
+    status_before: Status
+    since: datetime
+    accept_left: float | None
+    warn_left: float
+    resolve_left: float
+
+
+class ResolutionRecord(BaseModel):
+    kind: Resolution
+    result: str
+    evidence_urls: list[str]
+    unit_code: str
+    rung_index: int
+    resolved_at: datetime
+    in_time: bool
+
+
+class UnitRecord(BaseModel):
+    """What one unit did with this petition while it held it; the basis of its evaluation."""
+
+    unit_code: str
+    unit_name: str
+    level: Level
+    received: int = 0
+    accepted: int = 0
+    accepted_in_time: int = 0
+    accept_breaches: int = 0
+    resolve_breaches: int = 0
+    returns: int = 0
+    escalations_requested: int = 0
+    escalations_by_deadline: int = 0
+    extensions_requested: int = 0
+    extensions_granted: int = 0
+    urges: int = 0
+    resolved: int = 0
+    resolved_in_time: int = 0
+    reopens: int = 0
+    first_assigned_at: datetime | None = None
+    seconds_to_accept: float | None = None
+    seconds_to_resolve: float | None = None
+    visit_outcome: VisitOutcome | None = None
+
+
+class PetitionState(BaseModel):
+    """Everything the decider needs to know about one petition."""
+
+    id: str
+    version: int = 0
+    reported: bool = False
+    category: str = ""
+    description: str = ""
+    address: str = ""
+    grid_code: str = ""
+    channel: Channel = Channel.GRID_WORKER
+    urgency: Urgency = Urgency.NORMAL
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reported_at: datetime | None = None
+    reported_by: Actor | None = None
+    policy_name: str = ""
+    rules: Rules | None = None
+    ladder: list[Rung] = []
+    status: Status = Status.DISPATCHED
+    assignment: Assignment | None = None
+    pending_extension: PendingExtension | None = None
+    extensions_granted: int = 0
+    pending_pause: PendingPause | None = None
+    paused: PausedClock | None = None
+    resolution: ResolutionRecord | None = None
+    visit_due: datetime | None = None
+    visit_attempts: int = 0
+    last_visit: VisitOutcome | None = None
+    reopens: int = 0
+    urges: int = 0
+    escalations: int = 0
+    returns: int = 0
+    closed_at: datetime | None = None
+    close_outcome: CloseOutcome | None = None
+    units: dict[str, UnitRecord] = {}
+
+    @property
+    def rung(self) -> Rung | None:
+        return self.assignment.rung if self.assignment else None
+
+    @property
+    def at_top(self) -> bool:
+        return self.assignment is not None and self.assignment.rung_index >= len(self.ladder) - 1
+
+    @property
+    def open(self) -> bool:
+        return self.reported and self.status is not Status.CLOSED

@@ -1,0 +1,134 @@
+"""SLA policies: per category and urgency, how long each step may take and what is allowed.
+
+A policy file is a mapping with `defaults`, optional `categories` and `urgencies` overrides
+(urgency wins over category, category over defaults). Durations are written as one of
+`{working_days: N}`, `{working_hours: N}` (24-hour working-day time), `{days: N}`, `{hours: N}`,
+`{minutes: N}` or `{seconds: N}`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.enums import Clock, Level, Urgency
+from domain.errors import InvalidCommand
+
+_UNITS: dict[str, tuple[float, Clock]] = {
+    "working_days": (86_400, Clock.WORKING),
+    "working_hours": (3_600, Clock.WORKING),
+    "days": (86_400, Clock.NATURAL),
+    "hours": (3_600, Clock.NATURAL),
+    "minutes": (60, Clock.NATURAL),
+    "seconds": (1, Clock.NATURAL),
+}
+
+
+class Span(BaseModel):
+    """A duration on a clock (working-day time or natural time)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seconds: float = Field(gt=0)
+    clock: Clock
+
+    @classmethod
+    def parse(cls, raw: Any) -> Span:
+        if isinstance(raw, Span):
+            return raw
+        if isinstance(raw, dict) and "seconds" in raw and "clock" in raw:
+            return cls.model_validate(raw)
+        if not isinstance(raw, dict) or len(raw) != 1:
+            raise ValueError(f"a duration is one of {sorted(_UNITS)} with a number, got {raw!r}")
+        (unit, amount), = raw.items()
+        if unit not in _UNITS:
+            raise ValueError(f"unknown duration unit {unit!r}; use one of {sorted(_UNITS)}")
+        factor, clock = _UNITS[unit]
+        return cls(seconds=float(amount) * factor, clock=clock)
+
+    def scaled(self, fraction: float) -> Span:
+        return Span(seconds=self.seconds * fraction, clock=self.clock)
+
+
+class Rules(BaseModel):
+    """The effective limits for one petition, fixed when it is reported."""
+
+    model_config = ConfigDict(frozen=True)
+
+    accept: Span
+    return_window: Span
+    resolve: dict[Level, Span]
+    warning_fraction: float = Field(gt=0, lt=1)
+    warning_before: Span | None = None
+    max_extensions: int = Field(ge=0)
+    max_extension: Span
+    visit_window: Span
+    visit_attempts: int = Field(ge=1)
+    max_reopens: int = Field(ge=0)
+
+    def warning_offset(self, level: Level) -> Span:
+        """How long after the clock starts the yellow card is shown."""
+        total = self.resolve[level]
+        before = self.warning_before
+        if before is not None and before.clock is total.clock and before.seconds < total.seconds:
+            return Span(seconds=total.seconds - before.seconds, clock=total.clock)
+        return total.scaled(self.warning_fraction)
+
+
+class Policy(BaseModel):
+    """A named SLA policy as loaded from its file."""
+
+    name: str
+    description: str = ""
+    defaults: dict[str, Any]
+    categories: dict[str, dict[str, Any]] = {}
+    urgencies: dict[str, dict[str, Any]] = {}
+
+    def rules_for(self, category: str, urgency: Urgency) -> Rules:
+        merged = copy.deepcopy(self.defaults)
+        _merge(merged, self.categories.get(category, {}))
+        _merge(merged, self.urgencies.get(urgency.value, {}))
+        try:
+            return _rules_from(merged)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidCommand(f"policy {self.name!r} has no valid rules for {category}/{urgency}: {exc}")
+
+    def validate_all(self, categories: list[str]) -> None:
+        """Fail early (at load) if any category/urgency combination does not give valid rules."""
+        for category in categories:
+            for urgency in Urgency:
+                self.rules_for(category, urgency)
+
+
+def _merge(into: dict[str, Any], override: dict[str, Any]) -> None:
+    for key, value in override.items():
+        if key == "resolve" and isinstance(value, dict) and "all" in value:
+            value = {level.value: value["all"] for level in Level} | {k: v for k, v in value.items() if k != "all"}
+        if isinstance(value, dict) and isinstance(into.get(key), dict) and not _is_duration(value):
+            _merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
+
+
+def _is_duration(value: dict[str, Any]) -> bool:
+    return len(value) == 1 and next(iter(value)) in _UNITS
+
+
+def _rules_from(raw: dict[str, Any]) -> Rules:
+    warning = raw.get("warning", {})
+    extensions = raw["extensions"]
+    visit = raw["return_visit"]
+    return Rules(
+        accept=Span.parse(raw["accept"]),
+        return_window=Span.parse(raw["return_window"]),
+        resolve={Level(level): Span.parse(raw["resolve"][level.value]) for level in Level},
+        warning_fraction=float(warning.get("fraction", 0.8)),
+        warning_before=Span.parse(warning["before"]) if "before" in warning else None,
+        max_extensions=int(extensions["max_count"]),
+        max_extension=Span.parse(extensions["max_each"]),
+        visit_window=Span.parse(visit["window"]),
+        visit_attempts=int(visit["attempts"]),
+        max_reopens=int(raw["max_reopens"]),
+    )

@@ -1,0 +1,131 @@
+"""Working time: Chinese official holidays and make-up working days, as pure arithmetic.
+
+A deadline of "5 working days" is 5 x 24 hours of working-day time counted from the moment the
+clock starts, skipping holidays and weekends that are not make-up working days. A natural clock
+counts every second. All arithmetic is done in Asia/Shanghai local dates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from domain.enums import Clock
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class YearRules:
+    """Dates that break the Mon-Fri rule in one year."""
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+    complete: bool = True  # False: only the statutory dates are known, not the year's arrangement
+
+
+@dataclass
+class WorkCalendar:
+    """Holidays and make-up working days by year; an unknown year falls back to Mon-Fri."""
+
+    years: dict[int, YearRules]
+    _warned: set[int] = field(default_factory=set, repr=False, compare=False)
+
+    def is_working_day(self, day: date) -> bool:
+        rules = self.years.get(day.year)
+        if rules is None or not rules.complete:
+            self._warn_unknown(day.year)
+        if rules is None:
+            return day.weekday() < 5
+        if day in rules.workdays:
+            return True
+        if day in rules.holidays:
+            return False
+        return day.weekday() < 5
+
+    def add(self, start: datetime, seconds: float, clock: Clock) -> datetime:
+        """The instant `seconds` of `clock` time after `start`."""
+        if clock is Clock.NATURAL or seconds <= 0:
+            return start + timedelta(seconds=max(seconds, 0))
+        local = start.astimezone(CHINA)
+        day = local.date()
+        remaining = float(seconds)
+        offset = _seconds_into_day(local)
+        while True:
+            if self.is_working_day(day):
+                available = DAY - offset
+                if remaining <= available:
+                    moment = datetime.combine(day, time(), CHINA) + timedelta(seconds=offset + remaining)
+                    return moment.astimezone(start.tzinfo or UTC)
+                remaining -= available
+            day += timedelta(days=1)
+            offset = 0.0
+
+    def subtract(self, end: datetime, seconds: float, clock: Clock) -> datetime:
+        """The instant `seconds` of `clock` time before `end` (the inverse of `add`)."""
+        if clock is Clock.NATURAL or seconds <= 0:
+            return end - timedelta(seconds=max(seconds, 0))
+        local = end.astimezone(CHINA)
+        day = local.date()
+        remaining = float(seconds)
+        available = _seconds_into_day(local)
+        while True:
+            if self.is_working_day(day):
+                if remaining <= available:
+                    moment = datetime.combine(day, time(), CHINA) + timedelta(seconds=available - remaining)
+                    return moment.astimezone(end.tzinfo or UTC)
+                remaining -= available
+            day -= timedelta(days=1)
+            available = float(DAY)
+
+    def between(self, start: datetime, end: datetime, clock: Clock) -> float:
+        """Seconds of `clock` time from `start` to `end` (0 if end is not after start)."""
+        if end <= start:
+            return 0.0
+        if clock is Clock.NATURAL:
+            return (end - start).total_seconds()
+        a, b = start.astimezone(CHINA), end.astimezone(CHINA)
+        total = 0.0
+        day = a.date()
+        while day <= b.date():
+            if self.is_working_day(day):
+                lo = _seconds_into_day(a) if day == a.date() else 0.0
+                hi = _seconds_into_day(b) if day == b.date() else float(DAY)
+                total += max(hi - lo, 0.0)
+            day += timedelta(days=1)
+        return total
+
+    def _warn_unknown(self, year: int) -> None:
+        if year not in self._warned:
+            self._warned.add(year)
+            warnings.warn(
+                f"no holiday calendar for {year}: counting Mon-Fri as working days "
+                "(add the State Council notice to the calendar override file)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+
+def _seconds_into_day(moment: datetime) -> float:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
+
+
+def build_calendar(
+    holidays: dict[date, object],
+    workdays: dict[date, object],
+    overrides: dict[int, YearRules] | None = None,
+) -> WorkCalendar:
+    """A calendar from holiday/make-up-day tables (e.g. chinese-calendar's) plus per-year overrides.
+
+    A year present in `overrides` replaces whatever the tables say about that year.
+    """
+    years: dict[int, tuple[set[date], set[date]]] = {}
+    for day in holidays:
+        years.setdefault(day.year, (set(), set()))[0].add(day)
+    for day in workdays:
+        years.setdefault(day.year, (set(), set()))[1].add(day)
+    result = {year: YearRules(frozenset(h), frozenset(w)) for year, (h, w) in years.items()}
+    result.update(overrides or {})
+    return WorkCalendar(result)

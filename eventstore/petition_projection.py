@@ -1,0 +1,150 @@
+"""The petition read model: one row per petition, a pure function of its folded state.
+
+Live rows are written in the append statement from the workflow's state; `rebuild` folds the
+log with the same `evolve` and the same `petition_row`, so `verify` can prove that both agree.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from domain.events import event_from
+from domain.evolve import evolve
+from domain.model import PetitionState
+from domain.timers import deadline_state
+
+COLUMNS = (
+    "id", "version", "status", "category", "channel", "urgency", "description", "address", "grid_code",
+    "reporter_name", "reporter_phone", "level", "unit_code", "unit_name", "overseer_code", "handled_units",
+    "deadline_state", "accept_due", "warn_at", "resolve_due", "visit_due", "escalations", "returns", "reopens",
+    "urges", "resolution", "close_outcome", "visit_outcome", "reported_at", "updated_at", "closed_at",
+    "last_position",
+)
+
+
+def petition_row(state: PetitionState, updated_at: str | None = None) -> dict[str, Any]:
+    """The read-model row of a petition (JSON-ready; `last_position` is filled in by the store)."""
+    a = state.assignment
+    dump = state.model_dump(mode="json", include={"reported_at", "closed_at", "visit_due"})
+    due = a.model_dump(mode="json", include={"accept_due", "warn_at", "resolve_due"}) if a else {}
+    open_clock = a is not None and state.status.value in ("dispatched", "accepted", "paused")
+    return {
+        "id": state.id,
+        "version": state.version,
+        "status": state.status.value,
+        "category": state.category,
+        "channel": state.channel.value,
+        "urgency": state.urgency.value,
+        "description": state.description,
+        "address": state.address,
+        "grid_code": state.grid_code,
+        "reporter_name": state.reporter_name,
+        "reporter_phone": state.reporter_phone,
+        "level": a.rung.level.value if a else None,
+        "unit_code": a.rung.unit_code if a else None,
+        "unit_name": a.rung.unit_name if a else None,
+        "overseer_code": a.rung.overseer_code if a else None,
+        "handled_units": sorted(state.units),
+        "deadline_state": deadline_state(state).value,
+        "accept_due": due.get("accept_due") if open_clock and a and a.accepted_at is None else None,
+        "warn_at": due.get("warn_at") if open_clock else None,
+        "resolve_due": due.get("resolve_due") if open_clock else None,
+        "visit_due": dump["visit_due"],
+        "escalations": state.escalations,
+        "returns": state.returns,
+        "reopens": state.reopens,
+        "urges": state.urges,
+        "resolution": state.resolution.kind.value if state.resolution else None,
+        "close_outcome": state.close_outcome.value if state.close_outcome else None,
+        "visit_outcome": state.last_visit.value if state.last_visit else None,
+        "reported_at": dump["reported_at"],
+        "updated_at": updated_at or dump["closed_at"] or dump["reported_at"],
+        "closed_at": dump["closed_at"],
+    }
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    events: int
+    petitions: int
+    seconds: float
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else float("inf")
+
+
+async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: int = 2000) -> RebuildReport:
+    """Empty `target` and refill it by folding every stream of the log (inside one transaction)."""
+    started = time.perf_counter()
+    count_events = count_rows = 0
+    rows: list[tuple[Any, ...]] = []
+    state: PetitionState | None = None
+    last_position = 0
+
+    async def flush() -> None:
+        nonlocal rows
+        if rows:
+            await conn.copy_records_to_table(target, records=rows, columns=list(COLUMNS))
+            rows = []
+
+    def finish(current: PetitionState) -> None:
+        nonlocal count_rows
+        row = petition_row(current, _updated_at(current, last_at))
+        row["last_position"] = last_position
+        rows.append(_to_record(row))
+        count_rows += 1
+
+    async with conn.transaction():
+        await conn.execute(f"TRUNCATE {target}")
+        last_at = None
+        query = (
+            "SELECT stream_id, position, type, data, occurred_at FROM events "
+            "WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY stream_id, version"
+        )
+        async for r in conn.cursor(query, prefetch=5000):
+            if state is None or state.id != r["stream_id"]:
+                if state is not None:
+                    finish(state)
+                    if len(rows) >= batch:
+                        await flush()
+                state = PetitionState(id=r["stream_id"])
+            state = evolve(state, event_from(r["type"], r["data"]))
+            last_position, last_at = r["position"], r["occurred_at"]
+            count_events += 1
+        if state is not None:
+            finish(state)
+        await flush()
+    return RebuildReport(count_events, count_rows, time.perf_counter() - started)
+
+
+async def verify(conn: asyncpg.Connection) -> list[str]:
+    """Rebuild into a scratch table and list every petition whose live row differs (empty = equal)."""
+    async with conn.transaction():
+        await conn.execute("CREATE TEMP TABLE petitions_rebuilt (LIKE petitions) ON COMMIT DROP")
+        await rebuild(conn, target="petitions_rebuilt")
+        diffs = await conn.fetch(
+            "SELECT coalesce(l.id, r.id) AS id FROM petitions l FULL JOIN petitions_rebuilt r ON l.id = r.id "
+            "WHERE l IS DISTINCT FROM r ORDER BY 1 LIMIT 100"
+        )
+    return [d["id"] for d in diffs]
+
+
+def _updated_at(state: PetitionState, last_at: Any) -> str:
+    return last_at.isoformat() if last_at is not None else str(state.reported_at)
+
+
+def _to_record(row: dict[str, Any]) -> tuple[Any, ...]:
+    from datetime import datetime
+
+    out = []
+    for column in COLUMNS:
+        value = row[column]
+        if isinstance(value, str) and column.endswith(("_due", "_at")):
+            value = datetime.fromisoformat(value)
+        out.append(value)
+    return tuple(out)

@@ -1,0 +1,27 @@
+"""asyncpg pools with JSON(B) decoded by orjson (JSON decoding bounds replay speed)."""
+
+from __future__ import annotations
+
+import asyncpg
+import orjson
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def _init(conn: asyncpg.Connection) -> None:
+    for name in ("jsonb", "json"):
+        await conn.set_type_codec(name, encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init)
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    conn = await asyncpg.connect(dsn)
+    await _init(conn)
+    return conn

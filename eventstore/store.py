@@ -1,0 +1,149 @@
+"""Append to and read from the event log.
+
+One round trip per append: the version check, the insert of every event and the upsert of the
+petition's read-model row are a single statement, so a retried activity either finds its events
+already there (idempotent) or appends them with the read model, never half of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from domain.errors import StreamConflict
+from eventstore.petition_projection import COLUMNS
+
+_UPSERT_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
+
+_APPEND = f"""
+WITH cur AS (SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1),
+ins AS (
+    INSERT INTO events (stream_id, version, event_id, type, data, metadata, occurred_at)
+    SELECT $1, $2 + t.ord, t.id, t.type, t.data, t.md, t.at
+    FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+         WITH ORDINALITY AS t(id, type, data, md, at, ord)
+    WHERE (SELECT v FROM cur) = $2
+    RETURNING position
+),
+row AS (
+    INSERT INTO petitions
+    SELECT (jsonb_populate_record(NULL::petitions,
+            $8::jsonb || jsonb_build_object('last_position', (SELECT max(position) FROM ins)))).*
+    WHERE $8::jsonb IS NOT NULL AND EXISTS (SELECT 1 FROM ins)
+    ON CONFLICT (id) DO UPDATE SET {_UPSERT_SET}
+)
+SELECT count(*) AS n, max(position) AS last FROM ins
+"""
+
+_READ_ALL = """
+SELECT position, stream_id, version, event_id, type, data, metadata, occurred_at, recorded_at
+FROM events
+WHERE position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY position
+LIMIT $2
+"""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event_id: str
+    type: str
+    data: dict[str, Any]
+    occurred_at: datetime
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    position: int
+    stream_id: str
+    version: int
+    event_id: str
+    type: str
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    version: int
+    position: int | None
+    already_appended: bool
+
+
+class EventStore:
+    """The event log on a pool of asyncpg connections."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: list[NewEvent],
+        read_model_row: dict[str, Any] | None = None,
+    ) -> AppendResult:
+        """Append `events` after `expected_version`; raise StreamConflict if the stream moved on."""
+        if not events:
+            return AppendResult(expected_version, None, False)
+        args = (
+            stream_id,
+            expected_version,
+            [e.event_id for e in events],
+            [e.type for e in events],
+            [e.data for e in events],
+            [e.metadata for e in events],
+            [e.occurred_at for e in events],
+            read_model_row,
+        )
+        async with self._pool.acquire() as conn:
+            try:
+                record = await conn.fetchrow(_APPEND, *args)
+            except asyncpg.UniqueViolationError:
+                record = None  # a concurrent writer took the versions first
+            if record is not None and record["n"] == len(events):
+                return AppendResult(expected_version + len(events), record["last"], False)
+            return await self._explain_miss(conn, stream_id, expected_version, events)
+
+    async def _explain_miss(
+        self, conn: asyncpg.Connection, stream_id: str, expected: int, events: list[NewEvent]
+    ) -> AppendResult:
+        found = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE stream_id = $1 AND event_id = ANY($2::uuid[])",
+            stream_id,
+            [e.event_id for e in events],
+        )
+        if found == len(events):  # a retry of an append that already committed
+            return AppendResult(expected + len(events), None, True)
+        actual = await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
+        raise StreamConflict(f"stream {stream_id} is at version {actual}, not the expected {expected}")
+
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[StoredEvent]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT position, stream_id, version, event_id, type, data, metadata, occurred_at, recorded_at "
+                "FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version",
+                stream_id,
+                after_version,
+            )
+        return [_stored(r) for r in rows]
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        """Events in global order, never skipping one that a running transaction may still commit."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(_READ_ALL, after_position, limit)
+        return [_stored(r) for r in rows]
+
+
+def _stored(r: asyncpg.Record) -> StoredEvent:
+    return StoredEvent(
+        position=r["position"], stream_id=r["stream_id"], version=r["version"], event_id=str(r["event_id"]),
+        type=r["type"], data=r["data"], metadata=r["metadata"], occurred_at=r["occurred_at"],
+        recorded_at=r["recorded_at"],
+    )

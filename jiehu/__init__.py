@@ -1,0 +1,1 @@
+"""jiehu's CLI, configuration and composition roots (one per process)."""

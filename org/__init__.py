@@ -1,0 +1,1 @@
+"""The org tree (district, street, community, grid, departments, property companies) and categories."""

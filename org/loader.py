@@ -1,0 +1,110 @@
+"""Read an org YAML file (format: docs/org-format.md) into an OrgTree, checking it as it goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from domain.enums import UnitKind
+from org.model import Category, OrgTree, Unit
+
+
+class OrgFileError(ValueError):
+    """The org file is malformed; the message says where."""
+
+
+def load_org_file(path: str | Path) -> OrgTree:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise OrgFileError(f"cannot read {path}: {exc}") from exc
+    return parse_org(raw)
+
+
+def parse_org(raw: Any) -> OrgTree:
+    if not isinstance(raw, dict) or "districts" not in raw:
+        raise OrgFileError("an org file is a mapping with at least 'districts'")
+    units: dict[str, Unit] = {}
+
+    def add(where: str, **fields: Any) -> Unit:
+        try:
+            unit = Unit(**fields)
+        except ValidationError as exc:
+            raise OrgFileError(f"{where}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+        if unit.code in units:
+            raise OrgFileError(f"{where}: unit code {unit.code!r} is used twice")
+        units[unit.code] = unit
+        return unit
+
+    templates = raw.get("department_templates", [])
+    for d in raw["districts"]:
+        district = add(f"district {d.get('code')}", code=d.get("code"), name=d.get("name"), kind=UnitKind.DISTRICT,
+                       district_code=d.get("code"))
+        departments = list(d.get("departments", []))
+        if d.get("use_department_templates", True):
+            departments += [
+                {"code": f"{district.code}-{t['function'].replace('_', '-')}", "name": district.name + t["suffix"],
+                 "function": t["function"]}
+                for t in templates
+            ]
+        for dep in departments:
+            add(f"department {dep.get('code')}", code=dep.get("code"), name=dep.get("name"),
+                kind=UnitKind.DEPARTMENT, parent_code=district.code, district_code=district.code,
+                function=dep.get("function"))
+        for s in d.get("streets", []):
+            street = add(f"street {s.get('code')}", code=s.get("code"), name=s.get("name"), kind=UnitKind.STREET,
+                         parent_code=district.code, district_code=district.code)
+            for c in s.get("communities", []):
+                community = add(f"community {c.get('code')}", code=c.get("code"), name=c.get("name"),
+                                kind=UnitKind.COMMUNITY, parent_code=street.code, district_code=district.code,
+                                property_company=c.get("property_company"))
+                for g in _grids(c):
+                    add(f"grid {g.get('code')}", code=g.get("code"), name=g.get("name"), kind=UnitKind.GRID,
+                        parent_code=community.code, district_code=district.code)
+    for p in raw.get("property_companies", []):
+        add(f"property company {p.get('code')}", code=p.get("code"), name=p.get("name"),
+            kind=UnitKind.PROPERTY_COMPANY, parent_code=p.get("district"), district_code=p.get("district"))
+
+    categories: dict[str, Category] = {}
+    for c in raw.get("categories", []):
+        try:
+            category = Category(code=c.get("code"), name=c.get("name"), start_level=c.get("start_level"),
+                                department_function=c.get("department"), property=bool(c.get("property", False)),
+                                description=c.get("description", ""))
+        except ValidationError as exc:
+            raise OrgFileError(f"category {c.get('code')}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+        if category.code in categories:
+            raise OrgFileError(f"category code {category.code!r} is used twice")
+        categories[category.code] = category
+    tree = OrgTree(units=units, categories=categories)
+    _check_references(tree)
+    return tree
+
+
+def _grids(community: dict[str, Any]) -> list[dict[str, Any]]:
+    grids = community.get("grids", [])
+    if isinstance(grids, int):
+        return [{"code": f"{community.get('code')}-g{i}", "name": f"{community.get('name')}第{i}网格"}
+                for i in range(1, grids + 1)]
+    return list(grids)
+
+
+def _check_references(tree: OrgTree) -> None:
+    for unit in tree.units.values():
+        if unit.parent_code and unit.parent_code not in tree.units:
+            raise OrgFileError(f"unit {unit.code}: parent {unit.parent_code!r} does not exist")
+        if unit.property_company:
+            company = tree.units.get(unit.property_company)
+            if company is None or company.kind is not UnitKind.PROPERTY_COMPANY:
+                raise OrgFileError(f"community {unit.code}: {unit.property_company!r} is not a property company")
+    districts = [u for u in tree.units.values() if u.kind is UnitKind.DISTRICT]
+    for category in tree.categories.values():
+        for district in districts:
+            if tree.department(district.code, category.department_function) is None:
+                raise OrgFileError(
+                    f"category {category.code}: {district.name} has no department with function "
+                    f"{category.department_function!r}"
+                )

@@ -1,0 +1,40 @@
+"""Save and load the org tree and categories in PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from org.model import Category, OrgTree, Unit
+
+_UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "district_code", "function", "property_company")
+_CATEGORY_COLUMNS = ("code", "name", "start_level", "department_function", "property", "description")
+
+
+async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:
+    """Replace the stored org with `org` (running petitions keep the ladder they were given)."""
+    async with conn.transaction():
+        await conn.execute("DELETE FROM categories")
+        await conn.execute("DELETE FROM units")
+        await conn.copy_records_to_table(
+            "units", columns=list(_UNIT_COLUMNS),
+            records=[tuple(getattr(u, c).value if c == "kind" else getattr(u, c) for c in _UNIT_COLUMNS)
+                     for u in org.units.values()],
+        )
+        await conn.copy_records_to_table(
+            "categories", columns=list(_CATEGORY_COLUMNS),
+            records=[tuple(getattr(c, col).value if col == "start_level" else getattr(c, col)
+                           for col in _CATEGORY_COLUMNS) for c in org.categories.values()],
+        )
+
+
+async def load_org(conn: asyncpg.Connection | asyncpg.Pool) -> OrgTree:
+    units = await conn.fetch(f"SELECT {', '.join(_UNIT_COLUMNS)} FROM units ORDER BY code")
+    categories = await conn.fetch(f"SELECT {', '.join(_CATEGORY_COLUMNS)} FROM categories ORDER BY code")
+    return OrgTree(
+        units={r["code"]: Unit(**dict(r)) for r in units},
+        categories={r["code"]: Category(**dict(r)) for r in categories},
+    )
+
+
+async def org_is_empty(conn: asyncpg.Connection | asyncpg.Pool) -> bool:
+    return not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM units)")

@@ -1,0 +1,113 @@
+"""Which units a petition climbs through: grid -> community -> street -> district department."""
+
+from __future__ import annotations
+
+from domain.enums import LADDER, Level, UnitKind
+from domain.errors import InvalidCommand
+from domain.model import Rung
+from org.model import Category, OrgTree, Unit
+
+_LEVEL_OF_KIND = {
+    UnitKind.GRID: Level.GRID,
+    UnitKind.COMMUNITY: Level.COMMUNITY,
+    UnitKind.PROPERTY_COMPANY: Level.COMMUNITY,
+    UnitKind.STREET: Level.STREET,
+    UnitKind.DEPARTMENT: Level.DEPARTMENT,
+}
+
+
+def ladder_for_report(org: OrgTree, grid_code: str, category_code: str) -> list[Rung]:
+    """The ladder of a new petition: from the category's starting rung above the grid, to the top."""
+    category = _category(org, category_code)
+    grid = org.units.get(grid_code)
+    if grid is None or grid.kind is not UnitKind.GRID:
+        raise InvalidCommand(f"unknown grid {grid_code!r}")
+    return _ladder(org, grid, category, start=category.start_level)
+
+
+def ladder_from_unit(org: OrgTree, unit_code: str, grid_code: str, category_code: str) -> list[Rung]:
+    """The ladder after a dispatcher routes the petition to `unit_code` (that unit, then its rungs above)."""
+    category = _category(org, category_code)
+    unit = org.units.get(unit_code)
+    if unit is None or unit.kind not in _LEVEL_OF_KIND:
+        raise InvalidCommand(f"{unit_code!r} is not a unit that can handle petitions")
+    level = _LEVEL_OF_KIND[unit.kind]
+    if unit.kind is UnitKind.DEPARTMENT:
+        return [_department_rung(unit)]
+    if unit.kind is UnitKind.PROPERTY_COMPANY:
+        grid = org.units.get(grid_code)
+        if grid is None:
+            raise InvalidCommand(f"unknown grid {grid_code!r}")
+        community = org.units[grid.parent_code] if grid.parent_code in org.units else None
+        if community is None or community.property_company != unit.code:
+            raise InvalidCommand(f"{unit.name} does not manage the compound of grid {grid_code}")
+        return _ladder(org, grid, category, start=Level.COMMUNITY, force_property=True)
+    if unit.kind is UnitKind.GRID:
+        return _ladder(org, unit, category, start=level)
+    return _climb_from(org, unit, category, level)
+
+
+def _category(org: OrgTree, code: str) -> Category:
+    category = org.categories.get(code)
+    if category is None:
+        raise InvalidCommand(f"unknown category {code!r}")
+    return category
+
+
+def _ladder(org: OrgTree, grid: Unit, category: Category, start: Level, force_property: bool = False) -> list[Rung]:
+    community = org.units.get(grid.parent_code or "")
+    street = org.units.get(community.parent_code or "") if community else None
+    district = org.units.get(street.parent_code or "") if street else None
+    if community is None or street is None or district is None:
+        raise InvalidCommand(f"grid {grid.code} is not under a community, street and district")
+    rungs: list[Rung] = []
+    for level in LADDER[LADDER.index(start):]:
+        if level is Level.GRID:
+            rungs.append(Rung(level=level, unit_code=grid.code, unit_name=grid.name, overseer_code=community.code))
+        elif level is Level.COMMUNITY:
+            company = org.units.get(community.property_company or "")
+            if (category.property or force_property) and company is not None:
+                rungs.append(Rung(level=level, unit_code=company.code, unit_name=company.name,
+                                  overseer_code=community.code))
+            else:
+                rungs.append(Rung(level=level, unit_code=community.code, unit_name=community.name,
+                                  overseer_code=street.code))
+        elif level is Level.STREET:
+            rungs.append(Rung(level=level, unit_code=street.code, unit_name=street.name,
+                              overseer_code=district.code))
+        else:
+            rungs.append(_department_rung(_owning_department(org, district, category)))
+    return rungs
+
+
+def _climb_from(org: OrgTree, unit: Unit, category: Category, level: Level) -> list[Rung]:
+    chain = org.ancestors(unit.code)
+    by_kind = {u.kind: u for u in chain}
+    district = by_kind.get(UnitKind.DISTRICT)
+    if district is None:
+        raise InvalidCommand(f"{unit.code} is not inside a district")
+    rungs: list[Rung] = []
+    for step in LADDER[LADDER.index(level):]:
+        if step is Level.DEPARTMENT:
+            rungs.append(_department_rung(_owning_department(org, district, category)))
+            continue
+        kind = UnitKind.COMMUNITY if step is Level.COMMUNITY else UnitKind.STREET
+        current = by_kind.get(kind)
+        if current is None:
+            continue
+        overseer = org.units.get(current.parent_code or "")
+        rungs.append(Rung(level=step, unit_code=current.code, unit_name=current.name,
+                          overseer_code=overseer.code if overseer else district.code))
+    return rungs
+
+
+def _owning_department(org: OrgTree, district: Unit, category: Category) -> Unit:
+    department = org.department(district.code, category.department_function)
+    if department is None:
+        raise InvalidCommand(f"{district.name} has no department for {category.department_function!r}")
+    return department
+
+
+def _department_rung(unit: Unit) -> Rung:
+    return Rung(level=Level.DEPARTMENT, unit_code=unit.code, unit_name=unit.name,
+                overseer_code=unit.district_code or unit.parent_code or "")

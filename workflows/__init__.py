@@ -1,0 +1,1 @@
+"""Temporal workflows: one PetitionWorkflow per petition (workflow id = petition id)."""

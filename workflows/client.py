@@ -1,0 +1,55 @@
+"""Starting petitions and sending them commands: the caller's side of PetitionWorkflow."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from domain import commands as cmd
+from domain.model import PetitionState
+from workflows.inputs import PetitionInput
+from workflows.petition import PetitionWorkflow
+
+UPDATE_NAMES: dict[type, str] = {
+    cmd.Report: "report",
+    cmd.Dispatch: "dispatch",
+    cmd.Accept: "accept",
+    cmd.Return: "return",
+    cmd.Escalate: "escalate",
+    cmd.RequestExtension: "extension_request",
+    cmd.DecideExtension: "extension_decision",
+    cmd.Pause: "pause",
+    cmd.Resume: "resume",
+    cmd.NoteProgress: "progress",
+    cmd.Resolve: "resolve",
+    cmd.Urge: "urge",
+    cmd.RecordReturnVisit: "return_visit",
+    cmd.Close: "close",
+}
+
+
+class PetitionClient:
+    def __init__(self, client: Client, task_queue: str, history_limit: int = 2000) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._history_limit = history_limit
+
+    async def report(self, report: cmd.Report) -> PetitionState:
+        """Start the petition's workflow and report it in one call (update-with-start)."""
+        start = WithStartWorkflowOperation(
+            PetitionWorkflow.run,
+            PetitionInput(petition_id=report.petition_id, history_limit=self._history_limit),
+            id=report.petition_id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return await self._client.execute_update_with_start_workflow(
+            PetitionWorkflow.report, report, start_workflow_operation=start
+        )
+
+    async def send(self, petition_id: str, command: cmd.Command) -> PetitionState:
+        handle = self._client.get_workflow_handle(petition_id)
+        return await handle.execute_update(UPDATE_NAMES[type(command)], command, result_type=PetitionState)
+
+    async def state(self, petition_id: str) -> PetitionState:
+        return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)

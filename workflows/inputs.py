@@ -1,0 +1,59 @@
+"""Inputs of the petition workflow and of the activities it calls (one model per call)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.model import PetitionState
+
+APPEND_TIMEOUT = timedelta(seconds=30)
+DELIVERY_TIMEOUT = timedelta(seconds=60)
+
+
+class PetitionInput(BaseModel):
+    """Start (or continue-as-new) a petition's workflow."""
+
+    petition_id: str
+    snapshot: PetitionState | None = None
+    delivered: list[str] = []
+    history_limit: int = 2000  # continue-as-new once the history is this long
+
+
+class StoredEventIn(BaseModel):
+    event_id: str
+    type: str
+    data: dict[str, Any]
+    occurred_at: str
+
+
+class AppendEventsInput(BaseModel):
+    stream_id: str
+    expected_version: int
+    events: list[StoredEventIn]
+    read_model_row: dict[str, Any]
+    workflow_id: str
+
+
+class AppendEventsResult(BaseModel):
+    version: int
+    position: int | None
+    already_appended: bool
+
+
+class WorkOrderDelivery(BaseModel):
+    """A work order handed to a district department through its own task queue."""
+
+    delivery_id: str
+    petition_id: str
+    department: str
+    department_name: str
+    category: str
+    description: str
+    address: str
+    urgency: str
+    accept_due: str
+    resolve_due: str
+    cause: str

@@ -1,0 +1,291 @@
+"""PetitionWorkflow: the single writer of one petition's event stream.
+
+Commands arrive as Updates; each validator runs `decide` so that an invalid command is rejected
+before it touches history. Accepted commands are decided again under a lock (so two commands never
+append against the same version), appended through an activity with the expected version and
+deterministic event ids, and only then folded into the state. Deadlines are one durable timer:
+the workflow sleeps until the earliest due item and sends itself a `Tick`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import commands as cmd
+    from domain.decider import decide
+    from domain.errors import DomainError
+    from domain.events import Event, WorkOrderAssigned, event_data
+    from domain.evolve import fold
+    from domain.model import PetitionState
+    from domain.timers import due_item
+    from eventstore.petition_projection import petition_row
+    from jiehu.reference_data import work_calendar
+    from workflows.inputs import (
+        APPEND_TIMEOUT,
+        DELIVERY_TIMEOUT,
+        AppendEventsInput,
+        AppendEventsResult,
+        PetitionInput,
+        StoredEventIn,
+        WorkOrderDelivery,
+    )
+
+APPEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
+                           non_retryable_error_types=["StreamConflict"])
+DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5))
+
+
+def _rejected(error: DomainError) -> ApplicationError:
+    return ApplicationError(error.message, {"code": error.code}, type=type(error).__name__, non_retryable=True)
+
+
+@workflow.defn
+class PetitionWorkflow:
+    @workflow.init
+    def __init__(self, input: PetitionInput) -> None:
+        # Initialised here, not in run(): an update delivered with the start runs before run().
+        self._state = input.snapshot or PetitionState(id=input.petition_id)
+        self._delivered = set(input.delivered)
+        self._history_limit = input.history_limit
+        self._calendar = work_calendar()
+        self._lock = asyncio.Lock()
+        self._changed = False
+        self._deliveries: dict[str, asyncio.Task[None]] = {}
+
+    @workflow.run
+    async def run(self, input: PetitionInput) -> PetitionState:
+        await workflow.wait_condition(lambda: self._state.reported)
+        self._ensure_delivery()
+        while self._state.open:
+            item = due_item(self._state)
+            self._changed = False
+            if item is not None:
+                wait = (item.at - workflow.now()).total_seconds()
+                if wait <= 0 or not await self._woken_within(wait):
+                    await self._execute(cmd.Tick())
+            else:
+                await workflow.wait_condition(lambda: self._changed)
+            if self._state.open and self._history_too_long():
+                await self._continue_as_new()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        for task in self._deliveries.values():
+            task.cancel()
+        return self._state
+
+    @workflow.query
+    def state(self) -> PetitionState:
+        return self._state
+
+    # --- updates: one per command, each validated by `decide` ------------------------------
+
+    @workflow.update
+    async def report(self, c: cmd.Report) -> PetitionState:
+        return await self._execute(c)
+
+    @report.validator
+    def _v_report(self, c: cmd.Report) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def dispatch(self, c: cmd.Dispatch) -> PetitionState:
+        return await self._execute(c)
+
+    @dispatch.validator
+    def _v_dispatch(self, c: cmd.Dispatch) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def accept(self, c: cmd.Accept) -> PetitionState:
+        return await self._execute(c)
+
+    @accept.validator
+    def _v_accept(self, c: cmd.Accept) -> None:
+        self._validate(c)
+
+    @workflow.update(name="return")
+    async def return_order(self, c: cmd.Return) -> PetitionState:
+        return await self._execute(c)
+
+    @return_order.validator
+    def _v_return(self, c: cmd.Return) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def escalate(self, c: cmd.Escalate) -> PetitionState:
+        return await self._execute(c)
+
+    @escalate.validator
+    def _v_escalate(self, c: cmd.Escalate) -> None:
+        self._validate(c)
+
+    @workflow.update(name="extension_request")
+    async def request_extension(self, c: cmd.RequestExtension) -> PetitionState:
+        return await self._execute(c)
+
+    @request_extension.validator
+    def _v_request_extension(self, c: cmd.RequestExtension) -> None:
+        self._validate(c)
+
+    @workflow.update(name="extension_decision")
+    async def decide_extension(self, c: cmd.DecideExtension) -> PetitionState:
+        return await self._execute(c)
+
+    @decide_extension.validator
+    def _v_decide_extension(self, c: cmd.DecideExtension) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def pause(self, c: cmd.Pause) -> PetitionState:
+        return await self._execute(c)
+
+    @pause.validator
+    def _v_pause(self, c: cmd.Pause) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def resume(self, c: cmd.Resume) -> PetitionState:
+        return await self._execute(c)
+
+    @resume.validator
+    def _v_resume(self, c: cmd.Resume) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def progress(self, c: cmd.NoteProgress) -> PetitionState:
+        return await self._execute(c)
+
+    @progress.validator
+    def _v_progress(self, c: cmd.NoteProgress) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def resolve(self, c: cmd.Resolve) -> PetitionState:
+        return await self._execute(c)
+
+    @resolve.validator
+    def _v_resolve(self, c: cmd.Resolve) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def urge(self, c: cmd.Urge) -> PetitionState:
+        return await self._execute(c)
+
+    @urge.validator
+    def _v_urge(self, c: cmd.Urge) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def return_visit(self, c: cmd.RecordReturnVisit) -> PetitionState:
+        return await self._execute(c)
+
+    @return_visit.validator
+    def _v_return_visit(self, c: cmd.RecordReturnVisit) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def close(self, c: cmd.Close) -> PetitionState:
+        return await self._execute(c)
+
+    @close.validator
+    def _v_close(self, c: cmd.Close) -> None:
+        self._validate(c)
+
+    # --- the machinery -----------------------------------------------------------------------
+
+    def _validate(self, command: cmd.Command) -> None:
+        try:
+            decide(self._state, command, workflow.now(), self._calendar)
+        except DomainError as error:
+            raise _rejected(error) from None
+
+    async def _execute(self, command: cmd.Command) -> PetitionState:
+        async with self._lock:
+            # decide again: another command may have changed the state since validation
+            try:
+                events = decide(self._state, command, workflow.now(), self._calendar)
+            except DomainError as error:
+                raise _rejected(error) from None
+            if events:
+                await self._append(events, command.kind)
+            return self._state
+
+    async def _append(self, events: list[Event], kind: str) -> None:
+        new_state = fold(self._state, events)
+        stored = [
+            StoredEventIn(event_id=str(workflow.uuid4()), type=e.type, data=event_data(e), occurred_at=e.at.isoformat())
+            for e in events
+        ]
+        await workflow.execute_activity(
+            "append_events",
+            AppendEventsInput(
+                stream_id=self._state.id, expected_version=self._state.version, events=stored,
+                read_model_row=petition_row(new_state, updated_at=events[-1].at.isoformat()),
+                workflow_id=workflow.info().workflow_id,
+            ),
+            result_type=AppendEventsResult,
+            start_to_close_timeout=APPEND_TIMEOUT,
+            retry_policy=APPEND_RETRY,
+            summary=f"{kind}: {', '.join(e.type for e in events)}",
+        )
+        self._state = new_state
+        self._changed = True
+        if any(isinstance(e, WorkOrderAssigned) for e in events):
+            self._ensure_delivery()
+
+    def _ensure_delivery(self) -> None:
+        """A department's work order goes out on its own task queue; it waits there if no worker runs."""
+        state, assignment = self._state, self._state.assignment
+        for key, task in list(self._deliveries.items()):
+            if assignment is None or not key.endswith(f"@{assignment.assigned_at.isoformat()}"):
+                task.cancel()  # the order moved on before the department picked it up
+                del self._deliveries[key]
+        if assignment is None or not state.open or assignment.rung.task_queue is None:
+            return
+        delivery_id = f"{state.id}@{assignment.assigned_at.isoformat()}"
+        if delivery_id in self._delivered or delivery_id in self._deliveries:
+            return
+        order = WorkOrderDelivery(
+            delivery_id=delivery_id, petition_id=state.id, department=assignment.rung.unit_code,
+            department_name=assignment.rung.unit_name, category=state.category, description=state.description,
+            address=state.address, urgency=state.urgency.value, accept_due=assignment.accept_due.isoformat(),
+            resolve_due=assignment.resolve_due.isoformat(), cause="assigned",
+        )
+        self._deliveries[delivery_id] = asyncio.create_task(self._deliver(order, assignment.rung.task_queue))
+
+    async def _deliver(self, order: WorkOrderDelivery, task_queue: str) -> None:
+        try:
+            await workflow.execute_activity(
+                "deliver_work_order", order, task_queue=task_queue, start_to_close_timeout=DELIVERY_TIMEOUT,
+                retry_policy=DELIVERY_RETRY, summary=f"to {order.department}",
+            )
+            self._delivered.add(order.delivery_id)
+        except (asyncio.CancelledError, ActivityError):
+            pass  # cancelled because the order moved on; the petition's own clocks keep running
+        finally:
+            self._deliveries.pop(order.delivery_id, None)
+
+    async def _woken_within(self, seconds: float) -> bool:
+        try:
+            await workflow.wait_condition(lambda: self._changed, timeout=seconds)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    def _history_too_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._history_limit
+
+    async def _continue_as_new(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        for task in self._deliveries.values():
+            task.cancel()
+        workflow.continue_as_new(PetitionInput(
+            petition_id=self._state.id, snapshot=self._state, delivered=sorted(self._delivered),
+            history_limit=self._history_limit,
+        ))
