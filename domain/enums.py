@@ -167,7 +167,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "admin": "管理员",
         "system": "系统",
     },
-    "DeadlineState": {"ok": "正常", "warning": "黄牌预警", "overdue": "红牌超期", "paused": "暂停计时", "none": "无时限"},
+    "DeadlineState": {
+        "ok": "正常", "warning": "黄牌预警", "overdue": "红牌超期", "paused": "暂停计时", "none": "无时限",
+    },
     "PauseReason": {"waiting_resident": "等待群众", "waiting_third_party": "等待第三方"},
     "Clock": {"working": "工作日", "natural": "自然日"},
 }

@@ -93,7 +93,7 @@ class Policy(BaseModel):
         try:
             return _rules_from(merged)
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidCommand(f"policy {self.name!r} has no valid rules for {category}/{urgency}: {exc}")
+            raise InvalidCommand(f"policy {self.name!r} has no valid rules for {category}/{urgency}: {exc}") from exc
 
     def validate_all(self, categories: list[str]) -> None:
         """Fail early (at load) if any category/urgency combination does not give valid rules."""

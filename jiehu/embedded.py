@@ -12,9 +12,8 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR at import; we do not use it
     warnings.simplefilter("ignore")

@@ -53,3 +53,6 @@ class PetitionClient:
 
     async def state(self, petition_id: str) -> PetitionState:
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)
+
+    async def check_health(self) -> None:
+        await self._client.service_client.check_health()

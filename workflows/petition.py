@@ -274,7 +274,7 @@ class PetitionWorkflow:
         try:
             await workflow.wait_condition(lambda: self._changed, timeout=seconds)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     def _history_too_long(self) -> bool:

@@ -1,0 +1,52 @@
+"""Dependencies: the services built at start-up by the app's lifespan, as Annotated types."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Request
+
+from domain.policy import Policy
+from eventstore.store import EventStore
+from jiehu.settings import Settings
+from org.model import OrgTree
+from org.repository import load_org
+from workflows.client import PetitionClient
+
+ORG_TTL_SECONDS = 30.0  # `jiehu org load` reaches a running API within this time
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pool: asyncpg.Pool
+    petitions: PetitionClient
+    policy: Policy
+    org: OrgTree
+    org_loaded_at: float = field(default_factory=time.monotonic)
+
+    async def current_org(self) -> OrgTree:
+        if time.monotonic() - self.org_loaded_at > ORG_TTL_SECONDS:
+            self.org = await load_org(self.pool)
+            self.org_loaded_at = time.monotonic()
+        return self.org
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services
+
+
+async def _org(request: Request) -> OrgTree:
+    return await _services(request).current_org()
+
+
+def _store(request: Request) -> EventStore:
+    return EventStore(_services(request).pool)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+OrgDep = Annotated[OrgTree, Depends(_org)]
+StoreDep = Annotated[EventStore, Depends(_store)]

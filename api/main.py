@@ -1,0 +1,42 @@
+"""The API's composition root: `create_app(settings)` builds the pool, the Temporal client and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.deps import Services
+from api.errors import install_error_handlers
+from api.routes import health, petitions, reference
+from eventstore.pool import create_pool
+from jiehu.reference_data import load_policy
+from jiehu.settings import Settings
+from jiehu.temporal import connect_temporal
+from org.repository import load_org
+from workflows.client import PetitionClient
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        org = await load_org(pool)
+        policy = load_policy(settings.policy)
+        policy.validate_all(list(org.categories))
+        app.state.services = Services(settings=settings, pool=pool, org=org, policy=policy,
+                                      petitions=PetitionClient(client, settings.task_queue))
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(title="jiehu", version="0.1.0", lifespan=lifespan,
+                  description="街呼区应: closed-loop handling of residents' petitions (诉求).")
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(petitions.router)
+    app.include_router(reference.router)
+    return app

@@ -1,0 +1,99 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.commands import MAX_TEXT
+from domain.enums import Channel, Urgency
+from domain.model import Actor
+
+
+class ReportIn(BaseModel):
+    """A resident's problem as a grid worker, hotline agent or visiting cadre reports it."""
+
+    category: str = Field(min_length=1, max_length=64, examples=["sanitation"])
+    description: str = Field(min_length=1, max_length=MAX_TEXT, examples=["小区门口垃圾堆积三天无人清运"])
+    grid_code: str = Field(min_length=1, max_length=64, examples=["rc-yuehe-taibai-g1"])
+    channel: Channel = Channel.GRID_WORKER
+    urgency: Urgency = Urgency.NORMAL
+    address: str = Field(default="", max_length=200)
+    reporter_name: str = Field(default="", max_length=64)
+    reporter_phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\-\s]*$")
+    actor: Actor
+
+
+class DispatchIn(BaseModel):
+    unit_code: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=MAX_TEXT)
+    actor: Actor
+
+
+class PetitionOut(BaseModel):
+    id: str
+    version: int
+    status: str
+    status_label: str
+    category: str
+    channel: str
+    urgency: str
+    description: str
+    address: str
+    grid_code: str
+    reporter_name: str
+    reporter_phone: str
+    level: str | None
+    level_label: str | None
+    unit_code: str | None
+    unit_name: str | None
+    overseer_code: str | None
+    handled_units: list[str]
+    deadline_state: str
+    deadline_state_label: str
+    accept_due: datetime | None
+    warn_at: datetime | None
+    resolve_due: datetime | None
+    visit_due: datetime | None
+    escalations: int
+    returns: int
+    reopens: int
+    urges: int
+    resolution: str | None
+    close_outcome: str | None
+    close_outcome_label: str | None
+    visit_outcome: str | None
+    reported_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class EventOut(BaseModel):
+    position: int
+    version: int
+    event_id: str
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    data: dict[str, Any]
+
+
+class UnitOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    level: str | None
+    parent_code: str | None
+    district_code: str | None
+
+
+class CategoryOut(BaseModel):
+    code: str
+    name: str
+    start_level: str
+    start_level_label: str
+    department_function: str
+    property: bool

@@ -1,0 +1,172 @@
+"""The `jiehu` command: dev stack, workers, API, org loading and projection maintenance."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from jiehu.logging import configure_logging
+from jiehu.settings import Settings
+
+app = typer.Typer(help="jiehu (街呼区应): closed-loop handling of residents' petitions.", no_args_is_help=True)
+org_app = typer.Typer(help="The org tree and categories.", no_args_is_help=True)
+projections_app = typer.Typer(help="Read models projected from the event log.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(projections_app, name="projections")
+
+
+@app.command()
+def dev(
+    data_dir: Path = typer.Option(Path(".jiehu"), help="Where PostgreSQL and Temporal keep their data."),
+    api_port: int = typer.Option(8000, help="Port of the REST API."),
+    temporal_port: int = typer.Option(7233, help="gRPC port of Temporal (its UI listens 1000 above)."),
+    pg_port: int = typer.Option(0, help="Port of PostgreSQL (default: the API port minus 2568, e.g. 5432)."),
+    policy: str = typer.Option("default", help="SLA policy: default, fast, or a policy file."),
+    dept_worker: list[str] = typer.Option([], "--dept-worker", help="Also serve this department's queue."),
+) -> None:
+    """Start PostgreSQL, Temporal, the worker and the API in one process tree; Ctrl-C stops them."""
+    from jiehu.devstack import DevOptions, run_dev
+
+    configure_logging("console")
+    run_dev(DevOptions(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port,
+                       pg_port=pg_port or api_port - 2568, policy=policy, dept_workers=dept_worker))
+
+
+@app.command()
+def worker() -> None:
+    """Run petition workflows and their activities (configured by JIEHU_* variables)."""
+    settings = _settings()
+
+    async def main() -> None:
+        from eventstore.pool import create_pool
+        from jiehu.temporal import connect_temporal, petition_worker
+
+        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        await petition_worker(client, pool, settings.task_queue).run()
+
+    asyncio.run(main())
+
+
+@app.command("dept-worker")
+def dept_worker_command(dept: str = typer.Option(..., help="Department unit code, e.g. rencheng-water.")) -> None:
+    """Serve one district department's task queue (dept-<code>), delivering into its inbox."""
+    settings = _settings()
+
+    async def main() -> None:
+        from eventstore.pool import create_pool
+        from jiehu.temporal import connect_temporal, department_worker
+
+        pool = await create_pool(settings.database_url, max_size=2)
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        await department_worker(client, dept, pool=pool).run()
+
+    asyncio.run(main())
+
+
+@app.command()
+def api() -> None:
+    """Serve the REST API (configured by JIEHU_* variables)."""
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    settings = _settings()
+
+    async def main() -> None:
+        from eventstore.migrate import migrate as apply
+        from eventstore.pool import connect
+
+        conn = await connect(settings.database_url)
+        try:
+            typer.echo(f"applied: {await apply(conn) or 'nothing new'}")
+        finally:
+            await conn.close()
+
+    asyncio.run(main())
+
+
+@org_app.command("load")
+def org_load(file: Path = typer.Argument(..., help="Org YAML file (format: docs/org-format.md).")) -> None:
+    """Replace the org tree and categories with those of FILE."""
+    from org.loader import OrgFileError, load_org_file
+
+    try:
+        org = load_org_file(file)
+    except OrgFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    settings = _settings()
+
+    async def main() -> None:
+        from eventstore.migrate import migrate as apply
+        from eventstore.pool import connect
+        from org.repository import save_org
+
+        conn = await connect(settings.database_url)
+        try:
+            await apply(conn)
+            await save_org(conn, org)
+        finally:
+            await conn.close()
+
+    asyncio.run(main())
+    typer.echo(f"loaded {len(org.units)} units and {len(org.categories)} categories")
+
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Drop every read model and rebuild it from the event log."""
+    settings = _settings()
+
+    async def main() -> None:
+        from eventstore.petition_projection import rebuild
+        from eventstore.pool import connect
+
+        conn = await connect(settings.database_url)
+        try:
+            report = await rebuild(conn)
+        finally:
+            await conn.close()
+        typer.echo(f"petitions: {report.petitions} rebuilt from {report.events} events in {report.seconds:.2f}s "
+                   f"({report.events_per_second:,.0f} events/s)")
+
+    asyncio.run(main())
+
+
+@projections_app.command("verify")
+def projections_verify() -> None:
+    """Rebuild into a scratch table and prove it equals the live read model."""
+    settings = _settings()
+
+    async def main() -> int:
+        from eventstore.petition_projection import verify
+        from eventstore.pool import connect
+
+        conn = await connect(settings.database_url)
+        try:
+            differing = await verify(conn)
+        finally:
+            await conn.close()
+        if differing:
+            typer.echo(f"MISMATCH: {len(differing)} petition(s) differ, e.g. {', '.join(differing[:10])}", err=True)
+            return 1
+        typer.echo("ok: the rebuilt read model equals the live one")
+        return 0
+
+    raise typer.Exit(asyncio.run(main()))
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return settings

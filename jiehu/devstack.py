@@ -1,0 +1,111 @@
+"""`jiehu dev`: the whole stack in one command, embedded (no Docker, no system services)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+import uvicorn
+
+from api.main import create_app
+from eventstore.migrate import migrate
+from eventstore.pool import connect, create_pool
+from jiehu.embedded import EmbeddedPostgres, TemporalDevServer
+from jiehu.reference_data import DEMO_ORG
+from jiehu.settings import Settings
+from jiehu.temporal import connect_temporal, department_worker, petition_worker
+from org.loader import load_org_file
+from org.repository import org_is_empty, save_org
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DevOptions:
+    data_dir: Path
+    api_port: int
+    temporal_port: int
+    pg_port: int
+    policy: str
+    dept_workers: list[str]
+
+
+def run_dev(options: DevOptions) -> None:
+    started = time.monotonic()
+    postgres = EmbeddedPostgres(options.data_dir / "postgres", options.pg_port)
+    temporal = TemporalDevServer(options.data_dir / "temporal", options.temporal_port, options.temporal_port + 1000)
+    try:
+        postgres.start()
+        temporal.start()
+        settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy=options.policy,
+                            api_port=options.api_port)
+        asyncio.run(_serve(settings, options, temporal, started))
+    finally:
+        temporal.stop()
+        postgres.stop()
+        print("jiehu dev: stopped PostgreSQL and Temporal", flush=True)
+
+
+async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevServer, started: float) -> None:
+    conn = await connect(settings.database_url)
+    try:
+        await migrate(conn)
+        if await org_is_empty(conn):
+            await save_org(conn, load_org_file(Path(str(DEMO_ORG))))
+            log.info("loaded the Jining demo org")
+    finally:
+        await conn.close()
+    pool = await create_pool(settings.database_url)
+    client = await _connect_with_retry(settings)
+    workers = [petition_worker(client, pool, settings.task_queue)]
+    workers += [department_worker(client, code, pool=pool) for code in options.dept_workers]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port,
+                                           log_level="warning"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we handle Ctrl-C below
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(w.run()) for w in workers] + [asyncio.create_task(server.serve())]
+    while not server.started:  # uvicorn offers no event to wait on
+        await asyncio.sleep(0.05)  # noqa: ASYNC110
+    _banner(settings, options, temporal, time.monotonic() - started)
+    await stop.wait()
+    server.should_exit = True
+    for worker in workers:
+        await worker.shutdown()
+    for task in tasks:
+        with contextlib.suppress(Exception):
+            await task
+    await pool.close()
+
+
+async def _connect_with_retry(settings: Settings):  # noqa: ANN202
+    for _ in range(60):
+        try:
+            return await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        except RuntimeError:
+            await asyncio.sleep(0.5)
+    return await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+
+
+def _banner(settings: Settings, options: DevOptions, temporal: TemporalDevServer, seconds: float) -> None:
+    api = f"http://127.0.0.1:{settings.api_port}"
+    env = f"JIEHU_DATABASE_URL={settings.database_url} JIEHU_TEMPORAL_ADDRESS={settings.temporal_address}"
+    print(f"""
+jiehu dev is up in {seconds:.1f}s (policy: {settings.policy}, data: {options.data_dir})
+  API docs     {api}/docs
+  Temporal UI  http://127.0.0.1:{temporal.ui_port}
+  PostgreSQL   {settings.database_url}
+  Try it (until tokens arrive, the actor rides in the request body):
+    curl -s -X POST {api}/v1/petitions -H 'content-type: application/json' -d '{{"category": "sanitation",
+      "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1",
+      "actor": {{"id": "g1", "name": "网格员张伟", "unit_code": "rc-yuehe-taibai-g1", "role": "grid_worker"}}}}'
+  A department's worker, in another shell:
+    {env} jiehu dept-worker --dept rencheng-urban-management
+Ctrl-C stops everything.""", flush=True)
