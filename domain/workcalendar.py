@@ -56,7 +56,7 @@ class WorkCalendar:
         while True:
             if self.is_working_day(day):
                 available = DAY - offset
-                if remaining <= available:
+                if remaining <= available + 1e-6:  # timedelta keeps microseconds only
                     moment = datetime.combine(day, time(), CHINA) + timedelta(seconds=offset + remaining)
                     return moment.astimezone(start.tzinfo or UTC)
                 remaining -= available
@@ -73,7 +73,7 @@ class WorkCalendar:
         available = _seconds_into_day(local)
         while True:
             if self.is_working_day(day):
-                if remaining <= available:
+                if remaining <= available + 1e-6:  # timedelta keeps microseconds only
                     moment = datetime.combine(day, time(), CHINA) + timedelta(seconds=available - remaining)
                     return moment.astimezone(end.tzinfo or UTC)
                 remaining -= available

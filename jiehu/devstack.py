@@ -73,7 +73,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(w.run()) for w in workers] + [asyncio.create_task(server.serve())]
     while not server.started:  # uvicorn offers no event to wait on
-        await asyncio.sleep(0.05)  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
     _banner(settings, options, temporal, time.monotonic() - started)
     await stop.wait()
     server.should_exit = True

@@ -65,6 +65,7 @@ class EmbeddedPostgres:
         if self._user:
             pg_utils.ensure_user_exists(self._user)
             pg_utils.ensure_prefix_permissions(self.data_dir)
+            pg_utils.ensure_prefix_permissions(PG_BIN)
             pg_utils.ensure_folder_permissions(PG_BIN, 0o555)
             pg_utils.ensure_folder_permissions(PG_BIN.parent / "lib", 0o444)
             shutil.chown(self.data_dir, self._user, self._user)
