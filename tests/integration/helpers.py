@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
+
 from domain import commands as cmd
 from domain.enums import Channel, Role, Urgency
 from domain.model import Actor
+from eventstore.store import EventStore
 from jiehu.reference_data import load_policy
 from org.model import OrgTree
 from org.routing import ladder_for_report
@@ -37,3 +40,7 @@ def report(org: OrgTree, *, category: str = "sanitation", grid: str = "rc-yuehe-
         channel=Channel.GRID_WORKER, urgency=urgency, reporter_name="陈秀英", reporter_phone="13805371234",
         policy_name=policy, rules=rules, ladder=ladder_for_report(org, grid, category),
     )
+
+
+async def event_types(pool: asyncpg.Pool, petition_id: str) -> list[str]:
+    return [e.type for e in await EventStore(pool).read_stream(petition_id)]

@@ -10,20 +10,9 @@ from temporalio.exceptions import ApplicationError
 
 from domain import commands as cmd
 from domain.enums import CloseOutcome, Level, Status, VisitOutcome
-from eventstore.store import EventStore
-from jiehu.temporal import department_worker, petition_worker
-from tests.integration.helpers import DISPATCHER, VISITOR, report, staff
+from jiehu.temporal import department_worker
+from tests.integration.helpers import DISPATCHER, VISITOR, event_types, report, staff
 from workflows.client import PetitionClient
-
-
-@pytest.fixture
-async def running(temporal_env, pool, org, task_queue):
-    async with petition_worker(temporal_env.client, pool, task_queue):
-        yield PetitionClient(temporal_env.client, task_queue)
-
-
-async def event_types(pool, petition_id: str) -> list[str]:
-    return [e.type for e in await EventStore(pool).read_stream(petition_id)]
 
 
 async def test_happy_path_through_all_five_steps(running: PetitionClient, org, pool):

@@ -1,0 +1,3 @@
+from jiehu.cli import app
+
+app()

@@ -1,0 +1,90 @@
+"""Recorded histories of petitions (many still running) replay against today's workflow code.
+
+Any change to workflows/ must keep these green (use `workflow.patched` for behaviour changes).
+To add histories: JIEHU_RECORD_HISTORIES=1 pytest tests/integration/test_replay.py -k test_record_histories
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from domain import commands as cmd
+from domain.enums import VisitOutcome
+from jiehu.reference_data import work_calendar
+from jiehu.temporal import department_worker, sandbox_runner
+from org.routing import ladder_from_unit
+from tests.integration.helpers import DISPATCHER, VISITOR, report, staff
+from tests.integration.test_scenarios import COMMUNITY
+from workflows.petition import PetitionWorkflow
+
+HISTORIES = Path(__file__).parent.parent / "histories"
+
+
+def recorded() -> list[Path]:
+    return sorted(HISTORIES.glob("*.json"))
+
+
+def test_histories_are_recorded():
+    assert len(recorded()) >= 5, "the replay suite needs its recorded histories"
+
+
+@pytest.mark.parametrize("path", recorded(), ids=lambda p: p.stem)
+async def test_recorded_history_replays(path: Path):
+    work_calendar()
+    replayer = Replayer(workflows=[PetitionWorkflow], data_converter=pydantic_data_converter,
+                        workflow_runner=sandbox_runner())
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    await replayer.replay_workflow(history)
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_histories(running, org, temporal_env, pool):
+    client = temporal_env.client
+
+    async def save(name: str, petition_id: str) -> None:
+        history = await client.get_workflow_handle(petition_id).fetch_history()
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+    r = report(org)
+    await running.report(r)
+    grid = staff(org, r.grid_code)
+    await running.send(r.petition_id, cmd.Accept(actor=grid))
+    await running.send(r.petition_id, cmd.Resolve(actor=grid, result="已清运", evidence_urls=["https://e/1.jpg"]))
+    await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+    await save("closed-happy-path", r.petition_id)
+
+    r = report(org)
+    await running.report(r)
+    await temporal_env.fast_forward(client.get_workflow_handle(r.petition_id), timedelta(days=6))
+    await save("running-escalated-by-deadlines", r.petition_id)
+
+    r = report(org)
+    await running.report(r)
+    await running.send(r.petition_id, cmd.Accept(actor=grid))
+    await running.send(r.petition_id, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="协调"))
+    await running.send(r.petition_id, cmd.DecideExtension(actor=COMMUNITY, approve=True))
+    await running.send(r.petition_id, cmd.Pause(actor=grid, reason="等待群众"))
+    await save("running-extended-pause-requested", r.petition_id)
+
+    r = report(org)
+    await running.report(r)
+    await running.send(r.petition_id, cmd.Accept(actor=grid))
+    await running.send(r.petition_id, cmd.Resolve(actor=grid, result="已处理"))
+    await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
+    await save("running-reopened", r.petition_id)
+
+    r = report(org)
+    await running.report(r)
+    await running.send(r.petition_id, cmd.Return(actor=grid, reason="不属本网格"))
+    ladder = ladder_from_unit(org, "rencheng-urban-management", r.grid_code, r.category)
+    async with department_worker(client, "rencheng-urban-management", pool=pool):
+        await running.send(r.petition_id, cmd.Dispatch(actor=DISPATCHER, ladder=ladder, note="直派执法局"))
+        await running.send(r.petition_id, cmd.Accept(actor=staff(org, "rencheng-urban-management")))
+    await save("running-redispatched-to-department", r.petition_id)
