@@ -1,0 +1,126 @@
+"""`jiehu dev --policy fast` as a new user runs it: REST alone drives the loop, nobody acting escalates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jiehu.embedded import free_port
+
+pytestmark = pytest.mark.e2e
+
+GRID = {"id": "g1", "name": "网格员张伟", "unit_code": "rc-jincheng-yongxin-g1", "role": "grid_worker"}
+VISITOR = {"id": "v1", "name": "回访员", "unit_code": "rencheng", "role": "return_visitor"}
+REPORT = {"category": "ebike_parking_charging", "description": "煤气公司宿舍电动车乱停乱放、飞线充电",
+          "grid_code": "rc-jincheng-yongxin-g1", "channel": "visit", "actor": GRID}
+
+
+class DevStack:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.api_port, self.temporal_port, self.pg_port = free_port(), free_port(), free_port()
+        self.process: subprocess.Popen | None = None
+        self.output = data_dir.parent / "dev-output.log"
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def start(self) -> float:
+        started = time.monotonic()
+        offset = self.output.stat().st_size if self.output.exists() else 0
+        log = open(self.output, "ab")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jiehu", "dev", "--policy", "fast", "--data-dir", str(self.data_dir),
+             "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port),
+             "--pg-port", str(self.pg_port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.output.read_text()
+            if "jiehu dev is up" in self.output.read_bytes()[offset:].decode(errors="replace"):
+                return time.monotonic() - started
+            time.sleep(0.3)
+        raise AssertionError(f"jiehu dev did not come up:\n{self.output.read_text()}")
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)  # Ctrl-C
+        return self.process.wait(60)
+
+
+def poll(fetch, predicate, timeout: float = 90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fetch()
+        if predicate(value):
+            return value
+        time.sleep(1)
+    raise AssertionError(f"still {value} after {timeout}s")
+
+
+def test_dev_stack_end_to_end(tmp_path: Path) -> None:
+    stack = DevStack(tmp_path / "data")
+    seconds = stack.start()
+    print(f"jiehu dev came up in {seconds:.1f}s")
+    try:
+        with httpx.Client(base_url=stack.api, timeout=30) as api:
+            banner = stack.output.read_text()
+            assert f"{stack.api}/docs" in banner and f"http://127.0.0.1:{stack.temporal_port + 1000}" in banner
+            assert api.get("/docs").status_code == 200
+
+            # nobody acts: the petition climbs grid -> community -> street -> department by itself
+            idle = api.post("/v1/petitions", json=REPORT).json()["id"]
+            climbed = poll(lambda: api.get(f"/v1/petitions/{idle}").json(), lambda p: p["level"] == "department")
+            assert climbed["unit_code"] == "rencheng-fire" and climbed["escalations"] == 3
+
+            # REST alone carries another through all five steps
+            created = api.post("/v1/petitions", json=REPORT)
+            assert created.status_code == 201
+            pid = created.json()["id"]
+            assert api.post(f"/v1/petitions/{pid}/accept", json={"actor": GRID}).status_code == 200
+            resolved = api.post(f"/v1/petitions/{pid}/resolve", json={"actor": GRID, "result": "已建车棚和充电桩"})
+            assert resolved.json()["status"] == "resolved"
+            closed = api.post(f"/v1/petitions/{pid}/return-visit", json={"actor": VISITOR, "outcome": "satisfied"})
+            assert closed.json()["status"] == "closed"
+            events = api.get(f"/v1/petitions/{pid}/events").json()
+            assert [e["version"] for e in events] == list(range(1, len(events) + 1))
+            assert [e["type"] for e in events] == ["PetitionReported", "WorkOrderAssigned", "WorkOrderAccepted",
+                                                   "PetitionResolved", "ReturnVisitRecorded", "PetitionClosed",
+                                                   "UnitEvaluated"]
+            assert [e["position"] for e in events] == sorted(e["position"] for e in events)
+
+            # the Temporal UI serves the petition's workflow
+            ui = f"http://127.0.0.1:{stack.temporal_port + 1000}"
+            assert httpx.get(ui, timeout=10).status_code == 200
+            described = httpx.get(f"{ui}/api/v1/namespaces/default/workflows/{pid}", timeout=10)
+            assert described.status_code == 200 and pid in described.text
+
+        env = {**os.environ, "JIEHU_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{stack.pg_port}/jiehu"}
+        verify = subprocess.run([sys.executable, "-m", "jiehu", "projections", "verify"], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert verify.returncode == 0, verify.stderr
+    finally:
+        assert stack.stop() == 0
+    assert "stopped PostgreSQL and Temporal" in stack.output.read_text()
+    assert not (stack.data_dir / "postgres" / "postmaster.pid").exists()
+
+    # state survives a restart: the same data dir still knows the petition and its workflow
+    stack.start()
+    try:
+        with httpx.Client(base_url=stack.api, timeout=30) as api:
+            assert api.get(f"/v1/petitions/{pid}").json()["status"] == "closed"
+            ui = f"http://127.0.0.1:{stack.temporal_port + 1000}"
+            described = poll(lambda: httpx.get(f"{ui}/api/v1/namespaces/default/workflows/{idle}", timeout=10),
+                             lambda r: r.status_code == 200, timeout=30)
+            assert idle in described.text
+    finally:
+        assert stack.stop() == 0
