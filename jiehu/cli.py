@@ -96,7 +96,10 @@ def migrate() -> None:
 
 
 @org_app.command("load")
-def org_load(file: Path = typer.Argument(..., help="Org YAML file (format: docs/org-format.md).")) -> None:
+def org_load(
+    file: Path = typer.Argument(..., help="Org YAML file (format: docs/org-format.md)."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Only load when no org is stored yet."),
+) -> None:
     """Replace the org tree and categories with those of FILE."""
     from org.loader import OrgFileError, load_org_file
 
@@ -110,17 +113,22 @@ def org_load(file: Path = typer.Argument(..., help="Org YAML file (format: docs/
     async def main() -> None:
         from eventstore.migrate import migrate as apply
         from eventstore.pool import connect
-        from org.repository import save_org
+        from org.repository import org_is_empty, save_org
 
         conn = await connect(settings.database_url)
         try:
             await apply(conn)
+            if if_empty and not await org_is_empty(conn):
+                return False
             await save_org(conn, org)
+            return True
         finally:
             await conn.close()
 
-    asyncio.run(main())
-    typer.echo(f"loaded {len(org.units)} units and {len(org.categories)} categories")
+    if asyncio.run(main()):
+        typer.echo(f"loaded {len(org.units)} units and {len(org.categories)} categories")
+    else:
+        typer.echo("an org is already stored; left as it is")
 
 
 @projections_app.command("rebuild")
