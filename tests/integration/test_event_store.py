@@ -1,0 +1,76 @@
+"""The event store's contract: expected versions, idempotent retries, a gap-free global order."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.errors import StreamConflict
+from eventstore.store import EventStore, NewEvent
+
+
+def events(n: int) -> list[NewEvent]:
+    return [NewEvent(event_id=str(uuid.uuid4()), type="ProgressNoted", data={"note": f"n{i}"},
+                     occurred_at=datetime.now(UTC)) for i in range(n)]
+
+
+async def test_append_with_expected_version_and_read_back(pool):
+    store, stream = EventStore(pool), f"S-{uuid.uuid4()}"
+    first = await store.append(stream, 0, events(2))
+    second = await store.append(stream, 2, events(1))
+    assert (first.version, second.version) == (2, 3) and second.position > first.position
+    read = await store.read_stream(stream)
+    assert [e.version for e in read] == [1, 2, 3] and read[2].data == {"note": "n0"}
+    assert [e.version for e in await store.read_stream(stream, after_version=2)] == [3]
+
+
+async def test_a_stale_expected_version_is_a_conflict(pool):
+    store, stream = EventStore(pool), f"S-{uuid.uuid4()}"
+    await store.append(stream, 0, events(1))
+    with pytest.raises(StreamConflict, match="version 1, not the expected 0"):
+        await store.append(stream, 0, events(1))
+    with pytest.raises(StreamConflict):
+        await store.append(stream, 5, events(1))  # no gaps either
+    assert len(await store.read_stream(stream)) == 1
+
+
+async def test_a_retried_append_is_idempotent(pool):
+    store, stream = EventStore(pool), f"S-{uuid.uuid4()}"
+    batch = events(3)
+    await store.append(stream, 0, batch)
+    retry = await store.append(stream, 0, batch)  # the activity ran again after its commit
+    assert retry.already_appended and retry.version == 3
+    assert len(await store.read_stream(stream)) == 3
+
+
+async def test_concurrent_writers_one_wins_the_other_conflicts(pool):
+    store, stream = EventStore(pool), f"S-{uuid.uuid4()}"
+    results = await asyncio.gather(*(store.append(stream, 0, events(1)) for _ in range(8)),
+                                   return_exceptions=True)
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(isinstance(r, StreamConflict) for r in results if isinstance(r, Exception))
+
+
+async def test_read_all_is_in_global_order_and_skips_nothing_committed(pool):
+    store = EventStore(pool)
+    start = (await store.read_all(0, limit=100_000))[-1].position if await store.read_all(0, 1) else 0
+    streams = [f"S-{uuid.uuid4()}" for _ in range(5)]
+    await asyncio.gather(*(store.append(s, 0, events(4)) for s in streams))
+    seen = await store.read_all(start, limit=1000)
+    mine = [e for e in seen if e.stream_id in streams]
+    assert len(mine) == 20
+    assert [e.position for e in seen] == sorted(e.position for e in seen)
+
+
+async def test_the_log_refuses_updates_and_deletes(pool):
+    import asyncpg
+
+    store, stream = EventStore(pool), f"S-{uuid.uuid4()}"
+    await store.append(stream, 0, events(1))
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await pool.execute("UPDATE events SET type = 'X' WHERE stream_id = $1", stream)
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await pool.execute("DELETE FROM events WHERE stream_id = $1", stream)
