@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,5 +108,5 @@ jiehu dev is up in {seconds:.1f}s (policy: {settings.policy}, data: {options.dat
       "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1",
       "actor": {{"id": "g1", "name": "网格员张伟", "unit_code": "rc-yuehe-taibai-g1", "role": "grid_worker"}}}}'
   A department's worker, in another shell:
-    {env} jiehu dept-worker --dept rencheng-urban-management
+    {env} {sys.executable} -m jiehu dept-worker --dept rencheng-urban-management
 Ctrl-C stops everything.""", flush=True)
