@@ -6,6 +6,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -15,7 +16,8 @@ from domain.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
-STATUS_OF_DOMAIN_ERROR = {"InvalidCommand": 422, "InvalidState": 409, "NotPermitted": 403, "DomainError": 422}
+STATUS_OF_DOMAIN_ERROR = {"InvalidCommand": 422, "InvalidState": 409, "AlreadyReported": 409, "NotPermitted": 403,
+                          "DomainError": 422}
 
 
 class ApiError(Exception):
@@ -28,6 +30,19 @@ def problem(status: int, code: str, detail: str, **extra: object) -> JSONRespons
     body = {"type": f"https://jiehu.example/problems/{code}", "title": code.replace("_", " "), "status": status,
             "code": code, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+_DESCRIPTIONS = {
+    401: "Missing, invalid or expired bearer token", 403: "The caller's role or unit may not do this",
+    404: "No such petition (or not visible to the caller)", 409: "Not allowed in the petition's current state",
+    413: "The request body is too large", 422: "Invalid body or command; `errors` names the fields",
+    503: "PostgreSQL or Temporal is not reachable",
+}
+
+
+def PROBLEM_RESPONSES(*statuses: int) -> dict[int | str, dict[str, object]]:  # noqa: N802 - reads as a constant
+    """OpenAPI entries for the problem+json errors an endpoint can answer."""
+    return {s: {"description": _DESCRIPTIONS[s], "content": {"application/problem+json": {}}} for s in statuses}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -59,6 +74,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
                   for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "validation_error", detail, errors=errors)
+
+    @app.exception_handler(ValidationError)
+    async def _model(_: Request, exc: ValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "validation_error", detail, errors=errors)
 

@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.auth import verifier_from
+from api.body_limit import BodyLimitMiddleware
 from api.deps import Services
 from api.errors import install_error_handlers
-from api.routes import health, petitions, reference
+from api.routes import commands, health, listing, petitions, reference
 from eventstore.pool import create_pool
 from jiehu.reference_data import load_policy
 from jiehu.settings import Settings
@@ -19,6 +21,8 @@ from workflows.client import PetitionClient
 
 
 def create_app(settings: Settings) -> FastAPI:
+    verifier = verifier_from(settings)  # fail at start-up, not at the first request
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
@@ -35,8 +39,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="jiehu", version="0.1.0", lifespan=lifespan,
                   description="街呼区应: closed-loop handling of residents' petitions (诉求).")
+    app.state.verifier = verifier
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(listing.router)
     app.include_router(petitions.router)
+    app.include_router(commands.router)
     app.include_router(reference.router)
     return app

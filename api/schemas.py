@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from domain.commands import MAX_TEXT
 from domain.enums import Channel, Urgency
-from domain.model import Actor
 
 
 class ReportIn(BaseModel):
@@ -23,13 +22,11 @@ class ReportIn(BaseModel):
     address: str = Field(default="", max_length=200)
     reporter_name: str = Field(default="", max_length=64)
     reporter_phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\-\s]*$")
-    actor: Actor
 
 
 class DispatchIn(BaseModel):
     unit_code: str = Field(min_length=1, max_length=64)
     note: str = Field(default="", max_length=MAX_TEXT)
-    actor: Actor
 
 
 class PetitionOut(BaseModel):

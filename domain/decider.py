@@ -10,7 +10,7 @@ from datetime import datetime
 from domain import commands as cmd
 from domain import events as ev
 from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
-from domain.errors import InvalidCommand, InvalidState, NotPermitted
+from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
 from domain.timers import due_item
@@ -90,7 +90,7 @@ def _require_status(state: PetitionState, allowed: set[Status], what: str) -> No
 
 def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     if s.reported:
-        raise InvalidState("the petition has already been reported")
+        raise AlreadyReported("the petition has already been reported")
     reported = ev.PetitionReported(
         at=now, petition_id=c.petition_id, category=c.category, description=c.description,
         address=c.address, grid_code=c.grid_code, channel=c.channel, urgency=c.urgency,

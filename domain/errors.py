@@ -25,6 +25,12 @@ class InvalidState(DomainError):
     code = "invalid_state"
 
 
+class AlreadyReported(InvalidState):
+    """The petition already exists (a retried report); callers return the existing one."""
+
+    code = "already_reported"
+
+
 class NotPermitted(DomainError):
     """The actor's unit or role may not issue this command on this petition (HTTP 403)."""
 
@@ -38,5 +44,5 @@ class StreamConflict(Exception):
 
 
 ERROR_TYPES: dict[str, type[DomainError]] = {
-    cls.__name__: cls for cls in (DomainError, InvalidCommand, InvalidState, NotPermitted)
+    cls.__name__: cls for cls in (DomainError, InvalidCommand, InvalidState, AlreadyReported, NotPermitted)
 }

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from domain.enums import Role
 from jiehu.logging import configure_logging
 from jiehu.settings import Settings
 
@@ -31,7 +32,45 @@ def dev(
 
     configure_logging("console")
     run_dev(DevOptions(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port,
-                       pg_port=pg_port or api_port - 2568, policy=policy, dept_workers=dept_worker))
+                       pg_port=pg_port or api_port - 2568, policy=policy, dept_workers=dept_worker,
+                       jwt_secret=dev_secret(data_dir, create=True) or ""))
+
+
+@app.command()
+def token(
+    role: Role = typer.Option(..., help="grid_worker, community_staff, ..., dispatcher, supervisor, admin"),
+    unit: str = typer.Option("", help="The caller's unit code (e.g. rc-yuehe-taibai-g1)."),
+    name: str = typer.Option("", help="Display name (default: the role's Chinese label)."),
+    subject: str = typer.Option("", help="Subject (default: role@unit)."),
+    hours: float = typer.Option(12, help="Hours until it expires."),
+    data_dir: Path = typer.Option(Path(".jiehu"), help="A `jiehu dev` data dir whose secret to use."),
+) -> None:
+    """Print a dev token (HS256, signed with JIEHU_JWT_SECRET or the dev stack's own secret)."""
+    from api.auth import issue_token
+
+    settings = Settings()
+    secret = settings.jwt_secret or dev_secret(data_dir, create=False)
+    if not secret:
+        typer.echo("no secret: set JIEHU_JWT_SECRET or start `jiehu dev` first", err=True)
+        raise typer.Exit(2)
+    typer.echo(issue_token(secret, subject=subject or f"{role.value}@{unit or 'jiehu'}", name=name or role.label,
+                           role=role, unit=unit, hours=hours, issuer=settings.jwt_issuer,
+                           audience=settings.jwt_audience))
+
+
+def dev_secret(data_dir: Path, *, create: bool) -> str | None:
+    """The HS256 secret of a dev stack, kept in its data dir so tokens survive restarts."""
+    import secrets
+
+    path = data_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    if not create:
+        return None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(secrets.token_urlsafe(32))
+    path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @app.command()

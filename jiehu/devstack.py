@@ -13,7 +13,9 @@ from pathlib import Path
 import structlog
 import uvicorn
 
+from api.auth import issue_token
 from api.main import create_app
+from domain.enums import Role
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer
@@ -34,6 +36,7 @@ class DevOptions:
     pg_port: int
     policy: str
     dept_workers: list[str]
+    jwt_secret: str
 
 
 def run_dev(options: DevOptions) -> None:
@@ -44,7 +47,7 @@ def run_dev(options: DevOptions) -> None:
         postgres.start()
         temporal.start()
         settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy=options.policy,
-                            api_port=options.api_port)
+                            api_port=options.api_port, jwt_secret=options.jwt_secret)
         asyncio.run(_serve(settings, options, temporal, started))
     finally:
         temporal.stop()
@@ -98,15 +101,21 @@ async def _connect_with_retry(settings: Settings):  # noqa: ANN202
 def _banner(settings: Settings, options: DevOptions, temporal: TemporalDevServer, seconds: float) -> None:
     api = f"http://127.0.0.1:{settings.api_port}"
     env = f"JIEHU_DATABASE_URL={settings.database_url} JIEHU_TEMPORAL_ADDRESS={settings.temporal_address}"
+    jiehu = f"{sys.executable} -m jiehu"
+    admin = issue_token(options.jwt_secret, subject="admin", name="管理员", role=Role.ADMIN, unit="", hours=24 * 30)
     print(f"""
 jiehu dev is up in {seconds:.1f}s (policy: {settings.policy}, data: {options.data_dir})
-  API docs     {api}/docs
+  API docs     {api}/docs   (Authorize with a token below)
   Temporal UI  http://127.0.0.1:{temporal.ui_port}
   PostgreSQL   {settings.database_url}
-  Try it (until tokens arrive, the actor rides in the request body):
-    curl -s -X POST {api}/v1/petitions -H 'content-type: application/json' -d '{{"category": "sanitation",
-      "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1",
-      "actor": {{"id": "g1", "name": "网格员张伟", "unit_code": "rc-yuehe-taibai-g1", "role": "grid_worker"}}}}'
+  Admin token (30 days):
+    {admin}
+  A token for any role and unit:
+    {jiehu} token --data-dir {options.data_dir} --role grid_worker --unit rc-yuehe-taibai-g1
+  Report a petition as that grid worker:
+    T=$({jiehu} token --data-dir {options.data_dir} --role grid_worker --unit rc-yuehe-taibai-g1)
+    curl -s -X POST {api}/v1/petitions -H "authorization: Bearer $T" -H 'content-type: application/json' \\
+      -d '{{"category": "sanitation", "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1"}}'
   A department's worker, in another shell:
-    {env} {sys.executable} -m jiehu dept-worker --dept rencheng-urban-management
+    {env} {jiehu} dept-worker --dept rencheng-urban-management
 Ctrl-C stops everything.""", flush=True)

@@ -20,3 +20,9 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     db_pool_size: int = 10
+    # Authentication: HS256 with a shared secret (dev), or an identity provider's JWKS (production).
+    jwt_secret: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    max_body_bytes: int = 64 * 1024

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from domain import commands as cmd
 from domain.model import PetitionState
@@ -34,18 +35,30 @@ class PetitionClient:
         self._task_queue = task_queue
         self._history_limit = history_limit
 
-    async def report(self, report: cmd.Report) -> PetitionState:
-        """Start the petition's workflow and report it in one call (update-with-start)."""
+    async def report(self, report: cmd.Report) -> PetitionState | None:
+        """Start the petition's workflow and report it in one call (update-with-start).
+
+        Returns None when this petition id was reported before (a retried request): the caller
+        reads the existing petition instead. A closed petition's id is never started again.
+        """
         start = WithStartWorkflowOperation(
             PetitionWorkflow.run,
             PetitionInput(petition_id=report.petition_id, history_limit=self._history_limit),
             id=report.petition_id,
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-        return await self._client.execute_update_with_start_workflow(
-            PetitionWorkflow.report, report, start_workflow_operation=start
-        )
+        try:
+            return await self._client.execute_update_with_start_workflow(
+                PetitionWorkflow.report, report, start_workflow_operation=start
+            )
+        except WorkflowAlreadyStartedError:
+            return None
+        except WorkflowUpdateFailedError as failure:
+            if isinstance(failure.cause, ApplicationError) and failure.cause.type == "AlreadyReported":
+                return None
+            raise
 
     async def send(self, petition_id: str, command: cmd.Command) -> PetitionState:
         handle = self._client.get_workflow_handle(petition_id)

@@ -1,120 +1,97 @@
-"""Petitions: report, read, read events, and one POST per command of the closed loop."""
+"""Petitions: report (idempotently), read one, read its events."""
 
-# no `from __future__ import annotations`: the command routes are built from classes at runtime
+from __future__ import annotations
+
+import hashlib
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+import orjson
+from fastapi import APIRouter, Header, Response, status
 
+from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep, StoreDep
-from api.errors import ApiError
-from api.schemas import DispatchIn, EventOut, PetitionOut, ReportIn
+from api.errors import PROBLEM_RESPONSES, ApiError
+from api.petition_views import state_out, to_out, visible_row
+from api.schemas import EventOut, PetitionOut, ReportIn
+from api.scope import SEES_PERSONAL_DATA, grid_in_scope, mask_name, mask_phone, require_role
 from domain import commands as cmd
-from domain.enums import CloseOutcome, DeadlineState, Level, Status
-from domain.model import PetitionState
 from domain.workcalendar import CHINA
-from eventstore.petition_projection import petition_row
-from org.routing import ladder_for_report, ladder_from_unit
+from org.routing import ladder_for_report
 
 router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
-
-PROBLEM = {"content": {"application/problem+json": {}}}
-COMMAND_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "The actor's unit or role may not do this", **PROBLEM},
-    404: {"description": "No such petition", **PROBLEM},
-    409: {"description": "The petition is not in a state that allows this", **PROBLEM},
-    422: {"description": "Invalid command or body", **PROBLEM},
-    503: {"description": "The workflow engine is not reachable", **PROBLEM},
-}
-
-
-def to_out(row: dict[str, Any]) -> PetitionOut:
-    """A read-model row with the Chinese labels of its enums."""
-    return PetitionOut(
-        **{k: v for k, v in row.items() if k in PetitionOut.model_fields},
-        status_label=Status(row["status"]).label,
-        level_label=Level(row["level"]).label if row["level"] else None,
-        deadline_state_label=DeadlineState(row["deadline_state"]).label,
-        close_outcome_label=CloseOutcome(row["close_outcome"]).label if row["close_outcome"] else None,
-    )
-
-
-def state_out(state: PetitionState) -> PetitionOut:
-    return to_out(petition_row(state, updated_at=datetime.now(CHINA).isoformat()))
 
 
 def new_petition_id() -> str:
     return f"JH{datetime.now(CHINA):%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PetitionOut, responses=COMMAND_ERRORS)
-async def report_petition(body: ReportIn, services: ServicesDep, org: OrgDep) -> PetitionOut:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PetitionOut,
+             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 503))
+async def report_petition(
+    body: ReportIn, actor: CurrentActor, services: ServicesDep, org: OrgDep, response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128, description="Retries with the same key and "
+                                                   "body return the same petition")] = None,
+) -> PetitionOut:
     """Report a petition (发现上报): it is routed and its deadlines start at once."""
+    require_role(actor, "report")
     if body.category not in org.categories:
         raise ApiError(422, "unknown_category", f"unknown category {body.category!r}; see GET /v1/categories")
+    if body.grid_code in org.units and not grid_in_scope(actor, org, body.grid_code):
+        raise ApiError(403, "out_of_scope", f"grid {body.grid_code} is outside your unit")
     ladder = ladder_for_report(org, body.grid_code, body.category)
+    petition_id = new_petition_id()
+    if idempotency_key is not None:
+        petition_id = await _claim_key(services.pool, actor.id, idempotency_key, body, petition_id)
     report = cmd.Report(
-        actor=body.actor, petition_id=new_petition_id(), category=body.category, description=body.description,
+        actor=actor, petition_id=petition_id, category=body.category, description=body.description,
         address=body.address, grid_code=body.grid_code, channel=body.channel, urgency=body.urgency,
         reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, policy_name=services.policy.name,
         rules=services.policy.rules_for(body.category, body.urgency), ladder=ladder,
     )
-    return state_out(await services.petitions.report(report))
+    state = await services.petitions.report(report)
+    if state is None:  # an earlier request with this key already reported (and perhaps closed) it
+        row = await services.pool.fetchrow("SELECT * FROM petitions WHERE id = $1", petition_id)
+        if row is None:
+            raise ApiError(409, "report_in_progress", "a request with this Idempotency-Key is still being handled")
+        response.status_code = status.HTTP_200_OK
+        return to_out(dict(row), actor)
+    return state_out(state, actor)
 
 
-@router.get("/{petition_id}", response_model=PetitionOut, responses={404: COMMAND_ERRORS[404]})
-async def get_petition(petition_id: str, services: ServicesDep) -> PetitionOut:
+async def _claim_key(pool: Any, subject: str, key: str, body: ReportIn, petition_id: str) -> str:
+    digest = hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    row = await pool.fetchrow(
+        "INSERT INTO idempotency_keys (subject, key, request_hash, petition_id) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (subject, key) DO UPDATE SET subject = EXCLUDED.subject "
+        "RETURNING request_hash, petition_id",
+        subject, key, digest, petition_id,
+    )
+    if row["request_hash"] != digest:
+        raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used with a different body")
+    return row["petition_id"]
+
+
+@router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404))
+async def get_petition(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep) -> PetitionOut:
     """One petition as the read model holds it."""
-    row = await services.pool.fetchrow("SELECT * FROM petitions WHERE id = $1", petition_id)
-    if row is None:
-        raise ApiError(404, "petition_not_found", f"no petition {petition_id}")
-    return to_out(dict(row))
+    return to_out(await visible_row(services.pool, petition_id, actor, org), actor)
 
 
-@router.get("/{petition_id}/events", response_model=list[EventOut], responses={404: COMMAND_ERRORS[404]})
-async def get_petition_events(petition_id: str, store: StoreDep) -> list[EventOut]:
+@router.get("/{petition_id}/events", response_model=list[EventOut], responses=PROBLEM_RESPONSES(401, 404))
+async def get_petition_events(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep,
+                              store: StoreDep) -> list[EventOut]:
     """The petition's domain events, in the order they happened."""
+    await visible_row(services.pool, petition_id, actor, org)
     events = await store.read_stream(petition_id)
-    if not events:
-        raise ApiError(404, "petition_not_found", f"no petition {petition_id}")
     return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
-                     occurred_at=e.occurred_at, recorded_at=e.recorded_at, data=e.data) for e in events]
+                     occurred_at=e.occurred_at, recorded_at=e.recorded_at, data=_masked(e.data, actor))
+            for e in events]
 
 
-@router.post("/{petition_id}/dispatch", response_model=PetitionOut, responses=COMMAND_ERRORS)
-async def dispatch(petition_id: str, body: DispatchIn, services: ServicesDep, org: OrgDep) -> PetitionOut:
-    """Re-route (分办/改派) the petition to another unit; its ladder continues above that unit."""
-    row = await services.pool.fetchrow("SELECT grid_code, category FROM petitions WHERE id = $1", petition_id)
-    if row is None:
-        raise ApiError(404, "petition_not_found", f"no petition {petition_id}")
-    ladder = ladder_from_unit(org, body.unit_code, row["grid_code"], row["category"])
-    command = cmd.Dispatch(actor=body.actor, ladder=ladder, note=body.note)
-    return state_out(await services.petitions.send(petition_id, command))
-
-
-def _command_route(path: str, command_type: type, summary: str) -> None:
-    async def endpoint(petition_id: str, body: command_type, services: ServicesDep) -> PetitionOut:  # type: ignore[valid-type]
-        return state_out(await services.petitions.send(petition_id, body))
-
-    endpoint.__name__ = path.replace("-", "_")
-    endpoint.__doc__ = summary
-    router.post(f"/{{petition_id}}/{path}", response_model=PetitionOut, responses=COMMAND_ERRORS,
-                summary=summary)(endpoint)
-
-
-for _path, _type, _summary in [
-    ("accept", cmd.Accept, "Accept the work order (签收)"),
-    ("return", cmd.Return, "Return a misrouted order to the dispatcher (退单)"),
-    ("escalate", cmd.Escalate, "Escalate one rung up (上报/提级)"),
-    ("extension-request", cmd.RequestExtension, "Ask the rung above for more time (申请延期)"),
-    ("extension-decision", cmd.DecideExtension, "Grant or deny an extension, as the rung above (延期审批)"),
-    ("pause", cmd.Pause, "Request, approve or deny stopping the clock (暂停计时)"),
-    ("resume", cmd.Resume, "Restart the clock (恢复计时)"),
-    ("progress", cmd.NoteProgress, "Note progress (办理进展)"),
-    ("resolve", cmd.Resolve, "Resolve with a result and evidence (办结)"),
-    ("urge", cmd.Urge, "Urge the handling unit (督办/催办)"),
-    ("return-visit", cmd.RecordReturnVisit, "Record the resident's return visit (回访)"),
-    ("close", cmd.Close, "Close with an explicit outcome (结案)"),
-]:
-    _command_route(_path, _type, _summary)
+def _masked(data: dict[str, Any], actor: Any) -> dict[str, Any]:
+    if actor.role in SEES_PERSONAL_DATA or "reporter_phone" not in data:
+        return data
+    return {**data, "reporter_name": mask_name(data["reporter_name"]),
+            "reporter_phone": mask_phone(data["reporter_phone"])}

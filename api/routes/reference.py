@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.auth import CurrentActor
 from api.deps import OrgDep
+from api.errors import PROBLEM_RESPONSES, ApiError
 from api.schemas import CategoryOut, UnitOut
 from domain.enums import Level, UnitKind, all_labels
+from org.model import Unit
 
 router = APIRouter(prefix="/v1", tags=["reference"])
 
@@ -15,20 +18,43 @@ _LEVEL_OF_KIND = {UnitKind.GRID: Level.GRID, UnitKind.COMMUNITY: Level.COMMUNITY
 
 
 @router.get("/units", response_model=list[UnitOut])
-async def list_units(org: OrgDep, parent: str | None = None, kind: UnitKind | None = None) -> list[UnitOut]:
+async def list_units(
+    org: OrgDep, _: CurrentActor, parent: str | None = None, kind: UnitKind | None = None
+) -> list[UnitOut]:
     """Every unit of the org tree with its code, kind and ladder level (filter by parent or kind)."""
     units = [u for u in org.units.values()
              if (parent is None or u.parent_code == parent) and (kind is None or u.kind is kind)]
-    return [
-        UnitOut(code=u.code, name=u.name, kind=u.kind.value, kind_label=u.kind.label,
-                level=_LEVEL_OF_KIND[u.kind].value if u.kind in _LEVEL_OF_KIND else None,
-                parent_code=u.parent_code, district_code=u.district_code)
-        for u in sorted(units, key=lambda u: u.code)
-    ]
+    return [_unit_out(u) for u in sorted(units, key=lambda u: u.code)]
+
+
+def _unit_out(u: Unit) -> UnitOut:
+    return UnitOut(code=u.code, name=u.name, kind=u.kind.value, kind_label=u.kind.label,
+                   level=_LEVEL_OF_KIND[u.kind].value if u.kind in _LEVEL_OF_KIND else None,
+                   parent_code=u.parent_code, district_code=u.district_code)
+
+
+class UnitTree(UnitOut):
+    children: list[UnitTree] = []
+    ancestors: list[str] = []
+
+
+@router.get("/units/{code}", response_model=UnitTree, responses=PROBLEM_RESPONSES(401, 404))
+async def get_unit(code: str, org: OrgDep, _: CurrentActor) -> UnitTree:
+    """One unit with everything below it, and the codes of the units above it."""
+    if code not in org.units:
+        raise ApiError(404, "unit_not_found", f"no unit {code}")
+
+    def tree(unit_code: str) -> UnitTree:
+        return UnitTree(**_unit_out(org.units[unit_code]).model_dump(),
+                        children=[tree(c.code) for c in sorted(org.children(unit_code), key=lambda u: u.code)])
+
+    node = tree(code)
+    node.ancestors = [u.code for u in org.ancestors(code)[1:]]
+    return node
 
 
 @router.get("/categories", response_model=list[CategoryOut])
-async def list_categories(org: OrgDep) -> list[CategoryOut]:
+async def list_categories(org: OrgDep, _: CurrentActor) -> list[CategoryOut]:
     """The category taxonomy: where each starts on the ladder and which department owns it at the top."""
     return [
         CategoryOut(code=c.code, name=c.name, start_level=c.start_level.value, start_level_label=c.start_level.label,
@@ -38,6 +64,6 @@ async def list_categories(org: OrgDep) -> list[CategoryOut]:
 
 
 @router.get("/labels")
-async def labels() -> dict[str, dict[str, str]]:
+async def labels(_: CurrentActor) -> dict[str, dict[str, str]]:
     """The Chinese label of every enum value."""
     return all_labels()

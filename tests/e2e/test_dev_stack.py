@@ -16,10 +16,8 @@ from jiehu.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 
-GRID = {"id": "g1", "name": "网格员张伟", "unit_code": "rc-jincheng-yongxin-g1", "role": "grid_worker"}
-VISITOR = {"id": "v1", "name": "回访员", "unit_code": "rencheng", "role": "return_visitor"}
 REPORT = {"category": "ebike_parking_charging", "description": "煤气公司宿舍电动车乱停乱放、飞线充电",
-          "grid_code": "rc-jincheng-yongxin-g1", "channel": "visit", "actor": GRID}
+          "grid_code": "rc-jincheng-yongxin-g1", "channel": "visit"}
 
 
 class DevStack:
@@ -51,6 +49,12 @@ class DevStack:
             time.sleep(0.3)
         raise AssertionError(f"jiehu dev did not come up:\n{self.output.read_text()}")
 
+    def token(self, role: str, unit: str) -> dict[str, str]:
+        """A token as a new user gets one: `jiehu token` against the dev stack's data dir."""
+        made = subprocess.run([sys.executable, "-m", "jiehu", "token", "--data-dir", str(self.data_dir),
+                               "--role", role, "--unit", unit], capture_output=True, text=True, check=True)
+        return {"authorization": f"Bearer {made.stdout.strip()}"}
+
     def stop(self) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGINT)  # Ctrl-C
@@ -72,8 +76,11 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
     seconds = stack.start()
     print(f"jiehu dev came up in {seconds:.1f}s")
     try:
-        with httpx.Client(base_url=stack.api, timeout=30) as api:
+        grid = stack.token("grid_worker", "rc-jincheng-yongxin-g1")
+        visitor = stack.token("return_visitor", "rencheng")
+        with httpx.Client(base_url=stack.api, timeout=30, headers=grid) as api:
             banner = stack.output.read_text()
+            assert "Admin token" in banner
             assert f"{stack.api}/docs" in banner and f"http://127.0.0.1:{stack.temporal_port + 1000}" in banner
             assert api.get("/docs").status_code == 200
 
@@ -86,10 +93,10 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
             created = api.post("/v1/petitions", json=REPORT)
             assert created.status_code == 201
             pid = created.json()["id"]
-            assert api.post(f"/v1/petitions/{pid}/accept", json={"actor": GRID}).status_code == 200
-            resolved = api.post(f"/v1/petitions/{pid}/resolve", json={"actor": GRID, "result": "已建车棚和充电桩"})
+            assert api.post(f"/v1/petitions/{pid}/accept").status_code == 200
+            resolved = api.post(f"/v1/petitions/{pid}/resolve", json={"result": "已建车棚和充电桩"})
             assert resolved.json()["status"] == "resolved"
-            closed = api.post(f"/v1/petitions/{pid}/return-visit", json={"actor": VISITOR, "outcome": "satisfied"})
+            closed = api.post(f"/v1/petitions/{pid}/return-visit", json={"outcome": "satisfied"}, headers=visitor)
             assert closed.json()["status"] == "closed"
             events = api.get(f"/v1/petitions/{pid}/events").json()
             assert [e["version"] for e in events] == list(range(1, len(events) + 1))
@@ -116,7 +123,7 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
     # state survives a restart: the same data dir still knows the petition and its workflow
     stack.start()
     try:
-        with httpx.Client(base_url=stack.api, timeout=30) as api:
+        with httpx.Client(base_url=stack.api, timeout=30, headers=stack.token("admin", "")) as api:
             assert api.get(f"/v1/petitions/{pid}").json()["status"] == "closed"
             ui = f"http://127.0.0.1:{stack.temporal_port + 1000}"
             described = poll(lambda: httpx.get(f"{ui}/api/v1/namespaces/default/workflows/{idle}", timeout=10),

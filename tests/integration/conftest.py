@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from api.main import create_app
+from jiehu.settings import Settings
 from jiehu.temporal import petition_worker
+from tests.integration.api_client import SECRET, Caller
 from workflows.client import PetitionClient
 
 
@@ -12,3 +16,20 @@ from workflows.client import PetitionClient
 async def running(temporal_env, pool, org, task_queue):
     async with petition_worker(temporal_env.client, pool, task_queue):
         yield PetitionClient(temporal_env.client, task_queue)
+
+
+@pytest.fixture
+async def http(temporal_env, postgres, pool, org, task_queue):
+    """The API in-process, on the test PostgreSQL and Temporal, with a worker on this test's queue."""
+    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET,
+                        temporal_address=temporal_env.client.service_client.config.target_host)
+    app = create_app(settings)
+    async with petition_worker(temporal_env.client, pool, task_queue), app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://jiehu") as client:
+            yield client
+
+
+@pytest.fixture
+def as_(http):
+    """`as_("grid_worker", "rc-yuehe-taibai-g1")` is that person calling the API."""
+    return lambda role, unit: Caller(http, role, unit)

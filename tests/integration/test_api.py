@@ -1,94 +1,91 @@
-"""Every endpoint of the first REST surface, with its error paths, on the real services."""
+"""Every endpoint with its error paths, on the real services, as the people who use it."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from api.main import create_app
-from jiehu.settings import Settings
-from jiehu.temporal import petition_worker
-
-GRID_WORKER = {"id": "g1", "name": "网格员张伟", "unit_code": "rc-yuehe-taibai-g1", "role": "grid_worker"}
-COMMUNITY = {"id": "c1", "name": "社区书记", "unit_code": "rc-yuehe-taibai", "role": "community_staff"}
-STREET = {"id": "s1", "name": "街道干部", "unit_code": "rc-yuehe", "role": "street_staff"}
-DISTRICT_DISPATCHER = {"id": "d1", "name": "派单员", "unit_code": "rencheng", "role": "dispatcher"}
-VISITOR = {"id": "v1", "name": "回访员", "unit_code": "rencheng", "role": "return_visitor"}
-SUPERVISOR = {"id": "sv", "name": "督办员", "unit_code": "rencheng", "role": "supervisor"}
-REPORT = {"category": "sanitation", "description": "小区门口垃圾堆积三天", "grid_code": "rc-yuehe-taibai-g1",
-          "address": "太白小区3号楼", "reporter_name": "陈秀英", "reporter_phone": "13805371234",
-          "channel": "hotline", "actor": GRID_WORKER}
+from tests.integration.api_client import REPORT, bearer
 
 
 @pytest.fixture
-async def api(temporal_env, postgres, pool, org, task_queue):
-    settings = Settings(database_url=postgres.url(), task_queue=task_queue,
-                        temporal_address=temporal_env.client.service_client.config.target_host)
-    app = create_app(settings)
-    async with petition_worker(temporal_env.client, pool, task_queue), app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://jiehu") as client:
-            yield client
+def people(as_):
+    class People:
+        grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+        community = as_("community_staff", "rc-yuehe-taibai")
+        street = as_("street_staff", "rc-yuehe")
+        other_street = as_("street_staff", "rc-jiyang")
+        dispatcher = as_("dispatcher", "rencheng")
+        visitor = as_("return_visitor", "rencheng")
+        supervisor = as_("supervisor", "rencheng")
+        admin = as_("admin", "")
+    return People
 
 
-async def new_petition(api: httpx.AsyncClient, **overrides) -> dict:
-    response = await api.post("/v1/petitions", json=REPORT | overrides)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def act(api: httpx.AsyncClient, pid: str, action: str, body: dict, expect: int = 200) -> dict:
-    response = await api.post(f"/v1/petitions/{pid}/{action}", json=body)
-    assert response.status_code == expect, response.text
-    return response.json()
-
-
-async def test_report_read_and_list_events(api):
-    created = await new_petition(api)
+async def test_report_read_and_list_events(people):
+    created = await people.grid.report()
     assert created["status"] == "dispatched" and created["status_label"] == "已分办待签收"
     assert created["level"] == "grid" and created["unit_code"] == "rc-yuehe-taibai-g1"
     assert created["resolve_due"] and created["accept_due"] and created["deadline_state"] == "ok"
-    fetched = (await api.get(f"/v1/petitions/{created['id']}")).json()
+    fetched = (await people.grid.get(f"/v1/petitions/{created['id']}")).json()
     assert {k: fetched[k] for k in ("id", "status", "unit_code", "resolve_due", "version")} == {
         k: created[k] for k in ("id", "status", "unit_code", "resolve_due", "version")}
-    events = (await api.get(f"/v1/petitions/{created['id']}/events")).json()
+    events = (await people.grid.get(f"/v1/petitions/{created['id']}/events")).json()
     assert [e["type"] for e in events] == ["PetitionReported", "WorkOrderAssigned"]
-    assert [e["version"] for e in events] == [1, 2]
+    assert events[0]["data"]["actor"]["id"] == "grid_worker@rc-yuehe-taibai-g1"  # the token is the actor
 
 
-async def test_the_whole_loop_by_rest_alone(api):
-    pid = (await new_petition(api))["id"]
-    await act(api, pid, "accept", {"actor": GRID_WORKER})
-    await act(api, pid, "progress", {"actor": GRID_WORKER, "note": "已联系环卫"})
-    await act(api, pid, "extension-request", {"actor": GRID_WORKER, "duration": {"working_days": 1},
-                                              "reason": "环卫车检修"})
-    await act(api, pid, "extension-decision", {"actor": COMMUNITY, "approve": True})
-    await act(api, pid, "pause", {"actor": GRID_WORKER, "reason": "等待群众在家", "reason_kind": "waiting_resident"})
-    paused = await act(api, pid, "pause", {"actor": COMMUNITY})
+async def test_the_whole_loop_by_rest_alone(people):
+    pid = (await people.grid.report())["id"]
+    await people.grid.act(pid, "accept")
+    await people.grid.act(pid, "progress", {"note": "已联系环卫"})
+    await people.grid.act(pid, "extension-request", {"duration": {"working_days": 1}, "reason": "环卫车检修"})
+    await people.community.act(pid, "extension-decision", {"approve": True})
+    await people.grid.act(pid, "pause", {"reason": "等待群众在家", "reason_kind": "waiting_resident"})
+    paused = await people.community.act(pid, "pause")
     assert paused["status"] == "paused" and paused["deadline_state"] == "paused"
-    await act(api, pid, "resume", {"actor": GRID_WORKER})
-    escalated = await act(api, pid, "escalate", {"actor": GRID_WORKER, "reason": "需社区协调物业"})
+    await people.grid.act(pid, "resume")
+    escalated = await people.grid.act(pid, "escalate", {"reason": "需社区协调物业"})
     assert escalated["level"] == "community" and escalated["escalations"] == 1
-    await act(api, pid, "urge", {"actor": SUPERVISOR, "note": "请尽快办理"})
-    await act(api, pid, "accept", {"actor": COMMUNITY})
-    resolved = await act(api, pid, "resolve", {"actor": COMMUNITY, "result": "已清运", "evidence_urls": ["https://e/1"]})
+    await people.supervisor.act(pid, "urge", {"note": "请尽快办理"})
+    await people.community.act(pid, "accept")
+    resolved = await people.community.act(pid, "resolve", {"result": "已清运", "evidence_urls": ["https://e/1"]})
     assert resolved["status"] == "resolved" and resolved["visit_due"]
-    closed = await act(api, pid, "return-visit", {"actor": VISITOR, "outcome": "satisfied"})
-    assert closed["status"] == "closed" and closed["close_outcome"] == "resolved"
-    assert closed["close_outcome_label"] == "已解决办结"
-    types = [e["type"] for e in (await api.get(f"/v1/petitions/{pid}/events")).json()]
+    closed = await people.visitor.act(pid, "return-visit", {"outcome": "satisfied"})
+    assert closed["status"] == "closed" and closed["close_outcome_label"] == "已解决办结"
+    types = [e["type"] for e in (await people.admin.get(f"/v1/petitions/{pid}/events")).json()]
     assert types[-3:] == ["PetitionClosed", "UnitEvaluated", "UnitEvaluated"]
 
 
-async def test_return_redispatch_and_close(api):
-    pid = (await new_petition(api))["id"]
-    returned = await act(api, pid, "return", {"actor": GRID_WORKER, "reason": "不属本网格"})
-    assert returned["status"] == "returned"
-    moved = await act(api, pid, "dispatch", {"actor": DISTRICT_DISPATCHER, "unit_code": "rc-jiyang-caoqiao"})
+async def test_return_redispatch_and_close(people):
+    pid = (await people.grid.report())["id"]
+    assert (await people.grid.act(pid, "return", {"reason": "不属本网格"}))["status"] == "returned"
+    moved = await people.dispatcher.act(pid, "dispatch", {"unit_code": "rc-jiyang-caoqiao"})
     assert moved["unit_code"] == "rc-jiyang-caoqiao" and moved["level"] == "community"
-    closed = await act(api, pid, "close", {"actor": DISTRICT_DISPATCHER, "outcome": "duplicate",
-                                           "explanation": "与JH20261127-0001重复"})
+    closed = await people.dispatcher.act(pid, "close", {"outcome": "duplicate", "explanation": "与另一件重复"})
     assert closed["close_outcome"] == "duplicate"
+
+
+async def test_another_streets_staff_cannot_see_or_touch_it(people):
+    pid = (await people.grid.report())["id"]
+    assert (await people.street.get(f"/v1/petitions/{pid}")).status_code == 200
+    assert (await people.other_street.get(f"/v1/petitions/{pid}")).status_code == 404
+    assert (await people.other_street.get(f"/v1/petitions/{pid}/events")).status_code == 404
+    touched = await people.other_street.post(f"/v1/petitions/{pid}/urge", {"note": "x"})
+    assert touched.status_code == 403 and touched.json()["code"] == "out_of_scope"
+    listed = (await people.other_street.get("/v1/petitions", params={"limit": 200})).json()["items"]
+    assert pid not in [p["id"] for p in listed]
+
+
+async def test_personal_data_is_masked_for_roles_that_do_not_call_the_resident(people):
+    pid = (await people.grid.report())["id"]
+    seen_by_street = (await people.street.get(f"/v1/petitions/{pid}")).json()
+    assert (seen_by_street["reporter_name"], seen_by_street["reporter_phone"]) == ("陈**", "138****1234")
+    events = (await people.street.get(f"/v1/petitions/{pid}/events")).json()
+    assert events[0]["data"]["reporter_phone"] == "138****1234"
+    seen_by_visitor = (await people.visitor.get(f"/v1/petitions/{pid}")).json()
+    assert seen_by_visitor["reporter_phone"] == "13805371234"
+    seen_by_handler = (await people.grid.get(f"/v1/petitions/{pid}")).json()
+    assert seen_by_handler["reporter_phone"] == "13805371234"
 
 
 @pytest.mark.parametrize(
@@ -98,57 +95,85 @@ async def test_return_redispatch_and_close(api):
         (REPORT | {"urgency": "whenever"}, "urgency"),
         (REPORT | {"description": "长" * 2001}, "description"),
         (REPORT | {"reporter_phone": "call me"}, "reporter_phone"),
-        (REPORT | {"actor": {"id": "x"}}, "actor.name"),
     ],
 )
-async def test_invalid_reports_name_the_field(api, body, field):
-    response = await api.post("/v1/petitions", json=body)
+async def test_invalid_reports_name_the_field(people, body, field):
+    response = await people.grid.post("/v1/petitions", body)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert field in [e["field"] for e in response.json()["errors"]]
 
 
-async def test_unknown_category_grid_and_malformed_json(api):
-    unknown = await api.post("/v1/petitions", json=REPORT | {"category": "ufo"})
+async def test_unknown_category_grid_malformed_json_and_oversized_body(people):
+    unknown = await people.grid.post("/v1/petitions", REPORT | {"category": "ufo"})
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_category"
-    grid = await api.post("/v1/petitions", json=REPORT | {"grid_code": "nowhere"})
+    grid = await people.admin.post("/v1/petitions", REPORT | {"grid_code": "nowhere"})
     assert grid.status_code == 422 and "unknown grid" in grid.json()["detail"]
-    broken = await api.post("/v1/petitions", content=b"{not json", headers={"content-type": "application/json"})
+    broken = await people.grid.post("/v1/petitions", content=b"{not json",
+                                    headers={"content-type": "application/json"})
     assert broken.status_code == 422
+    huge = await people.grid.post("/v1/petitions", REPORT | {"address": "x" * 100_000})
+    assert huge.status_code == 413 and huge.json()["code"] == "body_too_large"
+    too_many = await people.grid.post(f"/v1/petitions/{(await people.grid.report())['id']}/resolve",
+                                      {"result": "x", "evidence_urls": ["u"] * 21})
+    assert too_many.status_code == 422
 
 
-async def test_command_errors_are_4xx_with_reasons(api):
-    pid = (await new_petition(api))["id"]
-    wrong_unit = await api.post(f"/v1/petitions/{pid}/accept", json={"actor": STREET})
+async def test_command_errors_are_4xx_with_reasons(people):
+    pid = (await people.grid.report())["id"]
+    wrong_unit = await people.community.post(f"/v1/petitions/{pid}/accept")
     assert wrong_unit.status_code == 403 and wrong_unit.json()["code"] == "not_permitted"
-    too_early = await api.post(f"/v1/petitions/{pid}/resolve", json={"actor": GRID_WORKER, "result": "done"})
+    wrong_role = await people.grid.post(f"/v1/petitions/{pid}/close", {"outcome": "withdrawn", "explanation": "x"})
+    assert wrong_role.status_code == 403 and wrong_role.json()["code"] == "role_not_allowed"
+    too_early = await people.grid.post(f"/v1/petitions/{pid}/resolve", {"result": "done"})
     assert too_early.status_code == 409 and too_early.json()["code"] == "invalid_state"
-    too_long = await api.post(f"/v1/petitions/{pid}/extension-request",
-                              json={"actor": GRID_WORKER, "duration": {"fortnights": 1}, "reason": "x"})
-    assert too_long.status_code == 422
-    no_such_unit = await api.post(f"/v1/petitions/{pid}/dispatch", json={"actor": DISTRICT_DISPATCHER,
-                                                                          "unit_code": "atlantis"})
+    bad_unit = await people.grid.post(f"/v1/petitions/{pid}/extension-request",
+                                      {"duration": {"fortnights": 1}, "reason": "x"})
+    assert bad_unit.status_code == 422
+    stray = await people.grid.post(f"/v1/petitions/{pid}/accept", {"actor": {"id": "forged"}})
+    assert stray.status_code == 422  # the actor comes from the token, never from the body
+    no_such_unit = await people.dispatcher.post(f"/v1/petitions/{pid}/dispatch", {"unit_code": "atlantis"})
     assert no_such_unit.status_code == 422
-    missing = await api.post("/v1/petitions/JH-none/accept", json={"actor": GRID_WORKER})
+    missing = await people.grid.post("/v1/petitions/JH-none/accept")
     assert missing.status_code == 404 and missing.json()["code"] == "petition_not_found"
-    assert (await api.get("/v1/petitions/JH-none")).status_code == 404
-    assert (await api.get("/v1/petitions/JH-none/events")).status_code == 404
-    assert (await api.post(f"/v1/petitions/{pid}/teleport", json={})).status_code in (404, 405)
+    assert (await people.grid.get("/v1/petitions/JH-none")).status_code == 404
+    assert (await people.grid.post(f"/v1/petitions/{pid}/teleport", {})).status_code in (404, 405)
 
 
-async def test_reference_endpoints_and_health(api):
-    units = (await api.get("/v1/units")).json()
+async def test_authentication_is_required_and_checked(http):
+    assert (await http.get("/v1/petitions")).status_code == 401
+    forged = {"authorization": "Bearer " + bearer("admin", "")["authorization"].split()[1][:-4] + "AAAA"}
+    response = await http.get("/v1/petitions", headers=forged)
+    assert response.status_code == 401 and response.json()["code"] == "invalid_token"
+    from api.auth import issue_token
+    from domain.enums import Role
+    from tests.integration.api_client import SECRET
+
+    expired = issue_token(SECRET, subject="x", name="x", role=Role.ADMIN, unit="", hours=-1)
+    response = await http.get("/v1/petitions", headers={"authorization": f"Bearer {expired}"})
+    assert response.status_code == 401 and response.json()["code"] == "token_expired"
+    assert (await http.get("/healthz")).status_code == 200  # health and docs stay open
+    assert (await http.get("/openapi.json")).status_code == 200
+
+
+async def test_reference_endpoints_and_health(people, http):
+    units = (await people.grid.get("/v1/units")).json()
     assert {"code": "rc-yuehe", "level": "street", "kind_label": "街道(镇)"}.items() <= next(
         u for u in units if u["code"] == "rc-yuehe").items()
-    streets = (await api.get("/v1/units", params={"parent": "rencheng", "kind": "street"})).json()
+    streets = (await people.grid.get("/v1/units", params={"parent": "rencheng", "kind": "street"})).json()
     assert len(streets) == 15
-    categories = (await api.get("/v1/categories")).json()
+    tree = (await people.grid.get("/v1/units/rc-yuehe")).json()
+    assert tree["ancestors"] == ["rencheng"] and {c["code"] for c in tree["children"]} == {
+        "rc-yuehe-taibai", "rc-yuehe-yuehe"}
+    assert len(tree["children"][0]["children"]) == 3
+    assert (await people.grid.get("/v1/units/atlantis")).status_code == 404
+    categories = (await people.grid.get("/v1/categories")).json()
     assert len(categories) >= 15 and {"code": "property_management", "start_level": "community"}.items() <= next(
         c for c in categories if c["code"] == "property_management").items()
-    labels = (await api.get("/v1/labels")).json()
+    labels = (await people.grid.get("/v1/labels")).json()
     assert labels["Level"]["department"] == "区直部门" and labels["CloseOutcome"]["withdrawn"] == "群众撤回"
-    assert (await api.get("/healthz")).json() == {"status": "ok"}
-    ready = await api.get("/readyz")
+    ready = await http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"postgres": "ok", "temporal": "ok"}
-    schema = (await api.get("/openapi.json")).json()
+    schema = (await http.get("/openapi.json")).json()
     assert "/v1/petitions/{petition_id}/extension-decision" in schema["paths"]
+    assert "HTTPBearer" in schema["components"]["securitySchemes"]

@@ -1,0 +1,96 @@
+"""Bearer JWTs: who the caller is (subject, display name, role, unit). The actor of every command."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+
+from api.errors import ApiError
+from domain.enums import Role
+from domain.model import Actor
+from jiehu.settings import Settings
+
+bearer = HTTPBearer(auto_error=False, description="A JWT with claims sub, name, role and unit")
+
+
+class TokenVerifier(Protocol):
+    def claims(self, token: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SharedSecretVerifier:
+    """HS256 with a configured secret (dev, tests, small deployments)."""
+
+    secret: str
+    issuer: str | None = None
+    audience: str | None = None
+
+    def claims(self, token: str) -> dict[str, Any]:
+        return jwt.decode(token, self.secret, algorithms=["HS256"], issuer=self.issuer, audience=self.audience,
+                          options={"require": ["exp", "sub"], "verify_aud": self.audience is not None})
+
+
+class JwksVerifier:
+    """RS256/ES256 tokens of an external identity provider, keys fetched from its JWKS URL (cached)."""
+
+    def __init__(self, url: str, issuer: str | None, audience: str | None) -> None:
+        self._keys = jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+        self._issuer, self._audience = issuer, audience
+
+    def claims(self, token: str) -> dict[str, Any]:
+        key = self._keys.get_signing_key_from_jwt(token)
+        return jwt.decode(token, key.key, algorithms=["RS256", "ES256"], issuer=self._issuer,
+                          audience=self._audience,
+                          options={"require": ["exp", "sub"], "verify_aud": self._audience is not None})
+
+
+def verifier_from(settings: Settings) -> TokenVerifier:
+    if settings.jwt_jwks_url:
+        return JwksVerifier(settings.jwt_jwks_url, settings.jwt_issuer, settings.jwt_audience)
+    if not settings.jwt_secret:
+        raise RuntimeError("set JIEHU_JWT_SECRET (HS256) or JIEHU_JWT_JWKS_URL (an identity provider)")
+    return SharedSecretVerifier(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
+
+
+def issue_token(secret: str, *, subject: str, name: str, role: Role, unit: str, hours: float = 12,
+                issuer: str | None = None, audience: str | None = None) -> str:
+    """A dev/test token (HS256); production tokens come from the identity provider."""
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": subject, "name": name, "role": role.value, "unit": unit, "iat": now,
+                              "exp": now + int(hours * 3600)}
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+async def _authenticate(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>")
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        claims = verifier.claims(credentials.credentials)
+    except jwt.ExpiredSignatureError as exc:
+        raise ApiError(401, "token_expired", "the token has expired") from exc
+    except jwt.PyJWTError as exc:
+        raise ApiError(401, "invalid_token", f"the token is not valid: {exc}") from exc
+    try:
+        actor = Actor(id=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]),
+                      unit_code=str(claims.get("unit", "")), role=Role(claims.get("role")))
+    except (KeyError, ValueError, ValidationError) as exc:
+        raise ApiError(401, "invalid_token", "the token lacks a valid role or unit claim") from exc
+    if actor.role is Role.SYSTEM:
+        raise ApiError(401, "invalid_token", "the system role is not for people")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(_authenticate)]

@@ -1,0 +1,72 @@
+"""One POST per command of the closed loop; the caller's token is the actor."""
+
+# no `from __future__ import annotations`: the body models are built from the command classes at runtime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, create_model
+
+from api.auth import CurrentActor
+from api.deps import OrgDep, ServicesDep
+from api.errors import PROBLEM_RESPONSES
+from api.petition_views import state_out, visible_row
+from api.schemas import DispatchIn, PetitionOut
+from api.scope import require_role
+from domain import commands as cmd
+from org.routing import ladder_from_unit
+
+router = APIRouter(prefix="/v1/petitions", tags=["commands"])
+COMMAND_ERRORS = PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 503)
+
+
+@router.post("/{petition_id}/dispatch", response_model=PetitionOut, responses=COMMAND_ERRORS)
+async def dispatch(petition_id: str, body: DispatchIn, actor: CurrentActor, services: ServicesDep,
+                   org: OrgDep) -> PetitionOut:
+    """Re-route (分办/改派) the petition to another unit; its ladder continues above that unit."""
+    require_role(actor, "dispatch")
+    row = await visible_row(services.pool, petition_id, actor, org, for_command=True)
+    ladder = ladder_from_unit(org, body.unit_code, row["grid_code"], row["category"])
+    command = cmd.Dispatch(actor=actor, ladder=ladder, note=body.note)
+    return state_out(await services.petitions.send(petition_id, command), actor)
+
+
+def body_model(command_type: type[BaseModel]) -> type[BaseModel]:
+    """The command's fields without `actor` (from the token) and `kind` (from the path)."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in command_type.model_fields.items()
+        if name not in ("actor", "kind")
+    }
+    return create_model(f"{command_type.__name__}Body", __config__={"extra": "forbid"}, **fields)
+
+
+def _command_route(path: str, command_type: type[BaseModel], summary: str) -> None:
+    body_type = body_model(command_type)
+
+    async def endpoint(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep,
+                       body: body_type | None = None) -> PetitionOut:  # type: ignore[valid-type]
+        require_role(actor, path)
+        await visible_row(services.pool, petition_id, actor, org, for_command=True)
+        command = command_type(actor=actor, **(dict(body) if body is not None else {}))
+        return state_out(await services.petitions.send(petition_id, command), actor)
+
+    endpoint.__name__ = path.replace("-", "_")
+    endpoint.__doc__ = summary
+    router.post(f"/{{petition_id}}/{path}", response_model=PetitionOut, responses=COMMAND_ERRORS,
+                summary=summary)(endpoint)
+
+
+for _path, _type, _summary in [
+    ("accept", cmd.Accept, "Accept the work order (签收)"),
+    ("return", cmd.Return, "Return a misrouted order to the dispatcher (退单)"),
+    ("escalate", cmd.Escalate, "Escalate one rung up (上报/提级)"),
+    ("extension-request", cmd.RequestExtension, "Ask the rung above for more time (申请延期)"),
+    ("extension-decision", cmd.DecideExtension, "Grant or deny an extension, as the rung above (延期审批)"),
+    ("pause", cmd.Pause, "Request, approve or deny stopping the clock (暂停计时)"),
+    ("resume", cmd.Resume, "Restart the clock (恢复计时)"),
+    ("progress", cmd.NoteProgress, "Note progress (办理进展)"),
+    ("resolve", cmd.Resolve, "Resolve with a result and evidence (办结)"),
+    ("urge", cmd.Urge, "Urge the handling unit (督办/催办)"),
+    ("return-visit", cmd.RecordReturnVisit, "Record the resident's return visit (回访)"),
+    ("close", cmd.Close, "Close with an explicit outcome (结案)"),
+]:
+    _command_route(_path, _type, _summary)

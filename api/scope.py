@@ -1,0 +1,91 @@
+"""What a caller may see and do, by role and by the org tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.errors import ApiError
+from domain.enums import Role, UnitKind
+from domain.model import Actor
+from org.model import OrgTree
+
+HANDLERS = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTMENT_STAFF, Role.PROPERTY_STAFF}
+OVERSEERS = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.SUPERVISOR, Role.DISPATCHER}
+
+# Which roles may send each command at all; the workflow then checks the unit (the handling unit,
+# the rung above, ...). Keys are the API's action names.
+ROLES_OF_ACTION: dict[str, set[Role]] = {
+    "report": HANDLERS | {Role.DISPATCHER, Role.ADMIN},
+    "accept": HANDLERS,
+    "return": HANDLERS,
+    "escalate": HANDLERS,
+    "extension-request": HANDLERS,
+    "extension-decision": OVERSEERS,
+    "pause": HANDLERS | OVERSEERS,
+    "resume": HANDLERS | OVERSEERS,
+    "progress": HANDLERS,
+    "resolve": HANDLERS,
+    "urge": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.COMMUNITY_STAFF, Role.STREET_STAFF},
+    "return-visit": {Role.RETURN_VISITOR, Role.DISPATCHER},
+    "dispatch": {Role.DISPATCHER, Role.ADMIN},
+    "close": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
+}
+
+# Roles that talk to the resident and so see their name and phone unmasked.
+SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
+
+
+def require_role(actor: Actor, action: str) -> None:
+    allowed = ROLES_OF_ACTION[action]
+    if actor.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise ApiError(403, "role_not_allowed", f"{action} needs one of the roles: {names}")
+
+
+def scope_units(actor: Actor, org: OrgTree) -> list[str] | None:
+    """Unit codes whose petitions the actor may see (None: all of them)."""
+    if actor.role is Role.ADMIN:
+        return None
+    unit = org.units.get(actor.unit_code)
+    if unit is None:
+        return []
+    if unit.kind in (UnitKind.DEPARTMENT, UnitKind.PROPERTY_COMPANY):
+        return [unit.code]  # their own work orders
+    return sorted(org.subtree(unit.code))
+
+
+def in_scope(row: dict[str, Any], scope: list[str] | None) -> bool:
+    return scope is None or bool(set(row["handled_units"]) & set(scope))
+
+
+def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
+    scope = scope_units(actor, org)
+    if scope is None:
+        return True
+    district = org.units[grid_code].district_code if grid_code in org.units else None
+    own = org.units.get(actor.unit_code)
+    if actor.role is Role.DISPATCHER and own is not None and own.kind is UnitKind.DISTRICT:
+        return district == own.code  # hotline agents report for the whole district
+    return grid_code in scope
+
+
+def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """Resident name and phone only for roles that contact the resident, and for the handling unit."""
+    if actor.role in SEES_PERSONAL_DATA or (row.get("unit_code") and row["unit_code"] == actor.unit_code):
+        return row
+    return {**row, "reporter_name": mask_name(row["reporter_name"]),
+            "reporter_phone": mask_phone(row["reporter_phone"])}
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if name else name
+
+
+def mask_phone(phone: str) -> str:
+    """13805371234 -> 138****1234; short numbers keep only their last four digits."""
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    if len(digits) > 7:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * (len(digits) - 4) + digits[-4:]
