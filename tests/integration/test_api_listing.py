@@ -1,0 +1,84 @@
+"""Idempotent intake under parallel retries, filters, and cursor pages that stay stable under inserts."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from tests.integration.api_client import REPORT
+
+
+async def test_parallel_retries_with_one_key_make_one_petition(as_, pool):
+    grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+    key = str(uuid.uuid4())
+    responses = await asyncio.gather(*(grid.post("/v1/petitions", REPORT, headers={"idempotency-key": key})
+                                       for _ in range(8)))
+    assert {r.status_code for r in responses} <= {200, 201} and 201 in {r.status_code for r in responses}
+    ids = {r.json()["id"] for r in responses}
+    assert len(ids) == 1
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", ids.pop()) == 2
+    again = await grid.post("/v1/petitions", REPORT, headers={"idempotency-key": key})
+    assert again.status_code == 200
+    other_body = await grid.post("/v1/petitions", REPORT | {"description": "别的事"}, headers={"idempotency-key": key})
+    assert other_body.status_code == 409 and other_body.json()["code"] == "idempotency_key_reused"
+    someone_else = await as_("dispatcher", "rencheng").post("/v1/petitions", REPORT, headers={"idempotency-key": key})
+    assert someone_else.status_code == 201 and someone_else.json()["id"] != again.json()["id"]
+
+
+async def test_a_retry_after_the_petition_closed_returns_it(as_):
+    grid, dispatcher = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("dispatcher", "rencheng")
+    key = str(uuid.uuid4())
+    first = (await grid.post("/v1/petitions", REPORT, headers={"idempotency-key": key})).json()
+    await dispatcher.act(first["id"], "close", {"outcome": "withdrawn", "explanation": "群众撤回"})
+    retry = await grid.post("/v1/petitions", REPORT, headers={"idempotency-key": key})
+    assert retry.status_code == 200 and retry.json()["id"] == first["id"] and retry.json()["status"] == "closed"
+
+
+async def test_pages_are_stable_while_new_petitions_arrive(as_):
+    grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+    tag = uuid.uuid4().hex[:8]
+    original = [(await grid.report(description=f"分页 {tag} #{i}"))["id"] for i in range(12)]
+    seen, cursor = [], None
+    while True:
+        params = {"q": tag, "limit": 5} | ({"cursor": cursor} if cursor else {})
+        page = (await grid.get("/v1/petitions", params=params)).json()
+        seen += [p["id"] for p in page["items"]]
+        await grid.report(description=f"分页 {tag} late")  # newer than every cursor: never shows up
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(original))
+
+
+async def test_filters_sorting_and_the_queue(as_):
+    grid, street = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("street_staff", "rc-yuehe")
+    tag = uuid.uuid4().hex[:8]
+    a = await grid.report(description=f"筛选 {tag} a", urgency="urgent")
+    b = await grid.report(description=f"筛选 {tag} b", category="noise")
+    await grid.act(b["id"], "accept")
+
+    async def ids(**params) -> list[str]:
+        response = await street.get("/v1/petitions", params={"q": tag} | params)
+        assert response.status_code == 200, response.text
+        return [p["id"] for p in response.json()["items"]]
+
+    assert await ids(status="accepted") == [b["id"]]
+    assert await ids(urgency="urgent") == [a["id"]]
+    assert await ids(category="noise") == [b["id"]]
+    assert await ids(level="grid", unit="rc-yuehe-taibai") == [b["id"], a["id"]]
+    assert await ids(unit="rc-jiyang") == []
+    assert await ids(overdue=True) == []
+    assert await ids(created_from=a["reported_at"]) == [b["id"], a["id"]]
+    assert await ids(created_to=a["reported_at"]) == []
+    assert await ids(sort="deadline") == [a["id"], b["id"]]  # urgent: due in a day
+    bad = await street.get("/v1/petitions", params={"cursor": "garbage"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+    assert (await street.get("/v1/petitions", params={"status": "lost"})).status_code == 422
+    assert (await street.get("/v1/petitions", params={"limit": 0})).status_code == 422
+    assert (await street.get("/v1/petitions", params={"unit": "atlantis"})).status_code == 422
+
+    queue = (await grid.get("/v1/queue")).json()
+    mine = {item["petition"]["id"]: item for item in queue["items"]}
+    assert queue["unit_code"] == "rc-yuehe-taibai-g1" and {a["id"], b["id"]} <= set(mine)
+    assert mine[a["id"]]["seconds_to_accept"] > 0 and mine[b["id"]]["seconds_to_accept"] is None
+    assert mine[a["id"]]["petition"]["deadline_state"] == "ok"
