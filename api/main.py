@@ -11,6 +11,7 @@ from api.auth import verifier_from
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Services
 from api.errors import install_error_handlers
+from api.open311 import routes as open311
 from api.routes import commands, health, listing, petitions, reference
 from eventstore.pool import create_pool
 from jiehu.reference_data import load_policy
@@ -47,4 +48,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(commands.router)
     app.include_router(reference.router)
+    app.include_router(open311.router)
     return app

@@ -26,3 +26,5 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     max_body_bytes: int = 64 * 1024
+    # Open311 clients allowed to create requests: api_key -> client name (JSON in the environment)
+    open311_api_keys: dict[str, str] = {}
