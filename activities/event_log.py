@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import asyncpg
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -31,6 +32,9 @@ class EventLogActivities:
         except StreamConflict as conflict:
             log.error("stream conflict", petition_id=input.stream_id, error=str(conflict))
             raise ApplicationError(str(conflict), type="StreamConflict", non_retryable=True) from conflict
+        except asyncpg.DataError as bad:  # retrying cannot help: the events themselves are unstorable
+            log.error("events refused by the database", petition_id=input.stream_id, error=str(bad))
+            raise ApplicationError(str(bad), type="UnstorableEvent", non_retryable=True) from bad
         log.info("events appended", petition_id=input.stream_id, workflow_id=input.workflow_id,
                  types=[e.type for e in input.events], version=result.version, replay=result.already_appended)
         return AppendEventsResult(version=result.version, position=result.position,

@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 
 from domain.commands import MAX_TEXT
 from domain.enums import Channel, Urgency
+from domain.text import StorableText
 
 
-class ReportIn(BaseModel):
+class ReportIn(StorableText):
     """A resident's problem as a grid worker, hotline agent or visiting cadre reports it."""
 
     category: str = Field(min_length=1, max_length=64, examples=["sanitation"])
@@ -24,7 +25,7 @@ class ReportIn(BaseModel):
     reporter_phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\-\s]*$")
 
 
-class DispatchIn(BaseModel):
+class DispatchIn(StorableText):
     unit_code: str = Field(min_length=1, max_length=64)
     note: str = Field(default="", max_length=MAX_TEXT)
 

@@ -18,9 +18,10 @@ from domain.enums import (
     VisitOutcome,
 )
 from domain.policy import Rules, Span
+from domain.text import StorableText
 
 
-class Actor(BaseModel):
+class Actor(StorableText):
     """Who issued a command: a person in a unit with a role (or the system's own timers)."""
 
     model_config = ConfigDict(frozen=True)

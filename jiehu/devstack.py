@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import signal
 import sys
 import time
@@ -41,6 +42,13 @@ class DevOptions:
 
 def run_dev(options: DevOptions) -> None:
     started = time.monotonic()
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(options.data_dir / ".lock", "w")  # noqa: SIM115 - held for the life of the stack
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"jiehu dev: {options.data_dir} is in use by another jiehu dev (still running or "
+                         "still stopping); wait for it, or use another --data-dir") from None
     postgres = EmbeddedPostgres(options.data_dir / "postgres", options.pg_port)
     temporal = TemporalDevServer(options.data_dir / "temporal", options.temporal_port, options.temporal_port + 1000)
     try:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from domain.model import PetitionState
 
-APPEND_TIMEOUT = timedelta(seconds=30)
+APPEND_TIMEOUT = timedelta(seconds=30)  # per attempt: transient failures retry until the database is back
 DELIVERY_TIMEOUT = timedelta(seconds=60)
 
 

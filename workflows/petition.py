@@ -212,7 +212,12 @@ class PetitionWorkflow:
             except DomainError as error:
                 raise _rejected(error) from None
             if events:
-                await self._append(events, command.kind)
+                try:
+                    await self._append(events, command.kind)
+                except ActivityError as failed:
+                    # the command is refused as a whole: nothing was appended, the state is unchanged
+                    raise ApplicationError(f"the events could not be recorded: {failed.cause}",
+                                           type="AppendFailed", non_retryable=True) from None
             return self._state
 
     async def _append(self, events: list[Event], kind: str) -> None:

@@ -4,7 +4,7 @@
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, ConfigDict, create_model
 
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
@@ -13,6 +13,7 @@ from api.petition_views import state_out, visible_row
 from api.schemas import DispatchIn, PetitionOut
 from api.scope import require_role
 from domain import commands as cmd
+from domain.text import StorableText
 from org.routing import ladder_from_unit
 
 router = APIRouter(prefix="/v1/petitions", tags=["commands"])
@@ -36,7 +37,11 @@ def body_model(command_type: type[BaseModel]) -> type[BaseModel]:
         name: (info.annotation, info) for name, info in command_type.model_fields.items()
         if name not in ("actor", "kind")
     }
-    return create_model(f"{command_type.__name__}Body", __config__={"extra": "forbid"}, **fields)
+    return create_model(f"{command_type.__name__}Body", __base__=_Body, **fields)
+
+
+class _Body(StorableText):
+    model_config = ConfigDict(extra="forbid")
 
 
 def _command_route(path: str, command_type: type[BaseModel], summary: str) -> None:

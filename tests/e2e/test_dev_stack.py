@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from georeport import GeoReport
 
 from jiehu.embedded import free_port
 
@@ -76,6 +77,11 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
     seconds = stack.start()
     print(f"jiehu dev came up in {seconds:.1f}s")
     try:
+        # a second stack on the same data dir is refused, and does not disturb the first
+        second = subprocess.run([sys.executable, "-m", "jiehu", "dev", "--data-dir", str(stack.data_dir),
+                                 "--api-port", str(free_port()), "--temporal-port", str(free_port()),
+                                 "--pg-port", str(free_port())], capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0 and "in use" in second.stderr
         grid = stack.token("grid_worker", "rc-jincheng-yongxin-g1")
         visitor = stack.token("return_visitor", "rencheng")
         with httpx.Client(base_url=stack.api, timeout=30, headers=grid) as api:
@@ -104,6 +110,13 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
                                                    "PetitionResolved", "ReturnVisitRecorded", "PetitionClosed",
                                                    "UnitEvaluated"]
             assert [e["position"] for e in events] == sorted(e["position"] for e in events)
+
+            # an off-the-shelf Open311 client lists the services and reads the request, in both formats
+            for output_format in ("json", "xml"):
+                client = GeoReport(f"{stack.api}/open311/v2", output_format=output_format)
+                assert "ebike_parking_charging" in [s["service_code"] for s in client.get_service_list()]
+                request = client.get_service_request(pid)
+                assert request["service_request_id"] == pid and request["status"] == "closed"
 
             # the Temporal UI serves the petition's workflow
             ui = f"http://127.0.0.1:{stack.temporal_port + 1000}"

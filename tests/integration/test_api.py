@@ -177,3 +177,13 @@ async def test_reference_endpoints_and_health(people, http):
     schema = (await http.get("/openapi.json")).json()
     assert "/v1/petitions/{petition_id}/extension-decision" in schema["paths"]
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
+
+
+async def test_text_that_cannot_be_stored_is_refused_up_front(people):
+    pid = (await people.grid.report())["id"]
+    response = await people.supervisor.post(f"/v1/petitions/{pid}/urge", {"note": "快\u0000办"})
+    assert response.status_code == 422 and "NUL" in response.json()["detail"]
+    response = await people.grid.post("/v1/petitions", REPORT | {"description": "垃圾\u0000"})
+    assert response.status_code == 422
+    events = (await people.grid.get(f"/v1/petitions/{pid}/events")).json()
+    assert [e["type"] for e in events] == ["PetitionReported", "WorkOrderAssigned"]

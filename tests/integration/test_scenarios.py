@@ -82,3 +82,18 @@ async def test_deadline_across_new_year_2027(running: PetitionClient, org, tempo
         expected = work_calendar().add(resumed_at, left, Clock.WORKING)
     assert abs((state.assignment.resolve_due - expected).total_seconds()) < 5
     assert state.assignment.resolve_due.astimezone(CHINA).date() >= datetime(2027, 1, 4).date()
+
+
+async def test_an_unstorable_command_fails_fast_and_changes_nothing(running: PetitionClient, org, pool):
+    import asyncio
+
+    import pytest
+    from temporalio.client import WorkflowUpdateFailedError
+
+    pid, grid = await accepted(running, org)
+    forged = cmd.NoteProgress.model_construct(actor=grid, note="进展\u0000", kind="progress")  # skips validation
+    with pytest.raises(WorkflowUpdateFailedError):
+        await asyncio.wait_for(running.send(pid, forged), timeout=30)
+    assert await event_types(pool, pid) == ["PetitionReported", "WorkOrderAssigned", "WorkOrderAccepted"]
+    state = await running.send(pid, cmd.NoteProgress(actor=grid, note="正常进展"))
+    assert state.version == 4
