@@ -9,7 +9,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency, VisitOutcome
 from domain.model import Actor, Rung
 from domain.policy import Rules, Span
-from domain.text import StorableText
 
 MAX_TEXT = 2000
 MAX_EVIDENCE = 20
@@ -18,7 +17,7 @@ Text = Field(min_length=1, max_length=MAX_TEXT)
 DurationIn = Annotated[Span, BeforeValidator(Span.parse)]
 
 
-class _Command(StorableText):
+class _Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor

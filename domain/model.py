@@ -18,10 +18,9 @@ from domain.enums import (
     VisitOutcome,
 )
 from domain.policy import Rules, Span
-from domain.text import StorableText
 
 
-class Actor(StorableText):
+class Actor(BaseModel):
     """Who issued a command: a person in a unit with a role (or the system's own timers)."""
 
     model_config = ConfigDict(frozen=True)

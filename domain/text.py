@@ -1,4 +1,4 @@
-"""Text that can be stored: PostgreSQL refuses NUL characters in text and JSON."""
+"""Text that can be stored: PostgreSQL refuses NUL characters, and UTF-8 has no lone surrogates."""
 
 from __future__ import annotations
 
@@ -7,24 +7,39 @@ from typing import Any
 from pydantic import BaseModel, model_validator
 
 
-def _check(value: Any, where: str) -> None:
+def unstorable_text(value: Any, where: str = "") -> str | None:
+    """The path of the first string (however deeply nested) that cannot be stored, or None."""
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError(f"{where} contains a NUL character, which cannot be stored")
+            return f"{where or 'text'} contains a NUL character, which cannot be stored"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{where or 'text'} is not valid Unicode (a lone surrogate)"
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check(item, f"{where}.{key}" if where else str(key))
+            found = unstorable_text(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _check(item, f"{where}[{index}]")
+            found = unstorable_text(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
 
 
 class StorableText(BaseModel):
-    """Mixin: rejects any string field (however deeply nested) that holds a NUL character."""
+    """Mixin for request bodies: refuse, with the field's name, any text that cannot be stored.
+
+    Not for workflow payloads (commands, actors): their decoding must stay as lenient as when a
+    running petition's history was recorded; the workflow's validators check them instead.
+    """
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            _check(data, "")
+    def _storable(cls, data: Any) -> Any:
+        problem = unstorable_text(data) if isinstance(data, dict) else None
+        if problem:
+            raise ValueError(problem)
         return data

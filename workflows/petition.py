@@ -19,10 +19,11 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import commands as cmd
     from domain.decider import decide
-    from domain.errors import DomainError
+    from domain.errors import DomainError, InvalidCommand
     from domain.events import Event, WorkOrderAssigned, event_data
     from domain.evolve import fold
     from domain.model import PetitionState
+    from domain.text import unstorable_text
     from domain.timers import due_item
     from eventstore.petition_projection import petition_row
     from jiehu.reference_data import work_calendar
@@ -199,6 +200,10 @@ class PetitionWorkflow:
     # --- the machinery -----------------------------------------------------------------------
 
     def _validate(self, command: cmd.Command) -> None:
+        # Validators do not run again when history replays, so new checks belong here.
+        unstorable = unstorable_text(command.model_dump())
+        if unstorable:
+            raise _rejected(InvalidCommand(unstorable))
         try:
             decide(self._state, command, workflow.now(), self._calendar)
         except DomainError as error:

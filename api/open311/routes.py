@@ -19,6 +19,7 @@ from domain import commands as cmd
 from domain.enums import Channel, CloseOutcome, Role, Status, Urgency
 from domain.errors import DomainError
 from domain.model import Actor
+from domain.text import unstorable_text
 from org.routing import ladder_for_report
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -64,6 +65,8 @@ async def service_definition(service_code: str, fmt: Fmt, org: OrgDep) -> Respon
 async def create_request(fmt: Fmt, request: Request, services: ServicesDep, org: OrgDep) -> Response:
     form = await request.form()
     fields = {k: str(v) for k, v in form.items()}
+    if problem := unstorable_text(fields):
+        return error(fmt, 400, problem)
     client = services.settings.open311_api_keys.get(fields.get("api_key", ""))
     if client is None:
         return error(fmt, 403, "a valid api_key is required to create requests")

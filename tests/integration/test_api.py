@@ -185,5 +185,8 @@ async def test_text_that_cannot_be_stored_is_refused_up_front(people):
     assert response.status_code == 422 and "NUL" in response.json()["detail"]
     response = await people.grid.post("/v1/petitions", REPORT | {"description": "垃圾\u0000"})
     assert response.status_code == 422
+    response = await people.grid.post(f"/v1/petitions/{pid}/progress", content=b'{"note": "half \\ud800"}',
+                                      headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "surrogate" in response.json()["detail"]
     events = (await people.grid.get(f"/v1/petitions/{pid}/events")).json()
     assert [e["type"] for e in events] == ["PetitionReported", "WorkOrderAssigned"]

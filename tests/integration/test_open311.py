@@ -90,6 +90,7 @@ async def test_query_filters(http):
         ({"attribute[grid_code]": "nowhere"}, 400, "unknown grid"),
         ({"description": ""}, 400, "description"),
         ({"attribute[urgency]": "whenever"}, 400, "whenever"),
+        ({"description": "噪音\u0000"}, 400, "NUL"),
     ],
 )
 async def test_post_errors_in_the_spec_format(http, change, status, fragment):

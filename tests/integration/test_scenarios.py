@@ -91,9 +91,10 @@ async def test_an_unstorable_command_fails_fast_and_changes_nothing(running: Pet
     from temporalio.client import WorkflowUpdateFailedError
 
     pid, grid = await accepted(running, org)
-    forged = cmd.NoteProgress.model_construct(actor=grid, note="进展\u0000", kind="progress")  # skips validation
-    with pytest.raises(WorkflowUpdateFailedError):
+    forged = cmd.NoteProgress(actor=grid, note="进展\u0000")  # a client that skips the API's checks
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
         await asyncio.wait_for(running.send(pid, forged), timeout=30)
+    assert refused.value.cause.type == "InvalidCommand" and "NUL" in refused.value.cause.message
     assert await event_types(pool, pid) == ["PetitionReported", "WorkOrderAssigned", "WorkOrderAccepted"]
     state = await running.send(pid, cmd.NoteProgress(actor=grid, note="正常进展"))
     assert state.version == 4
