@@ -16,7 +16,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "PostgreSQL or Temporal is not reachable"}})
 async def readyz(services: ServicesDep) -> JSONResponse:
     """PostgreSQL and Temporal are reachable."""
     checks = {}

@@ -17,7 +17,7 @@ _LEVEL_OF_KIND = {UnitKind.GRID: Level.GRID, UnitKind.COMMUNITY: Level.COMMUNITY
                   UnitKind.DEPARTMENT: Level.DEPARTMENT, UnitKind.PROPERTY_COMPANY: Level.COMMUNITY}
 
 
-@router.get("/units", response_model=list[UnitOut])
+@router.get("/units", response_model=list[UnitOut], responses=PROBLEM_RESPONSES(401, 422))
 async def list_units(
     org: OrgDep, _: CurrentActor, parent: str | None = None, kind: UnitKind | None = None
 ) -> list[UnitOut]:
@@ -53,7 +53,7 @@ async def get_unit(code: str, org: OrgDep, _: CurrentActor) -> UnitTree:
     return node
 
 
-@router.get("/categories", response_model=list[CategoryOut])
+@router.get("/categories", response_model=list[CategoryOut], responses=PROBLEM_RESPONSES(401))
 async def list_categories(org: OrgDep, _: CurrentActor) -> list[CategoryOut]:
     """The category taxonomy: where each starts on the ladder and which department owns it at the top."""
     return [
@@ -63,7 +63,7 @@ async def list_categories(org: OrgDep, _: CurrentActor) -> list[CategoryOut]:
     ]
 
 
-@router.get("/labels")
+@router.get("/labels", responses=PROBLEM_RESPONSES(401))
 async def labels(_: CurrentActor) -> dict[str, dict[str, str]]:
     """The Chinese label of every enum value."""
     return all_labels()

@@ -190,3 +190,15 @@ async def test_text_that_cannot_be_stored_is_refused_up_front(people):
     assert response.status_code == 422 and "surrogate" in response.json()["detail"]
     events = (await people.grid.get(f"/v1/petitions/{pid}/events")).json()
     assert [e["type"] for e in events] == ["PetitionReported", "WorkOrderAssigned"]
+
+
+async def test_openapi_documents_every_error_and_the_security_scheme(http):
+    schema = (await http.get("/openapi.json")).json()
+    public = {"/healthz", "/readyz"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if path in public or path.startswith("/open311"):
+                continue
+            assert "401" in operation["responses"], (method, path)
+            if method == "post":
+                assert {"403", "422"} <= set(operation["responses"]), (method, path)
