@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
+import asyncpg
 import typer
 
 from domain.enums import Role
 from jiehu.logging import configure_logging
 from jiehu.settings import Settings
 
+T = TypeVar("T")
 app = typer.Typer(help="jiehu (街呼区应): closed-loop handling of residents' petitions.", no_args_is_help=True)
 org_app = typer.Typer(help="The org tree and categories.", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models projected from the event log.", no_args_is_help=True)
@@ -119,19 +123,9 @@ def api() -> None:
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations."""
-    settings = _settings()
+    from eventstore.migrate import migrate as apply
 
-    async def main() -> None:
-        from eventstore.migrate import migrate as apply
-        from eventstore.pool import connect
-
-        conn = await connect(settings.database_url)
-        try:
-            typer.echo(f"applied: {await apply(conn) or 'nothing new'}")
-        finally:
-            await conn.close()
-
-    asyncio.run(main())
+    typer.echo(f"applied: {_on_database(_settings(), apply) or 'nothing new'}")
 
 
 @org_app.command("load")
@@ -147,24 +141,17 @@ def org_load(
     except OrgFileError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    settings = _settings()
+    from eventstore.migrate import migrate as apply
+    from org.repository import org_is_empty, save_org
 
-    async def main() -> None:
-        from eventstore.migrate import migrate as apply
-        from eventstore.pool import connect
-        from org.repository import org_is_empty, save_org
+    async def load(conn: asyncpg.Connection) -> bool:
+        await apply(conn)
+        if if_empty and not await org_is_empty(conn):
+            return False
+        await save_org(conn, org)
+        return True
 
-        conn = await connect(settings.database_url)
-        try:
-            await apply(conn)
-            if if_empty and not await org_is_empty(conn):
-                return False
-            await save_org(conn, org)
-            return True
-        finally:
-            await conn.close()
-
-    if asyncio.run(main()):
+    if _on_database(_settings(), load):
         typer.echo(f"loaded {len(org.units)} units and {len(org.categories)} categories")
     else:
         typer.echo("an org is already stored; left as it is")
@@ -173,44 +160,38 @@ def org_load(
 @projections_app.command("rebuild")
 def projections_rebuild() -> None:
     """Drop every read model and rebuild it from the event log."""
-    settings = _settings()
+    from eventstore.petition_projection import rebuild
 
-    async def main() -> None:
-        from eventstore.petition_projection import rebuild
-        from eventstore.pool import connect
-
-        conn = await connect(settings.database_url)
-        try:
-            report = await rebuild(conn)
-        finally:
-            await conn.close()
-        typer.echo(f"petitions: {report.petitions} rebuilt from {report.events} events in {report.seconds:.2f}s "
-                   f"({report.events_per_second:,.0f} events/s)")
-
-    asyncio.run(main())
+    report = _on_database(_settings(), rebuild)
+    typer.echo(f"petitions: {report.petitions} rebuilt from {report.events} events in {report.seconds:.2f}s "
+               f"({report.events_per_second:,.0f} events/s)")
 
 
 @projections_app.command("verify")
 def projections_verify() -> None:
     """Rebuild into a scratch table and prove it equals the live read model."""
-    settings = _settings()
+    from eventstore.petition_projection import verify
 
-    async def main() -> int:
-        from eventstore.petition_projection import verify
+    differing = _on_database(_settings(), verify)
+    if differing:
+        typer.echo(f"MISMATCH: {len(differing)} petition(s) differ, e.g. {', '.join(differing[:10])}", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok: the rebuilt read model equals the live one")
+
+
+def _on_database(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """Run `work` on one connection to the configured database, then close it."""
+
+    async def main() -> T:
         from eventstore.pool import connect
 
         conn = await connect(settings.database_url)
         try:
-            differing = await verify(conn)
+            return await work(conn)
         finally:
             await conn.close()
-        if differing:
-            typer.echo(f"MISMATCH: {len(differing)} petition(s) differ, e.g. {', '.join(differing[:10])}", err=True)
-            return 1
-        typer.echo("ok: the rebuilt read model equals the live one")
-        return 0
 
-    raise typer.Exit(asyncio.run(main()))
+    return asyncio.run(main())
 
 
 def _settings() -> Settings:
