@@ -78,6 +78,20 @@ def dev_secret(data_dir: Path, *, create: bool) -> str | None:
 
 
 @app.command()
+def bench(
+    duration: float = typer.Option(60, help="Seconds of simulated cadres."),
+    rate: float = typer.Option(2.0, help="Petitions reported per second."),
+    json_file: Path = typer.Option(None, "--json", help="Also write the results to this JSON file."),
+    seed: int = typer.Option(20261128, help="Seed of the simulated mix."),
+) -> None:
+    """Drive a scratch embedded stack with simulated cadres (fast policy) and print its figures."""
+    from jiehu.bench.run import run_bench
+
+    configure_logging("console", "WARNING")
+    run_bench(duration, rate, json_file, seed)
+
+
+@app.command()
 def worker() -> None:
     """Run petition workflows and their activities (configured by JIEHU_* variables)."""
     settings = _settings()
