@@ -18,7 +18,7 @@ from eventstore.petition_projection import COLUMNS
 
 _UPSERT_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
 
-_APPEND = f"""
+_INSERT_EVENTS = """
 WITH cur AS (SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1),
 ins AS (
     INSERT INTO events (stream_id, version, event_id, type, data, metadata, occurred_at)
@@ -27,12 +27,16 @@ ins AS (
          WITH ORDINALITY AS t(id, type, data, md, at, ord)
     WHERE (SELECT v FROM cur) = $2
     RETURNING position
-),
+)"""
+_APPEND = _INSERT_EVENTS + "\nSELECT count(*) AS n, max(position) AS last FROM ins"
+# A data-modifying CTE runs even when its WHERE is false, so the row upsert is its own statement
+# text, used only when there is a row: appending without one is about twice as fast.
+_APPEND_WITH_ROW = _INSERT_EVENTS + f""",
 row AS (
     INSERT INTO petitions
     SELECT (jsonb_populate_record(NULL::petitions,
             $8::jsonb || jsonb_build_object('last_position', (SELECT max(position) FROM ins)))).*
-    WHERE $8::jsonb IS NOT NULL AND EXISTS (SELECT 1 FROM ins)
+    WHERE EXISTS (SELECT 1 FROM ins)
     ON CONFLICT (id) DO UPDATE SET {_UPSERT_SET}
 )
 SELECT count(*) AS n, max(position) AS last FROM ins
@@ -92,7 +96,7 @@ class EventStore:
         """Append `events` after `expected_version`; raise StreamConflict if the stream moved on."""
         if not events:
             return AppendResult(expected_version, None, False)
-        args = (
+        args: tuple[Any, ...] = (
             stream_id,
             expected_version,
             [e.event_id for e in events],
@@ -100,11 +104,13 @@ class EventStore:
             [e.data for e in events],
             [e.metadata for e in events],
             [e.occurred_at for e in events],
-            read_model_row,
         )
+        statement = _APPEND if read_model_row is None else _APPEND_WITH_ROW
+        if read_model_row is not None:
+            args += (read_model_row,)
         async with self._pool.acquire() as conn:
             try:
-                record = await conn.fetchrow(_APPEND, *args)
+                record = await conn.fetchrow(statement, *args)
             except asyncpg.UniqueViolationError:
                 record = None  # a concurrent writer took the versions first
             if record is not None and record["n"] == len(events):

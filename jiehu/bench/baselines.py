@@ -6,10 +6,20 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
+from domain import commands as cmd
+from domain.decider import decide
+from domain.enums import Channel, Role, Urgency
+from domain.evolve import fold
+from domain.model import Actor, PetitionState
+from eventstore.petition_projection import petition_row
 from eventstore.store import EventStore, NewEvent
+from jiehu.reference_data import DEMO_ORG, load_policy, work_calendar
+from org.loader import load_org_file
+from org.routing import ladder_for_report
 
 
 async def raw_inserts(pool: asyncpg.Pool, writers: int, seconds: float) -> float:
@@ -28,18 +38,38 @@ async def raw_inserts(pool: asyncpg.Pool, writers: int, seconds: float) -> float
     return sum(counts) / (time.perf_counter() - began)
 
 
-async def store_appends(pool: asyncpg.Pool, writers: int, seconds: float) -> float:
-    """Events per second through EventStore.append (version check, one event, no read-model row)."""
+async def store_appends(pool: asyncpg.Pool, writers: int, seconds: float, *, with_row: bool) -> float:
+    """Events per second through EventStore.append (version check, one event each), with or without
+    the petition's read-model row upserted in the same statement (the workflow always sends one)."""
     store, deadline, counts = EventStore(pool), time.perf_counter() + seconds, [0] * writers
 
     async def writer(index: int) -> None:
         stream, version = f"bench-{uuid.uuid4()}", 0
+        row = _sample_row(stream) if with_row else None
         while time.perf_counter() < deadline:
             event = NewEvent(event_id=str(uuid.uuid4()), type="ProgressNoted", data={"note": "bench"},
                              occurred_at=datetime.now(UTC))
-            version = (await store.append(stream, version, [event])).version
+            version = (await store.append(stream, version, [event], row)).version
             counts[index] += 1
 
     began = time.perf_counter()
     await asyncio.gather(*(writer(i) for i in range(writers)))
     return sum(counts) / (time.perf_counter() - began)
+
+
+def _sample_row(petition_id: str) -> dict[str, Any]:
+    """A realistic read-model row: a petition as the decider reports it on the demo org."""
+    state = fold(PetitionState(id=petition_id), decide(PetitionState(id=petition_id), cmd.Report(
+        actor=Actor(id="b", name="b", unit_code="rc-yuehe-taibai-g1", role=Role.GRID_WORKER),
+        petition_id=petition_id, category="sanitation", description="bench", grid_code="rc-yuehe-taibai-g1",
+        channel=Channel.GRID_WORKER, policy_name="fast", rules=load_policy("fast").rules_for("sanitation",
+                                                                                            Urgency.NORMAL),
+        ladder=ladder_for_report(_org(), "rc-yuehe-taibai-g1", "sanitation"),
+    ), datetime.now(UTC), work_calendar()))
+    return petition_row(state, updated_at=datetime.now(UTC).isoformat())
+
+
+def _org():  # noqa: ANN202 - loaded once per writer, outside the timed loop
+    from pathlib import Path
+
+    return load_org_file(Path(str(DEMO_ORG)))

@@ -82,7 +82,7 @@ async def test_rebuild_equals_live(running: PetitionClient, org, pool):
         assert await verify(conn) == [live[0]["id"]]
         await rebuild(conn)
     assert [dict(r) for r in live] == [dict(r) for r in rebuilt]
-    assert report_.petitions == len(live) and report_.events >= 8 * 3
+    assert report_.petitions == len(live) and report_.events >= 7 * 3
 
 
 async def test_long_history_continues_as_new_without_losing_state(temporal_env, pool, org, task_queue):

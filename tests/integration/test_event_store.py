@@ -7,9 +7,27 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+import pytest_asyncio
 
 from domain.errors import StreamConflict
+from eventstore.migrate import migrate
+from eventstore.pool import create_pool
 from eventstore.store import EventStore, NewEvent
+
+
+@pytest_asyncio.fixture(scope="module")
+async def pool(postgres):
+    """A database of its own: these streams are not petitions and must not reach the petitions' log."""
+    database = f"contract_{uuid.uuid4().hex[:8]}"
+    admin = await create_pool(postgres.url("postgres"), max_size=1)
+    await admin.execute(f"CREATE DATABASE {database}")
+    contract = await create_pool(postgres.url(database), max_size=10)
+    async with contract.acquire() as conn:
+        await migrate(conn)
+    yield contract
+    await contract.close()
+    await admin.execute(f"DROP DATABASE {database}")
+    await admin.close()
 
 
 def events(n: int) -> list[NewEvent]:
