@@ -24,6 +24,7 @@ class Tally:
     closed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     closed_ids: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 class Cadres:
@@ -48,7 +49,8 @@ class Cadres:
             raise RuntimeError(f"{op}: {response.status_code} {response.text[:200]}")
         return response.json()
 
-    async def petition(self, kind: str) -> None:
+    async def petition(self, kind: str) -> bool:
+        """Carry one petition through the loop; True when it closed."""
         try:
             created = await self.call("intake", "POST", "/v1/petitions", self.grid, {
                 "category": "sanitation", "description": f"bench {kind}", "grid_code": GRID})
@@ -76,8 +78,11 @@ class Cadres:
             assert closed["status"] == "closed", closed["status"]
             self.tally.closed[kind] += 1
             self.tally.closed_ids.append(pid)
-        except Exception:  # noqa: BLE001 - a failed loop is counted, not fatal to the run
+            return True
+        except Exception as exc:  # noqa: BLE001 - a failed loop is counted, not fatal to the run
             self.tally.failed[kind] += 1
+            self.tally.errors.append(f"{kind}: {exc}"[:300])
+            return False
 
     async def list_queries(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

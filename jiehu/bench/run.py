@@ -19,6 +19,7 @@ from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from jiehu.bench.baselines import raw_inserts, store_appends
 from jiehu.bench.cadres import Cadres, Tally, pick_kind
+from jiehu.bench.ceiling import bare_ceiling, jiehu_ceiling
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, free_port
 from jiehu.reference_data import DEMO_ORG
 from jiehu.settings import Settings
@@ -27,6 +28,7 @@ from org.loader import load_org_file
 from org.repository import save_org
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
+CONCURRENCY, CEILING_S = 4, 20.0  # 16 cadres collapse jiehu to 0.4 loops/s: see docs/performance.md
 
 
 def run_bench(duration: float, rate: float, json_path: Path | None, seed: int) -> dict[str, Any]:
@@ -90,6 +92,10 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
             events = await pool.fetchval("SELECT count(*) FROM events") - events_before
             cpu = {name: _cpu(procs) - cpu_before[name] for name, procs in processes.items()}
             history = await _history_lengths(client, tally.closed_ids[:20])
+            print(f"ceiling: {CONCURRENCY} cadres back to back, then bare Temporal, {CEILING_S:.0f} s each ...",
+                  flush=True)
+            saturated = await jiehu_ceiling(Cadres(http, SECRET, Tally()), CONCURRENCY, CEILING_S)
+            bare = await bare_ceiling(client, CONCURRENCY, CEILING_S)
     await pool.close()
     closed = sum(tally.closed.values())
     return {
@@ -103,6 +109,8 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
         "history_events_per_petition": _summary(history),
         "cpu_seconds": {name: round(value, 1) for name, value in cpu.items()},
         "peak_rss_mb": {name: round(value / 2**20, 1) for name, value in peak.items()},
+        "ceiling_closed_loops_per_s": round(saturated, 2), "baseline_bare_temporal_loops_per_s": round(bare, 2),
+        "ratio_ceiling_to_bare_temporal": round(saturated / bare, 2) if bare else None,
         "baseline_raw_inserts_per_s": round(raw), "baseline_jiehu_appends_per_s": round(appends),
         "ratio_appends_to_raw": round(appends / raw, 2) if raw else None,
         "baseline_jiehu_appends_with_row_per_s": round(appends_with_row),
@@ -165,6 +173,8 @@ def _print(r: dict[str, Any]) -> None:
     print(f"  closed loops        {r['closed']} of {r['reported']} reported, {r['failed']} failed "
           f"-> {r['closed_loops_per_s']}/s  {r['closed_by_kind']}")
     print(f"  event appends       {r['events_appended_per_s']}/s during the run")
+    print(f"  ceiling             {r['ceiling_closed_loops_per_s']} direct loops/s vs bare Temporal "
+          f"{r['baseline_bare_temporal_loops_per_s']}/s (ratio {r['ratio_ceiling_to_bare_temporal']})")
     print(f"  append capacity     {r['baseline_jiehu_appends_per_s']}/s events only, "
           f"{r['baseline_jiehu_appends_with_row_per_s']}/s with the read-model row, vs raw inserts "
           f"{r['baseline_raw_inserts_per_s']}/s (ratios {r['ratio_appends_to_raw']} / "
