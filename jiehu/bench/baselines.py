@@ -73,3 +73,35 @@ def _org():  # noqa: ANN202 - loaded once per writer, outside the timed loop
     from pathlib import Path
 
     return load_org_file(Path(str(DEMO_ORG)))
+
+
+def eventsourcing_recorder(host: str, port: int, dbname: str, writers: int, seconds: float) -> float | None:
+    """Events per second through the `eventsourcing` library's PostgreSQL application recorder
+    (the best-known Python event store), `writers` threads appending one event each, same database.
+    None when the library is not installed (pip install -e '.[dev]' brings it)."""
+    try:
+        from eventsourcing.persistence import StoredEvent
+        from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+    except ImportError:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    datastore = PostgresDatastore(dbname, host, port, "postgres", "", pool_size=writers, max_overflow=0)
+    recorder = PostgresApplicationRecorder(datastore, events_table_name="es_bench_events")
+    recorder.create_table()
+    deadline = time.perf_counter() + seconds
+
+    def writer(_: int) -> int:
+        originator, version, count = uuid.uuid4(), 0, 0
+        while time.perf_counter() < deadline:
+            version += 1
+            recorder.insert_events([StoredEvent(originator, version, "bench:ProgressNoted", b'{"note":"bench"}')])
+            count += 1
+        return count
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(writers) as pool:
+        total = sum(pool.map(writer, range(writers)))
+    rate = total / (time.perf_counter() - began)
+    datastore.close()
+    return rate

@@ -17,7 +17,7 @@ import psutil
 from api.main import create_app
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
-from jiehu.bench.baselines import raw_inserts, store_appends
+from jiehu.bench.baselines import eventsourcing_recorder, raw_inserts, store_appends
 from jiehu.bench.cadres import Cadres, Tally, pick_kind
 from jiehu.bench.ceiling import bare_ceiling, jiehu_ceiling
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, free_port
@@ -55,11 +55,12 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
     async with pool.acquire() as conn:
         await migrate(conn)
         await save_org(conn, load_org_file(Path(str(DEMO_ORG))))
-    print("baselines: raw single-row inserts and jiehu appends (without and with the read-model row), "
-          "8 writers, 5 s each ...", flush=True)
+    print("baselines: raw single-row inserts, jiehu appends (without and with the read-model row) and the "
+          "eventsourcing library's recorder, 8 writers, 5 s each ...", flush=True)
     raw = await raw_inserts(pool, 8, 5)
     appends = await store_appends(pool, 8, 5, with_row=False)
     appends_with_row = await store_appends(pool, 8, 5, with_row=True)
+    recorder = await asyncio.to_thread(eventsourcing_recorder, "127.0.0.1", postgres.port, "jiehu", 8, 5)
     client = await connect_temporal(temporal.address)
     settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy="fast",
                         jwt_secret=SECRET)
@@ -114,6 +115,8 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
         "baseline_raw_inserts_per_s": round(raw), "baseline_jiehu_appends_per_s": round(appends),
         "ratio_appends_to_raw": round(appends / raw, 2) if raw else None,
         "baseline_jiehu_appends_with_row_per_s": round(appends_with_row),
+        "baseline_eventsourcing_recorder_per_s": round(recorder) if recorder else None,
+        "ratio_appends_to_eventsourcing": round(appends / recorder, 2) if recorder else None,
         "ratio_appends_with_row_to_raw": round(appends_with_row / raw, 2) if raw else None,
     }
 
@@ -179,6 +182,9 @@ def _print(r: dict[str, Any]) -> None:
           f"{r['baseline_jiehu_appends_with_row_per_s']}/s with the read-model row, vs raw inserts "
           f"{r['baseline_raw_inserts_per_s']}/s (ratios {r['ratio_appends_to_raw']} / "
           f"{r['ratio_appends_with_row_to_raw']}), 8 writers")
+    if r["baseline_eventsourcing_recorder_per_s"]:
+        print(f"  eventsourcing lib   {r['baseline_eventsourcing_recorder_per_s']}/s with 8 writers "
+              f"(jiehu events-only appends are {r['ratio_appends_to_eventsourcing']}x that)")
     print(f"  history per petition {r['history_events_per_petition']}")
     print("  latency ms           n     p50     p95     p99")
     for op, p in r["latency_ms"].items():
