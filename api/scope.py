@@ -73,8 +73,13 @@ def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
     """Resident name and phone only for roles that contact the resident, and for the handling unit."""
     if actor.role in SEES_PERSONAL_DATA or (row.get("unit_code") and row["unit_code"] == actor.unit_code):
         return row
-    return {**row, "reporter_name": mask_name(row["reporter_name"]),
-            "reporter_phone": mask_phone(row["reporter_phone"])}
+    return with_reporter_masked(row)
+
+
+def with_reporter_masked(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `data` (a row or a PetitionReported event) with the reporter's name and phone masked."""
+    return {**data, "reporter_name": mask_name(data["reporter_name"]),
+            "reporter_phone": mask_phone(data["reporter_phone"])}
 
 
 def mask_name(name: str) -> str:

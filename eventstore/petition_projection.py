@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -26,8 +27,10 @@ COLUMNS = (
 )
 
 
-def petition_row(state: PetitionState, updated_at: str | None = None) -> dict[str, Any]:
-    """The read-model row of a petition (JSON-ready; `last_position` is filled in by the store)."""
+def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
+    """The read-model row of a petition (JSON-ready; `last_position` is filled in by the store).
+
+    `updated_at` is when its last event happened (ISO 8601)."""
     a = state.assignment
     dump = state.model_dump(mode="json", include={"reported_at", "closed_at", "visit_due"})
     due = a.model_dump(mode="json", include={"accept_due", "warn_at", "resolve_due"}) if a else {}
@@ -62,7 +65,7 @@ def petition_row(state: PetitionState, updated_at: str | None = None) -> dict[st
         "close_outcome": state.close_outcome.value if state.close_outcome else None,
         "visit_outcome": state.last_visit.value if state.last_visit else None,
         "reported_at": dump["reported_at"],
-        "updated_at": updated_at or dump["closed_at"] or dump["reported_at"],
+        "updated_at": updated_at,
         "closed_at": dump["closed_at"],
     }
 
@@ -94,7 +97,7 @@ async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: in
 
     def finish(current: PetitionState) -> None:
         nonlocal count_rows
-        row = petition_row(current, _updated_at(current, last_at))
+        row = petition_row(current, last_at.isoformat())
         row["last_position"] = last_position
         rows.append(_to_record(row))
         count_rows += 1
@@ -134,13 +137,7 @@ async def verify(conn: asyncpg.Connection) -> list[str]:
     return [d["id"] for d in diffs]
 
 
-def _updated_at(state: PetitionState, last_at: Any) -> str:
-    return last_at.isoformat() if last_at is not None else str(state.reported_at)
-
-
 def _to_record(row: dict[str, Any]) -> tuple[Any, ...]:
-    from datetime import datetime
-
     out = []
     for column in COLUMNS:
         value = row[column]

@@ -7,7 +7,7 @@ from domain.errors import InvalidCommand
 from domain.model import Rung
 from org.model import Category, OrgTree, Unit
 
-_LEVEL_OF_KIND = {
+LEVEL_OF_KIND = {  # the ladder rung each kind of unit handles at
     UnitKind.GRID: Level.GRID,
     UnitKind.COMMUNITY: Level.COMMUNITY,
     UnitKind.PROPERTY_COMPANY: Level.COMMUNITY,
@@ -29,9 +29,9 @@ def ladder_from_unit(org: OrgTree, unit_code: str, grid_code: str, category_code
     """The ladder after a dispatcher routes the petition to `unit_code` (that unit, then its rungs above)."""
     category = _category(org, category_code)
     unit = org.units.get(unit_code)
-    if unit is None or unit.kind not in _LEVEL_OF_KIND:
+    if unit is None or unit.kind not in LEVEL_OF_KIND:
         raise InvalidCommand(f"{unit_code!r} is not a unit that can handle petitions")
-    level = _LEVEL_OF_KIND[unit.kind]
+    level = LEVEL_OF_KIND[unit.kind]
     if unit.kind is UnitKind.DEPARTMENT:
         return [_department_rung(unit)]
     if unit.kind is UnitKind.PROPERTY_COMPANY:

@@ -15,7 +15,7 @@ from api.deps import OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import state_out, to_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
-from api.scope import SEES_PERSONAL_DATA, grid_in_scope, mask_name, mask_phone, require_role
+from api.scope import SEES_PERSONAL_DATA, grid_in_scope, require_role, with_reporter_masked
 from domain import commands as cmd
 from domain.workcalendar import CHINA
 from org.routing import ladder_for_report
@@ -93,5 +93,4 @@ async def get_petition_events(petition_id: str, actor: CurrentActor, services: S
 def _masked(data: dict[str, Any], actor: Any) -> dict[str, Any]:
     if actor.role in SEES_PERSONAL_DATA or "reporter_phone" not in data:
         return data
-    return {**data, "reporter_name": mask_name(data["reporter_name"]),
-            "reporter_phone": mask_phone(data["reporter_phone"])}
+    return with_reporter_masked(data)

@@ -8,14 +8,11 @@ from api.auth import CurrentActor
 from api.deps import OrgDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.schemas import CategoryOut, UnitOut
-from domain.enums import Level, UnitKind, all_labels
+from domain.enums import UnitKind, all_labels
 from org.model import Unit
+from org.routing import LEVEL_OF_KIND
 
 router = APIRouter(prefix="/v1", tags=["reference"])
-
-_LEVEL_OF_KIND = {UnitKind.GRID: Level.GRID, UnitKind.COMMUNITY: Level.COMMUNITY, UnitKind.STREET: Level.STREET,
-                  UnitKind.DEPARTMENT: Level.DEPARTMENT, UnitKind.PROPERTY_COMPANY: Level.COMMUNITY}
-
 
 @router.get("/units", response_model=list[UnitOut], responses=PROBLEM_RESPONSES(401, 422))
 async def list_units(
@@ -29,7 +26,7 @@ async def list_units(
 
 def _unit_out(u: Unit) -> UnitOut:
     return UnitOut(code=u.code, name=u.name, kind=u.kind.value, kind_label=u.kind.label,
-                   level=_LEVEL_OF_KIND[u.kind].value if u.kind in _LEVEL_OF_KIND else None,
+                   level=LEVEL_OF_KIND[u.kind].value if u.kind in LEVEL_OF_KIND else None,
                    parent_code=u.parent_code, district_code=u.district_code)
 
 
