@@ -28,7 +28,7 @@ from org.loader import load_org_file
 from org.repository import save_org
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
-CONCURRENCY, CEILING_S = 4, 20.0  # 16 cadres collapse jiehu to 0.4 loops/s: see docs/performance.md
+CONCURRENCY, CEILING_S = 16, 20.0  # cadres working back to back for the saturation ceiling
 
 
 def run_bench(duration: float, rate: float, json_path: Path | None, seed: int) -> dict[str, Any]:

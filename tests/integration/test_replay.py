@@ -1,7 +1,7 @@
 """Recorded histories of petitions (many still running) replay against today's workflow code.
 
 Any change to workflows/ must keep these green (use `workflow.patched` for behaviour changes).
-To add histories: JIEHU_RECORD_HISTORIES=1 pytest tests/integration/test_replay.py -k test_record_histories
+To add histories: JIEHU_RECORD_HISTORIES=<tag> pytest tests/integration/test_replay.py -k test_record_histories
 """
 
 from __future__ import annotations
@@ -48,7 +48,10 @@ async def test_recorded_history_replays(path: Path):
 async def test_record_histories(running, org, temporal_env, pool):
     client = temporal_env.client
 
+    tag = os.environ["JIEHU_RECORD_HISTORIES"]  # older recordings stay: they are the running petitions of old code
+
     async def save(name: str, petition_id: str) -> None:
+        name = name if tag == "1" else f"{name}.{tag}"
         history = await client.get_workflow_handle(petition_id).fetch_history()
         (HISTORIES / f"{name}.json").write_text(history.to_json())
 
