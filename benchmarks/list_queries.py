@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from api.auth import issue_token
@@ -28,6 +29,7 @@ from jiehu.embedded import EmbeddedPostgres, free_port
 from jiehu.reference_data import DEMO_ORG, load_policy
 from jiehu.settings import Settings
 from org.loader import load_org_file
+from org.model import OrgTree
 from org.repository import save_org
 
 SEED = """
@@ -68,6 +70,15 @@ async def run(url: str, rows: int, repeats: int) -> None:
             await conn.execute(SEED, low, min(low + 99_999, rows))
         await conn.execute("ANALYZE petitions")
         print(f"seeded {rows:,} read-model rows in {time.perf_counter() - started:.1f}s")
+    await time_queries(url, pool, org, repeats)
+    await pool.close()
+
+
+async def time_queries(url: str, pool: asyncpg.Pool, org: OrgTree, repeats: int,
+                       grid: str = "rc-yuehe-taibai-g1") -> None:
+    """Time every list and queue shape through the API in-process, as the given units' staff."""
+    community = org.units[grid].parent_code or grid
+    street = org.units[community].parent_code or community
     secret = "bench-secret-0123456789abcdef0123456789"
     settings = Settings(database_url=url, jwt_secret=secret)
     app = create_app(settings)
@@ -78,8 +89,8 @@ async def run(url: str, rows: int, repeats: int) -> None:
         return {"authorization": f"Bearer {issue_token(secret, subject='b', name='b', role=role, unit=unit)}"}
 
     admin, district = headers(Role.ADMIN, ""), headers(Role.DISPATCHER, "rencheng")
-    street, grid = headers(Role.STREET_STAFF, "rc-yuehe"), headers(Role.GRID_WORKER, "rc-yuehe-taibai-g1")
-    community = headers(Role.COMMUNITY_STAFF, "rc-yuehe-taibai")
+    street, grid = headers(Role.STREET_STAFF, street), headers(Role.GRID_WORKER, grid)
+    community = headers(Role.COMMUNITY_STAFF, community)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as http:
         second_page = (await http.get("/v1/petitions", params={"limit": 50}, headers=admin)).json()["next_cursor"]
         shapes = [
@@ -107,7 +118,6 @@ async def run(url: str, rows: int, repeats: int) -> None:
             timings.sort()
             p95, p99 = timings[int(len(timings) * 0.95) - 1], timings[int(len(timings) * 0.99) - 1]
             print(f"{name:42} {statistics.median(timings):8.1f} {p95:8.1f} {p99:8.1f} {count:6}")
-    await pool.close()
 
 
 if __name__ == "__main__":

@@ -20,9 +20,19 @@ from domain.model import (
 
 def evolve(state: PetitionState, event: ev.Event) -> PetitionState:
     """Apply one event to a copy of the state and return it (the input is not changed)."""
-    new = state.model_copy(deep=True)
+    new = _copy_for_change(state)
     _apply(event, new)
     new.version += 1
+    return new
+
+
+def _copy_for_change(state: PetitionState) -> PetitionState:
+    """A copy deep only where `_apply` mutates in place (the assignment and the unit records);
+    everything else is replaced, never mutated. A full deep copy made folding 15x slower."""
+    new = state.model_copy()
+    if state.assignment is not None:
+        new.assignment = state.assignment.model_copy()
+    new.units = {code: record.model_copy() for code, record in state.units.items()}
     return new
 
 

@@ -1,0 +1,115 @@
+"""Petition lives driven by the pure domain on a simulated clock: the events a workflow would record.
+
+The scale benchmark seeds the log with these (and clones of them) instead of running a million
+workflows: the events are the ones `decide` produces, so rebuild and queries see real data.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from domain import commands as cmd
+from domain.decider import decide
+from domain.enums import Channel, Role, Urgency, VisitOutcome
+from domain.events import Event
+from domain.evolve import fold
+from domain.model import Actor, PetitionState
+from domain.policy import Rules
+from domain.timers import due_item
+from jiehu.reference_data import work_calendar
+from org.model import OrgTree
+from org.routing import ladder_for_report, ladder_from_unit
+
+DISPATCHER = Actor(id="bench-dispatcher", name="派单员", unit_code="rencheng", role=Role.DISPATCHER)
+VISITOR = Actor(id="bench-visitor", name="回访员", unit_code="rencheng", role=Role.RETURN_VISITOR)
+# closed lives in real proportions, and open ones at the stages a live city has them
+KINDS = (("direct", 0.62), ("escalated", 0.08), ("returned", 0.04), ("reopened", 0.04),
+         ("open_dispatched", 0.12), ("open_accepted", 0.10))
+
+
+def staff(code: str) -> Actor:
+    return Actor(id=f"bench-{code}", name="工作人员", unit_code=code, role=Role.GRID_WORKER)
+
+
+class Life:
+    """One petition, its state and its events, with a clock that only moves forward."""
+
+    def __init__(self, petition_id: str, org: OrgTree, rules: Rules, policy_name: str, reported_at: datetime,
+                 grid: str, category: str, urgency: Urgency = Urgency.NORMAL) -> None:
+        self.now, self.events, self.state = reported_at, [], PetitionState(id=petition_id)
+        self.calendar = work_calendar()
+        self.send(cmd.Report(
+            actor=staff(grid), petition_id=petition_id, category=category, description=f"{category} 群众反映",
+            address=f"{grid} {petition_id[-4:]}号楼", grid_code=grid, channel=Channel.GRID_WORKER, urgency=urgency,
+            reporter_name="张三", reporter_phone="13800000000", policy_name=policy_name, rules=rules,
+            ladder=ladder_for_report(org, grid, category),
+        ))
+
+    def send(self, command: cmd.Command) -> None:
+        events: list[Event] = decide(self.state, command, self.now, self.calendar)
+        self.events += events
+        self.state = fold(self.state, events)
+
+    def later(self, delta: timedelta) -> None:
+        """Let time pass, firing due timers as the workflow would."""
+        target = self.now + delta
+        while (item := due_item(self.state)) is not None and item.at <= target:
+            self.now = max(self.now, item.at)
+            self.send(cmd.Tick())
+        self.now = target
+
+    def before(self, due: datetime | None, rng: random.Random) -> None:
+        """Act somewhere in the first 80 % of the time left before `due` (units mostly act in time)."""
+        if due is not None and due > self.now:
+            self.later((due - self.now) * rng.uniform(0.05, 0.8))
+
+    @property
+    def holder(self) -> Actor:
+        assert self.state.assignment is not None
+        return staff(self.state.assignment.rung.unit_code)
+
+
+def live(life: Life, kind: str, org: OrgTree, rng: random.Random) -> Life:
+    """Carry `life` through the story named `kind` (see KINDS)."""
+    if kind == "open_dispatched":
+        return life
+    if kind == "escalated":
+        life.later(timedelta(days=12))  # the grid misses its deadlines; the rung above takes it
+    elif kind == "returned":
+        life.later(timedelta(minutes=rng.uniform(5, 120)))
+        life.send(cmd.Return(actor=life.holder, reason="不属本网格"))
+        other = rng.choice([u.code for u in org.units.values() if u.kind.value == "community"])
+        life.send(cmd.Dispatch(actor=DISPATCHER, ladder=ladder_from_unit(org, other, life.state.grid_code,
+                                                                           life.state.category)))
+    _accept_and_resolve(life, rng, stop_after_accept=kind == "open_accepted")
+    if kind == "open_accepted":
+        return life
+    if kind == "reopened":
+        life.before(life.state.visit_due, rng)
+        life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
+        _accept_and_resolve(life, rng)
+    life.before(life.state.visit_due, rng)
+    life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=rng.choice(
+        [VisitOutcome.SATISFIED] * 8 + [VisitOutcome.BASICALLY_SATISFIED] * 2)))
+    return life
+
+
+def _accept_and_resolve(life: Life, rng: random.Random, stop_after_accept: bool = False) -> None:
+    assert life.state.assignment is not None
+    life.before(life.state.assignment.accept_due, rng)
+    life.send(cmd.Accept(actor=life.holder))
+    if stop_after_accept:
+        return
+    assert life.state.assignment is not None
+    life.before(life.state.assignment.resolve_due, rng)
+    life.send(cmd.Resolve(actor=life.holder, result="已处理"))
+
+
+def pick(rng: random.Random) -> str:
+    roll, total = rng.random(), 0.0
+    for kind, share in KINDS:
+        total += share
+        if roll < total:
+            return kind
+    return KINDS[0][0]
