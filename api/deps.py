@@ -9,8 +9,11 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Request
 
+from domain.evaluation import ScoringWeights
 from domain.policy import Policy
+from evaluation.desk import EvaluationDesk
 from eventstore.store import EventStore
+from jiehu.reference_data import work_calendar
 from jiehu.settings import Settings
 from org.model import OrgTree
 from org.repository import load_org
@@ -26,6 +29,7 @@ class Services:
     petitions: PetitionClient
     policy: Policy
     org: OrgTree
+    weights: ScoringWeights = field(default_factory=ScoringWeights)
     org_loaded_at: float = field(default_factory=time.monotonic)
 
     async def current_org(self) -> OrgTree:
@@ -33,6 +37,11 @@ class Services:
             self.org = await load_org(self.pool)
             self.org_loaded_at = time.monotonic()
         return self.org
+
+
+async def _desk(request: Request) -> EvaluationDesk:
+    services = _services(request)
+    return EvaluationDesk(services.pool, await services.current_org(), services.weights, work_calendar())
 
 
 def _services(request: Request) -> Services:
@@ -50,3 +59,4 @@ def _store(request: Request) -> EventStore:
 ServicesDep = Annotated[Services, Depends(_services)]
 OrgDep = Annotated[OrgTree, Depends(_org)]
 StoreDep = Annotated[EventStore, Depends(_store)]
+DeskDep = Annotated[EvaluationDesk, Depends(_desk)]

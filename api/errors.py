@@ -12,12 +12,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StreamConflict
 
 log = structlog.get_logger(__name__)
 
 STATUS_OF_DOMAIN_ERROR = {"InvalidCommand": 422, "InvalidState": 409, "AlreadyReported": 409, "NotPermitted": 403,
-                          "DomainError": 422}
+                          "NotFound": 404, "DomainError": 422}
 
 
 class ApiError(Exception):
@@ -53,6 +53,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return problem(STATUS_OF_DOMAIN_ERROR.get(type(exc).__name__, 422), exc.code, exc.message)
+
+    @app.exception_handler(StreamConflict)
+    async def _conflict(_: Request, exc: StreamConflict) -> JSONResponse:
+        return problem(409, exc.code, f"someone else changed it at the same moment; try again ({exc})")
 
     @app.exception_handler(WorkflowUpdateFailedError)
     async def _update(_: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:

@@ -12,9 +12,9 @@ from api.body_limit import BodyLimitMiddleware
 from api.deps import Services
 from api.errors import install_error_handlers
 from api.open311 import routes as open311
-from api.routes import commands, health, listing, petitions, reference
+from api.routes import commands, health, insight, listing, petitions, property_rounds, reference, scorecards
 from eventstore.pool import create_pool
-from jiehu.reference_data import load_policy
+from jiehu.reference_data import load_policy, load_scoring
 from jiehu.settings import Settings
 from jiehu.temporal import connect_temporal
 from org.repository import load_org
@@ -32,7 +32,8 @@ def create_app(settings: Settings) -> FastAPI:
         policy = load_policy(settings.policy)
         policy.validate_all(list(org.categories))
         app.state.services = Services(settings=settings, pool=pool, org=org, policy=policy,
-                                      petitions=PetitionClient(client, settings.task_queue))
+                                      petitions=PetitionClient(client, settings.task_queue),
+                                      weights=load_scoring(settings.scoring))
         try:
             yield
         finally:
@@ -48,5 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(commands.router)
     app.include_router(reference.router)
+    app.include_router(scorecards.router)
+    app.include_router(property_rounds.router)
+    app.include_router(insight.router)
     app.include_router(open311.router)
     return app

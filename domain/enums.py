@@ -113,6 +113,16 @@ class Clock(Labelled):
     NATURAL = "natural"
 
 
+class Waiver(Labelled):
+    """What an upheld appeal takes off a unit's record on one petition (考评申诉)."""
+
+    ACCEPT_BREACH = "accept_breach"
+    RESOLVE_BREACH = "resolve_breach"
+    ESCALATION = "escalation"
+    RETURN = "return"
+    DISSATISFACTION = "dissatisfaction"
+
+
 _LABELS: dict[str, dict[str, str]] = {
     "Level": {"grid": "网格", "community": "社区", "street": "街道(镇)", "department": "区直部门"},
     "UnitKind": {
@@ -172,11 +182,15 @@ _LABELS: dict[str, dict[str, str]] = {
     },
     "PauseReason": {"waiting_resident": "等待群众", "waiting_third_party": "等待第三方"},
     "Clock": {"working": "工作日", "natural": "自然日"},
+    "Waiver": {
+        "accept_breach": "超时签收不计", "resolve_breach": "超时办结不计", "escalation": "升级不计",
+        "return": "退单不计", "dissatisfaction": "不满意不计",
+    },
 }
 
 ALL_ENUMS: tuple[type[Labelled], ...] = (
     Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role,
-    DeadlineState, PauseReason, Clock,
+    DeadlineState, PauseReason, Clock, Waiver,
 )
 
 LADDER: tuple[Level, ...] = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT)

@@ -37,6 +37,12 @@ class NotPermitted(DomainError):
     code = "not_permitted"
 
 
+class NotFound(DomainError):
+    """The thing the command is about does not exist (HTTP 404)."""
+
+    code = "not_found"
+
+
 class StreamConflict(Exception):
     """Another writer appended to the stream first: the expected version no longer holds."""
 
@@ -44,5 +50,5 @@ class StreamConflict(Exception):
 
 
 ERROR_TYPES: dict[str, type[DomainError]] = {
-    cls.__name__: cls for cls in (DomainError, InvalidCommand, InvalidState, AlreadyReported, NotPermitted)
+    cls.__name__: cls for cls in (DomainError, InvalidCommand, InvalidState, AlreadyReported, NotPermitted, NotFound)
 }

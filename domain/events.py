@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -216,6 +216,8 @@ Event = Annotated[
 ]
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+# other streams share the log (scorecard editions, appeals, property rounds): readers filter on these
+PETITION_EVENT_TYPES: tuple[str, ...] = tuple(m.model_fields["type"].default for m in get_args(get_args(Event)[0]))
 
 
 def event_from(event_type: str, data: dict[str, Any]) -> Event:

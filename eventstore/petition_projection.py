@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.events import event_from
+from domain.events import PETITION_EVENT_TYPES, event_from
 from domain.evolve import evolve
 from domain.model import PetitionState
 from domain.timers import deadline_state
@@ -107,9 +107,10 @@ async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: in
         last_at = None
         query = (
             "SELECT stream_id, position, type, data, occurred_at FROM events "
-            "WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY stream_id, version"
+            "WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) AND type = ANY($1::text[]) "
+            "ORDER BY stream_id, version"
         )
-        async for r in conn.cursor(query, prefetch=5000):
+        async for r in conn.cursor(query, list(PETITION_EVENT_TYPES), prefetch=5000):
             if state is None or state.id != r["stream_id"]:
                 if state is not None:
                     finish(state)

@@ -93,16 +93,25 @@ def bench(
 
 @app.command()
 def worker() -> None:
-    """Run petition workflows and their activities (configured by JIEHU_* variables)."""
+    """Run petition workflows, the monthly close and the evaluation projection (JIEHU_* variables)."""
     settings = _settings()
 
     async def main() -> None:
+        from eventstore.evaluation_projection import run_projector
         from eventstore.pool import create_pool
-        from jiehu.temporal import connect_temporal, petition_worker
+        from jiehu.reference_data import load_scoring
+        from jiehu.temporal import connect_temporal, ensure_monthly_close, petition_worker
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
-        await petition_worker(client, pool, settings.task_queue).run()
+        await ensure_monthly_close(client, settings.task_queue)
+        stop = asyncio.Event()
+        projector = asyncio.create_task(run_projector(pool, stop))  # scorecards stay current between requests
+        try:
+            await petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring)).run()
+        finally:
+            stop.set()
+            await projector
 
     asyncio.run(main())
 
@@ -171,14 +180,47 @@ def org_load(
         typer.echo("an org is already stored; left as it is")
 
 
+@app.command("simulate-month")
+def simulate_month_command(
+    month: str = typer.Option(..., help="The month to fill, e.g. 2026-10."),
+    petitions: int = typer.Option(1500, help="How many petitions to report during it."),
+    seed: int = typer.Option(1, help="Same seed, same month."),
+    first: int = typer.Option(0, help="Number the petitions from here (to add to a month already simulated)."),
+) -> None:
+    """Fill a month with simulated, closed petitions (SIM<yyyymm>-n) for scorecards and rankings."""
+    from domain.evaluation import Period
+    from evaluation.simulate import simulate_month
+    from org.repository import load_org
+
+    settings = _settings()
+
+    async def main() -> dict:
+        from eventstore.pool import create_pool
+
+        pool = await create_pool(settings.database_url, max_size=4)
+        try:
+            return await simulate_month(pool, await load_org(pool), Period.parse(month), petitions, seed, first)
+        finally:
+            await pool.close()
+
+    result = asyncio.run(main())
+    typer.echo(f"{result['month']}: {result['written']} of {result['petitions']} petitions written "
+               f"({result['events']} events); see GET /v1/rankings?period={result['month']}&level=street")
+
+
 @projections_app.command("rebuild")
 def projections_rebuild() -> None:
     """Drop every read model and rebuild it from the event log."""
+    from eventstore import evaluation_projection
     from eventstore.petition_projection import rebuild
 
-    report = _on_database(_settings(), rebuild)
+    settings = _settings()
+    report = _on_database(settings, rebuild)
     typer.echo(f"petitions: {report.petitions} rebuilt from {report.events} events in {report.seconds:.2f}s "
                f"({report.events_per_second:,.0f} events/s)")
+    evaluation = _on_database(settings, evaluation_projection.rebuild)
+    typer.echo(f"evaluation: facts, editions and property rounds rebuilt from {evaluation.events} events "
+               f"in {evaluation.seconds:.2f}s")
 
 
 @projections_app.command("verify")

@@ -17,12 +17,13 @@ import uvicorn
 from api.auth import issue_token
 from api.main import create_app
 from domain.enums import Role
+from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer
-from jiehu.reference_data import DEMO_ORG
+from jiehu.reference_data import DEMO_ORG, load_scoring
 from jiehu.settings import Settings
-from jiehu.temporal import connect_temporal, department_worker, petition_worker
+from jiehu.temporal import connect_temporal, department_worker, ensure_monthly_close, petition_worker
 from org.loader import load_org_file
 from org.repository import org_is_empty, save_org
 
@@ -74,7 +75,8 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
         await conn.close()
     pool = await create_pool(settings.database_url)
     client = await _connect_with_retry(settings)
-    workers = [petition_worker(client, pool, settings.task_queue)]
+    await ensure_monthly_close(client, settings.task_queue)
+    workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring))]
     workers += [department_worker(client, code, pool=pool) for code in options.dept_workers]
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port,
                                            log_level="warning"))
@@ -84,6 +86,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(w.run()) for w in workers] + [asyncio.create_task(server.serve())]
+    tasks.append(asyncio.create_task(run_projector(pool, stop)))
     while not server.started:  # uvicorn offers no event to wait on
         await asyncio.sleep(0.05)
     _banner(settings, options, temporal, time.monotonic() - started)

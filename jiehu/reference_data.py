@@ -10,6 +10,7 @@ from pathlib import Path
 import chinese_calendar
 import yaml
 
+from domain.evaluation import ScoringWeights
 from domain.policy import Policy
 from domain.workcalendar import WorkCalendar, YearRules, build_calendar
 
@@ -26,6 +27,12 @@ def load_policy(name_or_path: str) -> Policy:
     candidate = DATA / "policies" / f"{name_or_path}.yaml"
     text = candidate.read_text("utf-8") if candidate.is_file() else Path(name_or_path).read_text("utf-8")
     return Policy.model_validate(yaml.safe_load(text))
+
+
+def load_scoring(path: str = "") -> ScoringWeights:
+    """The composite score's weights: the shipped defaults, or a file of the same shape."""
+    text = Path(path).read_text("utf-8") if path else (DATA / "scoring.yaml").read_text("utf-8")
+    return ScoringWeights.model_validate(yaml.safe_load(text) or {})
 
 
 def load_overrides(text: str) -> dict[int, YearRules]:

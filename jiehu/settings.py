@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "petitions"
     policy: str = "default"
+    scoring: str = ""  # a scoring-weights file; empty: jiehu/data/scoring.yaml
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_format: Literal["console", "json"] = "console"

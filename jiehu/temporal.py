@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import asyncpg
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleUpdate,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.department import DepartmentActivities, DepartmentAdapter, InboxAdapter
 from activities.event_log import EventLogActivities
+from activities.scorecards import ScorecardActivities
+from domain.evaluation import ScoringWeights
 from eventstore.store import EventStore
-from jiehu.reference_data import work_calendar
+from jiehu.reference_data import load_scoring, work_calendar
+from workflows.inputs import MonthlyCloseInput
+from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
 
 PASSTHROUGH = ("domain", "eventstore", "jiehu", "workflows", "org", "pydantic", "pydantic_core", "yaml",
@@ -28,19 +45,38 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def petition_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
-    """The worker that runs petition workflows and their event-log activities."""
+def petition_worker(client: Client, pool: asyncpg.Pool, task_queue: str,
+                    weights: ScoringWeights | None = None) -> Worker:
+    """The worker that runs petition workflows, the monthly close, and their activities."""
     work_calendar()  # load the calendar files here, outside the workflow sandbox
     log_activities = EventLogActivities(EventStore(pool))
+    scorecards = ScorecardActivities(pool, weights or load_scoring())
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow],
-        activities=[log_activities.append_events],
+        workflows=[PetitionWorkflow, MonthlyCloseWorkflow],
+        activities=[log_activities.append_events, scorecards.publish_scorecards],
         workflow_runner=sandbox_runner(),
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
     )
+
+
+async def ensure_monthly_close(client: Client, task_queue: str) -> None:
+    """The Schedule that publishes last month's scorecards at 00:30 on the 1st, China time (idempotent)."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(MonthlyCloseWorkflow.run, MonthlyCloseInput(), id="monthly-close-run",
+                                           task_queue=task_queue),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(day_of_month=[ScheduleRange(1)], hour=[ScheduleRange(0)],
+                                                          minute=[ScheduleRange(30)], comment="月度考评发布")],
+                          time_zone_name="Asia/Shanghai"),
+        # a missed close (server down on the 1st) still runs when the server is back, within a week
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=7)),
+    )
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(SCHEDULE_ID).update(lambda _: ScheduleUpdate(schedule=schedule))
 
 
 def department_worker(client: Client, department: str, adapter: DepartmentAdapter | None = None,

@@ -57,3 +57,11 @@ class WorkOrderDelivery(BaseModel):
     accept_due: str
     resolve_due: str
     cause: str
+
+
+class MonthlyCloseInput(BaseModel):
+    period: str | None = None  # default: the month before the one the run starts in (China time)
+
+
+class PublishScorecardsInput(BaseModel):
+    period: str

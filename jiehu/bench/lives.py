@@ -10,13 +10,10 @@ import random
 from datetime import datetime, timedelta
 
 from domain import commands as cmd
-from domain.decider import decide
 from domain.enums import Channel, Role, Urgency, VisitOutcome
-from domain.events import Event
-from domain.evolve import fold
-from domain.model import Actor, PetitionState
+from domain.model import Actor
 from domain.policy import Rules
-from domain.timers import due_item
+from domain.timeline import Timeline
 from jiehu.reference_data import work_calendar
 from org.model import OrgTree
 from org.routing import ladder_for_report, ladder_from_unit
@@ -32,32 +29,18 @@ def staff(code: str) -> Actor:
     return Actor(id=f"bench-{code}", name="工作人员", unit_code=code, role=Role.GRID_WORKER)
 
 
-class Life:
+class Life(Timeline):
     """One petition, its state and its events, with a clock that only moves forward."""
 
     def __init__(self, petition_id: str, org: OrgTree, rules: Rules, policy_name: str, reported_at: datetime,
                  grid: str, category: str, urgency: Urgency = Urgency.NORMAL) -> None:
-        self.now, self.events, self.state = reported_at, [], PetitionState(id=petition_id)
-        self.calendar = work_calendar()
+        super().__init__(petition_id, reported_at, work_calendar())
         self.send(cmd.Report(
             actor=staff(grid), petition_id=petition_id, category=category, description=f"{category} 群众反映",
             address=f"{grid} {petition_id[-4:]}号楼", grid_code=grid, channel=Channel.GRID_WORKER, urgency=urgency,
             reporter_name="张三", reporter_phone="13800000000", policy_name=policy_name, rules=rules,
             ladder=ladder_for_report(org, grid, category),
         ))
-
-    def send(self, command: cmd.Command) -> None:
-        events: list[Event] = decide(self.state, command, self.now, self.calendar)
-        self.events += events
-        self.state = fold(self.state, events)
-
-    def later(self, delta: timedelta) -> None:
-        """Let time pass, firing due timers as the workflow would."""
-        target = self.now + delta
-        while (item := due_item(self.state)) is not None and item.at <= target:
-            self.now = max(self.now, item.at)
-            self.send(cmd.Tick())
-        self.now = target
 
     def before(self, due: datetime | None, rng: random.Random) -> None:
         """Act somewhere in the first 80 % of the time left before `due` (units mostly act in time)."""

@@ -1,0 +1,63 @@
+"""Insight (优化): returns and escalations by category, suspicious routing rules, the policy what-if."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, ValidationError
+
+from api.auth import CurrentActor
+from api.deps import OrgDep, ServicesDep
+from api.errors import PROBLEM_RESPONSES, ApiError
+from domain.errors import DomainError
+from domain.evaluation import Period
+from domain.policy import Policy
+from evaluation.insight import routing_suspects, unit_insight, what_if
+from eventstore.evaluation_projection import catch_up
+from jiehu.reference_data import load_policy, policy_names, work_calendar
+
+router = APIRouter(prefix="/v1/insight", tags=["evaluation"])
+
+
+@router.get("", responses=PROBLEM_RESPONSES(401, 422))
+async def insight(period: str, services: ServicesDep, _: CurrentActor, unit: str | None = None) -> dict:
+    """For each unit (or one): the categories it returned and escalated most in the period, and the
+    routing rules that look wrong (a category most often returned by the level it is routed to)."""
+    parsed = Period.parse(period)
+    async with services.pool.acquire() as conn:
+        await catch_up(conn)
+        return {"period": parsed.text, "units": await unit_insight(conn, parsed, unit),
+                "routing_suspects": await routing_suspects(conn, parsed)}
+
+
+class WhatIfIn(BaseModel):
+    period: str = Field(description="petitions reported in this month, quarter or year")
+    policy: str | dict[str, Any] = Field(description="a shipped policy's name (default, fast) or a whole policy "
+                                                     "in the format of jiehu/data/policies/default.yaml")
+    limit: int = Field(2000, ge=1, le=20000, description="replay at most this many petitions (oldest first)")
+
+
+@router.post("/what-if", responses=PROBLEM_RESPONSES(401, 403, 422))
+async def policy_what_if(body: WhatIfIn, services: ServicesDep, org: OrgDep, actor: CurrentActor) -> dict:
+    """Replay the period's petitions under a candidate SLA policy, in memory: how many breaches and
+    escalations it would have produced next to what was recorded. Nothing live changes."""
+    if actor.role.value not in ("supervisor", "admin", "dispatcher"):
+        raise ApiError(403, "not_permitted", "the what-if is for supervisors, dispatchers and admins")
+    period = Period.parse(body.period)
+    candidate = _candidate(body.policy, list(org.categories))
+    async with services.pool.acquire() as conn:
+        return await what_if(conn, period, candidate, work_calendar(), body.limit)
+
+
+def _candidate(policy: str | dict[str, Any], categories: list[str]) -> Policy:
+    if isinstance(policy, str):
+        if policy not in policy_names():
+            raise ApiError(422, "invalid_command", f"unknown policy {policy!r}; shipped: {', '.join(policy_names())}")
+        return load_policy(policy)
+    try:
+        candidate = Policy.model_validate(policy)
+        candidate.validate_all(categories)
+    except (ValidationError, DomainError, ValueError) as error:
+        raise ApiError(422, "invalid_command", f"the candidate policy is not valid: {error}") from None
+    return candidate

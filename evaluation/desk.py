@@ -1,0 +1,154 @@
+"""The write side of evaluation: publishing editions, upholding appeals, property scoring rounds.
+
+Each is an event in the log (its own stream, guarded by the stream version), then the evaluation
+projection catches up so that the caller reads its own write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from domain.enums import UnitKind, Waiver
+from domain.errors import InvalidCommand, InvalidState, NotFound, NotPermitted
+from domain.evaluation import (
+    EvaluationCorrected,
+    Period,
+    PropertyRoundClosed,
+    PropertyRoundOpened,
+    PropertyScoreRecorded,
+    ScorecardsPublished,
+    ScoringWeights,
+)
+from domain.model import Actor
+from domain.policy import Span
+from domain.workcalendar import CHINA, WorkCalendar
+from evaluation.scorecards import editions_of, live_cards
+from eventstore.evaluation_projection import catch_up
+from eventstore.store import EventStore, NewEvent
+from org.model import OrgTree
+
+MONTHLY_CLOSE = "月度考评发布 (monthly close)"
+APPEAL_WINDOW = Span.parse({"working_days": 5})  # units may appeal for five working days after publication
+
+
+@dataclass
+class EvaluationDesk:
+    pool: asyncpg.Pool
+    org: OrgTree
+    weights: ScoringWeights
+    calendar: WorkCalendar
+
+    async def publish(self, period: Period, actor: Actor, now: datetime, reason: str = MONTHLY_CLOSE) -> dict:
+        """Freeze the month's scorecards as its next edition (the monthly close publishes edition 1 once)."""
+        if not period.is_month:
+            raise InvalidCommand("only a month is published; quarters and years are summed from months")
+        if _month_end(period) > now.astimezone(CHINA):
+            raise InvalidState(f"{period.text} has not ended yet; it can be published from the 1st of the next month")
+        stream = f"scorecards-{period.text}"
+        async with self.pool.acquire() as conn:
+            await catch_up(conn)
+            editions = await editions_of(conn, period.text)
+            if reason == MONTHLY_CLOSE and editions:
+                return {**editions[0], "period": period.text, "already_published": True}
+            cards = await live_cards(conn, self.org, period, self.weights)
+        published = ScorecardsPublished(
+            at=now, period=period.text, edition=len(editions) + 1, reason=reason,
+            appeal_due=self.calendar.add(now, APPEAL_WINDOW.seconds, APPEAL_WINDOW.clock), cards=cards, actor=actor)
+        await self._append(stream, len(editions), published)
+        return {"period": period.text, "edition": published.edition, "published_at": published.at,
+                "appeal_due": published.appeal_due, "reason": reason, "units": len(cards),
+                "already_published": False}
+
+    async def correct(self, petition_id: str, unit_code: str, waive: list[Waiver], reason: str, actor: Actor,
+                      now: datetime) -> dict:
+        """Uphold an appeal; if the month is published, a corrected edition follows (history kept)."""
+        async with self.pool.acquire() as conn:
+            await catch_up(conn)
+            fact = await conn.fetchrow("SELECT month, waived FROM evaluation_facts WHERE petition_id = $1 "
+                                       "AND unit_code = $2", petition_id, unit_code)
+            if fact is None:
+                raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
+            period = Period.parse(fact["month"].strftime("%Y-%m"))
+            editions = await editions_of(conn, period.text)
+            version = await _version(conn, f"appeals-{petition_id}")
+        if editions and now > editions[0]["appeal_due"]:
+            raise InvalidState(f"appeals against {period.text} closed on "
+                               f"{editions[0]['appeal_due'].astimezone(CHINA):%Y-%m-%d %H:%M}")
+        await self._append(f"appeals-{petition_id}", version, EvaluationCorrected(
+            at=now, petition_id=petition_id, unit_code=unit_code, waive=waive, reason=reason, actor=actor))
+        result: dict[str, Any] = {"petition_id": petition_id, "unit_code": unit_code, "period": period.text,
+                                  "waived": sorted({*fact["waived"], *(w.value for w in waive)}), "edition": None}
+        if editions:
+            result["edition"] = await self.publish(period, actor, now, reason=f"更正 (correction): {petition_id} "
+                                                                             f"{unit_code}: {reason}")
+        return result
+
+    async def open_round(self, quarter: str, actor: Actor, now: datetime) -> None:
+        _quarter(quarter)
+        async with self.pool.acquire() as conn:
+            if await _version(conn, f"property-round-{quarter}"):
+                raise InvalidState(f"the property scoring round of {quarter} is already open")
+        await self._append(f"property-round-{quarter}", 0, PropertyRoundOpened(at=now, quarter=quarter, actor=actor))
+
+    async def record_score(self, quarter: str, company_code: str, compound: str, representative: str, score: float,
+                           actor: Actor, now: datetime) -> None:
+        company = self.org.units.get(company_code)
+        if company is None or company.kind is not UnitKind.PROPERTY_COMPANY:
+            raise InvalidCommand(f"{company_code!r} is not a property company")
+        version = await self._open_round_version(quarter)
+        await self._append(f"property-round-{quarter}", version, PropertyScoreRecorded(
+            at=now, quarter=quarter, company_code=company_code, compound=compound, representative=representative,
+            score=score, actor=actor))
+
+    async def close_round(self, quarter: str, actor: Actor, now: datetime) -> None:
+        version = await self._open_round_version(quarter)
+        await self._append(f"property-round-{quarter}", version, PropertyRoundClosed(at=now, quarter=quarter,
+                                                                                     actor=actor))
+
+    async def _open_round_version(self, quarter: str) -> int:
+        _quarter(quarter)
+        async with self.pool.acquire() as conn:
+            closed = await conn.fetchval("SELECT closed_at IS NOT NULL FROM property_rounds WHERE quarter = $1",
+                                         quarter)
+            version = await _version(conn, f"property-round-{quarter}")
+        if not version:
+            raise InvalidState(f"no property scoring round is open for {quarter}")
+        if closed:
+            raise InvalidState(f"the property scoring round of {quarter} is closed")
+        return version
+
+    async def _append(self, stream: str, version: int, event: BaseModel) -> None:
+        data = event.model_dump(mode="json", exclude={"type"})
+        await EventStore(self.pool).append(stream, version, [NewEvent(
+            event_id=str(uuid.uuid4()), type=event.type, data=data, occurred_at=event.at)])  # type: ignore[attr-defined]
+        async with self.pool.acquire() as conn:
+            await catch_up(conn)
+
+
+def require_supervisor(actor: Actor) -> None:
+    if actor.role.value not in ("supervisor", "admin"):
+        raise NotPermitted("only a supervisor or an admin decides appeals and publishes scorecards")
+
+
+async def _version(conn: asyncpg.Connection, stream: str) -> int:
+    return await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream)
+
+
+def _quarter(text: str) -> Period:
+    period = Period.parse(text)
+    if len(period.months) != 3:
+        raise InvalidCommand(f"{text!r} is not a quarter such as 2026-Q4")
+    return period
+
+
+def _month_end(period: Period) -> datetime:
+    """The last moment of the month, China time (publishing is allowed from the 1st after it)."""
+    first = period.months[0]
+    following = Period.parse(f"{first.year + (first.month == 12)}-{first.month % 12 + 1:02d}").months[0]
+    return datetime(following.year, following.month, 1, tzinfo=CHINA)

@@ -1,0 +1,60 @@
+"""Scorecards and rankings as CSV and XLSX with Chinese headers: what goes into the monthly report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+# (key, header); rates are shown as percentages
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rank", "排名"), ("unit_name", "单位"), ("unit_code", "单位编码"), ("kind_label", "类别"),
+    ("score", "综合得分"), ("response_rate", "响应率(%)"), ("resolution_rate", "解决率(%)"),
+    ("satisfaction_rate", "满意率(%)"), ("in_time_rate", "按时办结率(%)"), ("petitions", "诉求件数"),
+    ("received", "接单次数"), ("accepted_in_time", "按时签收"), ("resolved", "办结件数"),
+    ("resolved_in_time", "按时办结"), ("visited", "回访件数"), ("satisfied", "满意(含基本满意)"),
+    ("breaches", "超时次数"), ("returns", "退单次数"), ("escalations", "升级次数"), ("reopens", "重办次数"),
+    ("extensions", "延期申请"), ("urges", "催办次数"), ("hours_to_accept_median", "签收用时中位数(小时)"),
+    ("hours_to_accept_p90", "签收用时P90(小时)"), ("hours_to_resolve_median", "办结用时中位数(小时)"),
+    ("hours_to_resolve_p90", "办结用时P90(小时)"), ("property_score", "物业评议得分"),
+)
+RATES = {"response_rate", "resolution_rate", "satisfaction_rate", "in_time_rate"}
+
+
+def _cell(key: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if key in RATES:
+        return round(value * 100, 1)
+    return value
+
+
+def rows_of(cards: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[_cell(key, card.get(key)) for key, _ in COLUMNS] for card in cards]
+
+
+def to_csv(cards: list[dict[str, Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel opens the Chinese headers correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for _, header in COLUMNS])
+    writer.writerows(rows_of(cards))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(cards: list[dict[str, Any]], title: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]  # Excel's limit on sheet names
+    sheet.append([header for _, header in COLUMNS])
+    for row in rows_of(cards):
+        sheet.append(row)
+    for index, (_, header) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

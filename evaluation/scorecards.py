@@ -1,0 +1,126 @@
+"""Scorecards of units over a period: live from the facts, or frozen in a published edition."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from domain.enums import UnitKind
+from domain.errors import InvalidCommand
+from domain.evaluation import FACT_FIELDS, Period, ScoringWeights, rank, scorecard
+from org.model import OrgTree, Unit
+from org.routing import LEVEL_OF_KIND
+
+_FACTS = f"""
+SELECT petition_id, unit_code, category, close_outcome, closed_at, waived, source_position, {", ".join(FACT_FIELDS)}
+FROM evaluation_facts WHERE month = ANY($1::date[])
+"""
+
+
+@dataclass
+class CardSet:
+    """The cards of a period, and where they come from (a frozen edition, or live and provisional)."""
+
+    period: str
+    cards: list[dict[str, Any]]
+    edition: int | None = None
+    published_at: datetime | None = None
+    appeal_due: datetime | None = None
+    reason: str | None = None
+    editions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def provisional(self) -> bool:
+        return self.edition is None
+
+
+def unit_fields(unit: Unit | None, code: str, name: str) -> dict[str, str]:
+    parent = unit.parent_code if unit else None
+    return {"unit_code": code, "unit_name": unit.name if unit else name, "kind": unit.kind.value if unit else "",
+            "level": LEVEL_OF_KIND[unit.kind].value if unit and unit.kind in LEVEL_OF_KIND else "",
+            "parent_code": parent or "",
+            "district_code": (unit.district_code or "") if unit else ""}
+
+
+async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights) -> list[dict]:
+    """Every unit with facts in the period, scored now (ranked within its kind)."""
+    by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for row in await conn.fetch(_FACTS, list(period.months)):
+        by_unit[row["unit_code"]].append(dict(row))
+    for row in await conn.fetch("SELECT DISTINCT unit_code, unit_name FROM evaluation_facts "
+                                "WHERE month = ANY($1::date[])", list(period.months)):
+        names[row["unit_code"]] = row["unit_name"]
+    property_scores = await _property_scores(conn, period)
+    cards = [scorecard(unit_fields(org.units.get(code), code, names[code]), facts, weights,
+                       property_scores.get(code)) for code, facts in by_unit.items()]
+    for code, score in property_scores.items():  # a company scored by residents but with no petitions
+        if code not in by_unit:
+            cards.append(scorecard(unit_fields(org.units.get(code), code, code), [], weights, score))
+    return _ranked_by_kind(cards)
+
+
+async def card_set(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights,
+                   edition: int | None = None, live: bool = False) -> CardSet:
+    """A month's latest (or given) edition once published, else the live figures."""
+    editions = await editions_of(conn, period.text)
+    if not live and editions:
+        chosen = editions[-1] if edition is None else next((e for e in editions if e["edition"] == edition), None)
+        if chosen is not None:
+            rows = await conn.fetch("SELECT card FROM published_scorecards WHERE period = $1 AND edition = $2",
+                                    period.text, chosen["edition"])
+            return CardSet(period.text, [r["card"] for r in rows], chosen["edition"], chosen["published_at"],
+                           chosen["appeal_due"], chosen["reason"], editions)
+    if edition is not None:
+        raise InvalidCommand(f"{period.text} has no edition {edition}")
+    return CardSet(period.text, await live_cards(conn, org, period, weights), editions=editions)
+
+
+async def editions_of(conn: asyncpg.Connection, period: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT edition, published_at, appeal_due, reason, published_by, source_position "
+                            "FROM scorecard_editions WHERE period = $1 ORDER BY edition", period)
+    return [dict(r) for r in rows]
+
+
+def select(cards: list[dict[str, Any]], org: OrgTree, kind: UnitKind | None = None, within: str | None = None,
+           unit: str | None = None) -> list[dict[str, Any]]:
+    """Cards of one kind of unit, under one unit of the tree, or of one unit."""
+    inside = org.subtree(within) if within else None
+    chosen = [c for c in cards
+              if (kind is None or c["kind"] == kind.value) and (inside is None or c["unit_code"] in inside)
+              and (unit is None or c["unit_code"] == unit)]
+    return sorted(chosen, key=lambda c: (c["kind"], c["rank"] is None, c["rank"] or 0, c["unit_code"]))
+
+
+def ranking(cards: list[dict[str, Any]], org: OrgTree, kind: UnitKind, within: str | None) -> list[dict[str, Any]]:
+    """Rank one kind of unit (within a parent when given) by composite score, best first."""
+    return rank([{k: v for k, v in c.items() if k != "rank"} for c in select(cards, org, kind, within)])
+
+
+async def petitions_behind(conn: asyncpg.Connection, unit_code: str, period: Period) -> list[dict[str, Any]]:
+    """The facts behind a unit's card: each petition, its figures and the event they came from."""
+    rows = await conn.fetch(_FACTS + " AND unit_code = $2 ORDER BY closed_at, petition_id",
+                            list(period.months), unit_code)
+    return [dict(r) for r in rows]
+
+
+async def _property_scores(conn: asyncpg.Connection, period: Period) -> dict[str, float]:
+    """Residents' mean score per property company over the period's closed quarterly rounds."""
+    if period.is_month:
+        return {}
+    quarters = sorted({Period.parse(f"{m.year}-{m.month:02d}").quarter for m in period.months})
+    rows = await conn.fetch(
+        "SELECT s.company_code, avg(s.score) AS score FROM property_scores s JOIN property_rounds r USING (quarter) "
+        "WHERE r.closed_at IS NOT NULL AND s.quarter = ANY($1::text[]) GROUP BY 1", quarters)
+    return {r["company_code"]: round(float(r["score"]), 2) for r in rows}
+
+
+def _ranked_by_kind(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for card in cards:
+        kinds[card["kind"]].append(card)
+    return [card for group in kinds.values() for card in rank(group)]

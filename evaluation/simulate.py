@@ -1,0 +1,137 @@
+"""A simulated month (`jiehu simulate-month`): petitions played by the pure domain with units that
+behave differently, appended through the real append path, so that scorecards and rankings have
+something credible to show. Streams are named `SIM<yyyymm>-<n>`; they have no running workflows,
+so every simulated petition is carried to its close.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from domain import commands as cmd
+from domain.enums import Urgency, VisitOutcome
+from domain.errors import DomainError
+from domain.evaluation import Period
+from domain.events import event_data
+from domain.workcalendar import CHINA
+from eventstore.evaluation_projection import catch_up
+from eventstore.petition_projection import petition_row
+from eventstore.store import EventStore, NewEvent
+from jiehu.bench.lives import DISPATCHER, VISITOR, Life
+from jiehu.reference_data import load_policy
+from org.model import OrgTree
+from org.routing import ladder_from_unit
+
+# categories a grid often cannot handle: returned, then dispatched to the district department
+MISROUTED = {"public_order": 0.6, "noise": 0.35}
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How a unit works: how much of each deadline it uses, how residents judge its work."""
+
+    slowest: float  # fraction of the time left it may take (above 1: it misses the deadline)
+    satisfied: float
+
+    @classmethod
+    def of(cls, unit_code: str) -> Behaviour:
+        roll = int(hashlib.sha256(unit_code.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        if roll < 0.2:
+            return cls(slowest=1.35, satisfied=0.70)  # a struggling unit
+        if roll < 0.7:
+            return cls(slowest=0.95, satisfied=0.88)
+        return cls(slowest=0.6, satisfied=0.96)
+
+
+def _holder_acts(life: Life, due: datetime, rng: random.Random) -> bool:
+    """The holder acts before (or after) `due`; False if a deadline moved the petition meanwhile."""
+    assert life.state.assignment is not None
+    assigned = life.state.assignment.assigned_at
+    behaviour = Behaviour.of(life.state.assignment.rung.unit_code)
+    if due > life.now:
+        life.later((due - life.now) * rng.uniform(0.05, behaviour.slowest))
+    return life.state.assignment is not None and life.state.assignment.assigned_at == assigned
+
+
+def play(life: Life, org: OrgTree, rng: random.Random) -> Life:
+    """Carry one petition from report to close, unit by unit."""
+    grid = org.units[life.state.grid_code]
+    misrouted = MISROUTED.get(life.state.category, 0.0)
+    if life.state.assignment and life.state.assignment.rung.level.value == "grid" and rng.random() < misrouted:
+        life.later(timedelta(minutes=rng.uniform(10, 240)))
+        life.send(cmd.Return(actor=life.holder, reason="不属网格职责"))
+        department = org.department(grid.district_code or "", org.categories[life.state.category].department_function)
+        if department is not None:
+            life.later(timedelta(minutes=rng.uniform(10, 120)))
+            life.send(cmd.Dispatch(actor=DISPATCHER, note="派区直部门", ladder=ladder_from_unit(
+                org, department.code, grid.code, life.state.category)))
+    for visit in range(2):
+        _accept_and_resolve(life, rng)
+        if not life.state.open:
+            return life
+        behaviour = Behaviour.of(life.state.resolution.unit_code if life.state.resolution else "")
+        satisfied = rng.random() < behaviour.satisfied or visit == 1
+        life.later(timedelta(hours=rng.uniform(2, 30)))
+        if not life.state.open:
+            return life
+        outcome = (rng.choice([VisitOutcome.SATISFIED] * 3 + [VisitOutcome.BASICALLY_SATISFIED]) if satisfied
+                   else VisitOutcome.DISSATISFIED)
+        life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=outcome))
+        if not life.state.open:
+            return life
+    return life
+
+
+def _accept_and_resolve(life: Life, rng: random.Random) -> None:
+    for _ in range(8):  # at most once per rung, with room for escalations on the way
+        a = life.state.assignment
+        if a is None or not life.state.open or life.state.status.value == "resolved":
+            return
+        if a.accepted_at is None:
+            if not _holder_acts(life, a.accept_due, rng):
+                continue
+            life.send(cmd.Accept(actor=life.holder))
+        a = life.state.assignment
+        assert a is not None
+        if not _holder_acts(life, a.resolve_due, rng):
+            continue
+        try:
+            life.send(cmd.Resolve(actor=life.holder, result="已办结"))
+        except DomainError:
+            continue
+        return
+
+
+async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petitions: int, seed: int,
+                         first: int = 0) -> dict:
+    """Play and append `petitions` reported during `month`, numbered from `first`; returns what was written."""
+    rng = random.Random(seed)
+    policy = load_policy("default")
+    grids = sorted(u.code for u in org.units.values() if u.kind.value == "grid")
+    categories = sorted(org.categories)
+    start = datetime.combine(month.months[0], datetime.min.time(), CHINA)
+    span = timedelta(days=28)  # reports over the month's first four weeks, so most close within it
+    store, prefix = EventStore(pool), f"SIM{month.months[0]:%Y%m}"
+    written = events = 0
+    for n in range(first, first + petitions):
+        reported_at = start + timedelta(seconds=rng.uniform(0, span.total_seconds()))
+        reported_at = reported_at.replace(hour=rng.randint(8, 18))
+        category, urgency = rng.choice(categories), rng.choice([Urgency.NORMAL] * 9 + [Urgency.URGENT])
+        life = Life(f"{prefix}-{n:05d}", org, policy.rules_for(category, urgency), "default", reported_at,
+                    rng.choice(grids), category, urgency)
+        play(life, org, rng)
+        stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
+                           occurred_at=e.at) for e in life.events]
+        result = await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
+        written += not result.already_appended
+        events += len(stored)
+    async with pool.acquire() as conn:
+        await catch_up(conn)
+    return {"month": month.text, "petitions": petitions, "written": written, "events": events}
+

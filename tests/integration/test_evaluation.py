@@ -1,0 +1,215 @@
+"""Evaluation end to end: a simulated month, scorecards traced to events, frozen editions and
+corrections, rebuild, the what-if, property rounds and the monthly close on Temporal."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from datetime import datetime
+
+import openpyxl
+import pytest
+
+from domain.evaluation import Period
+from domain.workcalendar import CHINA
+from evaluation.simulate import simulate_month
+from eventstore import evaluation_projection
+from jiehu.temporal import ensure_monthly_close
+from workflows.inputs import MonthlyCloseInput
+from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
+
+ADMIN, SUPERVISOR = ("admin", ""), ("supervisor", "rencheng")
+
+
+async def simulated(pool, org, month: str, petitions: int, seed: int = 1, first: int = 0) -> None:
+    await simulate_month(pool, org, Period.parse(month), petitions, seed, first)
+
+
+async def test_a_simulated_month_ranks_streets_and_every_figure_traces_to_events(pool, org, as_):
+    await simulated(pool, org, "2026-03", 160)
+    admin = as_(*ADMIN)
+    ranking = (await admin.get("/v1/rankings", params={"period": "2026-03", "level": "street"})).json()
+    assert ranking["provisional"] is True and ranking["edition"] is None
+    cards = ranking["cards"]
+    assert len(cards) >= 3 and [c["rank"] for c in cards] == sorted(c["rank"] for c in cards)
+    assert all(c["kind"] == "street" for c in cards) and cards[0]["score"] >= cards[-1]["score"]
+
+    card = cards[0]
+    facts = (await admin.get(f"/v1/scorecards/{card['unit_code']}/petitions", params={"period": "2026-03"})).json()
+    assert len(facts) == card["petitions"]
+    assert sum(f["received"] for f in facts) == card["received"]
+    assert sum(f["accept_breaches"] + f["resolve_breaches"] for f in facts) == card["breaches"]
+    one = facts[0]
+    events = (await admin.get(f"/v1/petitions/{one['petition_id']}/events")).json()
+    source = [e for e in events if e["position"] == one["source_position"]]
+    assert source and source[0]["type"] == "UnitEvaluated"
+    assert source[0]["data"]["record"]["unit_code"] == card["unit_code"]
+
+    communities = (await admin.get("/v1/rankings", params={"period": "2026-03", "level": "community",
+                                                           "within": card["unit_code"]})).json()["cards"]
+    assert communities and all(c["parent_code"] == card["unit_code"] for c in communities)
+
+
+async def test_exports_have_chinese_headers_in_csv_and_xlsx(pool, org, as_):
+    await simulated(pool, org, "2026-02", 40, seed=2)
+    admin = as_(*ADMIN)
+    params = {"period": "2026-02", "level": "street"}
+    json_cards = (await admin.get("/v1/rankings", params=params)).json()["cards"]
+    response = await admin.get("/v1/rankings", params=params | {"format": "csv"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["排名", "单位", "单位编码", "类别", "综合得分"]
+    assert len(rows) == len(json_cards) + 1 and rows[1][2] == json_cards[0]["unit_code"]
+    response = await admin.get("/v1/rankings", params=params | {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert values[0][5] == "响应率(%)" and len(values) == len(json_cards) + 1
+    assert "filename*=UTF-8''" in response.headers["content-disposition"]
+
+
+async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new_one(pool, org, as_):
+    await simulated(pool, org, "2026-04", 80, seed=3)
+    supervisor, admin = as_(*SUPERVISOR), as_(*ADMIN)
+    street = as_("street_staff", "rc-yuehe")
+    assert (await street.post("/v1/scorecards/publish", {"period": "2026-04"})).status_code == 403
+    assert (await supervisor.post("/v1/scorecards/publish", {"period": "2099-01"})).status_code == 409
+    published = (await supervisor.post("/v1/scorecards/publish", {"period": "2026-04"})).json()
+    assert published["edition"] == 1 and published["appeal_due"] > published["published_at"]
+    frozen = (await admin.get("/v1/scorecards", params={"period": "2026-04"})).json()
+    assert frozen["edition"] == 1 and frozen["provisional"] is False
+
+    await simulated(pool, org, "2026-04", 30, seed=4, first=1000)  # late petitions of the same month
+    again = (await admin.get("/v1/scorecards", params={"period": "2026-04"})).json()
+    assert again["cards"] == frozen["cards"]
+    live = (await admin.get("/v1/scorecards", params={"period": "2026-04", "live": "true"})).json()
+    assert sum(c["petitions"] for c in live["cards"]) > sum(c["petitions"] for c in frozen["cards"])
+
+    breached = await pool.fetchrow("SELECT petition_id, unit_code FROM evaluation_facts WHERE month = '2026-04-01' "
+                                   "AND accept_breaches > 0 AND petition_id NOT LIKE 'SIM202604-01%' LIMIT 1")
+    before = next(c for c in frozen["cards"] if c["unit_code"] == breached["unit_code"])
+    corrected = await supervisor.post("/v1/scorecards/corrections", {
+        "petition_id": breached["petition_id"], "unit_code": breached["unit_code"], "waive": ["accept_breach"],
+        "reason": "停电导致系统无法签收, 经督办员核实"})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["edition"]["edition"] == 2
+    latest = (await admin.get("/v1/scorecards", params={"period": "2026-04", "unit": breached["unit_code"]})).json()
+    assert latest["edition"] == 2 and [e["edition"] for e in latest["editions"]] == [1, 2]
+    assert latest["cards"][0]["accepted_in_time"] >= before["accepted_in_time"] + 1
+    first = (await admin.get("/v1/scorecards", params={"period": "2026-04", "edition": 1})).json()
+    assert first["cards"] == frozen["cards"]
+
+    missing = await supervisor.post("/v1/scorecards/corrections", {
+        "petition_id": "no-such", "unit_code": "x", "waive": ["return"], "reason": "r"})
+    assert missing.status_code == 404
+
+
+async def test_rebuild_equals_the_live_projection(pool, org, as_):
+    await simulated(pool, org, "2026-05", 30, seed=5)
+    await as_(*SUPERVISOR).post("/v1/scorecards/publish", {"period": "2026-05"})
+
+    async def snapshot() -> list:
+        async with pool.acquire() as conn:
+            await evaluation_projection.catch_up(conn)
+            return [await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2, 3") for table in
+                    ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores")]
+
+    live = await snapshot()
+    async with pool.acquire() as conn:
+        report = await evaluation_projection.rebuild(conn)
+    assert report.events > 0
+    assert await snapshot() == live
+
+
+async def test_the_what_if_replays_without_touching_anything_live(pool, org, as_):
+    await simulated(pool, org, "2026-06", 60, seed=6)
+
+    async def fingerprint() -> tuple:
+        return (await pool.fetchval("SELECT max(position) FROM events"),
+                await pool.fetchval("SELECT md5(string_agg(f::text, '' ORDER BY petition_id, unit_code)) "
+                                    "FROM evaluation_facts f"),
+                await pool.fetchval("SELECT md5(string_agg(p::text, '' ORDER BY id)) FROM petitions p"))
+
+    before = await fingerprint()
+    assert (await as_("grid_worker", "rc-yuehe-taibai-g1").post(
+        "/v1/insight/what-if", {"period": "2026-06", "policy": "fast"})).status_code == 403
+    response = await as_(*SUPERVISOR).post("/v1/insight/what-if", {"period": "2026-06", "policy": "fast"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    recorded = await pool.fetchval("SELECT sum(accept_breaches + resolve_breaches) FROM evaluation_facts "
+                                   "WHERE petition_id LIKE 'SIM202606-%'")
+    assert result["sampled"] == 60 and result["as_recorded"]["breaches"] == recorded
+    assert result["under_candidate"]["breaches"] > result["as_recorded"]["breaches"]  # seconds, not days
+    assert await fingerprint() == before
+    bad = await as_(*SUPERVISOR).post("/v1/insight/what-if", {"period": "2026-06", "policy": {"name": "x"}})
+    assert bad.status_code == 422
+
+
+async def test_insight_names_the_categories_grids_return_and_where_they_land(pool, org, as_):
+    await simulated(pool, org, "2026-07", 400, seed=7)
+    insight = (await as_(*ADMIN).get("/v1/insight", params={"period": "2026-07"})).json()
+    suspects = {s["category"]: s for s in insight["routing_suspects"]}
+    assert "public_order" in suspects and suspects["public_order"]["routed_to_level"] == "grid"
+    assert suspects["public_order"]["landed"][0]["level"] == "department"
+    returning = [u for u in insight["units"] if u["most_returned"]]
+    assert returning and returning[0]["most_returned"][0]["returns"] > 0
+
+
+async def test_a_property_round_joins_the_companys_quarterly_scorecard(org, as_):
+    supervisor = as_(*SUPERVISOR)
+    company = next(u.code for u in org.units.values() if u.kind.value == "property_company")
+    before_opening = await supervisor.post("/v1/property-rounds/2026-Q1/scores", {
+        "company_code": company, "compound": "太白小区", "representative": "业主代表甲", "score": 80})
+    assert before_opening.status_code == 409
+    assert (await supervisor.post("/v1/property-rounds", {"quarter": "2026-Q1"})).status_code == 201
+    assert (await supervisor.post("/v1/property-rounds", {"quarter": "2026-Q1"})).status_code == 409
+    for who, score in (("业主代表甲", 80), ("业主代表乙", 90), ("业主代表甲", 70)):  # 甲 changes their mind
+        response = await supervisor.post("/v1/property-rounds/2026-Q1/scores", {
+            "company_code": company, "compound": "太白小区", "representative": who, "score": score})
+        assert response.status_code == 201, response.text
+    assert (await supervisor.post("/v1/property-rounds/2026-Q1/scores", {
+        "company_code": "rc-yuehe", "compound": "x", "representative": "y", "score": 50})).status_code == 422
+    open_card = (await supervisor.get("/v1/scorecards", params={"period": "2026-Q1", "unit": company})).json()
+    assert not open_card["cards"] or open_card["cards"][0]["property_score"] is None  # only closed rounds count
+    assert (await supervisor.post("/v1/property-rounds/2026-Q1/close")).status_code == 200
+    card = (await supervisor.get("/v1/scorecards", params={"period": "2026-Q1", "unit": company})).json()["cards"][0]
+    assert card["property_score"] == 80.0
+    round_ = (await supervisor.get("/v1/property-rounds/2026-Q1")).json()
+    assert round_["companies"] == {company: 80.0} and round_["closed_at"]
+
+
+async def test_the_monthly_close_is_a_schedule_and_publishes_once(temporal_env, running, pool, org, task_queue):
+    client = temporal_env.client
+    await ensure_monthly_close(client, task_queue)
+    await ensure_monthly_close(client, task_queue)  # idempotent: a restarted worker updates it
+    description = await client.get_schedule_handle(SCHEDULE_ID).describe()
+    calendar = description.schedule.spec.calendars[0]
+    assert calendar.day_of_month[0].start == 1 and description.schedule.spec.time_zone_name == "Asia/Shanghai"
+
+    await simulated(pool, org, "2026-08", 20, seed=8)
+    result = await client.execute_workflow(MonthlyCloseWorkflow.run, MonthlyCloseInput(period="2026-08"),
+                                           id=f"close-{uuid.uuid4()}", task_queue=task_queue)
+    assert result["edition"] == 1 and result["already_published"] is False
+    again = await client.execute_workflow(MonthlyCloseWorkflow.run, MonthlyCloseInput(period="2026-08"),
+                                          id=f"close-{uuid.uuid4()}", task_queue=task_queue)
+    assert again["already_published"] is True
+    assert await pool.fetchval("SELECT count(*) FROM scorecard_editions WHERE period = '2026-08'") == 1
+
+    await client.get_schedule_handle(SCHEDULE_ID).trigger()  # what the 1st does: last month (by the server clock)
+    for _ in range(100):
+        recent = (await client.get_schedule_handle(SCHEDULE_ID).describe()).info.recent_actions
+        if recent:
+            break
+        await asyncio.sleep(0.2)
+    assert recent, "the schedule started no run"
+    run = client.get_workflow_handle(recent[-1].action.workflow_id)
+    published = await run.result()
+    assert published["period"] == Period.month_of(published_at_china(published)).previous_month().text
+
+
+def published_at_china(published: dict) -> datetime:
+    return datetime.fromisoformat(published["published_at"]).astimezone(CHINA)
+
+
+pytestmark = pytest.mark.timeout(300)

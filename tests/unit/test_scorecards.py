@@ -1,0 +1,71 @@
+"""Scorecard arithmetic on a few facts worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.enums import Waiver
+from domain.errors import InvalidCommand
+from domain.evaluation import COUNTED, Period, ScoringWeights, apply_waivers, rank, scorecard
+
+UNIT = {"unit_code": "c1", "unit_name": "社区一", "kind": "community"}
+
+
+def fact(**values) -> dict:
+    base = {name: 0 for name in COUNTED} | {"seconds_to_accept": None, "seconds_to_resolve": None,
+                                            "visit_outcome": None}
+    return base | values
+
+
+IN_TIME = fact(received=1, accepted=1, accepted_in_time=1, resolved=1, resolved_in_time=1,
+               visit_outcome="satisfied", seconds_to_accept=3600, seconds_to_resolve=7200)
+LATE = fact(received=1, accepted=1, accept_breaches=1, resolved=1, resolve_breaches=1, reopens=1,
+            visit_outcome="dissatisfied", seconds_to_accept=7200, seconds_to_resolve=36000)
+LET_GO = fact(received=1, resolve_breaches=1, escalations_by_deadline=1)  # escalated away, never accepted
+
+
+def test_three_petitions_by_hand():
+    card = scorecard(UNIT, [IN_TIME, LATE, LET_GO], ScoringWeights())
+    assert (card["petitions"], card["received"], card["accepted_in_time"], card["resolved"]) == (3, 3, 1, 2)
+    assert card["response_rate"] == 0.3333      # 1 of 3 work orders accepted in time
+    assert card["resolution_rate"] == 0.6667    # 2 of 3 petitions resolved by this unit
+    assert card["satisfaction_rate"] == 0.5     # 1 satisfied of 2 visits
+    assert card["in_time_rate"] == 0.5          # 1 of 2 resolutions in time
+    assert (card["breaches"], card["escalations"], card["reopens"]) == (3, 1, 1)
+    assert (card["hours_to_accept_median"], card["hours_to_accept_p90"]) == (1.5, 1.9)
+    assert (card["hours_to_resolve_median"], card["hours_to_resolve_p90"]) == (6.0, 9.2)
+    # 100 × (0.2·0.3333 + 0.3·0.6667 + 0.4·0.5 + 0.1·0.5)
+    assert card["score"] == 51.67
+
+
+def test_a_property_company_takes_part_of_its_score_from_the_residents_round():
+    card = scorecard(UNIT, [IN_TIME, LATE, LET_GO], ScoringWeights(), property_score=80)
+    assert card["score"] == round(0.7 * 51.667 + 0.3 * 80, 2)
+
+
+def test_rates_without_petitions_behind_them_are_left_out():
+    card = scorecard(UNIT, [LET_GO], ScoringWeights())
+    assert card["satisfaction_rate"] is None and card["in_time_rate"] is None
+    assert card["score"] == 0.0  # response 0 and resolution 0, renormalised over their weights
+
+
+def test_an_upheld_appeal_takes_off_only_what_it_names():
+    corrected = apply_waivers(LATE, [Waiver.ACCEPT_BREACH, Waiver.DISSATISFACTION])
+    assert (corrected["accept_breaches"], corrected["accepted_in_time"]) == (0, 1)
+    assert (corrected["reopens"], corrected["visit_outcome"]) == (0, None)
+    assert corrected["resolve_breaches"] == 1 and LATE["accept_breaches"] == 1  # the rest, and the original, stay
+
+
+def test_ties_share_a_rank_and_unscored_units_come_last():
+    cards = [UNIT | {"unit_code": c, "score": s} for c, s in (("a", 90.0), ("b", 95.0), ("c", 90.0), ("d", None))]
+    assert [(c["unit_code"], c["rank"]) for c in rank(cards)] == [("b", 1), ("a", 2), ("c", 2), ("d", None)]
+
+
+def test_periods():
+    assert [m.month for m in Period.parse("2026-Q4").months] == [10, 11, 12]
+    assert len(Period.parse("2026").months) == 12 and Period.parse("2026-10").is_month
+    assert Period.parse("2026-01").previous_month().text == "2025-12"
+    assert Period.parse("2026-11").quarter == "2026-Q4"
+    for bad in ("2026-13", "2026-Q5", "26-10", "October"):
+        with pytest.raises(InvalidCommand):
+            Period.parse(bad)
