@@ -76,7 +76,8 @@ def play(life: Life, org: OrgTree, rng: random.Random) -> Life:
         if not life.state.open:
             return life
         behaviour = Behaviour.of(life.state.resolution.unit_code if life.state.resolution else "")
-        satisfied = rng.random() < behaviour.satisfied or visit == 1
+        # a reopened petition, handled again, pleases more residents the second time, not all
+        satisfied = rng.random() < (behaviour.satisfied if visit == 0 else (1 + behaviour.satisfied) / 2)
         life.later(timedelta(hours=rng.uniform(2, 30)))
         if not life.state.open:
             return life

@@ -7,15 +7,20 @@ import asyncio
 import csv
 import io
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
 
-from domain.evaluation import Period
+from domain.enums import Role, Waiver
+from domain.errors import InvalidState
+from domain.evaluation import Period, ScoringWeights
+from domain.model import Actor
 from domain.workcalendar import CHINA
+from evaluation.desk import EvaluationDesk
 from evaluation.simulate import simulate_month
 from eventstore import evaluation_projection
+from jiehu.reference_data import work_calendar
 from jiehu.temporal import ensure_monthly_close
 from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
@@ -99,6 +104,12 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
     assert latest["cards"][0]["accepted_in_time"] >= before["accepted_in_time"] + 1
     first = (await admin.get("/v1/scorecards", params={"period": "2026-04", "edition": 1})).json()
     assert first["cards"] == frozen["cards"]
+
+    desk = EvaluationDesk(pool, org, ScoringWeights(), work_calendar())
+    too_late = datetime.fromisoformat(published["appeal_due"]) + timedelta(minutes=1)
+    with pytest.raises(InvalidState, match="appeals against 2026-04 closed"):
+        await desk.correct(breached["petition_id"], breached["unit_code"], [Waiver.RETURN], "迟到的申诉",
+                           Actor(id="s", name="督办员", unit_code="rencheng", role=Role.SUPERVISOR), too_late)
 
     missing = await supervisor.post("/v1/scorecards/corrections", {
         "petition_id": "no-such", "unit_code": "x", "waive": ["return"], "reason": "r"})

@@ -7,6 +7,7 @@ To add histories: JIEHU_RECORD_HISTORIES=<tag> pytest tests/integration/test_rep
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from jiehu.temporal import department_worker, sandbox_runner
 from org.routing import ladder_from_unit
 from tests.integration.helpers import DISPATCHER, VISITOR, report, staff
 from tests.integration.test_scenarios import COMMUNITY
+from workflows.inputs import MonthlyCloseInput
+from workflows.monthly_close import MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories"
@@ -38,7 +41,7 @@ def test_histories_are_recorded():
 @pytest.mark.parametrize("path", recorded(), ids=lambda p: p.stem)
 async def test_recorded_history_replays(path: Path):
     work_calendar()
-    replayer = Replayer(workflows=[PetitionWorkflow], data_converter=pydantic_data_converter,
+    replayer = Replayer(workflows=[PetitionWorkflow, MonthlyCloseWorkflow], data_converter=pydantic_data_converter,
                         workflow_runner=sandbox_runner())
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     await replayer.replay_workflow(history)
@@ -91,3 +94,12 @@ async def test_record_histories(running, org, temporal_env, pool):
         await running.send(r.petition_id, cmd.Dispatch(actor=DISPATCHER, ladder=ladder, note="直派执法局"))
         await running.send(r.petition_id, cmd.Accept(actor=staff(org, "rencheng-urban-management")))
     await save("running-redispatched-to-department", r.petition_id)
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_monthly_close_history(running, temporal_env, task_queue):
+    handle = await temporal_env.client.start_workflow(
+        MonthlyCloseWorkflow.run, MonthlyCloseInput(period="2026-09"), id=f"close-{uuid.uuid4()}",
+        task_queue=task_queue)
+    await handle.result()
+    (HISTORIES / "monthly-close.json").write_text((await handle.fetch_history()).to_json())
