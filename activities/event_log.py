@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
@@ -11,14 +13,15 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import StreamConflict
 from eventstore.store import EventStore, NewEvent
+from jiehu.metrics import APPEND_SECONDS, APPENDS, EVENTS_APPENDED, observe_appended
 from workflows.inputs import AppendEventsInput, AppendEventsResult
 
 log = structlog.get_logger(__name__)
 
 
 class EventLogActivities:
-    def __init__(self, store: EventStore) -> None:
-        self._store = store
+    def __init__(self, store: EventStore, level_of: Callable[[str], str] = lambda _: "unknown") -> None:
+        self._store, self._level_of = store, level_of
 
     @activity.defn(name="append_events")
     async def append_events(self, input: AppendEventsInput) -> AppendEventsResult:
@@ -27,15 +30,32 @@ class EventLogActivities:
                      metadata={"workflow_id": input.workflow_id})
             for e in input.events
         ]
+        actor = next((e.data["actor"].get("id") for e in input.events if isinstance(e.data.get("actor"), dict)), None)
+        structlog.contextvars.bind_contextvars(petition_id=input.stream_id, workflow_id=input.workflow_id,
+                                               request_id=input.request_id or None, actor=actor)
+        started = time.perf_counter()
         try:
             result = await self._store.append(input.stream_id, input.expected_version, events, input.read_model_row)
         except StreamConflict as conflict:
-            log.error("stream conflict", petition_id=input.stream_id, error=str(conflict))
+            APPENDS.labels("conflict").inc()
+            log.error("stream conflict", error=str(conflict))
             raise ApplicationError(str(conflict), type="StreamConflict", non_retryable=True) from conflict
         except asyncpg.DataError as bad:  # retrying cannot help: the events themselves are unstorable
-            log.error("events refused by the database", petition_id=input.stream_id, error=str(bad))
+            APPENDS.labels("refused").inc()
+            log.error("events refused by the database", error=str(bad))
             raise ApplicationError(str(bad), type="UnstorableEvent", non_retryable=True) from bad
-        log.info("events appended", petition_id=input.stream_id, workflow_id=input.workflow_id,
-                 types=[e.type for e in input.events], version=result.version, replay=result.already_appended)
+        except Exception:
+            APPENDS.labels("error").inc()  # the database is away: the activity retries
+            raise
+        finally:
+            APPEND_SECONDS.observe(time.perf_counter() - started)
+        if result.already_appended:
+            APPENDS.labels("already_appended").inc()
+        else:
+            APPENDS.labels("appended").inc()
+            EVENTS_APPENDED.inc(len(events))
+            observe_appended(((e.type, e.data) for e in input.events), self._level_of)
+        log.info("events appended", types=[e.type for e in input.events], version=result.version,
+                 replay=result.already_appended)
         return AppendEventsResult(version=result.version, position=result.position,
                                   already_appended=result.already_appended)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 import jwt
+import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -90,6 +91,7 @@ async def _authenticate(
         raise ApiError(401, "invalid_token", "the token lacks a valid role or unit claim") from exc
     if actor.role is Role.SYSTEM:
         raise ApiError(401, "invalid_token", "the system role is not for people")
+    structlog.contextvars.bind_contextvars(actor=actor.id, actor_unit=actor.unit_code, actor_role=actor.role.value)
     return actor
 
 

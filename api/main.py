@@ -11,6 +11,7 @@ from api.auth import verifier_from
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Services
 from api.errors import install_error_handlers
+from api.observability import RequestContextMiddleware
 from api.open311 import routes as open311
 from api.routes import commands, health, insight, listing, petitions, property_rounds, reference, scorecards
 from eventstore.pool import create_pool
@@ -27,7 +28,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
-        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                        settings.temporal_sdk_metrics)
         org = await load_org(pool)
         policy = load_policy(settings.policy)
         policy.validate_all(list(org.categories))
@@ -43,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="街呼区应: closed-loop handling of residents' petitions (诉求).")
     app.state.verifier = verifier
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # outermost: every response, even a 413, is measured
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(listing.router)

@@ -178,8 +178,9 @@ async def open_timers(pool: asyncpg.Pool, org: OrgTree, database_url: str, scrat
         first_due = min(at for _, at in due.values())
         print(f"  started {count:,} workflows in {seconds:.0f}s ({count / seconds:,.0f}/s); the first deadline "
               f"is {(first_due - datetime.now(UTC)).total_seconds():+.0f}s from now", flush=True)
-        # a city's deadlines are spread over days: watch the ones that fall due in the first `observe` s
-        watched = {pid: at for pid, (_, at) in due.items() if at <= first_due + timedelta(seconds=observe)}
+        # a city's deadlines are spread over days: watch those falling due in `observe` s once all are started
+        begin = max(first_due, datetime.now(UTC) + timedelta(seconds=10))
+        watched = {pid: at for pid, (_, at) in due.items() if begin <= at <= begin + timedelta(seconds=observe)}
         last_due = max(watched.values())
         while True:
             fired = await pool.fetchval(

@@ -25,7 +25,7 @@ app.add_typer(projections_app, name="projections")
 @app.command()
 def dev(
     data_dir: Path = typer.Option(Path(".jiehu"), help="Where PostgreSQL and Temporal keep their data."),
-    api_port: int = typer.Option(8000, help="Port of the REST API."),
+    api_port: int = typer.Option(8000, help="Port of the REST API (the Temporal SDK's metrics: one above)."),
     temporal_port: int = typer.Option(7233, help="gRPC port of Temporal (its UI listens 1000 above)."),
     pg_port: int = typer.Option(0, help="Port of PostgreSQL (default: the API port minus 2568, e.g. 5432)."),
     policy: str = typer.Option("default", help="SLA policy: default, fast, or a policy file."),
@@ -97,21 +97,28 @@ def worker() -> None:
     settings = _settings()
 
     async def main() -> None:
+        from prometheus_client import start_http_server
+
         from eventstore.evaluation_projection import run_projector
         from eventstore.pool import create_pool
+        from jiehu.gauges import OrgLevels, refresh_gauges
         from jiehu.reference_data import load_scoring
         from jiehu.temporal import connect_temporal, ensure_monthly_close, petition_worker
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
-        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                        settings.temporal_sdk_metrics)
         await ensure_monthly_close(client, settings.task_queue)
-        stop = asyncio.Event()
-        projector = asyncio.create_task(run_projector(pool, stop))  # scorecards stay current between requests
+        if settings.metrics_port:
+            start_http_server(settings.metrics_port)
+        levels, stop = OrgLevels(), asyncio.Event()
+        background = [asyncio.create_task(run_projector(pool, stop)),  # scorecards stay current
+                      asyncio.create_task(refresh_gauges(pool, client, levels, stop))]
         try:
-            await petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring)).run()
+            await petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels).run()
         finally:
             stop.set()
-            await projector
+            await asyncio.gather(*background)
 
     asyncio.run(main())
 

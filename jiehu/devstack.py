@@ -21,6 +21,7 @@ from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer
+from jiehu.gauges import OrgLevels, refresh_gauges
 from jiehu.reference_data import DEMO_ORG, load_scoring
 from jiehu.settings import Settings
 from jiehu.temporal import connect_temporal, department_worker, ensure_monthly_close, petition_worker
@@ -56,7 +57,8 @@ def run_dev(options: DevOptions) -> None:
         postgres.start()
         temporal.start()
         settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy=options.policy,
-                            api_port=options.api_port, jwt_secret=options.jwt_secret)
+                            api_port=options.api_port, jwt_secret=options.jwt_secret,
+                            temporal_sdk_metrics=f"127.0.0.1:{options.api_port + 1}")
         asyncio.run(_serve(settings, options, temporal, started))
     finally:
         temporal.stop()
@@ -76,7 +78,8 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     pool = await create_pool(settings.database_url)
     client = await _connect_with_retry(settings)
     await ensure_monthly_close(client, settings.task_queue)
-    workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring))]
+    levels = OrgLevels()
+    workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels)]
     workers += [department_worker(client, code, pool=pool) for code in options.dept_workers]
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port,
                                            log_level="warning"))
@@ -87,6 +90,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(w.run()) for w in workers] + [asyncio.create_task(server.serve())]
     tasks.append(asyncio.create_task(run_projector(pool, stop)))
+    tasks.append(asyncio.create_task(refresh_gauges(pool, client, levels, stop, interval=5)))
     while not server.started:  # uvicorn offers no event to wait on
         await asyncio.sleep(0.05)
     _banner(settings, options, temporal, time.monotonic() - started)
@@ -103,10 +107,14 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
 async def _connect_with_retry(settings: Settings):  # noqa: ANN202
     for _ in range(60):
         try:
-            return await connect_temporal(settings.temporal_address, settings.temporal_namespace)
-        except RuntimeError:
+            return await connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                          settings.temporal_sdk_metrics)
+        except RuntimeError as error:
+            if "metrics" in str(error).lower() or "address" in str(error).lower():
+                raise  # the SDK metrics port is taken: retrying will not help
             await asyncio.sleep(0.5)
-    return await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+    return await connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                  settings.temporal_sdk_metrics)
 
 
 def _banner(settings: Settings, options: DevOptions, temporal: TemporalDevServer, seconds: float) -> None:
@@ -118,6 +126,7 @@ def _banner(settings: Settings, options: DevOptions, temporal: TemporalDevServer
 jiehu dev is up in {seconds:.1f}s (policy: {settings.policy}, data: {options.data_dir})
   API docs     {api}/docs   (Authorize with a token below)
   Temporal UI  http://127.0.0.1:{temporal.ui_port}
+  Metrics      {api}/metrics (jiehu) and http://{settings.temporal_sdk_metrics}/metrics (Temporal SDK)
   PostgreSQL   {settings.database_url}
   Admin token (30 days):
     {admin}

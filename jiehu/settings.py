@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     task_queue: str = "petitions"
     policy: str = "default"
     scoring: str = ""  # a scoring-weights file; empty: jiehu/data/scoring.yaml
+    metrics_port: int = 9100  # the worker's /metrics (the API serves /metrics on its own port); 0: off
+    temporal_sdk_metrics: str = ""  # host:port where the Temporal SDK serves its metrics; empty: off
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_format: Literal["console", "json"] = "console"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import asyncpg
@@ -18,6 +19,7 @@ from temporalio.client import (
     ScheduleUpdate,
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -35,8 +37,14 @@ PASSTHROUGH = ("domain", "eventstore", "jiehu", "workflows", "org", "pydantic", 
                "chinese_calendar", "asyncpg", "structlog", "orjson")
 
 
-async def connect_temporal(address: str, namespace: str = "default") -> Client:
-    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+async def connect_temporal(address: str, namespace: str = "default", sdk_metrics_address: str = "") -> Client:
+    """A client (and its workers) on `address`; with `sdk_metrics_address` (host:port) the Temporal SDK
+    serves its own Prometheus metrics there (workflow task latency, slots, polls, ...)."""
+    runtime = None
+    if sdk_metrics_address:
+        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=sdk_metrics_address)))
+    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter,
+                                runtime=runtime)
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
@@ -46,10 +54,11 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 
 
 def petition_worker(client: Client, pool: asyncpg.Pool, task_queue: str,
-                    weights: ScoringWeights | None = None) -> Worker:
-    """The worker that runs petition workflows, the monthly close, and their activities."""
+                    weights: ScoringWeights | None = None, level_of: Callable[[str], str] | None = None) -> Worker:
+    """The worker that runs petition workflows, the monthly close, and their activities.
+    `level_of` (unit code → ladder level) labels the domain metrics; see jiehu.gauges.OrgLevels."""
     work_calendar()  # load the calendar files here, outside the workflow sandbox
-    log_activities = EventLogActivities(EventStore(pool))
+    log_activities = EventLogActivities(EventStore(pool), *([level_of] if level_of else []))
     scorecards = ScorecardActivities(pool, weights or load_scoring())
     return Worker(
         client,

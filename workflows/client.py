@@ -8,6 +8,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from domain import commands as cmd
 from domain.model import PetitionState
+from jiehu.request_context import REQUEST_ID
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
 
@@ -51,7 +52,7 @@ class PetitionClient:
         )
         try:
             return await self._client.execute_update_with_start_workflow(
-                PetitionWorkflow.report, report, start_workflow_operation=start
+                PetitionWorkflow.report, report, start_workflow_operation=start, id=REQUEST_ID.get()
             )
         except WorkflowAlreadyStartedError:
             return None
@@ -62,7 +63,9 @@ class PetitionClient:
 
     async def send(self, petition_id: str, command: cmd.Command) -> PetitionState:
         handle = self._client.get_workflow_handle(petition_id)
-        return await handle.execute_update(UPDATE_NAMES[type(command)], command, result_type=PetitionState)
+        # the API request's id names the update, so the workflow's append logs carry it
+        return await handle.execute_update(UPDATE_NAMES[type(command)], command, result_type=PetitionState,
+                                           id=REQUEST_ID.get())
 
     async def state(self, petition_id: str) -> PetitionState:
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)

@@ -35,6 +35,7 @@ class AppendEventsInput(BaseModel):
     events: list[StoredEventIn]
     read_model_row: dict[str, Any]
     workflow_id: str
+    request_id: str = ""  # the API request behind the command (its update id), for the logs
 
 
 class AppendEventsResult(BaseModel):

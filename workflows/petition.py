@@ -232,10 +232,11 @@ class PetitionWorkflow:
             StoredEventIn(event_id=str(workflow.uuid4()), type=e.type, data=event_data(e), occurred_at=e.at.isoformat())
             for e in events
         ]
+        update = workflow.current_update_info()  # None when a timer ticks
         append = AppendEventsInput(
             stream_id=self._state.id, expected_version=self._state.version, events=stored,
             read_model_row=petition_row(new_state, updated_at=events[-1].at.isoformat()),
-            workflow_id=workflow.info().workflow_id,
+            workflow_id=workflow.info().workflow_id, request_id=update.id if update else "",
         )
         summary = f"{kind}: {', '.join(e.type for e in events)}"
         if workflow.patched(LOCAL_APPEND):

@@ -1,0 +1,97 @@
+"""The worker's view of the whole system, refreshed for Prometheus every few seconds: open
+petitions, today's reports, this month's three rates, projection lag and department queues."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import asyncpg
+import structlog
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from domain.enums import DeadlineState, Level, UnitKind
+from eventstore import evaluation_projection
+from jiehu import metrics
+from org.model import OrgTree
+from org.repository import load_org
+from org.routing import LEVEL_OF_KIND
+
+log = structlog.get_logger(__name__)
+POLLED_WITHIN = 120.0  # a poller seen in the last two minutes counts as polling
+
+_THREE_RATES = """
+SELECT sum(accepted_in_time)::float / nullif(sum(received), 0) AS response,
+       count(DISTINCT petition_id) FILTER (WHERE resolved > 0)::float / nullif(count(DISTINCT petition_id), 0)
+           AS resolution,
+       count(DISTINCT petition_id) FILTER (WHERE visit_outcome IN ('satisfied', 'basically_satisfied'))::float
+           / nullif(count(DISTINCT petition_id) FILTER (WHERE visit_outcome IN
+                    ('satisfied', 'basically_satisfied', 'dissatisfied')), 0) AS satisfaction
+FROM evaluation_facts
+WHERE month = date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date
+"""
+
+
+class OrgLevels:
+    """unit code → ladder level, for metric labels; reloaded with the org."""
+
+    def __init__(self, org: OrgTree | None = None) -> None:
+        self.org = org
+
+    def __call__(self, unit_code: str) -> str:
+        unit = self.org.units.get(unit_code) if self.org else None
+        return LEVEL_OF_KIND[unit.kind].value if unit and unit.kind in LEVEL_OF_KIND else "unknown"
+
+
+async def refresh_gauges(pool: asyncpg.Pool, client: Client, levels: OrgLevels, stop: asyncio.Event,
+                         interval: float = 15.0) -> None:
+    while not stop.is_set():
+        try:
+            await refresh_once(pool, client, levels)
+        except (asyncpg.PostgresError, OSError, RPCError) as error:  # a dependency is away: keep the last values
+            log.warning("gauges not refreshed", error=str(error))
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+
+
+async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) -> None:
+    async with pool.acquire() as conn:
+        levels.org = await load_org(conn)
+        open_rows = await conn.fetch("SELECT level, deadline_state, count(*) AS n FROM petitions "
+                                     "WHERE status <> 'closed' GROUP BY 1, 2")
+        today = await conn.fetchval(
+            "SELECT count(*) FROM petitions WHERE reported_at >= "
+            "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')")
+        rates = await conn.fetchrow(_THREE_RATES)
+        lag = await evaluation_projection.lag(conn)
+    counts = {(r["level"] or "none", r["deadline_state"]): r["n"] for r in open_rows}
+    for level in [*(lv.value for lv in Level), "none"]:  # every series exists, zero included
+        for state in DeadlineState:
+            metrics.OPEN.labels(level, state.value).set(counts.get((level, state.value), 0))
+    metrics.REPORTED_TODAY.set(today)
+    for name in ("response", "resolution", "satisfaction"):
+        if rates[name] is not None:
+            metrics.RATES.labels(name).set(rates[name])
+    metrics.PROJECTION_LAG_EVENTS.labels("evaluation").set(lag["events"])
+    metrics.PROJECTION_LAG_SECONDS.labels("evaluation").set(lag["seconds"])
+    metrics.PROJECTION_LAG_EVENTS.labels("petitions").set(0)  # written in the append statement itself
+    metrics.PROJECTION_LAG_SECONDS.labels("petitions").set(0)
+    departments = sorted(u.code for u in levels.org.units.values() if u.kind is UnitKind.DEPARTMENT)
+    await asyncio.gather(*(_department_queue(client, code) for code in departments))
+    metrics.GAUGES_REFRESHED.set(time.time())
+
+
+async def _department_queue(client: Client, department: str) -> None:
+    response = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+        namespace=client.namespace, task_queue=TaskQueue(name=f"dept-{department}"),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, report_stats=True))
+    now = time.time()
+    recent = [p for p in response.pollers if now - p.last_access_time.ToSeconds() < POLLED_WITHIN]
+    metrics.DEPT_BACKLOG.labels(department).set(response.stats.approximate_backlog_count)
+    metrics.DEPT_POLLERS.labels(department).set(len(recent))

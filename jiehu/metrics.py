@@ -1,0 +1,85 @@
+"""jiehu's Prometheus metrics (API and workers) and what feeds them.
+
+The metric objects live at module level on prometheus-client's default registry, as that library
+expects: one process registers each name once however many apps or workers it builds (tests build
+many). Labels are bounded: ladder levels, channels, the org file's categories (~20), outcomes,
+route templates (never raw paths), department codes (~100 per city).
+
+Domain counters are fed by the append activity from the events it actually appended (a retried
+append that finds its events already there counts nothing), never by workflow code, which replays.
+Gauges that describe the whole system (open petitions, projection lag, department queues) are
+refreshed from PostgreSQL and Temporal by `refresh_gauges` in the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+WORK_BUCKETS = (MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, DAY, 2 * DAY,
+                3 * DAY, 5 * DAY, 10 * DAY, 20 * DAY)
+
+REPORTED = Counter("jiehu_petitions_reported", "Petitions reported", ["channel", "category"])
+WARNINGS = Counter("jiehu_deadline_warnings", "Yellow cards: a deadline is near", ["level"])
+BREACHES = Counter("jiehu_deadline_breaches", "Deadlines missed", ["level", "deadline"])
+ESCALATIONS = Counter("jiehu_escalations", "Petitions moved up the ladder", ["from_level", "reason"])
+RETURNS = Counter("jiehu_returns", "Work orders returned as misrouted (退单)", ["level"])
+REOPENS = Counter("jiehu_reopens", "Petitions reopened after a dissatisfied return visit")
+VISITS = Counter("jiehu_return_visits", "Return visits by outcome", ["outcome"])
+CLOSED = Counter("jiehu_petitions_closed", "Petitions closed by outcome", ["outcome"])
+TO_ACCEPT = Histogram("jiehu_time_to_accept_seconds", "From a unit receiving a work order to accepting it",
+                      ["level"], buckets=WORK_BUCKETS)
+TO_RESOLVE = Histogram("jiehu_time_to_resolve_seconds", "From a unit receiving a work order to resolving it",
+                       ["level"], buckets=WORK_BUCKETS)
+
+APPENDS = Counter("jiehu_event_appends", "Append calls to the event log by result", ["result"])
+EVENTS_APPENDED = Counter("jiehu_events_appended", "Events written to the log")
+APPEND_SECONDS = Histogram("jiehu_event_append_duration_seconds", "One append statement, version check included",
+                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+HTTP_SECONDS = Histogram("jiehu_http_request_duration_seconds", "REST API requests",
+                         ["method", "route", "status"],
+                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+
+OPEN = Gauge("jiehu_petitions_open", "Open petitions by level and deadline state", ["level", "deadline_state"])
+REPORTED_TODAY = Gauge("jiehu_petitions_reported_today", "Petitions reported since midnight, China time")
+RATES = Gauge("jiehu_evaluation_rate", "This month's district-wide three rates (0–1) from the scorecards",
+              ["rate"])
+PROJECTION_LAG_EVENTS = Gauge("jiehu_projection_lag_events", "Events in the log not yet projected", ["projection"])
+PROJECTION_LAG_SECONDS = Gauge("jiehu_projection_lag_seconds", "Age of the oldest unprojected event",
+                               ["projection"])
+DEPT_BACKLOG = Gauge("jiehu_department_queue_backlog", "Work orders waiting on a department's task queue",
+                     ["department"])
+DEPT_POLLERS = Gauge("jiehu_department_queue_pollers", "Workers polling a department's task queue recently",
+                     ["department"])
+GAUGES_REFRESHED = Gauge("jiehu_gauges_refreshed_timestamp_seconds", "When the worker last refreshed the gauges")
+
+
+def observe_appended(events: Iterable[tuple[str, dict[str, Any]]], level_of: Callable[[str], str]) -> None:
+    """Count what the appended events say happened. `level_of` maps a unit code to its ladder level."""
+    for kind, data in events:
+        if kind == "PetitionReported":
+            REPORTED.labels(data["channel"], data["category"]).inc()
+        elif kind == "DeadlineWarned":
+            WARNINGS.labels(level_of(data.get("unit_code", ""))).inc()
+        elif kind == "DeadlineBreached":
+            BREACHES.labels(level_of(data["unit_code"]), data["deadline"]).inc()
+        elif kind == "PetitionEscalated":
+            ESCALATIONS.labels(level_of(data["from_unit"]), "deadline" if data["by_deadline"] else "requested").inc()
+        elif kind == "WorkOrderReturned":
+            RETURNS.labels(level_of(data["unit_code"])).inc()
+        elif kind == "PetitionReopened":
+            REOPENS.inc()
+        elif kind == "ReturnVisitRecorded":
+            VISITS.labels(data["outcome"]).inc()
+        elif kind == "PetitionClosed":
+            CLOSED.labels(data["outcome"]).inc()
+        elif kind == "UnitEvaluated":
+            record = data["record"]
+            if record.get("seconds_to_accept") is not None:
+                TO_ACCEPT.labels(record["level"]).observe(record["seconds_to_accept"])
+            if record.get("seconds_to_resolve") is not None:
+                TO_RESOLVE.labels(record["level"]).observe(record["seconds_to_resolve"])
