@@ -8,6 +8,7 @@ COPY eventstore eventstore
 COPY workflows workflows
 COPY activities activities
 COPY api api
+COPY evaluation evaluation
 COPY jiehu jiehu
 RUN pip install --no-cache-dir . && useradd --system jiehu
 USER jiehu

@@ -25,11 +25,12 @@ app.add_typer(projections_app, name="projections")
 @app.command()
 def dev(
     data_dir: Path = typer.Option(Path(".jiehu"), help="Where PostgreSQL and Temporal keep their data."),
-    api_port: int = typer.Option(8000, help="Port of the REST API (the Temporal SDK's metrics: one above)."),
+    api_port: int = typer.Option(8000, help="Port of the REST API (it serves /metrics too)."),
     temporal_port: int = typer.Option(7233, help="gRPC port of Temporal (its UI listens 1000 above)."),
     pg_port: int = typer.Option(0, help="Port of PostgreSQL (default: the API port minus 2568, e.g. 5432)."),
     policy: str = typer.Option("default", help="SLA policy: default, fast, or a policy file."),
     dept_worker: list[str] = typer.Option([], "--dept-worker", help="Also serve this department's queue."),
+    sdk_metrics_port: int = typer.Option(0, help="Port of the Temporal SDK's metrics (default: the API port + 1)."),
 ) -> None:
     """Start PostgreSQL, Temporal, the worker and the API in one process tree; Ctrl-C stops them."""
     from jiehu.devstack import DevOptions, run_dev
@@ -37,6 +38,7 @@ def dev(
     configure_logging("console")
     run_dev(DevOptions(data_dir=data_dir, api_port=api_port, temporal_port=temporal_port,
                        pg_port=pg_port or api_port - 2568, policy=policy, dept_workers=dept_worker,
+                       sdk_metrics_port=sdk_metrics_port or api_port + 1,
                        jwt_secret=dev_secret(data_dir, create=True) or ""))
 
 
@@ -133,7 +135,8 @@ def dept_worker_command(dept: str = typer.Option(..., help="Department unit code
         from jiehu.temporal import connect_temporal, department_worker
 
         pool = await create_pool(settings.database_url, max_size=2)
-        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                        settings.temporal_sdk_metrics)  # its polls show in the SDK metrics
         await department_worker(client, dept, pool=pool).run()
 
     asyncio.run(main())

@@ -40,6 +40,7 @@ class DevOptions:
     policy: str
     dept_workers: list[str]
     jwt_secret: str
+    sdk_metrics_port: int
 
 
 def run_dev(options: DevOptions) -> None:
@@ -58,7 +59,7 @@ def run_dev(options: DevOptions) -> None:
         temporal.start()
         settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy=options.policy,
                             api_port=options.api_port, jwt_secret=options.jwt_secret,
-                            temporal_sdk_metrics=f"127.0.0.1:{options.api_port + 1}")
+                            temporal_sdk_metrics=f"127.0.0.1:{options.sdk_metrics_port}")
         asyncio.run(_serve(settings, options, temporal, started))
     finally:
         temporal.stop()
@@ -81,7 +82,9 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     levels = OrgLevels()
     workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels)]
     workers += [department_worker(client, code, pool=pool) for code in options.dept_workers]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port,
+    # one process: the worker's Temporal runtime serves the SDK metrics, the API's must not bind them again
+    app = create_app(settings.model_copy(update={"temporal_sdk_metrics": ""}))
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port,
                                            log_level="warning"))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we handle Ctrl-C below
     stop = asyncio.Event()

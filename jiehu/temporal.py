@@ -42,7 +42,10 @@ async def connect_temporal(address: str, namespace: str = "default", sdk_metrics
     serves its own Prometheus metrics there (workflow task latency, slots, polls, ...)."""
     runtime = None
     if sdk_metrics_address:
-        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=sdk_metrics_address)))
+        # Prometheus conventions (_total, _seconds), so that promtool accepts the SDK's output too
+        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
+            bind_address=sdk_metrics_address, counters_total_suffix=True, unit_suffix=True,
+            durations_as_seconds=True)))
     return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter,
                                 runtime=runtime)
 

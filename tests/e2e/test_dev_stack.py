@@ -25,6 +25,7 @@ class DevStack:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.api_port, self.temporal_port, self.pg_port = free_port(), free_port(), free_port()
+        self.sdk_metrics_port = free_port()
         self.process: subprocess.Popen | None = None
         self.output = data_dir.parent / "dev-output.log"
 
@@ -39,7 +40,7 @@ class DevStack:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jiehu", "dev", "--policy", "fast", "--data-dir", str(self.data_dir),
              "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port),
-             "--pg-port", str(self.pg_port)],
+             "--pg-port", str(self.pg_port), "--sdk-metrics-port", str(self.sdk_metrics_port)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         deadline = time.monotonic() + 90

@@ -1,0 +1,91 @@
+"""The deployment files are valid: alert rules load and pass their unit tests, the Prometheus
+config loads, the dashboards are Grafana JSON that use jiehu's metrics, compose is accepted."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jiehu import metrics
+
+ROOT = Path(__file__).parents[2]
+DEPLOY = ROOT / "deploy"
+
+
+def tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing: scripts/test.sh installs Debian's {package} package")
+        pytest.skip(f"{name} (Debian package {package}) is not installed")
+    return path
+
+
+def run(*args: str, cwd: Path = ROOT) -> str:
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_alert_rules_load_and_their_unit_tests_pass():
+    promtool = tool("promtool", "prometheus")
+    assert "SUCCESS: 9 rules found" in run(promtool, "check", "rules", "deploy/prometheus/rules.yml")
+    assert "SUCCESS" in run(promtool, "test", "rules", "rules_test.yml", cwd=DEPLOY / "prometheus")
+
+
+def test_every_alert_has_a_unit_test():
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "rules.yml").read_text())
+    tested = (DEPLOY / "prometheus" / "rules_test.yml").read_text()
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            assert f"alertname: {rule['alert']}" in tested, rule["alert"]
+
+
+def test_the_prometheus_config_loads(tmp_path):
+    promtool = tool("promtool", "prometheus")
+    config = (DEPLOY / "prometheus" / "prometheus.yml").read_text()
+    (tmp_path / "prometheus.yml").write_text(config.replace("/etc/prometheus/rules.yml",
+                                                            str(DEPLOY / "prometheus" / "rules.yml")))
+    run(promtool, "check", "config", str(tmp_path / "prometheus.yml"))
+
+
+@pytest.mark.parametrize("board", sorted((DEPLOY / "grafana" / "dashboards").glob("*.json")), ids=lambda p: p.stem)
+def test_dashboards_are_grafana_json_on_real_metrics(board: Path):
+    dashboard = json.loads(board.read_text())
+    assert dashboard["uid"] and dashboard["title"] and dashboard["panels"]
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    known = {getattr(m, "_name", "") for m in vars(metrics).values()} | {"up"}
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == "prometheus" and panel["targets"], panel["title"]
+        for target in panel["targets"]:
+            names = set(re.findall(r"\b(jiehu_[a-z_]+|temporal_[a-z_]+|up)\b", target["expr"]))
+            assert names, target["expr"]
+            for name in names:
+                base = re.sub(r"_(total|bucket|count|sum)$", "", name)
+                assert name.startswith("temporal_") or base in known, f"{board.stem}: unknown metric {name}"
+
+
+def test_grafana_provisioning_points_at_the_dashboards():
+    provider = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "dashboards" / "jiehu.yml").read_text())
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert provider["providers"][0]["options"]["path"] in compose
+    source = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    assert source["datasources"][0]["uid"] == "prometheus"
+
+
+def test_docker_compose_accepts_the_file(tmp_path):
+    compose = tool("docker-compose", "docker-compose")
+    env = {**os.environ, **dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
+                                if line and not line.startswith("#"))}
+    done = subprocess.run([compose, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], cwd=tmp_path,
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "change-me" not in (ROOT / "docker-compose.yml").read_text()  # secrets live in .env
