@@ -54,6 +54,7 @@ def test_the_prometheus_config_loads(tmp_path):
     (tmp_path / "prometheus.yml").write_text(config.replace("/etc/prometheus/rules.yml",
                                                             str(DEPLOY / "prometheus" / "rules.yml")))
     run(promtool, "check", "config", str(tmp_path / "prometheus.yml"))
+    run(promtool, "check", "config", "deploy/prometheus/dev.yml")  # the README's Prometheus on jiehu dev
 
 
 @pytest.mark.parametrize("board", sorted((DEPLOY / "grafana" / "dashboards").glob("*.json")), ids=lambda p: p.stem)
