@@ -151,7 +151,7 @@ async def open_timers(pool: asyncpg.Pool, org: OrgTree, database_url: str, scrat
     temporal = TemporalDevServer(scratch / "temporal", free_port(), None)
     temporal.start()
     env = {**os.environ, "JIEHU_DATABASE_URL": database_url, "JIEHU_TEMPORAL_ADDRESS": temporal.address,
-           "JIEHU_TASK_QUEUE": "scale", "JIEHU_LOG_LEVEL": "warning"}
+           "JIEHU_TASK_QUEUE": "scale", "JIEHU_LOG_LEVEL": "warning", "JIEHU_METRICS_PORT": str(free_port())}
     worker = await asyncio.create_subprocess_exec(str(Path(sys.executable).with_name("jiehu")), "worker", env=env)
     try:
         client = await connect_temporal(temporal.address)

@@ -13,13 +13,15 @@ from domain import commands as cmd
 from domain.enums import Level, Status, VisitOutcome
 from eventstore.petition_projection import rebuild, verify
 from eventstore.store import EventStore
+from jiehu.embedded import free_port
 from tests.integration.helpers import VISITOR, report, staff
 from workflows.client import PetitionClient
 
 
 def start_worker_process(temporal_env, postgres, task_queue: str) -> subprocess.Popen:
     env = {**os.environ, "JIEHU_DATABASE_URL": postgres.url(), "JIEHU_TASK_QUEUE": task_queue,
-           "JIEHU_TEMPORAL_ADDRESS": temporal_env.client.service_client.config.target_host}
+           "JIEHU_TEMPORAL_ADDRESS": temporal_env.client.service_client.config.target_host,
+           "JIEHU_METRICS_PORT": str(free_port())}
     return subprocess.Popen([sys.executable, "-m", "jiehu", "worker"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
