@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from jiehu.gauges import OrgLevels, refresh_once
 from jiehu.logging import mask_phone_numbers
+from jiehu.temporal import department_worker
 from tests.integration.api_client import REPORT
 
 
@@ -46,7 +48,9 @@ async def test_a_loop_shows_in_the_metrics_and_promtool_accepts_them(as_, http, 
     for action, body in (("accept", {}), ("resolve", {"result": "已清运"})):
         assert (await grid.post(f"/v1/petitions/{pid}/{action}", body)).status_code == 200
     assert (await visitor.post(f"/v1/petitions/{pid}/return-visit", {"outcome": "satisfied"})).status_code == 200
-    await refresh_once(pool, temporal_env.client, OrgLevels())
+    async with department_worker(temporal_env.client, "qufu-water", pool=pool):
+        await asyncio.sleep(1)  # it has polled at least once
+        await refresh_once(pool, temporal_env.client, OrgLevels())
 
     response = await http.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
@@ -65,7 +69,8 @@ async def test_a_loop_shows_in_the_metrics_and_promtool_accepts_them(as_, http, 
                 method="POST", status="200") == 1
     assert not any("JH" in s.labels.get("route", "") for s in after["jiehu_http_request_duration_seconds_count"])
     assert "jiehu_petitions_open" in after and "jiehu_projection_lag_events" in after
-    assert value(after, "jiehu_department_queue_pollers", department="rencheng-urban-management") == 0
+    assert value(after, "jiehu_department_queue_pollers", department="qufu-water") >= 1
+    assert value(after, "jiehu_department_queue_pollers", department="qufu-audit") == 0  # no test serves it
     assert value(after, "jiehu_gauges_refreshed_timestamp_seconds") > 0
 
     checked = subprocess.run([promtool(), "check", "metrics"], input=response.content,  # noqa: ASYNC221 - a short check
