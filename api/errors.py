@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -90,6 +91,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, "http_" + str(exc.status_code), str(exc.detail))
+
+    # text PostgreSQL cannot store (NUL, lone surrogates) reaching a query from a path or query parameter
+    @app.exception_handler(asyncpg.DataError)
+    async def _data(_: Request, exc: asyncpg.DataError) -> JSONResponse:
+        return problem(422, "unstorable_text", f"the request holds text that cannot be stored or searched: {exc}")
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _encoding(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        return problem(422, "unstorable_text", "the request holds characters that are not valid Unicode text")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

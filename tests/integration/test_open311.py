@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -104,3 +105,14 @@ async def test_post_errors_in_the_spec_format(http, change, status, fragment):
 async def test_unknown_request_and_format(http):
     assert (await http.get(f"{BASE}/requests/JH-none.json")).status_code == 404
     assert (await http.get(f"{BASE}/requests.yaml")).status_code == 422
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\ud800"], ids=["nul", "lone-surrogate"])
+async def test_unstorable_text_in_a_query_is_refused_not_a_server_error(http, text):
+    raw = quote(text, errors="surrogatepass")  # sent percent-encoded, as a hostile client would
+    for url in (f"/open311/v2/requests.json?service_code={raw}", f"/open311/v2/requests.json?service_request_id={raw}",
+                f"/open311/v2/requests/{raw}.json"):
+        response = await http.get(url)
+        assert response.status_code < 500, (url, response.status_code, response.text)
+        if "\x00" in text:  # PostgreSQL cannot hold a NUL: refused as the client's error
+            assert response.status_code in (400, 404, 422), (url, response.status_code)
