@@ -12,6 +12,7 @@ import httpx
 
 from api.auth import issue_token
 from domain.enums import Role
+from jiehu.bench.lives import pick
 
 GRID, COMMUNITY, OTHER = "rc-yuehe-taibai-g1", "rc-yuehe-taibai", "rc-jiyang-caoqiao"
 # how petitions go in real life, roughly: most are solved where they start
@@ -92,9 +93,4 @@ class Cadres:
 
 
 def pick_kind(rng: random.Random) -> str:
-    roll, total = rng.random(), 0.0
-    for kind, share in MIX:
-        total += share
-        if roll < total:
-            return kind
-    return MIX[0][0]
+    return pick(rng, MIX)

@@ -89,10 +89,11 @@ def _accept_and_resolve(life: Life, rng: random.Random, stop_after_accept: bool 
     life.send(cmd.Resolve(actor=life.holder, result="已处理"))
 
 
-def pick(rng: random.Random) -> str:
+def pick(rng: random.Random, shares: tuple[tuple[str, float], ...] = KINDS) -> str:
+    """A name drawn with the weights of `shares` ((name, share) pairs summing to 1)."""
     roll, total = rng.random(), 0.0
-    for kind, share in KINDS:
+    for kind, share in shares:
         total += share
         if roll < total:
             return kind
-    return KINDS[0][0]
+    return shares[0][0]

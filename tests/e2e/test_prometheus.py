@@ -4,8 +4,6 @@ series after a petition goes through the loop; every dashboard query evaluates."
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,20 +13,12 @@ import yaml
 
 from jiehu.embedded import free_port
 from tests.e2e.test_dev_stack import DevStack, poll
+from tests.tools import require_tool
 
 pytestmark = pytest.mark.e2e
 DEPLOY = Path(__file__).parents[2] / "deploy"
 REPORT = {"category": "sanitation", "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1",
           "channel": "hotline", "reporter_phone": "13805371234"}
-
-
-def prometheus_binary() -> str:
-    path = shutil.which("prometheus")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("prometheus is missing: scripts/test.sh installs Debian's prometheus package")
-        pytest.skip("prometheus (Debian package) is not installed")
-    return path
 
 
 def dashboard_queries() -> list[str]:
@@ -37,7 +27,7 @@ def dashboard_queries() -> list[str]:
 
 
 def test_prometheus_scrapes_jiehu_dev_and_loads_the_rules(tmp_path: Path) -> None:
-    binary = prometheus_binary()
+    binary = require_tool("prometheus", "prometheus")
     stack = DevStack(tmp_path / "data")
     stack.start()
     prometheus = None

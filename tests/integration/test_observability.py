@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
 import subprocess
 
-import pytest
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -16,15 +13,7 @@ from jiehu.gauges import OrgLevels, refresh_once
 from jiehu.logging import mask_phone_numbers
 from jiehu.temporal import department_worker
 from tests.integration.api_client import REPORT
-
-
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is missing: scripts/test.sh installs Debian's prometheus package")
-        pytest.skip("promtool (Debian package prometheus) is not installed")
-    return path
+from tests.tools import require_tool
 
 
 def samples(text: str) -> dict[str, list]:
@@ -73,7 +62,7 @@ async def test_a_loop_shows_in_the_metrics_and_promtool_accepts_them(as_, http, 
     assert value(after, "jiehu_department_queue_pollers", department="qufu-audit") == 0  # no test serves it
     assert value(after, "jiehu_gauges_refreshed_timestamp_seconds") > 0
 
-    checked = subprocess.run([promtool(), "check", "metrics"], input=response.content,  # noqa: ASYNC221 - a short check
+    checked = subprocess.run([require_tool("promtool", "prometheus"), "check", "metrics"], input=response.content,  # noqa: ASYNC221 - a short check
                              capture_output=True)
     assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,18 +13,10 @@ import pytest
 import yaml
 
 from jiehu import metrics
+from tests.tools import require_tool
 
 ROOT = Path(__file__).parents[2]
 DEPLOY = ROOT / "deploy"
-
-
-def tool(name: str, package: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is missing: scripts/test.sh installs Debian's {package} package")
-        pytest.skip(f"{name} (Debian package {package}) is not installed")
-    return path
 
 
 def run(*args: str, cwd: Path = ROOT) -> str:
@@ -35,7 +26,7 @@ def run(*args: str, cwd: Path = ROOT) -> str:
 
 
 def test_alert_rules_load_and_their_unit_tests_pass():
-    promtool = tool("promtool", "prometheus")
+    promtool = require_tool("promtool", "prometheus")
     assert "SUCCESS: 9 rules found" in run(promtool, "check", "rules", "deploy/prometheus/rules.yml")
     assert "SUCCESS" in run(promtool, "test", "rules", "rules_test.yml", cwd=DEPLOY / "prometheus")
 
@@ -49,7 +40,7 @@ def test_every_alert_has_a_unit_test():
 
 
 def test_the_prometheus_config_loads(tmp_path):
-    promtool = tool("promtool", "prometheus")
+    promtool = require_tool("promtool", "prometheus")
     config = (DEPLOY / "prometheus" / "prometheus.yml").read_text()
     (tmp_path / "prometheus.yml").write_text(config.replace("/etc/prometheus/rules.yml",
                                                             str(DEPLOY / "prometheus" / "rules.yml")))
@@ -83,7 +74,7 @@ def test_grafana_provisioning_points_at_the_dashboards():
 
 
 def test_docker_compose_accepts_the_file(tmp_path):
-    compose = tool("docker-compose", "docker-compose")
+    compose = require_tool("docker-compose", "docker-compose")
     env = {**os.environ, **dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
                                 if line and not line.startswith("#"))}
     done = subprocess.run([compose, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], cwd=tmp_path,
