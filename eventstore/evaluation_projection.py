@@ -34,11 +34,11 @@ _LOCK = 7_311_951
 TABLES = ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores", "property_rounds")
 TYPES = ["UnitEvaluated", *EVALUATION_EVENTS]
 _READ = """
-SELECT position, stream_id, type, CASE WHEN type = ANY($3::text[]) THEN data END AS data
+SELECT position, tx_id::text AS tx_id, stream_id, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
 FROM events
-WHERE position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY position
-LIMIT $2
+WHERE (tx_id, position) > ($1::text::xid8, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY tx_id, position
+LIMIT $3
 """
 _FACT_COLUMNS = ("petition_id", "unit_code", "unit_name", "level", "category", "channel", "close_outcome",
                  "closed_at", *FACT_FIELDS, "original", "waived", "source_position")
@@ -85,11 +85,11 @@ async def rebuild(conn: asyncpg.Connection) -> CatchUp:
 async def lag(conn: asyncpg.Connection) -> dict[str, float]:
     """How far the projection is behind the log: events and seconds."""
     row = await conn.fetchrow(
-        "SELECT (SELECT coalesce(max(position), 0) FROM events) AS head, "
-        "coalesce((SELECT position FROM projection_checkpoints WHERE name = $1), 0) AS at, "
-        "(SELECT extract(epoch FROM now() - min(recorded_at)) FROM events WHERE position > "
-        "coalesce((SELECT position FROM projection_checkpoints WHERE name = $1), 0)) AS seconds", NAME)
-    return {"events": row["head"] - row["at"], "seconds": float(row["seconds"] or 0.0)}
+        "WITH cp AS (SELECT coalesce((SELECT tx_id FROM projection_checkpoints WHERE name = $1), '0') AS tx_id, "
+        "coalesce((SELECT position FROM projection_checkpoints WHERE name = $1), 0) AS position) "
+        "SELECT count(*) AS events, extract(epoch FROM now() - min(e.recorded_at)) AS seconds "
+        "FROM events e, cp WHERE (e.tx_id, e.position) > (cp.tx_id, cp.position)", NAME)
+    return {"events": row["events"], "seconds": float(row["seconds"] or 0.0)}
 
 
 async def run_projector(pool: asyncpg.Pool, stop: asyncio.Event, interval: float = 1.0) -> None:
@@ -108,16 +108,19 @@ async def run_projector(pool: asyncpg.Pool, stop: asyncio.Event, interval: float
 
 async def _one_batch(conn: asyncpg.Connection, batch: int) -> tuple[int, int]:
     await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
-    position = await conn.fetchval("SELECT position FROM projection_checkpoints WHERE name = $1", NAME) or 0
-    rows = await conn.fetch(_READ, position, batch, TYPES)
+    checkpoint = await conn.fetchrow("SELECT tx_id::text AS tx_id, position FROM projection_checkpoints "
+                                     "WHERE name = $1", NAME)
+    tx_id, position = (checkpoint["tx_id"], checkpoint["position"]) if checkpoint else ("0", 0)
+    rows = await conn.fetch(_READ, tx_id, position, batch, TYPES)
     for row in rows:
         if row["data"] is not None:
             await _apply(conn, row)
     if rows:
-        position = rows[-1]["position"]
+        tx_id, position = rows[-1]["tx_id"], rows[-1]["position"]
         await conn.execute(
-            "INSERT INTO projection_checkpoints (name, position) VALUES ($1, $2) "
-            "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()", NAME, position)
+            "INSERT INTO projection_checkpoints (name, position, tx_id) VALUES ($1, $2, $3::text::xid8) "
+            "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, tx_id = EXCLUDED.tx_id, "
+            "updated_at = now()", NAME, position, tx_id)
     return len(rows), position
 
 

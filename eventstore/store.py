@@ -42,12 +42,14 @@ row AS (
 SELECT count(*) AS n, max(position) AS last FROM ins
 """
 
+# In commit order: (tx_id, position). A transaction still running may hold a lower position than
+# one already committed, but it can only commit with a tx_id at or above the snapshot's xmin.
 _READ_ALL = """
-SELECT position, stream_id, version, event_id, type, data, metadata, occurred_at, recorded_at
+SELECT position, tx_id::text AS tx_id, stream_id, version, event_id, type, data, metadata, occurred_at, recorded_at
 FROM events
-WHERE position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY position
-LIMIT $2
+WHERE (tx_id, position) > ($1::text::xid8, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY tx_id, position
+LIMIT $3
 """
 
 
@@ -61,6 +63,14 @@ class NewEvent:
 
 
 @dataclass(frozen=True)
+class LogCursor:
+    """Where a reader of the whole log stands: after this event, in commit order."""
+
+    tx_id: str = "0"
+    position: int = 0
+
+
+@dataclass(frozen=True)
 class StoredEvent:
     position: int
     stream_id: str
@@ -71,6 +81,11 @@ class StoredEvent:
     metadata: dict[str, Any]
     occurred_at: datetime
     recorded_at: datetime
+    tx_id: str = "0"
+
+    @property
+    def cursor(self) -> LogCursor:
+        return LogCursor(self.tx_id, self.position)
 
 
 @dataclass(frozen=True)
@@ -140,10 +155,11 @@ class EventStore:
             )
         return [_stored(r) for r in rows]
 
-    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
-        """Events in global order, never skipping one that a running transaction may still commit."""
+    async def read_all(self, after: LogCursor = LogCursor(), limit: int = 1000) -> list[StoredEvent]:
+        """Events in commit order after `after` (the last event's `cursor`), never skipping one that a
+        running transaction may still commit."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(_READ_ALL, after_position, limit)
+            rows = await conn.fetch(_READ_ALL, after.tx_id, after.position, limit)
         return [_stored(r) for r in rows]
 
 
@@ -151,5 +167,5 @@ def _stored(r: asyncpg.Record) -> StoredEvent:
     return StoredEvent(
         position=r["position"], stream_id=r["stream_id"], version=r["version"], event_id=str(r["event_id"]),
         type=r["type"], data=r["data"], metadata=r["metadata"], occurred_at=r["occurred_at"],
-        recorded_at=r["recorded_at"],
+        recorded_at=r["recorded_at"], tx_id=r.get("tx_id", "0"),
     )

@@ -12,7 +12,7 @@ import pytest_asyncio
 from domain.errors import StreamConflict
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
-from eventstore.store import EventStore, NewEvent
+from eventstore.store import EventStore, LogCursor, NewEvent
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -72,15 +72,48 @@ async def test_concurrent_writers_one_wins_the_other_conflicts(pool):
     assert all(isinstance(r, StreamConflict) for r in results if isinstance(r, Exception))
 
 
-async def test_read_all_is_in_global_order_and_skips_nothing_committed(pool):
+async def read_to_end(store: EventStore, after: LogCursor) -> list:
+    seen = []
+    while batch := await store.read_all(after, limit=1000):
+        seen += batch
+        after = batch[-1].cursor
+    return seen
+
+
+async def test_read_all_is_in_commit_order_and_skips_nothing_committed(pool):
     store = EventStore(pool)
-    start = (await store.read_all(0, limit=100_000))[-1].position if await store.read_all(0, 1) else 0
+    start = (await read_to_end(store, LogCursor()) or [None])[-1]
+    start = start.cursor if start else LogCursor()
     streams = [f"S-{uuid.uuid4()}" for _ in range(5)]
     await asyncio.gather(*(store.append(s, 0, events(4)) for s in streams))
-    seen = await store.read_all(start, limit=1000)
-    mine = [e for e in seen if e.stream_id in streams]
-    assert len(mine) == 20
-    assert [e.position for e in seen] == sorted(e.position for e in seen)
+    seen = await read_to_end(store, start)
+    assert len([e for e in seen if e.stream_id in streams]) == 20
+    assert [(int(e.tx_id), e.position) for e in seen] == sorted((int(e.tx_id), e.position) for e in seen)
+
+
+async def test_an_event_committed_late_with_a_lower_position_is_not_skipped(pool):
+    """Transaction B takes a lower position than A but a higher transaction id, and A commits
+    first: a reader that checkpointed by position alone would pass over B's event for ever."""
+    store = EventStore(pool)
+    last = (await read_to_end(store, LogCursor()) or [None])[-1]
+    cursor = last.cursor if last else LogCursor()
+    first, late = f"S-first-{uuid.uuid4()}", f"S-late-{uuid.uuid4()}"
+    insert = ("INSERT INTO events (stream_id, version, event_id, type, data, occurred_at) "
+              "VALUES ($1, 1, $2, 'Tested', '{}', now()) RETURNING position")
+    async with pool.acquire() as a, pool.acquire() as b:
+        in_a, in_b = a.transaction(), b.transaction()
+        await in_a.start()
+        await a.fetchval("SELECT pg_current_xact_id()")  # A takes its transaction id first
+        await in_b.start()
+        late_position = await b.fetchval(insert, late, uuid.uuid4())  # B: a later id, a lower position
+        first_position = await a.fetchval(insert, first, uuid.uuid4())
+        assert late_position < first_position
+        await in_a.commit()
+        seen = await read_to_end(store, cursor)
+        assert first in {e.stream_id for e in seen} and late not in {e.stream_id for e in seen}
+        cursor = seen[-1].cursor
+        await in_b.commit()
+    assert [e.stream_id for e in await read_to_end(store, cursor)] == [late]
 
 
 async def test_the_log_refuses_updates_and_deletes(pool):
