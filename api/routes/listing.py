@@ -41,7 +41,9 @@ class QueueItem(BaseModel):
 
 class Queue(BaseModel):
     unit_code: str
+    open_count: int
     items: list[QueueItem]
+    next_cursor: str | None
 
 
 @router.get("/petitions", response_model=PetitionPage, responses=PROBLEM_RESPONSES(401, 422))
@@ -110,12 +112,23 @@ async def list_petitions(
     return PetitionPage(items=[to_out(r, actor) for r in page], next_cursor=next_cursor)
 
 
-@router.get("/queue", response_model=Queue, responses=PROBLEM_RESPONSES(401))
-async def my_queue(actor: CurrentActor, services: ServicesDep) -> Queue:
-    """The caller's unit's open work orders, nearest deadline first, with their card and time left."""
+@router.get("/queue", response_model=Queue, responses=PROBLEM_RESPONSES(401, 422))
+async def my_queue(actor: CurrentActor, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                   cursor: str | None = None) -> Queue:
+    """The caller's unit's open work orders, nearest deadline first, with their card and time left;
+    `open_count` counts them all, `next_cursor` pages through the rest."""
+    open_orders = "unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused')"
+    args: list[Any] = [actor.unit_code, limit + 1]
+    after = ""
+    if cursor:
+        key, last_id = _decode(cursor, "queue")
+        args += [datetime.fromisoformat(key), last_id]
+        after = "AND (coalesce(resolve_due, 'infinity'), id) > ($3, $4) "
     rows = await services.pool.fetch(
-        "SELECT * FROM petitions WHERE unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused') "
-        "ORDER BY resolve_due ASC NULLS LAST, id LIMIT 500", actor.unit_code)
+        f"SELECT * FROM petitions WHERE {open_orders} {after}"
+        "ORDER BY coalesce(resolve_due, 'infinity'), id LIMIT $2", *args)
+    open_count = await services.pool.fetchval(f"SELECT count(*) FROM petitions WHERE {open_orders}", actor.unit_code)
+    page, more = rows[:limit], len(rows) > limit
     now = datetime.now(UTC)
     items = [
         QueueItem(
@@ -123,9 +136,12 @@ async def my_queue(actor: CurrentActor, services: ServicesDep) -> Queue:
             seconds_to_accept=(r["accept_due"] - now).total_seconds() if r["accept_due"] else None,
             seconds_to_resolve=(r["resolve_due"] - now).total_seconds() if r["resolve_due"] else None,
         )
-        for r in rows
+        for r in page
     ]
-    return Queue(unit_code=actor.unit_code, items=items)
+    last = page[-1] if more else None
+    next_cursor = _encode("queue", (last["resolve_due"] or datetime.max.replace(tzinfo=UTC)).isoformat(),
+                          last["id"]) if last else None
+    return Queue(unit_code=actor.unit_code, open_count=open_count, items=items, next_cursor=next_cursor)
 
 
 def _encode(sort: str, key: str, last_id: str) -> str:

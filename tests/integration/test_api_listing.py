@@ -82,3 +82,20 @@ async def test_filters_sorting_and_the_queue(as_):
     assert queue["unit_code"] == "rc-yuehe-taibai-g1" and {a["id"], b["id"]} <= set(mine)
     assert mine[a["id"]]["seconds_to_accept"] > 0 and mine[b["id"]]["seconds_to_accept"] is None
     assert mine[a["id"]]["petition"]["deadline_state"] == "ok"
+
+
+async def test_the_queue_pages_nearest_deadline_first(as_):
+    worker = as_("grid_worker", "rc-anju-anju-g1")
+    reported = [await worker.report(grid_code="rc-anju-anju-g1", description=f"队列 {n}") for n in range(5)]
+    first = (await worker.get("/v1/queue", params={"limit": 2})).json()
+    assert first["open_count"] >= 5 and len(first["items"]) == 2 and first["next_cursor"]
+    seen, cursor = [i["petition"]["id"] for i in first["items"]], first["next_cursor"]
+    while cursor:
+        page = (await worker.get("/v1/queue", params={"limit": 2, "cursor": cursor})).json()
+        seen += [i["petition"]["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen)) == first["open_count"]
+    assert {p["id"] for p in reported} <= set(seen)
+    bad = await worker.get("/v1/queue", params={"cursor": first["next_cursor"][:-3] + "xyz"})
+    assert bad.status_code == 422
+    assert (await worker.get("/v1/queue", params={"limit": 500})).status_code == 422
