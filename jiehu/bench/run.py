@@ -15,6 +15,8 @@ import httpx
 import psutil
 
 from api.main import create_app
+from eventstore.evaluation_projection import lag as evaluation_lag
+from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from jiehu.bench.baselines import eventsourcing_recorder, raw_inserts, store_appends
@@ -76,12 +78,16 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
             peak = {name: 0 for name in processes}
             stop = asyncio.Event()
             lister = asyncio.create_task(cadres.list_queries(stop))
+            projector = asyncio.create_task(run_projector(pool, stop))  # as the worker runs it
+            lag_seen: list[dict[str, float]] = []
             began, loops, next_progress = time.perf_counter(), [], time.perf_counter() + 5
             while (elapsed := time.perf_counter() - began) < duration:
                 loops.append(asyncio.create_task(cadres.petition(pick_kind(rng))))
                 for name, procs in processes.items():
                     peak[name] = max(peak[name], _rss(procs))
                 if time.perf_counter() >= next_progress:
+                    async with pool.acquire() as conn:
+                        lag_seen.append(await evaluation_lag(conn))
                     print(f"  {elapsed:5.0f}s reported {len(loops)}, closed {sum(tally.closed.values())}, "
                           f"failed {sum(tally.failed.values())}", flush=True)
                     next_progress += 5
@@ -89,6 +95,7 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
             await asyncio.wait(loops, timeout=90)
             stop.set()
             await lister
+            await projector
             seconds = time.perf_counter() - began
             events = await pool.fetchval("SELECT count(*) FROM events") - events_before
             cpu = {name: _cpu(procs) - cpu_before[name] for name, procs in processes.items()}
@@ -106,7 +113,11 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
         "closed_loops_per_s": round(closed / seconds, 2),
         "latency_ms": {op: _percentiles(values) for op, values in sorted(tally.latencies.items())},
         "events_appended_per_s": round(events / seconds, 1),
-        "projection_lag": "none: the petition read model is written in the append statement",
+        "projection_lag": {
+            "petitions": "none: the read-model row is written in the append statement",
+            "evaluation_max_events_behind": max((lag["events"] for lag in lag_seen), default=0),
+            "evaluation_max_seconds_behind": round(max((lag["seconds"] for lag in lag_seen), default=0.0), 2),
+        },
         "history_events_per_petition": _summary(history),
         "cpu_seconds": {name: round(value, 1) for name, value in cpu.items()},
         "peak_rss_mb": {name: round(value / 2**20, 1) for name, value in peak.items()},
@@ -185,6 +196,8 @@ def _print(r: dict[str, Any]) -> None:
     if r["baseline_eventsourcing_recorder_per_s"]:
         print(f"  eventsourcing lib   {r['baseline_eventsourcing_recorder_per_s']}/s with 8 writers "
               f"(jiehu events-only appends are {r['ratio_appends_to_eventsourcing']}x that)")
+    print(f"  projection lag      evaluation: at most {r['projection_lag']['evaluation_max_events_behind']} events, "
+          f"{r['projection_lag']['evaluation_max_seconds_behind']} s behind (sampled every 5 s); petitions: none")
     print(f"  history per petition {r['history_events_per_petition']}")
     print("  latency ms           n     p50     p95     p99")
     for op, p in r["latency_ms"].items():
