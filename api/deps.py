@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from fastapi import Depends, Request
 from domain.evaluation import ScoringWeights
 from domain.policy import Policy
 from evaluation.desk import EvaluationDesk
+from eventstore.evaluation_projection import catch_up
 from eventstore.store import EventStore
 from jiehu.reference_data import work_calendar
 from jiehu.settings import Settings
@@ -44,6 +46,13 @@ async def _desk(request: Request) -> EvaluationDesk:
     return EvaluationDesk(services.pool, await services.current_org(), services.weights, work_calendar())
 
 
+async def _evaluation_conn(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A connection on which the evaluation projection has caught up with the log (read your writes)."""
+    async with _services(request).pool.acquire() as conn:
+        await catch_up(conn)
+        yield conn
+
+
 def _services(request: Request) -> Services:
     return request.app.state.services
 
@@ -60,3 +69,4 @@ ServicesDep = Annotated[Services, Depends(_services)]
 OrgDep = Annotated[OrgTree, Depends(_org)]
 StoreDep = Annotated[EventStore, Depends(_store)]
 DeskDep = Annotated[EvaluationDesk, Depends(_desk)]
+EvaluationConn = Annotated[asyncpg.Connection, Depends(_evaluation_conn)]

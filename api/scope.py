@@ -29,6 +29,11 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "return-visit": {Role.RETURN_VISITOR, Role.DISPATCHER},
     "dispatch": {Role.DISPATCHER, Role.ADMIN},
     "close": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
+    # evaluation (考评): the supervisors' office publishes, decides appeals and runs property rounds
+    "publish-scorecards": {Role.SUPERVISOR, Role.ADMIN},
+    "correct-evaluation": {Role.SUPERVISOR, Role.ADMIN},
+    "property-round": {Role.SUPERVISOR, Role.ADMIN},
+    "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},
 }
 
 # Roles that talk to the resident and so see their name and phone unmasked.

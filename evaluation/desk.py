@@ -15,7 +15,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from domain.enums import UnitKind, Waiver
-from domain.errors import InvalidCommand, InvalidState, NotFound, NotPermitted
+from domain.errors import InvalidCommand, InvalidState, NotFound
 from domain.evaluation import (
     EvaluationCorrected,
     Period,
@@ -129,11 +129,6 @@ class EvaluationDesk:
             event_id=str(uuid.uuid4()), type=event.type, data=data, occurred_at=event.at)])  # type: ignore[attr-defined]
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-
-
-def require_supervisor(actor: Actor) -> None:
-    if actor.role.value not in ("supervisor", "admin"):
-        raise NotPermitted("only a supervisor or an admin decides appeals and publishes scorecards")
 
 
 async def _version(conn: asyncpg.Connection, stream: str) -> int:

@@ -16,7 +16,8 @@ from org.model import OrgTree, Unit
 from org.routing import LEVEL_OF_KIND
 
 _FACTS = f"""
-SELECT petition_id, unit_code, category, close_outcome, closed_at, waived, source_position, {", ".join(FACT_FIELDS)}
+SELECT petition_id, unit_code, unit_name, category, close_outcome, closed_at, waived, source_position,
+       {", ".join(FACT_FIELDS)}
 FROM evaluation_facts WHERE month = ANY($1::date[])
 """
 
@@ -49,14 +50,10 @@ def unit_fields(unit: Unit | None, code: str, name: str) -> dict[str, str]:
 async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights) -> list[dict]:
     """Every unit with facts in the period, scored now (ranked within its kind)."""
     by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    names: dict[str, str] = {}
     for row in await conn.fetch(_FACTS, list(period.months)):
         by_unit[row["unit_code"]].append(dict(row))
-    for row in await conn.fetch("SELECT DISTINCT unit_code, unit_name FROM evaluation_facts "
-                                "WHERE month = ANY($1::date[])", list(period.months)):
-        names[row["unit_code"]] = row["unit_name"]
     property_scores = await _property_scores(conn, period)
-    cards = [scorecard(unit_fields(org.units.get(code), code, names[code]), facts, weights,
+    cards = [scorecard(unit_fields(org.units.get(code), code, facts[0]["unit_name"]), facts, weights,
                        property_scores.get(code)) for code, facts in by_unit.items()]
     for code, score in property_scores.items():  # a company scored by residents but with no petitions
         if code not in by_unit:

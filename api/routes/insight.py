@@ -8,27 +8,25 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import CurrentActor
-from api.deps import OrgDep, ServicesDep
+from api.deps import EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
+from api.scope import require_role
 from domain.errors import DomainError
 from domain.evaluation import Period
 from domain.policy import Policy
 from evaluation.insight import routing_suspects, unit_insight, what_if
-from eventstore.evaluation_projection import catch_up
 from jiehu.reference_data import load_policy, policy_names, work_calendar
 
 router = APIRouter(prefix="/v1/insight", tags=["evaluation"])
 
 
 @router.get("", responses=PROBLEM_RESPONSES(401, 422))
-async def insight(period: str, services: ServicesDep, _: CurrentActor, unit: str | None = None) -> dict:
+async def insight(period: str, conn: EvaluationConn, _: CurrentActor, unit: str | None = None) -> dict:
     """For each unit (or one): the categories it returned and escalated most in the period, and the
     routing rules that look wrong (a category most often returned by the level it is routed to)."""
     parsed = Period.parse(period)
-    async with services.pool.acquire() as conn:
-        await catch_up(conn)
-        return {"period": parsed.text, "units": await unit_insight(conn, parsed, unit),
-                "routing_suspects": await routing_suspects(conn, parsed)}
+    return {"period": parsed.text, "units": await unit_insight(conn, parsed, unit),
+            "routing_suspects": await routing_suspects(conn, parsed)}
 
 
 class WhatIfIn(BaseModel):
@@ -42,8 +40,7 @@ class WhatIfIn(BaseModel):
 async def policy_what_if(body: WhatIfIn, services: ServicesDep, org: OrgDep, actor: CurrentActor) -> dict:
     """Replay the period's petitions under a candidate SLA policy, in memory: how many breaches and
     escalations it would have produced next to what was recorded. Nothing live changes."""
-    if actor.role.value not in ("supervisor", "admin", "dispatcher"):
-        raise ApiError(403, "not_permitted", "the what-if is for supervisors, dispatchers and admins")
+    require_role(actor, "what-if")
     period = Period.parse(body.period)
     candidate = _candidate(body.policy, list(org.categories))
     async with services.pool.acquire() as conn:

@@ -9,11 +9,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from api.auth import CurrentActor
-from api.deps import DeskDep, ServicesDep
+from api.deps import DeskDep, EvaluationConn
 from api.errors import PROBLEM_RESPONSES, ApiError
+from api.scope import require_role
 from domain.text import StorableText
-from evaluation.desk import require_supervisor
-from eventstore.evaluation_projection import catch_up
 
 router = APIRouter(prefix="/v1/property-rounds", tags=["evaluation"])
 WRITE_ERRORS = PROBLEM_RESPONSES(401, 403, 409, 422)
@@ -33,7 +32,7 @@ class ScoreIn(StorableText):
 @router.post("", status_code=201, responses=WRITE_ERRORS)
 async def open_round(body: RoundIn, desk: DeskDep, actor: CurrentActor) -> dict:
     """Open the quarter's round (a supervisor or an admin)."""
-    require_supervisor(actor)
+    require_role(actor, "property-round")
     await desk.open_round(body.quarter, actor, datetime.now(UTC))
     return {"quarter": body.quarter, "open": True}
 
@@ -41,7 +40,7 @@ async def open_round(body: RoundIn, desk: DeskDep, actor: CurrentActor) -> dict:
 @router.post("/{quarter}/scores", status_code=201, responses=WRITE_ERRORS)
 async def record_score(quarter: str, body: ScoreIn, desk: DeskDep, actor: CurrentActor) -> dict:
     """Record one representative's score of one property company (a later score by the same person replaces it)."""
-    require_supervisor(actor)
+    require_role(actor, "property-round")
     await desk.record_score(quarter, body.company_code, body.compound, body.representative, body.score, actor,
                             datetime.now(UTC))
     return {"quarter": quarter, **body.model_dump()}
@@ -50,22 +49,20 @@ async def record_score(quarter: str, body: ScoreIn, desk: DeskDep, actor: Curren
 @router.post("/{quarter}/close", responses=WRITE_ERRORS)
 async def close_round(quarter: str, desk: DeskDep, actor: CurrentActor) -> dict:
     """Close the round: its scores now count on the companies' scorecards."""
-    require_supervisor(actor)
+    require_role(actor, "property-round")
     await desk.close_round(quarter, actor, datetime.now(UTC))
     return {"quarter": quarter, "open": False}
 
 
 @router.get("/{quarter}", responses=PROBLEM_RESPONSES(401, 404))
-async def get_round(quarter: str, services: ServicesDep, _: CurrentActor) -> dict:
+async def get_round(quarter: str, conn: EvaluationConn, _: CurrentActor) -> dict:
     """The round, each company's mean score and every score recorded."""
-    async with services.pool.acquire() as conn:
-        await catch_up(conn)
-        found = await conn.fetchrow("SELECT quarter, opened_at, closed_at FROM property_rounds WHERE quarter = $1",
-                                    quarter)
-        if found is None:
-            raise ApiError(404, "not_found", f"no property scoring round for {quarter}")
-        scores = await conn.fetch("SELECT company_code, compound, representative, score, recorded_at "
-                                  "FROM property_scores WHERE quarter = $1 ORDER BY 1, 2, 3", quarter)
+    found = await conn.fetchrow("SELECT quarter, opened_at, closed_at FROM property_rounds WHERE quarter = $1",
+                                quarter)
+    if found is None:
+        raise ApiError(404, "not_found", f"no property scoring round for {quarter}")
+    scores = await conn.fetch("SELECT company_code, compound, representative, score, recorded_at "
+                              "FROM property_scores WHERE quarter = $1 ORDER BY 1, 2, 3", quarter)
     means: dict[str, list[float]] = {}
     for s in scores:
         means.setdefault(s["company_code"], []).append(s["score"])

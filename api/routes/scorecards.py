@@ -11,15 +11,15 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from api.auth import CurrentActor
-from api.deps import DeskDep, OrgDep, ServicesDep
+from api.deps import DeskDep, EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES
+from api.scope import require_role
 from domain.enums import UnitKind, Waiver
 from domain.evaluation import Period
 from domain.text import StorableText
-from evaluation.desk import MONTHLY_CLOSE, require_supervisor
+from evaluation.desk import MONTHLY_CLOSE
 from evaluation.exports import to_csv, to_xlsx
 from evaluation.scorecards import CardSet, card_set, petitions_behind, ranking, select
-from eventstore.evaluation_projection import catch_up
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 READ_ERRORS = PROBLEM_RESPONSES(401, 404, 422)
@@ -44,36 +44,34 @@ class CardsOut(BaseModel):
 
 
 @router.get("/scorecards", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
-async def scorecards(services: ServicesDep, org: OrgDep, _: CurrentActor, period: str, level: UnitKind | None = None,
-                     within: str | None = None, unit: str | None = None, edition: int | None = None,
-                     live: bool = False, format: Format = Format.JSON) -> Any:
+async def scorecards(services: ServicesDep, conn: EvaluationConn, org: OrgDep, _: CurrentActor, period: str,
+                     level: UnitKind | None = None, within: str | None = None, unit: str | None = None,
+                     edition: int | None = None, live: bool = False, format: Format = Format.JSON) -> Any:
     """Units' scorecards for a month (2026-10), quarter (2026-Q4) or year (2026).
 
     A published month shows its latest frozen edition (or `edition=N`); `live=true` shows today's
     figures. Filter by kind of unit (`level`), by a unit and everything below it (`within`), or one unit."""
-    chosen = await _cards(services, org, period, edition, live)
+    chosen = await _cards(conn, services, org, period, edition, live)
     chosen.cards = select(chosen.cards, org, level, within, unit)
     return _respond(chosen, format, f"考评-{period}")
 
 
 @router.get("/rankings", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
-async def rankings(services: ServicesDep, org: OrgDep, _: CurrentActor, period: str, level: UnitKind,
-                   within: str | None = None, edition: int | None = None, live: bool = False,
+async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, _: CurrentActor, period: str,
+                   level: UnitKind, within: str | None = None, edition: int | None = None, live: bool = False,
                    format: Format = Format.JSON) -> Any:
     """One kind of unit ranked by composite score: streets, communities `within` a street,
     departments, property companies."""
-    chosen = await _cards(services, org, period, edition, live)
+    chosen = await _cards(conn, services, org, period, edition, live)
     chosen.cards = ranking(chosen.cards, org, level, within)
     return _respond(chosen, format, f"排名-{level.label}-{period}")
 
 
 @router.get("/scorecards/{unit_code}/petitions", responses=READ_ERRORS)
-async def petitions_behind_card(unit_code: str, period: str, services: ServicesDep, _: CurrentActor) -> list[dict]:
+async def petitions_behind_card(unit_code: str, period: str, conn: EvaluationConn, _: CurrentActor) -> list[dict]:
     """The petitions behind a unit's live card: each one's figures and the log position of the
     `UnitEvaluated` event they come from (follow it with GET /v1/petitions/{id}/events)."""
-    async with services.pool.acquire() as conn:
-        await catch_up(conn)
-        return await petitions_behind(conn, unit_code, Period.parse(period))
+    return await petitions_behind(conn, unit_code, Period.parse(period))
 
 
 class PublishIn(StorableText):
@@ -84,7 +82,7 @@ class PublishIn(StorableText):
 @router.post("/scorecards/publish", responses=PROBLEM_RESPONSES(401, 403, 409, 422))
 async def publish(body: PublishIn, desk: DeskDep, actor: CurrentActor) -> dict:
     """Publish (freeze) a month's scorecards as its next edition. The monthly close does this on the 1st."""
-    require_supervisor(actor)
+    require_role(actor, "publish-scorecards")
     return await desk.publish(Period.parse(body.period), actor, datetime.now(UTC), reason=body.reason)
 
 
@@ -99,15 +97,13 @@ class CorrectionIn(StorableText):
 async def correct(body: CorrectionIn, desk: DeskDep, actor: CurrentActor) -> dict:
     """Uphold a unit's appeal (考评申诉): the waived part of its record on that petition stops counting.
     If the month is already published, a corrected edition is published; earlier editions stay."""
-    require_supervisor(actor)
+    require_role(actor, "correct-evaluation")
     return await desk.correct(body.petition_id, body.unit_code, body.waive, body.reason, actor, datetime.now(UTC))
 
 
-async def _cards(services: ServicesDep, org: OrgDep, period: str, edition: int | None, live: bool) -> CardSet:
-    parsed = Period.parse(period)
-    async with services.pool.acquire() as conn:
-        await catch_up(conn)
-        return await card_set(conn, org, parsed, services.weights, edition, live)
+async def _cards(conn: EvaluationConn, services: ServicesDep, org: OrgDep, period: str, edition: int | None,
+                 live: bool) -> CardSet:
+    return await card_set(conn, org, Period.parse(period), services.weights, edition, live)
 
 
 def _respond(chosen: CardSet, format: Format, title: str) -> Any:
