@@ -30,7 +30,7 @@ from domain.policy import Span
 from domain.workcalendar import CHINA, WorkCalendar
 from evaluation.scorecards import editions_of, live_cards
 from eventstore.evaluation_projection import catch_up
-from eventstore.store import EventStore, NewEvent
+from eventstore.store import EventStore, NewEvent, stream_version
 from org.model import OrgTree
 
 MONTHLY_CLOSE = "月度考评发布 (monthly close)"
@@ -76,7 +76,7 @@ class EvaluationDesk:
                 raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
             period = Period.parse(fact["month"].strftime("%Y-%m"))
             editions = await editions_of(conn, period.text)
-            version = await _version(conn, f"appeals-{petition_id}")
+            version = await stream_version(conn, f"appeals-{petition_id}")
         if editions and now > editions[0]["appeal_due"]:
             raise InvalidState(f"appeals against {period.text} closed on "
                                f"{editions[0]['appeal_due'].astimezone(CHINA):%Y-%m-%d %H:%M}")
@@ -92,7 +92,7 @@ class EvaluationDesk:
     async def open_round(self, quarter: str, actor: Actor, now: datetime) -> None:
         _quarter(quarter)
         async with self.pool.acquire() as conn:
-            if await _version(conn, f"property-round-{quarter}"):
+            if await stream_version(conn, f"property-round-{quarter}"):
                 raise InvalidState(f"the property scoring round of {quarter} is already open")
         await self._append(f"property-round-{quarter}", 0, PropertyRoundOpened(at=now, quarter=quarter, actor=actor))
 
@@ -116,7 +116,7 @@ class EvaluationDesk:
         async with self.pool.acquire() as conn:
             closed = await conn.fetchval("SELECT closed_at IS NOT NULL FROM property_rounds WHERE quarter = $1",
                                          quarter)
-            version = await _version(conn, f"property-round-{quarter}")
+            version = await stream_version(conn, f"property-round-{quarter}")
         if not version:
             raise InvalidState(f"no property scoring round is open for {quarter}")
         if closed:
@@ -129,10 +129,6 @@ class EvaluationDesk:
             event_id=str(uuid.uuid4()), type=event.type, data=data, occurred_at=event.at)])  # type: ignore[attr-defined]
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-
-
-async def _version(conn: asyncpg.Connection, stream: str) -> int:
-    return await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream)
 
 
 def _quarter(text: str) -> Period:

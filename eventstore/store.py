@@ -142,7 +142,7 @@ class EventStore:
         )
         if found == len(events):  # a retry of an append that already committed
             return AppendResult(expected + len(events), None, True)
-        actual = await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
+        actual = await stream_version(conn, stream_id)
         raise StreamConflict(f"stream {stream_id} is at version {actual}, not the expected {expected}")
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[StoredEvent]:
@@ -161,6 +161,11 @@ class EventStore:
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(_READ_ALL, after.tx_id, after.position, limit)
         return [_stored(r) for r in rows]
+
+
+async def stream_version(conn: asyncpg.Connection, stream_id: str) -> int:
+    """The stream's last version (0: no events yet): the expected version of its next append."""
+    return await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
 
 
 def _stored(r: asyncpg.Record) -> StoredEvent:
