@@ -40,7 +40,7 @@ async def visible_row(pool: asyncpg.Pool, petition_id: str, actor: Actor, org: O
     if row is None:
         raise ApiError(404, "petition_not_found", f"no petition {petition_id}")
     found = dict(row)
-    if not in_scope(found, scope_units(actor, org)):
+    if not in_scope(found, scope_units(actor, org), actor):
         if for_command:
             raise ApiError(403, "out_of_scope", "this petition is outside your unit's part of the org tree")
         raise ApiError(404, "petition_not_found", f"no petition {petition_id}")

@@ -66,6 +66,15 @@ class PetitionOut(BaseModel):
     reported_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    reported_by: str = Field(description="subject of the cadre who reported it (我的上报: `mine=true`)")
+    desk_code: str = Field(description="the dispatch desk that re-routes it when returned ('' in older petitions)")
+    redispatch_due: datetime | None = Field(description="returned (退单): when the desk must re-route it")
+    next_due: datetime | None = Field(description="the next deadline of any kind: accept, resolve, re-dispatch "
+                                                  "or return visit; null while no clock runs")
+    visit_attempts: int = Field(description="return-visit attempts since it was resolved")
+    delivery_pending_since: datetime | None = Field(
+        description="a department's work order not yet taken off its task queue (no worker or system picked it "
+                    "up), since when; null once delivered")
 
 
 class EventOut(BaseModel):

@@ -59,7 +59,11 @@ def scope_units(actor: Actor, org: OrgTree) -> list[str] | None:
     return sorted(org.subtree(unit.code))
 
 
-def in_scope(row: dict[str, Any], scope: list[str] | None) -> bool:
+def in_scope(row: dict[str, Any], scope: list[str] | None, actor: Actor | None = None) -> bool:
+    """The petition was handled inside `scope`, or `actor` reported it (我的上报: reporters follow what
+    they reported wherever it goes)."""
+    if actor is not None and row.get("reported_by") and row["reported_by"] == actor.id:
+        return True
     return scope is None or bool(set(row["handled_units"]) & set(scope))
 
 
@@ -74,9 +78,16 @@ def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
     return grid_code in scope
 
 
+def sees_personal_data(row: dict[str, Any], actor: Actor) -> bool:
+    """Resident name and phone go to roles that contact the resident, to the unit holding the
+    petition, and to whoever reported it (they typed them in)."""
+    return (actor.role in SEES_PERSONAL_DATA or bool(row.get("unit_code") and row["unit_code"] == actor.unit_code)
+            or bool(row.get("reported_by") and row["reported_by"] == actor.id))
+
+
 def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """Resident name and phone only for roles that contact the resident, and for the handling unit."""
-    if actor.role in SEES_PERSONAL_DATA or (row.get("unit_code") and row["unit_code"] == actor.unit_code):
+    """The row as `actor` may see it: the reporter's name and phone masked unless `sees_personal_data`."""
+    if sees_personal_data(row, actor):
         return row
     return with_reporter_masked(row)
 

@@ -39,6 +39,11 @@ class Report(_Command):
     policy_name: str
     rules: Rules
     ladder: list[Rung] = Field(min_length=1)
+    # The dispatch desk (the 12345 centre of the grid's district) that re-routes returned orders.
+    # Empty in petitions reported before it existed (recorded histories replay with the default).
+    desk_code: str = Field(default="", max_length=64)
+    # Department deliveries are confirmed by an event (WorkOrderDelivered); older petitions never were.
+    tracks_delivery: bool = False
 
 
 class Dispatch(_Command):
@@ -126,6 +131,13 @@ class Close(_Command):
     explanation: str = Field(default="", max_length=MAX_TEXT)
 
 
+class ConfirmDelivery(_Command):
+    """The workflow's own: a department's system took the work order off its task queue."""
+
+    kind: Literal["confirm_delivery"] = "confirm_delivery"
+    delivery_id: str = Field(min_length=1, max_length=200)
+
+
 class Tick(BaseModel):
     """The workflow's timer fired: act on whatever deadline is due."""
 
@@ -136,5 +148,5 @@ class Tick(BaseModel):
 
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
-    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | Tick
+    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | Tick
 )

@@ -95,7 +95,7 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         at=now, petition_id=c.petition_id, category=c.category, description=c.description,
         address=c.address, grid_code=c.grid_code, channel=c.channel, urgency=c.urgency,
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
-        rules=c.rules, ladder=c.ladder, actor=c.actor,
+        rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     return [reported, assign(s, 0, now, cal, "report")]
@@ -127,7 +127,24 @@ def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -
     window = s.rules.return_window
     if now > cal.add(s.assignment.assigned_at, window.seconds, window.clock):
         raise InvalidCommand("the return window has passed: escalate or ask for an extension instead")
-    return [ev.WorkOrderReturned(at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor)]
+    redispatch = s.rules.redispatch
+    if redispatch is None:  # rules frozen before re-dispatch deadlines existed
+        return [ev.WorkOrderReturned(at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor)]
+    return [ev.WorkOrderReturned(
+        at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor, desk_code=s.desk_code,
+        redispatch_warn_at=cal.add(now, redispatch.seconds * s.rules.warning_fraction, redispatch.clock),
+        redispatch_due=cal.add(now, redispatch.seconds, redispatch.clock),
+    )]
+
+
+def _confirm_delivery(s: PetitionState, c: cmd.ConfirmDelivery, now: datetime,
+                      cal: WorkCalendar) -> list[ev.Event]:
+    """Only the delivery of the order that still waits counts; a late confirmation of an order that
+    has moved on records nothing."""
+    a = s.assignment
+    if s.delivery_pending_since is None or a is None or not c.delivery_id.endswith(f"@{a.assigned_at.isoformat()}"):
+        return []
+    return [ev.WorkOrderDelivered(at=now, unit_code=a.rung.unit_code, delivery_id=c.delivery_id)]
 
 
 def _escalate(s: PetitionState, c: cmd.Escalate, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
@@ -322,6 +339,12 @@ def _tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     if item.kind == "visit":
         return close_events(s, now, _outcome_of(s), VisitOutcome.NOT_VISITED,
                             "return-visit window closed without a visit", SYSTEM_ACTOR)
+    if item.kind in ("redispatch_warn", "redispatch"):
+        clock = s.redispatch
+        assert clock is not None
+        if item.kind == "redispatch_warn":
+            return [ev.DeadlineWarned(at=now, unit_code=clock.desk_code, resolve_due=clock.due, deadline="redispatch")]
+        return [ev.DeadlineBreached(at=now, unit_code=clock.desk_code, deadline="redispatch", due=clock.due)]
     assert a is not None
     rung = a.rung
     if item.kind == "accept":
@@ -348,6 +371,6 @@ _HANDLERS = {
     cmd.Dispatch: _dispatch, cmd.Accept: _accept, cmd.Return: _return, cmd.Escalate: _escalate,
     cmd.RequestExtension: _request_extension, cmd.DecideExtension: _decide_extension, cmd.Pause: _pause,
     cmd.Resume: _resume, cmd.NoteProgress: _progress, cmd.Resolve: _resolve, cmd.Urge: _urge,
-    cmd.RecordReturnVisit: _return_visit, cmd.Close: _close,
+    cmd.RecordReturnVisit: _return_visit, cmd.Close: _close, cmd.ConfirmDelivery: _confirm_delivery,
 }
 

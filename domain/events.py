@@ -40,6 +40,8 @@ class PetitionReported(_Event):
     rules: Rules
     ladder: list[Rung]
     actor: Actor
+    desk_code: str = ""  # absent in events recorded before dispatch desks had deadlines
+    tracks_delivery: bool = False
 
 
 class WorkOrderAssigned(_Event):
@@ -62,10 +64,24 @@ class WorkOrderAccepted(_Event):
 
 
 class WorkOrderReturned(_Event):
+    """The unit says the order was misrouted; the dispatch desk (`desk_code`) must re-route it by
+    `redispatch_due` (None for petitions whose rules have no re-dispatch deadline)."""
+
     type: Literal["WorkOrderReturned"] = "WorkOrderReturned"
     unit_code: str
     reason: str
     actor: Actor
+    desk_code: str = ""
+    redispatch_warn_at: datetime | None = None
+    redispatch_due: datetime | None = None
+
+
+class WorkOrderDelivered(_Event):
+    """A department's worker (or system) took the work order `delivery_id` off its task queue."""
+
+    type: Literal["WorkOrderDelivered"] = "WorkOrderDelivered"
+    unit_code: str
+    delivery_id: str
 
 
 class PetitionRedispatched(_Event):
@@ -160,9 +176,13 @@ class PetitionUrged(_Event):
 
 
 class DeadlineWarned(_Event):
+    """Yellow card. `unit_code` is the holder (resolve) or the dispatch desk (redispatch);
+    `resolve_due` is the deadline warned about, whichever it is."""
+
     type: Literal["DeadlineWarned"] = "DeadlineWarned"
     unit_code: str
     resolve_due: datetime
+    deadline: Literal["resolve", "redispatch"] = "resolve"
 
 
 class DeadlineBreached(_Event):
@@ -170,7 +190,7 @@ class DeadlineBreached(_Event):
 
     type: Literal["DeadlineBreached"] = "DeadlineBreached"
     unit_code: str
-    deadline: Literal["accept", "resolve"]
+    deadline: Literal["accept", "resolve", "redispatch"]
     due: datetime
 
 
@@ -208,7 +228,8 @@ class UnitEvaluated(_Event):
 
 
 Event = Annotated[
-    PetitionReported | WorkOrderAssigned | WorkOrderAccepted | WorkOrderReturned | PetitionRedispatched
+    PetitionReported | WorkOrderAssigned | WorkOrderAccepted | WorkOrderReturned | WorkOrderDelivered
+    | PetitionRedispatched
     | PetitionEscalated | ExtensionRequested | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | PetitionClosed | UnitEvaluated,

@@ -13,6 +13,7 @@ from domain.model import (
     PendingExtension,
     PendingPause,
     PetitionState,
+    RedispatchClock,
     ResolutionRecord,
     UnitRecord,
 )
@@ -63,6 +64,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
     s.reporter_name, s.reporter_phone = e.reporter_name, e.reporter_phone
     s.reported_at, s.reported_by = e.at, e.actor
     s.policy_name, s.rules, s.ladder = e.policy_name, e.rules, list(e.ladder)
+    s.desk_code, s.tracks_delivery = e.desk_code, e.tracks_delivery
 
 
 @_apply.register
@@ -72,7 +74,9 @@ def _(e: ev.WorkOrderAssigned, s: PetitionState) -> None:
         accept_due=e.accept_due, warn_at=e.warn_at, resolve_due=e.resolve_due,
     )
     s.status = Status.DISPATCHED
-    s.pending_extension = s.pending_pause = s.paused = None
+    s.pending_extension = s.pending_pause = s.paused = s.redispatch = None
+    # a department's order waits on its task queue until WorkOrderDelivered (if this petition tracks it)
+    s.delivery_pending_since = e.at if s.tracks_delivery and e.rung.task_queue is not None else None
     unit = _unit(s)
     unit.received += 1
     if unit.first_assigned_at is None:
@@ -97,6 +101,15 @@ def _(e: ev.WorkOrderReturned, s: PetitionState) -> None:
     s.returns += 1
     s.status = Status.RETURNED
     s.pending_extension = s.pending_pause = None
+    s.delivery_pending_since = None
+    if e.redispatch_due is not None and e.redispatch_warn_at is not None:
+        s.redispatch = RedispatchClock(desk_code=e.desk_code, since=e.at, warn_at=e.redispatch_warn_at,
+                                       due=e.redispatch_due)
+
+
+@_apply.register
+def _(e: ev.WorkOrderDelivered, s: PetitionState) -> None:
+    s.delivery_pending_since = None
 
 
 @_apply.register
@@ -191,12 +204,20 @@ def _(e: ev.PetitionUrged, s: PetitionState) -> None:
 
 @_apply.register
 def _(e: ev.DeadlineWarned, s: PetitionState) -> None:
+    if e.deadline == "redispatch":
+        assert s.redispatch is not None
+        s.redispatch = s.redispatch.model_copy(update={"warned": True})
+        return
     assert s.assignment is not None
     s.assignment.warned = True
 
 
 @_apply.register
 def _(e: ev.DeadlineBreached, s: PetitionState) -> None:
+    if e.deadline == "redispatch":  # the dispatch desk's, not the unit that returned the order
+        assert s.redispatch is not None
+        s.redispatch = s.redispatch.model_copy(update={"breached": True})
+        return
     assert s.assignment is not None
     unit = _unit(s)
     if e.deadline == "accept":
@@ -231,7 +252,8 @@ def _(e: ev.PetitionClosed, s: PetitionState) -> None:
     s.close_outcome = e.outcome
     s.last_visit = e.visit_outcome
     s.visit_due = None
-    s.pending_extension = s.pending_pause = s.paused = None
+    s.pending_extension = s.pending_pause = s.paused = s.redispatch = None
+    s.delivery_pending_since = None
 
 
 @_apply.register

@@ -65,6 +65,17 @@ class Assignment(BaseModel):
     resolve_breached: bool = False
 
 
+class RedispatchClock(BaseModel):
+    """A returned order waiting for the dispatch desk (退单待重新分办), with its own deadline."""
+
+    desk_code: str
+    since: datetime
+    warn_at: datetime
+    due: datetime
+    warned: bool = False
+    breached: bool = False
+
+
 class PendingExtension(BaseModel):
     span: Span
     reason: str
@@ -141,10 +152,14 @@ class PetitionState(BaseModel):
     reported_at: datetime | None = None
     reported_by: Actor | None = None
     policy_name: str = ""
+    desk_code: str = ""
+    tracks_delivery: bool = False
     rules: Rules | None = None
     ladder: list[Rung] = []
     status: Status = Status.DISPATCHED
     assignment: Assignment | None = None
+    redispatch: RedispatchClock | None = None
+    delivery_pending_since: datetime | None = None  # a department's order not yet taken off its queue
     pending_extension: PendingExtension | None = None
     extensions_granted: int = 0
     pending_pause: PendingPause | None = None

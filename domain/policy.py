@@ -67,6 +67,9 @@ class Rules(BaseModel):
     visit_window: Span
     visit_attempts: int = Field(ge=1)
     max_reopens: int = Field(ge=0)
+    # 退单待重新分办: how long the dispatch desk has to re-route a returned order. None for petitions
+    # reported before the rule existed: they keep the rules they started with (no such deadline).
+    redispatch: Span | None = None
 
     def warning_offset(self, level: Level) -> Span:
         """How long after the clock starts the yellow card is shown."""
@@ -131,4 +134,5 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         visit_window=Span.parse(visit["window"]),
         visit_attempts=int(visit["attempts"]),
         max_reopens=int(raw["max_reopens"]),
+        redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
     )

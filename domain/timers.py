@@ -12,14 +12,20 @@ from domain.model import PetitionState
 
 @dataclass(frozen=True)
 class DueItem:
-    kind: Literal["accept", "warn", "resolve", "visit"]
+    kind: Literal["accept", "warn", "resolve", "visit", "redispatch_warn", "redispatch"]
     at: datetime
 
 
 def due_item(state: PetitionState) -> DueItem | None:
-    """The earliest pending deadline, or None when no clock runs (closed, returned, paused)."""
+    """The earliest pending deadline, or None when no clock runs (closed, paused, or returned under
+    rules without a re-dispatch deadline)."""
     if state.status is Status.RESOLVED and state.visit_due is not None:
         return DueItem("visit", state.visit_due)
+    if state.status is Status.RETURNED:
+        clock = state.redispatch
+        if clock is None or clock.breached:
+            return None
+        return DueItem("redispatch_warn", clock.warn_at) if not clock.warned else DueItem("redispatch", clock.due)
     a = state.assignment
     if a is None or state.status not in (Status.DISPATCHED, Status.ACCEPTED):
         return None
@@ -39,6 +45,9 @@ def deadline_state(state: PetitionState) -> DeadlineState:
     a = state.assignment
     if state.status is Status.PAUSED:
         return DeadlineState.PAUSED
+    if state.status is Status.RETURNED and state.redispatch is not None:
+        clock = state.redispatch
+        return DeadlineState.OVERDUE if clock.breached else DeadlineState.WARNING if clock.warned else DeadlineState.OK
     if a is None or state.status not in (Status.DISPATCHED, Status.ACCEPTED):
         return DeadlineState.NONE
     if a.resolve_breached or a.accept_breached:
@@ -46,3 +55,16 @@ def deadline_state(state: PetitionState) -> DeadlineState:
     if a.warned:
         return DeadlineState.WARNING
     return DeadlineState.OK
+
+
+def next_due(state: PetitionState) -> datetime | None:
+    """The next deadline of any kind that someone must meet (accept, resolve, re-dispatch, return
+    visit), whether or not it has passed; None when no clock runs (paused, closed)."""
+    if state.status is Status.RESOLVED:
+        return state.visit_due
+    if state.status is Status.RETURNED:
+        return state.redispatch.due if state.redispatch else None
+    a = state.assignment
+    if a is None or state.status not in (Status.DISPATCHED, Status.ACCEPTED):
+        return None
+    return min(a.accept_due, a.resolve_due) if a.accepted_at is None else a.resolve_due

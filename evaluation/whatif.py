@@ -65,7 +65,7 @@ def replay(events: list[ev.Event], calendar: WorkCalendar, rules_for: RulesFor |
         actor=reported.actor, petition_id=reported.petition_id, category=reported.category,
         description=reported.description, address=reported.address, grid_code=reported.grid_code,
         channel=reported.channel, urgency=reported.urgency, policy_name=reported.policy_name, rules=rules,
-        ladder=reported.ladder))
+        ladder=reported.ladder, desk_code=reported.desk_code, tracks_delivery=reported.tracks_delivery))
     skipped = 0
     for event in events[1:]:
         timeline.advance_to(event.at)

@@ -12,18 +12,21 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from pydantic import TypeAdapter
 
 from domain.events import PETITION_EVENT_TYPES, event_from
 from domain.evolve import evolve
 from domain.model import PetitionState
-from domain.timers import deadline_state
+from domain.timers import deadline_state, next_due
 
+_DATETIME = TypeAdapter(datetime)
 COLUMNS = (
     "id", "version", "status", "category", "channel", "urgency", "description", "address", "grid_code",
     "reporter_name", "reporter_phone", "level", "unit_code", "unit_name", "overseer_code", "handled_units",
     "deadline_state", "accept_due", "warn_at", "resolve_due", "visit_due", "escalations", "returns", "reopens",
     "urges", "resolution", "close_outcome", "visit_outcome", "reported_at", "updated_at", "closed_at",
-    "last_position",
+    "last_position", "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",
+    "delivery_pending_since",
 )
 
 
@@ -67,7 +70,18 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "reported_at": dump["reported_at"],
         "updated_at": updated_at,
         "closed_at": dump["closed_at"],
+        "reported_by": state.reported_by.id if state.reported_by else "",
+        "desk_code": state.desk_code,
+        "redispatch_due": _iso(state.redispatch.due if state.redispatch and state.status.value == "returned" else None),
+        "next_due": _iso(next_due(state)),
+        "visit_attempts": state.visit_attempts,
+        "delivery_pending_since": _iso(state.delivery_pending_since),
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    """As pydantic's JSON mode writes datetimes, so live rows and rebuilt rows agree."""
+    return None if value is None else _DATETIME.dump_python(value, mode="json")
 
 
 @dataclass(frozen=True)
@@ -142,7 +156,7 @@ def _to_record(row: dict[str, Any]) -> tuple[Any, ...]:
     out = []
     for column in COLUMNS:
         value = row[column]
-        if isinstance(value, str) and column.endswith(("_due", "_at")):
+        if isinstance(value, str) and column.endswith(("_due", "_at", "_since")):
             value = datetime.fromisoformat(value)
         out.append(value)
     return tuple(out)

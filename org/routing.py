@@ -25,6 +25,15 @@ def ladder_for_report(org: OrgTree, grid_code: str, category_code: str) -> list[
     return _ladder(org, grid, category, start=category.start_level)
 
 
+def dispatch_desk(org: OrgTree, grid_code: str) -> str:
+    """The dispatch desk that re-routes the grid's returned orders: its district's 12345 centre
+    (the district unit's code; dispatchers of that district and of the grid's street work its list)."""
+    grid = org.units.get(grid_code)
+    if grid is None or not grid.district_code:
+        raise InvalidCommand(f"unknown grid {grid_code!r}")
+    return grid.district_code
+
+
 def ladder_from_unit(org: OrgTree, unit_code: str, grid_code: str, category_code: str) -> list[Rung]:
     """The ladder after a dispatcher routes the petition to `unit_code` (that unit, then its rungs above)."""
     category = _category(org, category_code)

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError, InvalidCommand
     from domain.events import Event, WorkOrderAssigned, event_data
     from domain.evolve import fold
-    from domain.model import PetitionState
+    from domain.model import SYSTEM_ACTOR, PetitionState
     from domain.text import unstorable_text
     from domain.timers import due_item
     from eventstore.petition_projection import petition_row
@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
 APPEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
                            non_retryable_error_types=["StreamConflict"])
 LOCAL_APPEND = "append-events-as-local-activity"  # workflow.patched id: never rename
+DELIVERY_RECEIPT = "record-work-order-delivered"  # workflow.patched id: never rename
 DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5))
 
 
@@ -265,8 +266,10 @@ class PetitionWorkflow:
         if assignment is None or not state.open or assignment.rung.task_queue is None:
             return
         delivery_id = f"{state.id}@{assignment.assigned_at.isoformat()}"
-        if delivery_id in self._delivered or delivery_id in self._deliveries:
+        if delivery_id in self._deliveries:
             return
+        if delivery_id in self._delivered and state.delivery_pending_since is None:
+            return  # delivered, and (for petitions that track it) the delivery is in the log
         order = WorkOrderDelivery(
             delivery_id=delivery_id, petition_id=state.id, department=assignment.rung.unit_code,
             department_name=assignment.rung.unit_name, category=state.category, description=state.description,
@@ -277,13 +280,20 @@ class PetitionWorkflow:
 
     async def _deliver(self, order: WorkOrderDelivery, task_queue: str) -> None:
         try:
-            await workflow.execute_activity(
-                "deliver_work_order", order, task_queue=task_queue, start_to_close_timeout=DELIVERY_TIMEOUT,
-                retry_policy=DELIVERY_RETRY, summary=f"to {order.department}",
-            )
-            self._delivered.add(order.delivery_id)
+            if order.delivery_id not in self._delivered:
+                await workflow.execute_activity(
+                    "deliver_work_order", order, task_queue=task_queue, start_to_close_timeout=DELIVERY_TIMEOUT,
+                    retry_policy=DELIVERY_RETRY, summary=f"to {order.department}",
+                )
+                self._delivered.add(order.delivery_id)
+            # Petitions reported since deliveries are tracked record the hand-over as an event, so the
+            # API can show an order that no department worker has picked up (and since when).
+            if self._state.tracks_delivery and workflow.patched(DELIVERY_RECEIPT):
+                await self._execute(cmd.ConfirmDelivery(actor=SYSTEM_ACTOR, delivery_id=order.delivery_id))
         except (asyncio.CancelledError, ActivityError):
             pass  # cancelled because the order moved on; the petition's own clocks keep running
+        except ApplicationError as refused:  # the petition closed or moved on meanwhile: nothing to record
+            workflow.logger.info("delivery receipt not recorded: %s", refused.message)
         finally:
             self._deliveries.pop(order.delivery_id, None)
 
@@ -300,6 +310,8 @@ class PetitionWorkflow:
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # a delivery receipt may be appending: let it finish so the snapshot carries its event
+        await workflow.wait_condition(lambda: not self._lock.locked())
         for task in self._deliveries.values():
             task.cancel()
         workflow.continue_as_new(PetitionInput(

@@ -20,7 +20,7 @@ from domain.enums import Channel, CloseOutcome, Role, Status, Urgency
 from domain.errors import DomainError
 from domain.model import Actor
 from domain.text import unstorable_text
-from org.routing import ladder_for_report
+from org.routing import dispatch_desk, ladder_for_report
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Fmt = Annotated[Literal["json", "xml"], Path(description="json or xml")]
@@ -86,6 +86,7 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, org:
             address=fields.get("address_string", "")[:200], grid_code=grid_code, channel=Channel.OPEN311,
             urgency=urgency, reporter_name=name[:64], reporter_phone=fields.get("phone", "")[:32],
             policy_name=services.policy.name, rules=services.policy.rules_for(service_code, urgency), ladder=ladder,
+            desk_code=dispatch_desk(org, grid_code), tracks_delivery=True,
         )
     except (DomainError, ValueError, KeyError) as exc:
         return error(fmt, 400, getattr(exc, "message", None) or str(exc))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
@@ -17,10 +17,17 @@ from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import to_out
 from api.schemas import PetitionOut
 from api.scope import scope_units
-from domain.enums import Channel, Level, Status, Urgency
+from domain.enums import Channel, Level, Role, Status, Urgency
+from domain.model import Actor
+from org.model import OrgTree
 
 router = APIRouter(prefix="/v1", tags=["petitions"])
 NARROW_SCOPE = 4  # a grid, a department, a property company, a small community: list via their own rows
+NEXT_DUE = "coalesce(next_due, 'infinity'::timestamptz)"  # as indexed (migration 009)
+NEVER = datetime.max.replace(tzinfo=UTC)  # the cursor key of 'infinity': no running clock
+
+
+WorklistKind = Literal["work_order", "redispatch", "return_visit"]
 
 
 class SortOrder(StrEnum):
@@ -34,13 +41,24 @@ class PetitionPage(BaseModel):
 
 
 class QueueItem(BaseModel):
+    """One item of a worklist; every `seconds_to_*` is seconds from now (negative: overdue), null when
+    that deadline does not run."""
+
+    kind: WorklistKind
     petition: PetitionOut
     seconds_to_accept: float | None
     seconds_to_resolve: float | None
+    seconds_to_redispatch: float | None
+    seconds_to_visit: float | None
+    seconds_to_next: float | None
+    visit_attempts: int
+    delivery_pending_since: datetime | None
 
 
 class Queue(BaseModel):
     unit_code: str
+    kind: WorklistKind = Field(description="work_order (handling units), redispatch (dispatchers), "
+                                           "return_visit (return visitors)")
     open_count: int
     items: list[QueueItem]
     next_cursor: str | None
@@ -53,6 +71,7 @@ async def list_petitions(
     unit: Annotated[str | None, Query(description="Held now by this unit or any unit below it")] = None,
     category: str | None = None, channel: Channel | None = None, urgency: Urgency | None = None,
     overdue: bool | None = None,
+    mine: Annotated[bool, Query(description="Only petitions the caller reported (我的上报)")] = False,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in description or address")] = None,
     sort: SortOrder = SortOrder.NEWEST,
@@ -67,8 +86,10 @@ async def list_petitions(
         return f"${len(args)}"
 
     scope = scope_units(actor, org)
-    if scope is not None:
-        where.append(f"handled_units && {arg(scope)}::text[]")
+    if mine:
+        where.append(f"reported_by = {arg(actor.id)}")
+    elif scope is not None:  # handled inside the caller's subtree, or reported by the caller
+        where.append(f"(handled_units && {arg(scope)}::text[] OR reported_by = {arg(actor.id)})")
     for column, value in (("status", status), ("level", level), ("category", category), ("channel", channel),
                           ("urgency", urgency)):
         if value is not None:
@@ -91,12 +112,11 @@ async def list_petitions(
         if cursor:
             at, last_id = _decode(cursor, "newest")
             where.append(f"(reported_at, id) < ({arg(datetime.fromisoformat(at))}, {arg(last_id)})")
-    else:
-        order = "resolve_due ASC, id ASC"
-        where.append("resolve_due IS NOT NULL")
+    else:  # the next deadline of any kind; petitions with no running clock come last, never dropped
+        order = f"{NEXT_DUE} ASC, id ASC"
         if cursor:
             due, last_id = _decode(cursor, "deadline")
-            where.append(f"(resolve_due, id) > ({arg(datetime.fromisoformat(due))}, {arg(last_id)})")
+            where.append(f"({NEXT_DUE}, id) > ({arg(datetime.fromisoformat(due))}, {arg(last_id)})")
     matching = f"SELECT * FROM petitions WHERE {' AND '.join(where)}"
     if scope is not None and len(scope) <= NARROW_SCOPE:
         # A grid's or a department's petitions are few: fetch them through the GIN index and sort,
@@ -107,41 +127,63 @@ async def list_petitions(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        key = last["reported_at"] if sort is SortOrder.NEWEST else last["resolve_due"]
+        key = last["reported_at"] if sort is SortOrder.NEWEST else (last["next_due"] or NEVER)
         next_cursor = _encode(sort.value, key.isoformat(), last["id"])
     return PetitionPage(items=[to_out(r, actor) for r in page], next_cursor=next_cursor)
 
 
 @router.get("/queue", response_model=Queue, responses=PROBLEM_RESPONSES(401, 422))
-async def my_queue(actor: CurrentActor, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                   cursor: str | None = None) -> Queue:
-    """The caller's unit's open work orders, nearest deadline first, with their card and time left;
-    `open_count` counts them all, `next_cursor` pages through the rest."""
-    open_orders = "unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused')"
-    args: list[Any] = [actor.unit_code, limit + 1]
-    after = ""
+async def my_queue(actor: CurrentActor, services: ServicesDep, org: OrgDep,
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None) -> Queue:
+    """The caller's worklist (待办), nearest deadline first, with card and time left; `open_count`
+    counts it all, `next_cursor` pages through the rest. What is on it depends on the role:
+
+    - handling units: their unit's open work orders (dispatched, accepted, paused);
+    - dispatchers: returned orders (退单待重新分办) of grids in their part of the tree, by re-dispatch deadline;
+    - return visitors: resolved petitions of grids in their part of the tree waiting for a visit (待回访),
+      by visit deadline, with the attempts so far."""
+    kind, where, args = _worklist(actor, org)
+    count_args = list(args)
     if cursor:
         key, last_id = _decode(cursor, "queue")
         args += [datetime.fromisoformat(key), last_id]
-        after = "AND (coalesce(resolve_due, 'infinity'), id) > ($3, $4) "
+        page_where = f"{where} AND ({NEXT_DUE}, id) > (${len(args) - 1}, ${len(args)})"
+    else:
+        page_where = where
     rows = await services.pool.fetch(
-        f"SELECT * FROM petitions WHERE {open_orders} {after}"
-        "ORDER BY coalesce(resolve_due, 'infinity'), id LIMIT $2", *args)
-    open_count = await services.pool.fetchval(f"SELECT count(*) FROM petitions WHERE {open_orders}", actor.unit_code)
+        f"SELECT * FROM petitions WHERE {page_where} ORDER BY {NEXT_DUE}, id LIMIT {limit + 1}", *args)
+    open_count = await services.pool.fetchval(f"SELECT count(*) FROM petitions WHERE {where}", *count_args)
     page, more = rows[:limit], len(rows) > limit
     now = datetime.now(UTC)
+
+    def left(at: datetime | None) -> float | None:
+        return (at - now).total_seconds() if at else None
+
     items = [
         QueueItem(
-            petition=to_out(dict(r), actor),
-            seconds_to_accept=(r["accept_due"] - now).total_seconds() if r["accept_due"] else None,
-            seconds_to_resolve=(r["resolve_due"] - now).total_seconds() if r["resolve_due"] else None,
+            kind=kind, petition=to_out(dict(r), actor),
+            seconds_to_accept=left(r["accept_due"]), seconds_to_resolve=left(r["resolve_due"]),
+            seconds_to_redispatch=left(r["redispatch_due"]), seconds_to_visit=left(r["visit_due"]),
+            seconds_to_next=left(r["next_due"]), visit_attempts=r["visit_attempts"],
+            delivery_pending_since=r["delivery_pending_since"],
         )
         for r in page
     ]
     last = page[-1] if more else None
-    next_cursor = _encode("queue", (last["resolve_due"] or datetime.max.replace(tzinfo=UTC)).isoformat(),
-                          last["id"]) if last else None
-    return Queue(unit_code=actor.unit_code, open_count=open_count, items=items, next_cursor=next_cursor)
+    next_cursor = _encode("queue", (last["next_due"] or NEVER).isoformat(), last["id"]) if last else None
+    return Queue(unit_code=actor.unit_code, kind=kind, open_count=open_count, items=items, next_cursor=next_cursor)
+
+
+def _worklist(actor: Actor, org: OrgTree) -> tuple[str, str, list[Any]]:
+    """(kind of worklist, SQL condition, its arguments) for the caller."""
+    if actor.role in (Role.DISPATCHER, Role.RETURN_VISITOR):
+        status = "returned" if actor.role is Role.DISPATCHER else "resolved"
+        kind = "redispatch" if actor.role is Role.DISPATCHER else "return_visit"
+        scope = scope_units(actor, org)
+        if scope is None:
+            return kind, f"status = '{status}'", []
+        return kind, f"status = '{status}' AND grid_code = ANY($1::text[])", [scope]
+    return "work_order", "unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused')", [actor.unit_code]
 
 
 def _encode(sort: str, key: str, last_id: str) -> str:

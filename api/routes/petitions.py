@@ -15,10 +15,10 @@ from api.deps import OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import state_out, to_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
-from api.scope import SEES_PERSONAL_DATA, grid_in_scope, require_role, with_reporter_masked
+from api.scope import grid_in_scope, require_role, sees_personal_data, with_reporter_masked
 from domain import commands as cmd
 from domain.workcalendar import CHINA
-from org.routing import ladder_for_report
+from org.routing import dispatch_desk, ladder_for_report
 
 router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
 
@@ -49,6 +49,7 @@ async def report_petition(
         address=body.address, grid_code=body.grid_code, channel=body.channel, urgency=body.urgency,
         reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, policy_name=services.policy.name,
         rules=services.policy.rules_for(body.category, body.urgency), ladder=ladder,
+        desk_code=dispatch_desk(org, body.grid_code), tracks_delivery=True,
     )
     state = await services.petitions.report(report)
     if state is None:  # an earlier request with this key already reported (and perhaps closed) it
@@ -83,14 +84,15 @@ async def get_petition(petition_id: str, actor: CurrentActor, services: Services
 async def get_petition_events(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep,
                               store: StoreDep) -> list[EventOut]:
     """The petition's domain events, in the order they happened."""
-    await visible_row(services.pool, petition_id, actor, org)
+    row = await visible_row(services.pool, petition_id, actor, org)
+    unmasked = sees_personal_data(row, actor)  # the same rule as the petition's own row
     events = await store.read_stream(petition_id)
     return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
-                     occurred_at=e.occurred_at, recorded_at=e.recorded_at, data=_masked(e.data, actor))
+                     occurred_at=e.occurred_at, recorded_at=e.recorded_at, data=_masked(e.data, unmasked))
             for e in events]
 
 
-def _masked(data: dict[str, Any], actor: Any) -> dict[str, Any]:
-    if actor.role in SEES_PERSONAL_DATA or "reporter_phone" not in data:
+def _masked(data: dict[str, Any], unmasked: bool) -> dict[str, Any]:
+    if unmasked or "reporter_phone" not in data:
         return data
     return with_reporter_masked(data)

@@ -16,7 +16,7 @@ from domain.policy import Rules
 from domain.timeline import Timeline
 from jiehu.reference_data import work_calendar
 from org.model import OrgTree
-from org.routing import ladder_for_report, ladder_from_unit
+from org.routing import dispatch_desk, ladder_for_report, ladder_from_unit
 
 DISPATCHER = Actor(id="bench-dispatcher", name="派单员", unit_code="rencheng", role=Role.DISPATCHER)
 VISITOR = Actor(id="bench-visitor", name="回访员", unit_code="rencheng", role=Role.RETURN_VISITOR)
@@ -39,7 +39,7 @@ class Life(Timeline):
             actor=staff(grid), petition_id=petition_id, category=category, description=f"{category} 群众反映",
             address=f"{grid} {petition_id[-4:]}号楼", grid_code=grid, channel=Channel.GRID_WORKER, urgency=urgency,
             reporter_name="张三", reporter_phone="13800000000", policy_name=policy_name, rules=rules,
-            ladder=ladder_for_report(org, grid, category),
+            ladder=ladder_for_report(org, grid, category), desk_code=dispatch_desk(org, grid),
         ))
 
     def before(self, due: datetime | None, rng: random.Random) -> None:

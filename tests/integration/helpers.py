@@ -12,7 +12,7 @@ from domain.model import Actor
 from eventstore.store import EventStore
 from jiehu.reference_data import load_policy
 from org.model import OrgTree
-from org.routing import ladder_for_report
+from org.routing import dispatch_desk, ladder_for_report
 
 DISPATCHER = Actor(id="d1", name="派单员王芳", unit_code="rencheng", role=Role.DISPATCHER)
 VISITOR = Actor(id="v1", name="回访员李娜", unit_code="rencheng", role=Role.RETURN_VISITOR)
@@ -39,6 +39,7 @@ def report(org: OrgTree, *, category: str = "sanitation", grid: str = "rc-yuehe-
         description="小区门口垃圾堆积三天无人清运", address="太白小区3号楼", grid_code=grid,
         channel=Channel.GRID_WORKER, urgency=urgency, reporter_name="陈秀英", reporter_phone="13805371234",
         policy_name=policy, rules=rules, ladder=ladder_for_report(org, grid, category),
+        desk_code=dispatch_desk(org, grid), tracks_delivery=True,
     )
 
 

@@ -22,6 +22,7 @@ from jiehu.reference_data import work_calendar
 from jiehu.temporal import department_worker, sandbox_runner
 from org.routing import ladder_from_unit
 from tests.integration.helpers import DISPATCHER, VISITOR, report, staff
+from tests.integration.test_durability import wait_for
 from tests.integration.test_scenarios import COMMUNITY
 from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import MonthlyCloseWorkflow
@@ -92,8 +93,20 @@ async def test_record_histories(running, org, temporal_env, pool):
     ladder = ladder_from_unit(org, "rencheng-urban-management", r.grid_code, r.category)
     async with department_worker(client, "rencheng-urban-management", pool=pool):
         await running.send(r.petition_id, cmd.Dispatch(actor=DISPATCHER, ladder=ladder, note="直派执法局"))
+
+        async def delivered():  # petitions that track deliveries record the receipt (WorkOrderDelivered)
+            state = await running.state(r.petition_id)
+            return not state.tracks_delivery or state.delivery_pending_since is None
+
+        await wait_for(delivered, timeout=30)
         await running.send(r.petition_id, cmd.Accept(actor=staff(org, "rencheng-urban-management")))
     await save("running-redispatched-to-department", r.petition_id)
+
+    r = report(org)
+    await running.report(r)
+    await running.send(r.petition_id, cmd.Return(actor=grid, reason="职能不符"))
+    await temporal_env.fast_forward(client.get_workflow_handle(r.petition_id), timedelta(days=3))
+    await save("running-returned-desk-overdue", r.petition_id)
 
 
 @pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")

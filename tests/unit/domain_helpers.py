@@ -11,7 +11,7 @@ from domain.evolve import fold
 from domain.model import Actor, PetitionState
 from jiehu.reference_data import load_policy, work_calendar
 from org.model import OrgTree
-from org.routing import ladder_for_report
+from org.routing import dispatch_desk, ladder_for_report
 
 CAL = work_calendar()
 GRID = "rc-yuehe-taibai-g1"
@@ -35,6 +35,7 @@ class Petition:
             actor=unit_actor(GRID), petition_id="P-1", category=category, description="垃圾堆积", grid_code=GRID,
             channel=Channel.GRID_WORKER, urgency=urgency, policy_name=policy,
             rules=load_policy(policy).rules_for(category, urgency), ladder=ladder_for_report(org, GRID, category),
+            desk_code=dispatch_desk(org, GRID), tracks_delivery=True,
         ))
 
     def send(self, command: cmd.Command) -> list:
