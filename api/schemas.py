@@ -72,6 +72,8 @@ class PetitionOut(BaseModel):
     next_due: datetime | None = Field(description="the next deadline of any kind: accept, resolve, re-dispatch "
                                                   "or return visit; null while no clock runs")
     visit_attempts: int = Field(description="return-visit attempts since it was resolved")
+    pending_decision: str | None = Field(description="extension or pause: a request waiting for the rung above "
+                                                     "(overseer_code)")
     delivery_pending_since: datetime | None = Field(
         description="a department's work order not yet taken off its task queue (no worker or system picked it "
                     "up), since when; null once delivered")

@@ -26,7 +26,7 @@ COLUMNS = (
     "deadline_state", "accept_due", "warn_at", "resolve_due", "visit_due", "escalations", "returns", "reopens",
     "urges", "resolution", "close_outcome", "visit_outcome", "reported_at", "updated_at", "closed_at",
     "last_position", "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",
-    "delivery_pending_since",
+    "delivery_pending_since", "pending_decision",
 )
 
 
@@ -76,7 +76,15 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "next_due": _iso(next_due(state)),
         "visit_attempts": state.visit_attempts,
         "delivery_pending_since": _iso(state.delivery_pending_since),
+        "pending_decision": _pending_decision(state),
     }
+
+
+def _pending_decision(state: PetitionState) -> str | None:
+    """A request that waits for the rung above (the extension first: it can hold a deadline)."""
+    if not state.open:
+        return None
+    return "extension" if state.pending_extension else "pause" if state.pending_pause else None
 
 
 def _iso(value: datetime | None) -> str | None:

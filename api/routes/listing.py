@@ -28,6 +28,7 @@ NEVER = datetime.max.replace(tzinfo=UTC)  # the cursor key of 'infinity': no run
 
 
 WorklistKind = Literal["work_order", "redispatch", "return_visit"]
+ItemKind = Literal["work_order", "decision", "redispatch", "return_visit"]
 
 
 class SortOrder(StrEnum):
@@ -44,7 +45,7 @@ class QueueItem(BaseModel):
     """One item of a worklist; every `seconds_to_*` is seconds from now (negative: overdue), null when
     that deadline does not run."""
 
-    kind: WorklistKind
+    kind: ItemKind
     petition: PetitionOut
     seconds_to_accept: float | None
     seconds_to_resolve: float | None
@@ -138,7 +139,8 @@ async def my_queue(actor: CurrentActor, services: ServicesDep, org: OrgDep,
     """The caller's worklist (待办), nearest deadline first, with card and time left; `open_count`
     counts it all, `next_cursor` pages through the rest. What is on it depends on the role:
 
-    - handling units: their unit's open work orders (dispatched, accepted, paused);
+    - handling units: their unit's open work orders (dispatched, accepted, paused), and the extension
+      and pause requests of the units below that wait for their decision (kind `decision`);
     - dispatchers: returned orders (退单待重新分办) of grids in their part of the tree, by re-dispatch deadline;
     - return visitors: resolved petitions of grids in their part of the tree waiting for a visit (待回访),
       by visit deadline, with the attempts so far."""
@@ -161,7 +163,8 @@ async def my_queue(actor: CurrentActor, services: ServicesDep, org: OrgDep,
 
     items = [
         QueueItem(
-            kind=kind, petition=to_out(dict(r), actor),
+            kind="decision" if kind == "work_order" and r["unit_code"] != actor.unit_code else kind,
+            petition=to_out(dict(r), actor),
             seconds_to_accept=left(r["accept_due"]), seconds_to_resolve=left(r["resolve_due"]),
             seconds_to_redispatch=left(r["redispatch_due"]), seconds_to_visit=left(r["visit_due"]),
             seconds_to_next=left(r["next_due"]), visit_attempts=r["visit_attempts"],
@@ -183,7 +186,9 @@ def _worklist(actor: Actor, org: OrgTree) -> tuple[str, str, list[Any]]:
         if scope is None:
             return kind, f"status = '{status}'", []
         return kind, f"status = '{status}' AND grid_code = ANY($1::text[])", [scope]
-    return "work_order", "unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused')", [actor.unit_code]
+    # the unit's own work orders, and requests of the unit below that wait for its decision
+    return "work_order", ("(unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused') "
+                          "OR overseer_code = $1 AND pending_decision IS NOT NULL)"), [actor.unit_code]
 
 
 def _encode(sort: str, key: str, last_id: str) -> str:

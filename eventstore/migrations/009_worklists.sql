@@ -8,7 +8,8 @@ ALTER TABLE petitions
     ADD COLUMN redispatch_due         timestamptz,
     ADD COLUMN next_due               timestamptz,
     ADD COLUMN visit_attempts         integer     NOT NULL DEFAULT 0,
-    ADD COLUMN delivery_pending_since timestamptz;
+    ADD COLUMN delivery_pending_since timestamptz,
+    ADD COLUMN pending_decision       text;  -- an extension or pause request waiting for the rung above
 
 UPDATE petitions p SET
     reported_by = coalesce((SELECT e.data -> 'actor' ->> 'id' FROM events e
@@ -20,7 +21,16 @@ UPDATE petitions p SET
                                ORDER BY e.version DESC LIMIT 1), 0),
     next_due = CASE status WHEN 'resolved' THEN visit_due
                            WHEN 'dispatched' THEN least(accept_due, resolve_due)
-                           WHEN 'accepted' THEN resolve_due END;
+                           WHEN 'accepted' THEN resolve_due END,
+    pending_decision = CASE
+        WHEN (SELECT e.type FROM events e WHERE e.stream_id = p.id AND e.type IN (
+                  'ExtensionRequested', 'ExtensionDecided', 'WorkOrderAssigned', 'WorkOrderReturned',
+                  'PetitionResolved', 'PetitionClosed') ORDER BY e.version DESC LIMIT 1) = 'ExtensionRequested'
+            THEN 'extension'
+        WHEN (SELECT e.type FROM events e WHERE e.stream_id = p.id AND e.type IN (
+                  'PauseRequested', 'PauseDenied', 'ClockPaused', 'WorkOrderAssigned', 'WorkOrderReturned',
+                  'PetitionResolved', 'PetitionClosed') ORDER BY e.version DESC LIMIT 1) = 'PauseRequested'
+            THEN 'pause' END;
 
 CREATE INDEX petitions_reported_by ON petitions (reported_by, reported_at DESC, id DESC);
 -- nearest deadline first, petitions with no running clock last (never dropped)
@@ -28,5 +38,7 @@ CREATE INDEX petitions_next_due ON petitions ((coalesce(next_due, 'infinity'::ti
 -- the dispatch desks' and the return visitors' worklists
 CREATE INDEX petitions_returned ON petitions ((coalesce(next_due, 'infinity'::timestamptz)), id)
     WHERE status = 'returned';
+-- what waits for the rung above (延期/暂停 审批)
+CREATE INDEX petitions_pending_decision ON petitions (overseer_code) WHERE pending_decision IS NOT NULL;
 CREATE INDEX petitions_awaiting_visit ON petitions ((coalesce(next_due, 'infinity'::timestamptz)), id)
     WHERE status = 'resolved';

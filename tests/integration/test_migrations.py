@@ -43,6 +43,10 @@ def _old_life(org, steps: str) -> Timeline:
             life.send(cmd.Resolve(actor=grid, result="已处理"))
         elif step == "unreachable":
             life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
+        elif step == "extend":
+            life.send(cmd.RequestExtension(actor=grid, duration={"working_days": 1}, reason="协调"))
+        elif step == "pause":
+            life.send(cmd.Pause(actor=grid, reason="等待群众"))
         elif step == "dissatisfied":
             life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
     return life
@@ -53,6 +57,7 @@ async def test_migration_009_backfills_rows_of_petitions_recorded_before_it(pool
     lives = [_old_life(org, steps) for steps in (
         "", "accept", "return", "accept resolve", "accept resolve unreachable",
         "accept resolve unreachable dissatisfied accept resolve", "accept resolve unreachable unreachable unreachable",
+        "accept extend", "pause", "accept extend pause", "accept extend return",
     )]
     for life in lives:
         events = [NewEvent(event_id=str(uuid.uuid4()), type=e.type, data=event_data(e), occurred_at=e.at)
@@ -65,13 +70,16 @@ async def test_migration_009_backfills_rows_of_petitions_recorded_before_it(pool
         try:  # rolled back: the shared database stays as the other tests expect it
             # what ALTER TABLE ... ADD COLUMN left in these rows, then the migration's backfill
             await conn.execute("UPDATE petitions SET reported_by = '', desk_code = '', redispatch_due = NULL, "
-                               "next_due = NULL, visit_attempts = 0, delivery_pending_since = NULL "
+                               "next_due = NULL, visit_attempts = 0, delivery_pending_since = NULL, "
+                               "pending_decision = NULL "
                                "WHERE id = ANY($1::text[])", ids)
             await conn.execute(_backfill_statement().rstrip(";") + " WHERE p.id = ANY($1::text[])", ids)
             filled = {r["id"]: r for r in await conn.fetch(
-                "SELECT id, reported_by, visit_attempts, next_due FROM petitions WHERE id = ANY($1::text[])", ids)}
+                "SELECT id, reported_by, visit_attempts, next_due, pending_decision FROM petitions "
+                "WHERE id = ANY($1::text[])", ids)}
             assert filled[ids[4]]["visit_attempts"] == 1 and filled[ids[6]]["visit_attempts"] == 3
             assert all(r["reported_by"] for r in filled.values()) and filled[ids[0]]["next_due"] is not None
+            assert [filled[i]["pending_decision"] for i in ids[7:]] == ["extension", "pause", "extension", None]
             differing = set(await verify(conn)) & set(ids)
             assert not differing, differing
         finally:

@@ -143,3 +143,26 @@ async def test_a_department_order_nobody_picked_up_shows_as_pending(as_, pool, t
         await wait_for(delivered, timeout=30)
     types = [e["type"] for e in (await department.get(f"/v1/petitions/{pid}/events")).json()]
     assert types.count("WorkOrderDelivered") == 1
+
+
+async def test_requests_waiting_for_the_rung_above_are_on_its_worklist(as_):
+    grid, community = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("community_staff", "rc-yuehe-taibai")
+    extension = (await grid.report(description="待审批 延期"))["id"]
+    await grid.act(extension, "accept")
+    asked = await grid.act(extension, "extension-request", {"duration": {"working_days": 1}, "reason": "协调"})
+    assert asked["pending_decision"] == "extension" and asked["overseer_code"] == "rc-yuehe-taibai"
+    pause = (await grid.report(description="待审批 暂停"))["id"]
+    await grid.act(pause, "pause", {"reason": "等待群众"})
+
+    waiting = {i["petition"]["id"]: i for i in (await _all(community))["items"]}
+    assert waiting[extension]["kind"] == "decision" and waiting[pause]["kind"] == "decision"
+    assert waiting[pause]["petition"]["pending_decision"] == "pause"
+    own = [i for i in (await _all(grid))["items"] if i["petition"]["id"] in (extension, pause)]
+    assert {i["kind"] for i in own} == {"work_order"}  # still the grid's work orders too
+    neighbour = await _all(as_("community_staff", "rc-yuehe-yuehe"))
+    assert extension not in [i["petition"]["id"] for i in neighbour["items"]]
+
+    await community.act(extension, "extension-decision", {"approve": True})
+    await community.act(pause, "pause", {"approve": False})
+    left = [i["petition"]["id"] for i in (await _all(community))["items"]]
+    assert extension not in left and pause not in left
