@@ -34,9 +34,12 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "correct-evaluation": {Role.SUPERVISOR, Role.ADMIN},
     "property-round": {Role.SUPERVISOR, Role.ADMIN},
     "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},
+    # who read a resident's data (访问留痕): the auditors' office, and admins
+    "read-access-log": {Role.AUDITOR, Role.ADMIN},
 }
 
-# Roles that talk to the resident and so see their name and phone unmasked.
+# Roles that talk to the resident and so see their name and phone unmasked (and find petitions by them).
+# Not the auditor: they read who saw a resident's data, never the data itself.
 SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
 
 

@@ -90,6 +90,7 @@ class Role(Labelled):
     RETURN_VISITOR = "return_visitor"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    AUDITOR = "auditor"
     SYSTEM = "system"
 
 
@@ -175,6 +176,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "return_visitor": "回访员",
         "supervisor": "督办员",
         "admin": "管理员",
+        "auditor": "督查审计员",
         "system": "系统",
     },
     "DeadlineState": {
