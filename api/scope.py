@@ -77,11 +77,17 @@ def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
     return grid_code in scope
 
 
+def sees_personal_data(row: dict[str, Any], actor: Actor) -> bool:
+    """THE decision: the resident's name and phone are shown unmasked to the roles that contact the
+    resident and to the unit that holds the petition (its read-model row), masked to everyone else.
+    Reads go through `api.access.ReadAccess.shown_unmasked`, which records every `True`."""
+    return actor.role in SEES_PERSONAL_DATA or bool(row.get("unit_code") and row["unit_code"] == actor.unit_code)
+
+
 def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """Resident name and phone only for roles that contact the resident, and for the handling unit."""
-    if actor.role in SEES_PERSONAL_DATA or (row.get("unit_code") and row["unit_code"] == actor.unit_code):
-        return row
-    return with_reporter_masked(row)
+    """`row` as `actor` may see it, without an access record: for command responses only, whose
+    actor, petition and time the event log already holds. Reads use `ReadAccess.shown_unmasked`."""
+    return row if sees_personal_data(row, actor) else with_reporter_masked(row)
 
 
 def with_reporter_masked(data: dict[str, Any]) -> dict[str, Any]:

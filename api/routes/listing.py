@@ -11,13 +11,13 @@ import orjson
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.auth import CurrentActor
+from api.access import ReadAccessDep
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
-from api.petition_views import to_out
+from api.petition_views import petitions_out
 from api.schemas import PetitionOut
 from api.scope import scope_units
-from domain.enums import Channel, Level, Status, Urgency
+from domain.enums import Channel, Level, ReadKind, Status, Urgency
 
 router = APIRouter(prefix="/v1", tags=["petitions"])
 NARROW_SCOPE = 4  # a grid, a department, a property company, a small community: list via their own rows
@@ -48,7 +48,7 @@ class Queue(BaseModel):
 
 @router.get("/petitions", response_model=PetitionPage, responses=PROBLEM_RESPONSES(401, 422))
 async def list_petitions(
-    actor: CurrentActor, services: ServicesDep, org: OrgDep,
+    access: ReadAccessDep, services: ServicesDep, org: OrgDep,
     status: Status | None = None, level: Level | None = None,
     unit: Annotated[str | None, Query(description="Held now by this unit or any unit below it")] = None,
     category: str | None = None, channel: Channel | None = None, urgency: Urgency | None = None,
@@ -60,6 +60,7 @@ async def list_petitions(
     cursor: str | None = None,
 ) -> PetitionPage:
     """Petitions the caller may see, newest first or nearest deadline first, one page at a time."""
+    actor = access.actor
     where, args = ["TRUE"], []
 
     def arg(value: Any) -> str:
@@ -109,14 +110,16 @@ async def list_petitions(
         last = page[-1]
         key = last["reported_at"] if sort is SortOrder.NEWEST else last["resolve_due"]
         next_cursor = _encode(sort.value, key.isoformat(), last["id"])
-    return PetitionPage(items=[to_out(r, actor) for r in page], next_cursor=next_cursor)
+    what = ReadKind.LIST if q is None else ReadKind.SEARCH
+    return PetitionPage(items=await petitions_out(page, access, what), next_cursor=next_cursor)
 
 
 @router.get("/queue", response_model=Queue, responses=PROBLEM_RESPONSES(401, 422))
-async def my_queue(actor: CurrentActor, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+async def my_queue(access: ReadAccessDep, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                    cursor: str | None = None) -> Queue:
     """The caller's unit's open work orders, nearest deadline first, with their card and time left;
     `open_count` counts them all, `next_cursor` pages through the rest."""
+    actor = access.actor
     open_orders = "unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused')"
     args: list[Any] = [actor.unit_code, limit + 1]
     after = ""
@@ -130,13 +133,14 @@ async def my_queue(actor: CurrentActor, services: ServicesDep, limit: Annotated[
     open_count = await services.pool.fetchval(f"SELECT count(*) FROM petitions WHERE {open_orders}", actor.unit_code)
     page, more = rows[:limit], len(rows) > limit
     now = datetime.now(UTC)
+    petitions = await petitions_out([dict(r) for r in page], access, ReadKind.QUEUE)
     items = [
         QueueItem(
-            petition=to_out(dict(r), actor),
+            petition=petition,
             seconds_to_accept=(r["accept_due"] - now).total_seconds() if r["accept_due"] else None,
             seconds_to_resolve=(r["resolve_due"] - now).total_seconds() if r["resolve_due"] else None,
         )
-        for r in page
+        for r, petition in zip(page, petitions, strict=True)
     ]
     last = page[-1] if more else None
     next_cursor = _encode("queue", (last["resolve_due"] or datetime.max.replace(tzinfo=UTC)).isoformat(),
