@@ -16,8 +16,9 @@ from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import petitions_out
 from api.schemas import PetitionOut
-from api.scope import scope_units
+from api.scope import SEES_PERSONAL_DATA, scope_units
 from domain.enums import Channel, Level, ReadKind, Status, Urgency
+from eventstore.petition_search import search_condition
 
 router = APIRouter(prefix="/v1", tags=["petitions"])
 NARROW_SCOPE = 4  # a grid, a department, a property company, a small community: list via their own rows
@@ -46,6 +47,10 @@ class Queue(BaseModel):
     next_cursor: str | None
 
 
+Q_HELP = ("Text in the description or address, or a petition id; for the roles that see personal data also "
+          "the reporter's name, or their phone's digits (spaces and dashes ignored; the last 4 or more)")
+
+
 @router.get("/petitions", response_model=PetitionPage, responses=PROBLEM_RESPONSES(401, 422))
 async def list_petitions(
     access: ReadAccessDep, services: ServicesDep, org: OrgDep,
@@ -54,7 +59,7 @@ async def list_petitions(
     category: str | None = None, channel: Channel | None = None, urgency: Urgency | None = None,
     overdue: bool | None = None,
     created_from: datetime | None = None, created_to: datetime | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in description or address")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
     sort: SortOrder = SortOrder.NEWEST,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
@@ -85,8 +90,7 @@ async def list_petitions(
     if created_to is not None:
         where.append(f"reported_at < {arg(created_to)}")
     if q is not None:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(f"(description || ' ' || address) ILIKE {arg(f'%{escaped}%')}")
+        where.append(search_condition(q, arg, by_reporter=actor.role in SEES_PERSONAL_DATA))
     if sort is SortOrder.NEWEST:
         order = "reported_at DESC, id DESC"
         if cursor:

@@ -26,3 +26,8 @@ CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
 CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
     FOR EACH STATEMENT EXECUTE FUNCTION access_log_is_append_only();
 
+-- Search (q) by the reporter, for the roles that may see personal data: the phone's digits end with
+-- the 4+ digits asked for (their last four narrow it through the index), or the name is exact.
+CREATE INDEX petitions_reporter_phone_tail
+    ON petitions (right(regexp_replace(reporter_phone, '[^0-9]', '', 'g'), 4));
+CREATE INDEX petitions_reporter_name ON petitions (reporter_name);
