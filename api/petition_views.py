@@ -7,19 +7,40 @@ from typing import Any
 
 import asyncpg
 
+from api.access import ReadAccess
 from api.errors import ApiError
-from api.schemas import PetitionOut
-from api.scope import in_scope, mask_personal_data, scope_units
-from domain.enums import CloseOutcome, DeadlineState, Level, Status
+from api.schemas import EventOut, PetitionOut
+from api.scope import in_scope, mask_personal_data, scope_units, with_reporter_masked
+from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, Status
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
 from eventstore.petition_projection import petition_row
+from eventstore.store import StoredEvent
 from org.model import OrgTree
 
 
-def to_out(row: dict[str, Any], actor: Actor) -> PetitionOut:
-    """A read-model row with the Chinese labels of its enums, personal data masked for `actor`."""
-    row = mask_personal_data(row, actor)
+async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: ReadKind) -> list[PetitionOut]:
+    """Rows as the reader may see them; each one shown unmasked leaves an access record."""
+    unmasked = await access.shown_unmasked(rows, what)
+    return [_labelled(row if shown else with_reporter_masked(row)) for row, shown in zip(rows, unmasked, strict=True)]
+
+
+async def events_out(row: dict[str, Any], events: list[StoredEvent], access: ReadAccess) -> list[EventOut]:
+    """A petition's events, its reporter masked in them exactly when it would be in the petition."""
+    [shown] = await access.shown_unmasked([row], ReadKind.EVENTS)
+    return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
+                     occurred_at=e.occurred_at, recorded_at=e.recorded_at,
+                     data=e.data if shown or "reporter_phone" not in e.data else with_reporter_masked(e.data))
+            for e in events]
+
+
+def command_out(row: dict[str, Any], actor: Actor) -> PetitionOut:
+    """What a command answers: masked for `actor`, not access-recorded (its event names the actor)."""
+    return _labelled(mask_personal_data(row, actor))
+
+
+def _labelled(row: dict[str, Any]) -> PetitionOut:
+    """A read-model row, already masked, with the Chinese labels of its enums."""
     return PetitionOut(
         **{k: v for k, v in row.items() if k in PetitionOut.model_fields},
         status_label=Status(row["status"]).label,
@@ -30,7 +51,8 @@ def to_out(row: dict[str, Any], actor: Actor) -> PetitionOut:
 
 
 def state_out(state: PetitionState, actor: Actor) -> PetitionOut:
-    return to_out(petition_row(state, updated_at=datetime.now(CHINA).isoformat()), actor)
+    """A command's resulting state, as `command_out`."""
+    return command_out(petition_row(state, updated_at=datetime.now(CHINA).isoformat()), actor)
 
 
 async def visible_row(pool: asyncpg.Pool, petition_id: str, actor: Actor, org: OrgTree,

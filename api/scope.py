@@ -34,9 +34,12 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "correct-evaluation": {Role.SUPERVISOR, Role.ADMIN},
     "property-round": {Role.SUPERVISOR, Role.ADMIN},
     "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},
+    # who read a resident's data (访问留痕): the auditors' office, and admins
+    "read-access-log": {Role.AUDITOR, Role.ADMIN},
 }
 
-# Roles that talk to the resident and so see their name and phone unmasked.
+# Roles that talk to the resident and so see their name and phone unmasked (and find petitions by them).
+# Not the auditor: they read who saw a resident's data, never the data itself.
 SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
 
 
@@ -79,17 +82,18 @@ def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
 
 
 def sees_personal_data(row: dict[str, Any], actor: Actor) -> bool:
-    """Resident name and phone go to roles that contact the resident, to the unit holding the
-    petition, and to whoever reported it (they typed them in)."""
+    """THE decision: the resident's name and phone are shown unmasked to the roles that contact the
+    resident, to the unit that holds the petition (its read-model row) and to the cadre who reported
+    it (they typed them in); masked to everyone else. Reads go through
+    `api.access.ReadAccess.shown_unmasked`, which records every `True`."""
     return (actor.role in SEES_PERSONAL_DATA or bool(row.get("unit_code") and row["unit_code"] == actor.unit_code)
             or bool(row.get("reported_by") and row["reported_by"] == actor.id))
 
 
 def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """The row as `actor` may see it: the reporter's name and phone masked unless `sees_personal_data`."""
-    if sees_personal_data(row, actor):
-        return row
-    return with_reporter_masked(row)
+    """`row` as `actor` may see it, without an access record: for command responses only, whose
+    actor, petition and time the event log already holds. Reads use `ReadAccess.shown_unmasked`."""
+    return row if sees_personal_data(row, actor) else with_reporter_masked(row)
 
 
 def with_reporter_masked(data: dict[str, Any]) -> dict[str, Any]:

@@ -90,7 +90,19 @@ class Role(Labelled):
     RETURN_VISITOR = "return_visitor"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    AUDITOR = "auditor"
     SYSTEM = "system"
+
+
+class ReadKind(Labelled):
+    """What kind of read showed a resident's name and phone unmasked (the access log's `what`)."""
+
+    PETITION = "petition"
+    EVENTS = "events"
+    LIST = "list"
+    QUEUE = "queue"
+    SEARCH = "search"
+    EXPORT = "export"
 
 
 class DeadlineState(Labelled):
@@ -175,7 +187,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "return_visitor": "回访员",
         "supervisor": "督办员",
         "admin": "管理员",
+        "auditor": "督查审计员",
         "system": "系统",
+    },
+    "ReadKind": {
+        "petition": "查看工单", "events": "查看办理记录", "list": "工单列表", "queue": "待办队列",
+        "search": "工单查询", "export": "导出",
     },
     "DeadlineState": {
         "ok": "正常", "warning": "黄牌预警", "overdue": "红牌超期", "paused": "暂停计时", "none": "无时限",
@@ -189,7 +206,7 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 ALL_ENUMS: tuple[type[Labelled], ...] = (
-    Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role,
+    Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role, ReadKind,
     DeadlineState, PauseReason, Clock, Waiver,
 )
 

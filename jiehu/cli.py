@@ -44,7 +44,7 @@ def dev(
 
 @app.command()
 def token(
-    role: Role = typer.Option(..., help="grid_worker, community_staff, ..., dispatcher, supervisor, admin"),
+    role: Role = typer.Option(..., help="grid_worker, community_staff, ..., dispatcher, supervisor, admin, auditor"),
     unit: str = typer.Option("", help="The caller's unit code (e.g. rc-yuehe-taibai-g1)."),
     name: str = typer.Option("", help="Display name (default: the role's Chinese label)."),
     subject: str = typer.Option("", help="Subject (default: role@unit)."),

@@ -11,14 +11,15 @@ import orjson
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.auth import CurrentActor
+from api.access import ReadAccessDep
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
-from api.petition_views import to_out
+from api.petition_views import petitions_out
 from api.schemas import PetitionOut
-from api.scope import scope_units
-from domain.enums import Channel, Level, Role, Status, Urgency
+from api.scope import SEES_PERSONAL_DATA, scope_units
+from domain.enums import Channel, Level, ReadKind, Role, Status, Urgency
 from domain.model import Actor
+from eventstore.petition_search import search_condition
 from org.model import OrgTree
 
 router = APIRouter(prefix="/v1", tags=["petitions"])
@@ -65,21 +66,26 @@ class Queue(BaseModel):
     next_cursor: str | None
 
 
+Q_HELP = ("Text in the description or address, or a petition id; for the roles that see personal data also "
+          "the reporter's name, or their phone's digits (spaces and dashes ignored; the last 4 or more)")
+
+
 @router.get("/petitions", response_model=PetitionPage, responses=PROBLEM_RESPONSES(401, 422))
 async def list_petitions(
-    actor: CurrentActor, services: ServicesDep, org: OrgDep,
+    access: ReadAccessDep, services: ServicesDep, org: OrgDep,
     status: Status | None = None, level: Level | None = None,
     unit: Annotated[str | None, Query(description="Held now by this unit or any unit below it")] = None,
     category: str | None = None, channel: Channel | None = None, urgency: Urgency | None = None,
     overdue: bool | None = None,
     mine: Annotated[bool, Query(description="Only petitions the caller reported (我的上报)")] = False,
     created_from: datetime | None = None, created_to: datetime | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in description or address")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
     sort: SortOrder = SortOrder.NEWEST,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> PetitionPage:
     """Petitions the caller may see, newest first or nearest deadline first, one page at a time."""
+    actor = access.actor
     where, args = ["TRUE"], []
 
     def arg(value: Any) -> str:
@@ -106,8 +112,7 @@ async def list_petitions(
     if created_to is not None:
         where.append(f"reported_at < {arg(created_to)}")
     if q is not None:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(f"(description || ' ' || address) ILIKE {arg(f'%{escaped}%')}")
+        where.append(search_condition(q, arg, by_reporter=actor.role in SEES_PERSONAL_DATA))
     if sort is SortOrder.NEWEST:
         order = "reported_at DESC, id DESC"
         if cursor:
@@ -130,11 +135,12 @@ async def list_petitions(
         last = page[-1]
         key = last["reported_at"] if sort is SortOrder.NEWEST else (last["next_due"] or NEVER)
         next_cursor = _encode(sort.value, key.isoformat(), last["id"])
-    return PetitionPage(items=[to_out(r, actor) for r in page], next_cursor=next_cursor)
+    what = ReadKind.LIST if q is None else ReadKind.SEARCH
+    return PetitionPage(items=await petitions_out(page, access, what), next_cursor=next_cursor)
 
 
 @router.get("/queue", response_model=Queue, responses=PROBLEM_RESPONSES(401, 422))
-async def my_queue(actor: CurrentActor, services: ServicesDep, org: OrgDep,
+async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None) -> Queue:
     """The caller's worklist (待办), nearest deadline first, with card and time left; `open_count`
     counts it all, `next_cursor` pages through the rest. What is on it depends on the role:
@@ -144,6 +150,7 @@ async def my_queue(actor: CurrentActor, services: ServicesDep, org: OrgDep,
     - dispatchers: returned orders (退单待重新分办) of grids in their part of the tree, by re-dispatch deadline;
     - return visitors: resolved petitions of grids in their part of the tree waiting for a visit (待回访),
       by visit deadline, with the attempts so far."""
+    actor = access.actor
     kind, where, args = _worklist(actor, org)
     count_args = list(args)
     if cursor:
@@ -157,6 +164,7 @@ async def my_queue(actor: CurrentActor, services: ServicesDep, org: OrgDep,
     open_count = await services.pool.fetchval(f"SELECT count(*) FROM petitions WHERE {where}", *count_args)
     page, more = rows[:limit], len(rows) > limit
     now = datetime.now(UTC)
+    petitions = await petitions_out([dict(r) for r in page], access, ReadKind.QUEUE)
 
     def left(at: datetime | None) -> float | None:
         return (at - now).total_seconds() if at else None
@@ -164,13 +172,13 @@ async def my_queue(actor: CurrentActor, services: ServicesDep, org: OrgDep,
     items = [
         QueueItem(
             kind="decision" if kind == "work_order" and r["unit_code"] != actor.unit_code else kind,
-            petition=to_out(dict(r), actor),
+            petition=petition,
             seconds_to_accept=left(r["accept_due"]), seconds_to_resolve=left(r["resolve_due"]),
             seconds_to_redispatch=left(r["redispatch_due"]), seconds_to_visit=left(r["visit_due"]),
             seconds_to_next=left(r["next_due"]), visit_attempts=r["visit_attempts"],
             delivery_pending_since=r["delivery_pending_since"],
         )
-        for r in page
+        for r, petition in zip(page, petitions, strict=True)
     ]
     last = page[-1] if more else None
     next_cursor = _encode("queue", (last["next_due"] or NEVER).isoformat(), last["id"]) if last else None

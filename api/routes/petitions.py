@@ -10,13 +10,15 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Response, status
 
+from api.access import ReadAccessDep
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError
-from api.petition_views import state_out, to_out, visible_row
+from api.petition_views import command_out, events_out, petitions_out, state_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
-from api.scope import grid_in_scope, require_role, sees_personal_data, with_reporter_masked
+from api.scope import grid_in_scope, require_role
 from domain import commands as cmd
+from domain.enums import ReadKind
 from domain.workcalendar import CHINA
 from org.routing import dispatch_desk, ladder_for_report
 
@@ -57,7 +59,7 @@ async def report_petition(
         if row is None:
             raise ApiError(409, "report_in_progress", "a request with this Idempotency-Key is still being handled")
         response.status_code = status.HTTP_200_OK
-        return to_out(dict(row), actor)
+        return command_out(dict(row), actor)
     return state_out(state, actor)
 
 
@@ -74,25 +76,17 @@ async def _claim_key(pool: Any, subject: str, key: str, body: ReportIn, petition
     return row["petition_id"]
 
 
-@router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404))
-async def get_petition(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep) -> PetitionOut:
+@router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))
+async def get_petition(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep) -> PetitionOut:
     """One petition as the read model holds it."""
-    return to_out(await visible_row(services.pool, petition_id, actor, org), actor)
+    row = await visible_row(services.pool, petition_id, access.actor, org)
+    [petition] = await petitions_out([row], access, ReadKind.PETITION)
+    return petition
 
 
-@router.get("/{petition_id}/events", response_model=list[EventOut], responses=PROBLEM_RESPONSES(401, 404))
-async def get_petition_events(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep,
+@router.get("/{petition_id}/events", response_model=list[EventOut], responses=PROBLEM_RESPONSES(401, 404, 422))
+async def get_petition_events(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep,
                               store: StoreDep) -> list[EventOut]:
     """The petition's domain events, in the order they happened."""
-    row = await visible_row(services.pool, petition_id, actor, org)
-    unmasked = sees_personal_data(row, actor)  # the same rule as the petition's own row
-    events = await store.read_stream(petition_id)
-    return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
-                     occurred_at=e.occurred_at, recorded_at=e.recorded_at, data=_masked(e.data, unmasked))
-            for e in events]
-
-
-def _masked(data: dict[str, Any], unmasked: bool) -> dict[str, Any]:
-    if unmasked or "reporter_phone" not in data:
-        return data
-    return with_reporter_masked(data)
+    row = await visible_row(services.pool, petition_id, access.actor, org)
+    return await events_out(row, await store.read_stream(petition_id), access)

@@ -35,7 +35,8 @@ class Caller:
         return bearer(self.role, self.unit)
 
     async def get(self, path: str, **kwargs) -> httpx.Response:
-        return await self.http.get(path, headers=self.headers, **kwargs)
+        headers = self.headers | kwargs.pop("headers", {})
+        return await self.http.get(path, headers=headers, **kwargs)
 
     async def post(self, path: str, json: dict | None = None, **kwargs) -> httpx.Response:
         headers = self.headers | kwargs.pop("headers", {})

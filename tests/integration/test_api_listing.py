@@ -103,3 +103,34 @@ async def test_the_queue_pages_nearest_deadline_first(as_):
     bad = await worker.get("/v1/queue", params={"cursor": first["next_cursor"][:-3] + "xyz"})
     assert bad.status_code == 422
     assert (await worker.get("/v1/queue", params={"limit": 500})).status_code == 422
+
+
+async def test_q_finds_by_id_and_for_those_who_call_residents_by_phone_or_name(as_, pool):
+    grid, street = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("street_staff", "rc-yuehe")
+    dispatcher, visitor = as_("dispatcher", "rencheng"), as_("return_visitor", "rencheng")
+    phone = f"139{uuid.uuid4().int % 10**8:08d}"
+    name = f"来电人{uuid.uuid4().hex[:6]}"
+    pid = (await grid.report(reporter_phone=f"{phone[:3]}-{phone[3:7]} {phone[7:]}", reporter_name=name))["id"]
+
+    async def found(caller, q: str) -> list[str]:
+        response = await caller.get("/v1/petitions", params={"q": q, "limit": 200})
+        assert response.status_code == 200, response.text
+        return [p["id"] for p in response.json()["items"]]
+
+    for caller in (grid, street, dispatcher, visitor):  # the id: anyone who may see the petition
+        assert await found(caller, pid) == [pid]
+        assert await found(caller, pid.lower()) == [pid]
+    assert await found(as_("street_staff", "rc-jiyang"), pid) == []  # out of scope
+    for caller in (dispatcher, visitor):  # "has this caller called before?"
+        assert await found(caller, phone) == [pid]
+        assert await found(caller, f"{phone[:3]} {phone[3:7]}-{phone[7:]}") == [pid]
+        assert pid in await found(caller, phone[-4:])
+        assert pid in await found(caller, phone[-6:])
+        assert await found(caller, name) == [pid]
+        assert await found(caller, phone[:7]) == []  # a head is not a tail
+    for caller in (grid, street):  # roles that do not call residents never find them through it
+        assert await found(caller, phone) == [] and await found(caller, name) == []
+    search = await dispatcher.get("/v1/petitions", params={"q": phone})
+    records = await pool.fetch("SELECT petition_id, what, actor_id FROM access_log WHERE request_id = $1",
+                               search.headers["x-request-id"])
+    assert [tuple(r) for r in records] == [(pid, "search", "dispatcher@rencheng")]
