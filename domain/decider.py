@@ -95,7 +95,8 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         at=now, petition_id=c.petition_id, category=c.category, description=c.description,
         address=c.address, grid_code=c.grid_code, channel=c.channel, urgency=c.urgency,
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
-        rules=c.rules, ladder=c.ladder, actor=c.actor,
+        rules=c.rules, ladder=c.ladder, actor=c.actor, confidential=c.confidential,
+        public_summary=c.public_summary,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     return [reported, assign(s, 0, now, cal, "report")]

@@ -40,6 +40,8 @@ class PetitionReported(_Event):
     rules: Rules
     ladder: list[Rung]
     actor: Actor
+    confidential: bool = False  # defaults: events recorded before these fields existed still decode
+    public_summary: str = ""
 
 
 class WorkOrderAssigned(_Event):

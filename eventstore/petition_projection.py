@@ -23,7 +23,7 @@ COLUMNS = (
     "reporter_name", "reporter_phone", "level", "unit_code", "unit_name", "overseer_code", "handled_units",
     "deadline_state", "accept_due", "warn_at", "resolve_due", "visit_due", "escalations", "returns", "reopens",
     "urges", "resolution", "close_outcome", "visit_outcome", "reported_at", "updated_at", "closed_at",
-    "last_position",
+    "last_position", "confidential", "public_summary",
 )
 
 
@@ -67,6 +67,8 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "reported_at": dump["reported_at"],
         "updated_at": updated_at,
         "closed_at": dump["closed_at"],
+        "confidential": state.confidential,
+        "public_summary": state.public_summary,
     }
 
 
