@@ -7,6 +7,7 @@ from typing import Any
 from api.errors import ApiError
 from domain.enums import Role, UnitKind
 from domain.model import Actor
+from domain.redaction import redact
 from org.model import OrgTree
 
 HANDLERS = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTMENT_STAFF, Role.PROPERTY_STAFF}
@@ -38,6 +39,8 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
 
 # Roles that talk to the resident and so see their name and phone unmasked.
 SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
+# Free text of read-model rows and events in which residents write numbers (passed through `redact`).
+FREE_TEXT = ("description", "address", "public_summary", "note", "reason", "result", "explanation")
 
 
 def require_role(actor: Actor, action: str) -> None:
@@ -74,17 +77,38 @@ def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
     return grid_code in scope
 
 
+def sees_personal_data(actor: Actor, row: dict[str, Any]) -> bool:
+    """Roles that contact the resident, and the unit holding the petition unless it is confidential (工单保密)."""
+    if actor.role in SEES_PERSONAL_DATA:
+        return True
+    return not row.get("confidential") and bool(row.get("unit_code")) and row["unit_code"] == actor.unit_code
+
+
 def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """Resident name and phone only for roles that contact the resident, and for the handling unit."""
-    if actor.role in SEES_PERSONAL_DATA or (row.get("unit_code") and row["unit_code"] == actor.unit_code):
+    """The row as `actor` may see it: reporter masked and free text redacted unless they see personal data."""
+    if sees_personal_data(actor, row):
         return row
-    return with_reporter_masked(row)
+    return with_free_text_redacted(with_reporter_masked(row))
+
+
+def mask_event_data(data: dict[str, Any], actor: Actor, row: dict[str, Any]) -> dict[str, Any]:
+    """An event of the petition whose read-model row is `row`, as `actor` may see it."""
+    if sees_personal_data(actor, row):
+        return data
+    masked = with_free_text_redacted(data)
+    return with_reporter_masked(masked) if "reporter_phone" in masked else masked
 
 
 def with_reporter_masked(data: dict[str, Any]) -> dict[str, Any]:
     """A copy of `data` (a row or a PetitionReported event) with the reporter's name and phone masked."""
     return {**data, "reporter_name": mask_name(data["reporter_name"]),
             "reporter_phone": mask_phone(data["reporter_phone"])}
+
+
+def with_free_text_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `data` with ID, phone and plate numbers hidden in its free-text fields (`FREE_TEXT`)."""
+    return {key: redact(value) if key in FREE_TEXT and isinstance(value, str) else value
+            for key, value in data.items()}
 
 
 def mask_name(name: str) -> str:

@@ -15,7 +15,7 @@ from api.deps import OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import state_out, to_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
-from api.scope import SEES_PERSONAL_DATA, grid_in_scope, require_role, with_reporter_masked
+from api.scope import grid_in_scope, mask_event_data, require_role
 from domain import commands as cmd
 from domain.workcalendar import CHINA
 from org.routing import ladder_for_report
@@ -47,7 +47,8 @@ async def report_petition(
     report = cmd.Report(
         actor=actor, petition_id=petition_id, category=body.category, description=body.description,
         address=body.address, grid_code=body.grid_code, channel=body.channel, urgency=body.urgency,
-        reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, policy_name=services.policy.name,
+        reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, confidential=body.confidential,
+        public_summary=body.public_summary, policy_name=services.policy.name,
         rules=services.policy.rules_for(body.category, body.urgency), ladder=ladder,
     )
     state = await services.petitions.report(report)
@@ -83,14 +84,8 @@ async def get_petition(petition_id: str, actor: CurrentActor, services: Services
 async def get_petition_events(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep,
                               store: StoreDep) -> list[EventOut]:
     """The petition's domain events, in the order they happened."""
-    await visible_row(services.pool, petition_id, actor, org)
+    row = await visible_row(services.pool, petition_id, actor, org)
     events = await store.read_stream(petition_id)
     return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
-                     occurred_at=e.occurred_at, recorded_at=e.recorded_at, data=_masked(e.data, actor))
+                     occurred_at=e.occurred_at, recorded_at=e.recorded_at, data=mask_event_data(e.data, actor, row))
             for e in events]
-
-
-def _masked(data: dict[str, Any], actor: Any) -> dict[str, Any]:
-    if actor.role in SEES_PERSONAL_DATA or "reporter_phone" not in data:
-        return data
-    return with_reporter_masked(data)
