@@ -83,7 +83,7 @@ async def _authenticate(
     except jwt.ExpiredSignatureError as exc:
         raise ApiError(401, "token_expired", "the token has expired") from exc
     except jwt.PyJWTError as exc:
-        raise ApiError(401, "invalid_token", f"the token is not valid: {exc}") from exc
+        raise ApiError(401, "invalid_token", why_invalid(exc)) from exc
     try:
         actor = Actor(id=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]),
                       unit_code=str(claims.get("unit", "")), role=Role(claims.get("role")))
@@ -93,6 +93,24 @@ async def _authenticate(
         raise ApiError(401, "invalid_token", "the system role is not for people")
     structlog.contextvars.bind_contextvars(actor=actor.id, actor_unit=actor.unit_code, actor_role=actor.role.value)
     return actor
+
+
+def why_invalid(exc: jwt.PyJWTError) -> str:
+    """A caller's reason for a refused token, in words (never the decoder's own message)."""
+    if isinstance(exc, jwt.InvalidSignatureError):  # a subclass of DecodeError: test it first
+        return "the token's signature does not match"
+    if isinstance(exc, jwt.DecodeError):
+        return "malformed token"
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"the token lacks the {exc.claim!r} claim"
+    reasons: list[tuple[type[jwt.PyJWTError], str]] = [
+        (jwt.ImmatureSignatureError, "the token is not valid yet"),
+        (jwt.InvalidAudienceError, "the token is meant for another audience"),
+        (jwt.InvalidIssuerError, "the token comes from another issuer"),
+        (jwt.InvalidAlgorithmError, "the token's signing algorithm is not accepted"),
+        (jwt.PyJWKClientError, "the token's signing key is unknown to the identity provider's key set"),
+    ]
+    return next((reason for kind, reason in reasons if isinstance(exc, kind)), "the token is not valid")
 
 
 CurrentActor = Annotated[Actor, Depends(_authenticate)]

@@ -10,7 +10,7 @@ import asyncpg
 from api.access import ReadAccess
 from api.errors import ApiError
 from api.schemas import EventOut, PetitionOut
-from api.scope import in_scope, mask_personal_data, scope_units, with_reporter_masked
+from api.scope import in_scope, mask_personal_data, masked_event, masked_row, scope_units
 from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, Status
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
@@ -22,15 +22,16 @@ from org.model import OrgTree
 async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: ReadKind) -> list[PetitionOut]:
     """Rows as the reader may see them; each one shown unmasked leaves an access record."""
     unmasked = await access.shown_unmasked(rows, what)
-    return [_labelled(row if shown else with_reporter_masked(row)) for row, shown in zip(rows, unmasked, strict=True)]
+    return [_labelled(row if shown else masked_row(row)) for row, shown in zip(rows, unmasked, strict=True)]
 
 
 async def events_out(row: dict[str, Any], events: list[StoredEvent], access: ReadAccess) -> list[EventOut]:
-    """A petition's events, its reporter masked in them exactly when it would be in the petition."""
+    """A petition's events, its reporter masked and free text redacted exactly when they would be in
+    the petition."""
     [shown] = await access.shown_unmasked([row], ReadKind.EVENTS)
     return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
                      occurred_at=e.occurred_at, recorded_at=e.recorded_at,
-                     data=e.data if shown or "reporter_phone" not in e.data else with_reporter_masked(e.data))
+                     data=e.data if shown else masked_event(e.data))
             for e in events]
 
 

@@ -7,13 +7,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.input_rules import CheckedInput
 from domain.commands import MAX_TEXT
 from domain.enums import Channel, Urgency
-from domain.text import StorableText
 
 
-class ReportIn(StorableText):
-    """A resident's problem as a grid worker, hotline agent or visiting cadre reports it."""
+class ReportIn(CheckedInput):
+    """A resident's problem as a grid worker, hotline agent or visiting cadre reports it.
+
+    `confidential` (工单保密): the reporter is shown only to the roles that call them, and the
+    petition never appears in Open311. `public_summary`: what a public Open311 read shows of it, if
+    its category is published (otherwise "<category>类诉求"); never the description."""
 
     category: str = Field(min_length=1, max_length=64, examples=["sanitation"])
     description: str = Field(min_length=1, max_length=MAX_TEXT, examples=["小区门口垃圾堆积三天无人清运"])
@@ -22,10 +26,12 @@ class ReportIn(StorableText):
     urgency: Urgency = Urgency.NORMAL
     address: str = Field(default="", max_length=200)
     reporter_name: str = Field(default="", max_length=64)
-    reporter_phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\-\s]*$")
+    reporter_phone: str = Field(default="", max_length=32, examples=["13805371234"])
+    confidential: bool = False
+    public_summary: str = Field(default="", max_length=200, examples=["小区门口垃圾清运不及时"])
 
 
-class DispatchIn(StorableText):
+class DispatchIn(CheckedInput):
     unit_code: str = Field(min_length=1, max_length=64)
     note: str = Field(default="", max_length=MAX_TEXT)
 
@@ -43,6 +49,8 @@ class PetitionOut(BaseModel):
     grid_code: str
     reporter_name: str
     reporter_phone: str
+    confidential: bool = False
+    public_summary: str = ""
     level: str | None
     level_label: str | None
     unit_code: str | None

@@ -7,6 +7,7 @@ from typing import Any
 from api.errors import ApiError
 from domain.enums import Role, UnitKind
 from domain.model import Actor
+from domain.redaction import redact
 from org.model import OrgTree
 
 HANDLERS = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTMENT_STAFF, Role.PROPERTY_STAFF}
@@ -41,6 +42,8 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
 # Roles that talk to the resident and so see their name and phone unmasked (and find petitions by them).
 # Not the auditor: they read who saw a resident's data, never the data itself.
 SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
+# Free text of read-model rows and events in which residents write numbers (passed through `redact`).
+FREE_TEXT = ("description", "address", "public_summary", "note", "reason", "result", "explanation")
 
 
 def require_role(actor: Actor, action: str) -> None:
@@ -82,24 +85,42 @@ def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
 
 
 def sees_personal_data(row: dict[str, Any], actor: Actor) -> bool:
-    """THE decision: the resident's name and phone are shown unmasked to the roles that contact the
-    resident, to the unit that holds the petition (its read-model row) and to the cadre who reported
-    it (they typed them in); masked to everyone else. Reads go through
-    `api.access.ReadAccess.shown_unmasked`, which records every `True`."""
-    return (actor.role in SEES_PERSONAL_DATA or bool(row.get("unit_code") and row["unit_code"] == actor.unit_code)
-            or bool(row.get("reported_by") and row["reported_by"] == actor.id))
+    """THE decision: the resident's name and phone (and the numbers in free text) are shown to the
+    roles that contact the resident, to the cadre who reported it (they typed them in), and to the
+    unit that holds the petition unless it is confidential (工单保密); masked to everyone else.
+    Reads go through `api.access.ReadAccess.shown_unmasked`, which records every `True`."""
+    if actor.role in SEES_PERSONAL_DATA or (row.get("reported_by") and row["reported_by"] == actor.id):
+        return True
+    return not row.get("confidential") and bool(row.get("unit_code")) and row["unit_code"] == actor.unit_code
+
+
+def masked_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for a reader who may not see personal data: reporter masked, free text redacted."""
+    return with_free_text_redacted(with_reporter_masked(row))
+
+
+def masked_event(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data for a reader who may not see personal data."""
+    masked = with_free_text_redacted(data)
+    return with_reporter_masked(masked) if "reporter_phone" in masked else masked
 
 
 def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
     """`row` as `actor` may see it, without an access record: for command responses only, whose
     actor, petition and time the event log already holds. Reads use `ReadAccess.shown_unmasked`."""
-    return row if sees_personal_data(row, actor) else with_reporter_masked(row)
+    return row if sees_personal_data(row, actor) else masked_row(row)
 
 
 def with_reporter_masked(data: dict[str, Any]) -> dict[str, Any]:
     """A copy of `data` (a row or a PetitionReported event) with the reporter's name and phone masked."""
     return {**data, "reporter_name": mask_name(data["reporter_name"]),
             "reporter_phone": mask_phone(data["reporter_phone"])}
+
+
+def with_free_text_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `data` with ID, phone and plate numbers hidden in its free-text fields (`FREE_TEXT`)."""
+    return {key: redact(value) if key in FREE_TEXT and isinstance(value, str) else value
+            for key, value in data.items()}
 
 
 def mask_name(name: str) -> str:

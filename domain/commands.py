@@ -36,6 +36,8 @@ class Report(_Command):
     urgency: Urgency = Urgency.NORMAL
     reporter_name: str = Field(default="", max_length=64)
     reporter_phone: str = Field(default="", max_length=32)
+    confidential: bool = False  # 工单保密
+    public_summary: str = Field(default="", max_length=MAX_TEXT)  # what a public Open311 read shows
     policy_name: str
     rules: Rules
     ladder: list[Rung] = Field(min_length=1)

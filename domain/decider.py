@@ -96,6 +96,7 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         address=c.address, grid_code=c.grid_code, channel=c.channel, urgency=c.urgency,
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
         rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
+        confidential=c.confidential, public_summary=c.public_summary,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     return [reported, assign(s, 0, now, cal, "report")]

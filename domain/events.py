@@ -42,6 +42,8 @@ class PetitionReported(_Event):
     actor: Actor
     desk_code: str = ""  # absent in events recorded before dispatch desks had deadlines
     tracks_delivery: bool = False
+    confidential: bool = False  # defaults: events recorded before these fields existed still decode
+    public_summary: str = ""
 
 
 class WorkOrderAssigned(_Event):

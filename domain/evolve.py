@@ -62,6 +62,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
     s.category, s.description, s.address, s.grid_code = e.category, e.description, e.address, e.grid_code
     s.channel, s.urgency = e.channel, e.urgency
     s.reporter_name, s.reporter_phone = e.reporter_name, e.reporter_phone
+    s.confidential, s.public_summary = e.confidential, e.public_summary
     s.reported_at, s.reported_by = e.at, e.actor
     s.policy_name, s.rules, s.ladder = e.policy_name, e.rules, list(e.ladder)
     s.desk_code, s.tracks_delivery = e.desk_code, e.tracks_delivery

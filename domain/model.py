@@ -149,6 +149,8 @@ class PetitionState(BaseModel):
     urgency: Urgency = Urgency.NORMAL
     reporter_name: str = ""
     reporter_phone: str = ""
+    confidential: bool = False
+    public_summary: str = ""
     reported_at: datetime | None = None
     reported_by: Actor | None = None
     policy_name: str = ""

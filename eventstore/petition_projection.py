@@ -25,7 +25,8 @@ COLUMNS = (
     "reporter_name", "reporter_phone", "level", "unit_code", "unit_name", "overseer_code", "handled_units",
     "deadline_state", "accept_due", "warn_at", "resolve_due", "visit_due", "escalations", "returns", "reopens",
     "urges", "resolution", "close_outcome", "visit_outcome", "reported_at", "updated_at", "closed_at",
-    "last_position", "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",
+    "last_position", "confidential", "public_summary",  # migration 007
+    "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",  # migration 009
     "delivery_pending_since", "pending_decision",
 )
 
@@ -77,6 +78,8 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "visit_attempts": state.visit_attempts,
         "delivery_pending_since": _iso(state.delivery_pending_since),
         "pending_decision": _pending_decision(state),
+        "confidential": state.confidential,
+        "public_summary": state.public_summary,
     }
 
 

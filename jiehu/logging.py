@@ -1,4 +1,4 @@
-"""structlog set-up: readable lines in dev, JSON in production, never a resident's phone number.
+"""structlog set-up: readable lines in dev, JSON in production, never a resident's phone or ID number.
 
 Context (request id, actor, petition id, workflow id) comes from structlog's contextvars, bound
 by the API's request middleware, the auth dependency and the append activity.
@@ -7,23 +7,22 @@ by the API's request middleware, the auth dependency and the append activity.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import structlog
 
-# mainland mobile numbers, alone or inside text ("请联系13805371234"): the middle four digits go
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+from domain.redaction import mask
 
 
 def mask_phone_numbers(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-    """A structlog processor: mask every mobile number in every value of the line."""
+    """A structlog processor: mask every phone, ID and plate number in every value of the line
+    (`domain.redaction.mask`: 13805371234 -> 138****1234, so operators can still match a caller)."""
     return {key: _masked(value) for key, value in event.items()}
 
 
 def _masked(value: Any) -> Any:
     if isinstance(value, str):
-        return _PHONE.sub(r"\1****\3", value)
+        return mask(value)
     if isinstance(value, dict):
         return {k: _masked(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Open311Client(BaseModel):
+    """An Open311 integrator holding an api_key: who it is and what its GET requests may read.
+
+    `read="public"`: what anyone reads (published categories, public summary, coarse address);
+    `read="all"`: every petition that is not confidential, with the redacted description and the
+    full address (a trusted integrator such as the city's 12345 platform). Every key may POST."""
+
+    name: str = Field(min_length=1)
+    read: Literal["public", "all"] = "public"
 
 
 class Settings(BaseSettings):
@@ -29,5 +41,11 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     max_body_bytes: int = 64 * 1024
-    # Open311 clients allowed to create requests: api_key -> client name (JSON in the environment)
-    open311_api_keys: dict[str, str] = {}
+    # Open311 clients (JSON in the environment): api_key -> client name, which may create requests
+    # and read what the public reads, or api_key -> {"name": ..., "read": "public" | "all"}
+    open311_api_keys: dict[str, str | Open311Client] = {}
+
+    def open311_client(self, api_key: str | None) -> Open311Client | None:
+        """The integrator holding `api_key` (None: no such key)."""
+        found = self.open311_api_keys.get(api_key or "")
+        return Open311Client(name=found) if isinstance(found, str) else found

@@ -73,7 +73,7 @@ def parse_org(raw: Any) -> OrgTree:
         try:
             category = Category(code=c.get("code"), name=c.get("name"), start_level=c.get("start_level"),
                                 department_function=c.get("department"), property=bool(c.get("property", False)),
-                                description=c.get("description", ""))
+                                description=c.get("description", ""), public=c.get("public", False))
         except ValidationError as exc:
             raise OrgFileError(f"category {c.get('code')}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
         if category.code in categories:

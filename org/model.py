@@ -28,6 +28,7 @@ class Category(BaseModel):
     department_function: str
     property: bool = False
     description: str = ""
+    public: bool = False  # the district publishes its petitions in public Open311 reads (PIPL: opt-in)
 
 
 class OrgTree(BaseModel):

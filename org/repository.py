@@ -7,7 +7,7 @@ import asyncpg
 from org.model import Category, OrgTree, Unit
 
 _UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "district_code", "function", "property_company")
-_CATEGORY_COLUMNS = ("code", "name", "start_level", "department_function", "property", "description")
+_CATEGORY_COLUMNS = ("code", "name", "start_level", "department_function", "property", "description", "public")
 
 
 async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:

@@ -1,7 +1,8 @@
 """GeoReport v2 under /open311/v2: discovery, services, requests (GET and POST) and tokens.
 
-Reads are public, as in every Open311 deployment; POST needs an `api_key` (JIEHU_OPEN311_API_KEYS).
-A request made here is an ordinary petition with channel `open311`.
+Discovery and services are public. Request reads publish only what the district chose to publish
+(`api/open311/publication.py`: PIPL), more for an `api_key` that reads `all`; POST needs an
+`api_key` (JIEHU_OPEN311_API_KEYS). A request made here is an ordinary petition with channel `open311`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,23 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from api.deps import OrgDep, ServicesDep
+from api.deps import OrgDep, Services, ServicesDep
+from api.input_rules import blank_problem, phone_problem, url_problem
 from api.open311.formats import error, render
+from api.open311.publication import PUBLIC_READER, published_where, request_out
 from api.routes.petitions import new_petition_id
 from domain import commands as cmd
-from domain.enums import Channel, CloseOutcome, Role, Status, Urgency
+from domain.enums import Channel, Role, Urgency
 from domain.errors import DomainError
 from domain.model import Actor
 from domain.text import unstorable_text
+from jiehu.settings import Open311Client, Settings
+from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Fmt = Annotated[Literal["json", "xml"], Path(description="json or xml")]
+ApiKey = Annotated[str | None, Query(description="a trusted integrator's key: reads what it is configured to read")]
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 
 
@@ -67,14 +73,15 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, org:
     fields = {k: str(v) for k, v in form.items()}
     if problem := unstorable_text(fields):
         return error(fmt, 400, problem)
-    client = services.settings.open311_api_keys.get(fields.get("api_key", ""))
-    if client is None:
+    integrator = services.settings.open311_client(fields.get("api_key"))
+    if integrator is None:
         return error(fmt, 403, "a valid api_key is required to create requests")
+    client = integrator.name
     service_code, grid_code = fields.get("service_code", ""), fields.get("attribute[grid_code]", "")
     if service_code not in org.categories:
         return error(fmt, 400, f"service_code {service_code!r} is not a service; see services.{fmt}")
-    if not fields.get("description"):
-        return error(fmt, 400, "description is required")
+    if problem := _input_problem(fields):
+        return error(fmt, 400, problem)
     try:
         urgency = Urgency(fields.get("attribute[urgency]") or "normal")
         ladder = ladder_for_report(org, grid_code, service_code)
@@ -96,26 +103,50 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, org:
                                              "account_id": None}])
 
 
-@router.get("/requests.{fmt}", summary="Open311 query service requests")
+def _input_problem(fields: dict[str, str]) -> str | None:
+    """What is wrong with a new request's fields, naming the field (None: nothing)."""
+    if not fields.get("description", "").strip():
+        return "description is required"
+    for name in ("description", "address_string", "first_name", "last_name"):
+        if problem := blank_problem(fields.get(name, "")):
+            return f"{name} {problem}"
+    if problem := phone_problem(fields.get("phone", "")):
+        return f"phone {problem}"
+    if fields.get("media_url") and (problem := url_problem(fields["media_url"])):
+        return f"media_url {problem}"
+    return None
+
+
+def _reader(settings: Settings, api_key: str | None) -> Open311Client | None:
+    """Who is reading: the public without a key, the key's integrator with one (None: an unknown key)."""
+    return PUBLIC_READER if not api_key else settings.open311_client(api_key)
+
+
+@router.get("/requests.{fmt}", summary="Open311 query service requests (what the district published)")
 async def list_requests(
     fmt: Fmt, services: ServicesDep, org: OrgDep,
     service_request_id: str | None = None, service_code: str | None = None,
     start_date: datetime | None = None, end_date: datetime | None = None,
     status: Annotated[str | None, Query(description="open or closed (comma-separated)")] = None,
+    api_key: ApiKey = None,
 ) -> Response:
-    where, args = [], []
+    if (reader := _reader(services.settings, api_key)) is None:
+        return error(fmt, 403, "api_key is not valid")
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    where = published_where(reader, org, arg)  # in SQL, so the limit counts only what may be shown
     if service_request_id:
-        args.append([s.strip() for s in service_request_id.split(",") if s.strip()])
-        where.append(f"id = ANY(${len(args)}::text[])")
+        where.append(f"id = ANY({arg([s.strip() for s in service_request_id.split(',') if s.strip()])}::text[])")
     else:  # the spec's default window: the last 90 days, at most 1000 requests
-        args.append(start_date or (end_date or datetime.now(UTC)) - timedelta(days=90))
-        where.append(f"reported_at >= ${len(args)}")
+        where.append(f"reported_at >= {arg(start_date or (end_date or datetime.now(UTC)) - timedelta(days=90))}")
         if end_date:
-            args.append(end_date)
-            where.append(f"reported_at <= ${len(args)}")
+            where.append(f"reported_at <= {arg(end_date)}")
     if service_code:
-        args.append([s.strip() for s in service_code.split(",")])
-        where.append(f"category = ANY(${len(args)}::text[])")
+        where.append(f"category = ANY({arg([s.strip() for s in service_code.split(',')])}::text[])")
     if status:
         wanted = {s.strip() for s in status.split(",")}
         if not wanted <= {"open", "closed"}:
@@ -126,39 +157,38 @@ async def list_requests(
             where.append("status = 'closed'")
     rows = await services.pool.fetch(
         f"SELECT * FROM petitions WHERE {' AND '.join(where)} ORDER BY reported_at DESC LIMIT 1000", *args)
-    return render(fmt, "service_requests", [_request_out(dict(r), org) for r in rows])
+    return render(fmt, "service_requests", [request_out(dict(r), org, reader) for r in rows])
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="Open311 one service request")
-async def get_request(service_request_id: str, fmt: Fmt, services: ServicesDep, org: OrgDep) -> Response:
-    row = await services.pool.fetchrow("SELECT * FROM petitions WHERE id = $1", service_request_id)
-    if row is None:
+@router.get("/requests/{service_request_id}.{fmt}", summary="Open311 one service request (if published)")
+async def get_request(service_request_id: str, fmt: Fmt, services: ServicesDep, org: OrgDep,
+                      api_key: ApiKey = None) -> Response:
+    if (reader := _reader(services.settings, api_key)) is None:
+        return error(fmt, 403, "api_key is not valid")
+    row = await _published_row(services, org, reader, service_request_id)
+    if row is None:  # unpublished answers as nonexistent: existence does not leak
         return error(fmt, 404, f"no service request {service_request_id}")
-    return render(fmt, "service_requests", [_request_out(dict(row), org)])
+    return render(fmt, "service_requests", [request_out(row, org, reader)])
 
 
-@router.get("/tokens/{token}.{fmt}", summary="Open311 service request id of a token")
-async def get_token(token: str, fmt: Fmt, services: ServicesDep) -> Response:
+@router.get("/tokens/{token}.{fmt}", summary="Open311 service request id of a token (if published)")
+async def get_token(token: str, fmt: Fmt, services: ServicesDep, org: OrgDep, api_key: ApiKey = None) -> Response:
     # jiehu answers POST with the service_request_id at once; its token is that id
-    found = await services.pool.fetchval("SELECT id FROM petitions WHERE id = $1", token)
-    if found is None:
+    if (reader := _reader(services.settings, api_key)) is None:
+        return error(fmt, 403, "api_key is not valid")
+    if await _published_row(services, org, reader, token) is None:
         return error(fmt, 404, f"no request for token {token}")
-    return render(fmt, "service_requests", [{"service_request_id": found, "token": token}])
+    return render(fmt, "service_requests", [{"service_request_id": token, "token": token}])
 
 
-def _request_out(row: dict[str, Any], org: Any) -> dict[str, Any]:
-    closed = row["status"] == Status.CLOSED.value
-    category = org.categories.get(row["category"])
-    notes = CloseOutcome(row["close_outcome"]).label if row["close_outcome"] else Status(row["status"]).label
-    return {
-        "service_request_id": row["id"], "status": "closed" if closed else "open", "status_notes": notes,
-        "service_name": category.name if category else row["category"], "service_code": row["category"],
-        "description": row["description"], "agency_responsible": row["unit_name"], "service_notice": None,
-        "requested_datetime": _iso(row["reported_at"]), "updated_datetime": _iso(row["updated_at"]),
-        "expected_datetime": _iso(row["resolve_due"]), "address": row["address"], "address_id": None,
-        "zipcode": None, "lat": None, "long": None, "media_url": None,
-    }
+async def _published_row(services: Services, org: OrgTree, reader: Open311Client,
+                         petition_id: str) -> dict[str, Any] | None:
+    args: list[Any] = [petition_id]
 
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    where = " AND ".join(["id = $1", *published_where(reader, org, arg)])
+    row = await services.pool.fetchrow(f"SELECT * FROM petitions WHERE {where}", *args)
+    return dict(row) if row is not None else None

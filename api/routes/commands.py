@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, create_model
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES
+from api.input_rules import CheckedInput
 from api.petition_views import state_out, visible_row
 from api.schemas import DispatchIn, PetitionOut
 from api.scope import require_role
 from domain import commands as cmd
-from domain.text import StorableText
 from org.routing import ladder_from_unit
 
 router = APIRouter(prefix="/v1/petitions", tags=["commands"])
@@ -40,7 +40,9 @@ def body_model(command_type: type[BaseModel]) -> type[BaseModel]:
     return create_model(f"{command_type.__name__}Body", __base__=_Body, **fields)
 
 
-class _Body(StorableText):
+class _Body(CheckedInput):
+    """The API's checks (no blank text, http(s) evidence links) on top of the command's own fields."""
+
     model_config = ConfigDict(extra="forbid")
 
 

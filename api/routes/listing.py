@@ -19,6 +19,7 @@ from api.schemas import PetitionOut
 from api.scope import SEES_PERSONAL_DATA, scope_units
 from domain.enums import Channel, Level, ReadKind, Role, Status, Urgency
 from domain.model import Actor
+from domain.redaction import redact
 from eventstore.petition_search import search_condition
 from org.model import OrgTree
 
@@ -112,7 +113,12 @@ async def list_petitions(
     if created_to is not None:
         where.append(f"reported_at < {arg(created_to)}")
     if q is not None:
-        where.append(search_condition(q, arg, by_reporter=actor.role in SEES_PERSONAL_DATA))
+        calls_residents = actor.role in SEES_PERSONAL_DATA
+        if not calls_residents and redact(q) != q:
+            # the text is searched unredacted: a phone or ID number in `q` would tell who mentioned it
+            raise ApiError(403, "not_permitted", "only roles that call residents may search by phone, ID-card or "
+                                                 "plate number")
+        where.append(search_condition(q, arg, by_reporter=calls_residents))
     if sort is SortOrder.NEWEST:
         order = "reported_at DESC, id DESC"
         if cursor:

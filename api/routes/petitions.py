@@ -49,7 +49,8 @@ async def report_petition(
     report = cmd.Report(
         actor=actor, petition_id=petition_id, category=body.category, description=body.description,
         address=body.address, grid_code=body.grid_code, channel=body.channel, urgency=body.urgency,
-        reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, policy_name=services.policy.name,
+        reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, confidential=body.confidential,
+        public_summary=body.public_summary, policy_name=services.policy.name,
         rules=services.policy.rules_for(body.category, body.urgency), ladder=ladder,
         desk_code=dispatch_desk(org, body.grid_code), tracks_delivery=True,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import requests
 from georeport import GeoReport
 
 from jiehu.embedded import free_port
@@ -112,12 +113,18 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
                                                    "UnitEvaluated"]
             assert [e["position"] for e in events] == sorted(e["position"] for e in events)
 
-            # an off-the-shelf Open311 client lists the services and reads the request, in both formats
+            # an off-the-shelf Open311 client lists the services and reads a published request, in both
+            # formats; the closed one's category (ebike_parking_charging) is not published: nonexistent
+            published = api.post("/v1/petitions", json=REPORT | {"category": "sanitation",
+                                                                 "description": "小区门口垃圾堆积"}).json()["id"]
             for output_format in ("json", "xml"):
                 client = GeoReport(f"{stack.api}/open311/v2", output_format=output_format)
                 assert "ebike_parking_charging" in [s["service_code"] for s in client.get_service_list()]
-                request = client.get_service_request(pid)
-                assert request["service_request_id"] == pid and request["status"] == "closed"
+                request = client.get_service_request(published)
+                assert request["service_request_id"] == published and request["status"] == "open"
+                assert request["description"] == "环境卫生类诉求"
+                with pytest.raises(requests.HTTPError):
+                    client.get_service_request(pid)
 
             # the Temporal UI serves the petition's workflow
             ui = f"http://127.0.0.1:{stack.temporal_port + 1000}"

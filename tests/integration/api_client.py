@@ -10,7 +10,8 @@ from api.auth import issue_token
 from domain.enums import Role
 
 SECRET = "test-secret-not-for-production-0123456789"
-OPEN311_KEY = "open311-test-key"
+OPEN311_KEY = "open311-test-key"  # creates requests, reads what the public reads
+OPEN311_TRUSTED_KEY = "open311-trusted-key"  # a trusted integrator: reads every non-confidential petition
 REPORT = {"category": "sanitation", "description": "小区门口垃圾堆积三天", "grid_code": "rc-yuehe-taibai-g1",
           "address": "太白小区3号楼", "reporter_name": "陈秀英", "reporter_phone": "13805371234",
           "channel": "hotline"}

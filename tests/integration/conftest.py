@@ -8,7 +8,7 @@ import pytest
 from api.main import create_app
 from jiehu.settings import Settings
 from jiehu.temporal import petition_worker
-from tests.integration.api_client import OPEN311_KEY, SECRET, Caller
+from tests.integration.api_client import OPEN311_KEY, OPEN311_TRUSTED_KEY, SECRET, Caller
 from workflows.client import PetitionClient
 
 
@@ -22,7 +22,8 @@ async def running(temporal_env, pool, org, task_queue):
 async def http(temporal_env, postgres, pool, org, task_queue):
     """The API in-process, on the test PostgreSQL and Temporal, with a worker on this test's queue."""
     settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET,
-                        open311_api_keys={OPEN311_KEY: "12345热线测试客户端"},
+                        open311_api_keys={OPEN311_KEY: "12345热线测试客户端",
+                                          OPEN311_TRUSTED_KEY: {"name": "12345平台", "read": "all"}},
                         temporal_address=temporal_env.client.service_client.config.target_host)
     app = create_app(settings)
     async with petition_worker(temporal_env.client, pool, task_queue), app.router.lifespan_context(app):

@@ -47,14 +47,15 @@ async def test_service_definition(http):
 
 
 async def test_post_then_read_the_request_as_an_ordinary_petition(http, as_):
-    created = await http.post(f"{BASE}/requests.json", data=NEW_REQUEST)
+    created = await http.post(f"{BASE}/requests.json", data=NEW_REQUEST | {"service_code": "sanitation"})
     assert created.status_code == 200, created.text
     [receipt] = created.json()
     assert set(receipt) == {"service_request_id", "service_notice", "account_id"}
     rid = receipt["service_request_id"]
-    [request] = (await http.get(f"{BASE}/requests/{rid}.json")).json()
+    [request] = (await http.get(f"{BASE}/requests/{rid}.json")).json()  # sanitation is a published category
     assert set(request) == REQUEST_FIELDS and request["status"] == "open"
-    assert request["agency_responsible"] == "太白社区第1网格" and request["service_code"] == "noise"
+    assert request["agency_responsible"] == "太白社区第1网格" and request["service_code"] == "sanitation"
+    assert request["description"] == "环境卫生类诉求" and request["address"] == "越河街道太白社区"
     assert "13805371234" not in str(request)  # the public read carries no personal data
     petition = (await as_("dispatcher", "rencheng").get(f"/v1/petitions/{rid}")).json()
     assert petition["channel"] == "open311" and petition["reporter_phone"] == "13805371234"
@@ -90,6 +91,10 @@ async def test_query_filters(http):
         ({"service_code": "ufo"}, 400, "not a service"),
         ({"attribute[grid_code]": "nowhere"}, 400, "unknown grid"),
         ({"description": ""}, 400, "description"),
+        ({"description": "   "}, 400, "description"),
+        ({"phone": "1"}, 400, "phone"),
+        ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
+        ({"media_url": "not a url"}, 400, "media_url"),
         ({"attribute[urgency]": "whenever"}, 400, "whenever"),
         ({"description": "噪音\u0000"}, 400, "NUL"),
     ],

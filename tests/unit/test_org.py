@@ -23,6 +23,20 @@ def test_demo_org_is_jining(demo_org) -> None:
     assert len(demo_org.categories) >= 15
 
 
+def test_categories_are_private_unless_the_district_publishes_them(demo_org) -> None:
+    published = {c.code for c in demo_org.categories.values() if c.public}
+    assert published == {"sanitation", "municipal_facilities", "greening"}
+    assert not demo_org.categories["elderly_care"].public  # 养老救助 is never published
+    raw = {"districts": [{"code": "d", "name": "D", "departments": [{"code": "d-w", "name": "W", "function": "w"}]}],
+           "categories": [{"code": "x", "name": "X", "start_level": "grid", "department": "w"},
+                          {"code": "y", "name": "Y", "start_level": "grid", "department": "w", "public": True}]}
+    parsed = parse_org(raw)
+    assert (parsed.categories["x"].public, parsed.categories["y"].public) == (False, True)
+    with pytest.raises(OrgFileError, match="category z"):
+        parse_org(raw | {"categories": [{"code": "z", "name": "Z", "start_level": "grid", "department": "w",
+                                         "public": "perhaps"}]})
+
+
 def test_ladder_climbs_grid_community_street_department(demo_org) -> None:
     ladder = ladder_for_report(demo_org, "rc-jincheng-yongxin-g1", "ebike_parking_charging")
     assert [r.level for r in ladder] == [Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT]

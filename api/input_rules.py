@@ -1,0 +1,67 @@
+"""Input that should not be stored, refused at the API with the field's name (422, or 400 in Open311).
+
+These checks live at the API, not in the domain's commands and events: a recorded petition's
+history must keep decoding as it was written, so the domain models stay as lenient as they were.
+- text: a field is either empty or holds something besides spaces (description, reasons, notes…);
+- phone numbers: empty, or 7 to 20 digits once spaces, dashes, dots, brackets and a leading + go;
+- links (evidence, Open311 media_url): http or https with a host, nothing else (no javascript:).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationInfo, field_validator
+
+from domain.text import StorableText
+
+MAX_URL = 2000
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()（）]")
+
+
+def phone_problem(value: str) -> str | None:
+    """Why `value` is not a phone number (None: it is one, or it is empty)."""
+    if not value:
+        return None
+    digits = _PHONE_SEPARATORS.sub("", value).removeprefix("+")
+    if not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 20):
+        return "must be a phone number: 7 to 20 digits, with optional +, spaces or dashes"
+    return None
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not an http(s) link (None: it is one)."""
+    if len(value) > MAX_URL:
+        return f"must be at most {MAX_URL} characters"
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+    except ValueError:
+        return "must be an http or https URL"
+    if parts.scheme.lower() not in ("http", "https") or not host or value != value.strip():
+        return "must be an http or https URL with a host"
+    return None
+
+
+def blank_problem(value: str) -> str | None:
+    return "must not be blank" if value and not value.strip() else None
+
+
+class CheckedInput(StorableText):
+    """Request bodies: no whitespace-only text, phone fields that hold a phone number, http(s) links."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _checked(cls, value: Any, info: ValidationInfo) -> Any:
+        problem = None
+        if isinstance(value, str):
+            problem = blank_problem(value)
+            if problem is None and info.field_name and info.field_name.endswith("phone"):
+                problem = phone_problem(value)
+        elif info.field_name and info.field_name.endswith("_urls") and isinstance(value, list):
+            problem = next((f"[{i}] {p}" for i, url in enumerate(value) if (p := url_problem(url))), None)
+        if problem:
+            raise ValueError(problem)
+        return value
