@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from dataclasses import dataclass
 
 import httpx
@@ -52,3 +54,9 @@ class Caller:
         response = await self.post(f"/v1/petitions/{pid}/{action}", body or {})
         assert response.status_code == expect, response.text
         return response.json()
+
+
+def search_tag() -> str:
+    """A word no other petition contains, to find a test's own petitions with `q`. Letters only: a
+    run of digits can read as a phone number, which only roles that call residents may search by."""
+    return "".join(random.choices(string.ascii_lowercase, k=10))

@@ -3,14 +3,13 @@ per petition (who, when, which, why), masked reads leave none, and auditors list
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 import asyncpg
 import pytest
 
-from tests.integration.api_client import bearer
+from tests.integration.api_client import bearer, search_tag
 
 GRID = ("grid_worker", "rc-yuehe-taibai-g1")
 VISITOR, DISPATCHER = ("return_visitor", "rencheng"), ("dispatcher", "rencheng")
@@ -26,7 +25,7 @@ async def records_of(pool, response) -> list[dict]:
 
 async def test_each_unmasked_read_leaves_one_record_per_petition_and_masked_reads_none(as_, pool):
     grid, visitor, dispatcher, street = as_(*GRID), as_(*VISITOR), as_(*DISPATCHER), as_(*STREET)
-    tag = uuid.uuid4().hex[:8]
+    tag = search_tag()
     a = (await grid.report(description=f"留痕 {tag} a"))["id"]
     b = (await grid.report(description=f"留痕 {tag} b"))["id"]
 

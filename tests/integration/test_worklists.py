@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from domain import commands as cmd
 from jiehu.temporal import department_worker
-from tests.integration.api_client import bearer
+from tests.integration.api_client import bearer, search_tag
 from tests.integration.helpers import report, staff
 from tests.integration.test_durability import wait_for
 
@@ -81,7 +79,7 @@ async def test_return_visitors_list_what_waits_for_a_visit_with_attempts(as_):
 
 async def test_sorting_by_deadline_drops_no_petition(as_):
     grid, street = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("street_staff", "rc-yuehe")
-    tag = uuid.uuid4().hex[:8]
+    tag = search_tag()
     resolved = (await grid.report(description=f"排序 {tag} resolved"))["id"]
     await grid.act(resolved, "accept")
     await grid.act(resolved, "resolve", {"result": "已处理"})
