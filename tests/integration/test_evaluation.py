@@ -93,10 +93,10 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
     assert sum(c["petitions"] for c in live["cards"]) > sum(c["petitions"] for c in frozen["cards"])
 
     breached = await pool.fetchrow("SELECT petition_id, unit_code FROM evaluation_facts WHERE month = '2026-04-01' "
-                                   "AND accept_breaches > 0 AND petition_id NOT LIKE 'SIM202604-01%' "
-                                   "AND unit_code = ANY($1::text[]) LIMIT 1", sorted(org.subtree("rencheng")))
+                                   "AND accept_breaches > 0 AND petition_id NOT LIKE 'SIM202604-01%' LIMIT 1")
     before = next(c for c in frozen["cards"] if c["unit_code"] == breached["unit_code"])
-    corrected = await supervisor.post("/v1/scorecards/corrections", {
+    district_supervisor = as_("supervisor", org.units[breached["unit_code"]].district_code)  # appeals: its district's
+    corrected = await district_supervisor.post("/v1/scorecards/corrections", {
         "petition_id": breached["petition_id"], "unit_code": breached["unit_code"], "waive": ["accept_breach"],
         "reason": "停电导致系统无法签收, 经督办员核实"})
     assert corrected.status_code == 200, corrected.text
@@ -106,6 +106,12 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
     assert latest["cards"][0]["accepted_in_time"] >= before["accepted_in_time"] + 1
     first = (await admin.get("/v1/scorecards", params={"period": "2026-04", "edition": 1})).json()
     assert first["cards"] == frozen["cards"]
+    second = (await admin.get("/v1/scorecards", params={"period": "2026-04", "edition": 2})).json()["cards"]
+
+    def others(cards: list[dict]) -> dict:
+        return {c["unit_code"]: {k: v for k, v in c.items() if k != "rank"} for c in cards
+                if c["unit_code"] != breached["unit_code"]}
+    assert others(second) == others(frozen["cards"])  # a correction of one unit leaves the others' figures
 
     desk = EvaluationDesk(pool, org, ScoringWeights(), work_calendar())
     too_late = datetime.fromisoformat(published["appeal_due"]) + timedelta(minutes=1)
