@@ -91,6 +91,7 @@ async def _authenticate(
         raise ApiError(401, "invalid_token", "the token lacks a valid role or unit claim") from exc
     if actor.role is Role.SYSTEM:
         raise ApiError(401, "invalid_token", "the system role is not for people")
+    await _require_known_unit(request, actor)
     structlog.contextvars.bind_contextvars(actor=actor.id, actor_unit=actor.unit_code, actor_role=actor.role.value)
     return actor
 
@@ -111,6 +112,17 @@ def why_invalid(exc: jwt.PyJWTError) -> str:
         (jwt.PyJWKClientError, "the token's signing key is unknown to the identity provider's key set"),
     ]
     return next((reason for kind, reason in reasons if isinstance(exc, kind)), "the token is not valid")
+
+
+async def _require_known_unit(request: Request, actor: Actor) -> None:
+    """Every person belongs to a unit of the org tree; only admin (the city level) may have none."""
+    if actor.role is Role.ADMIN and not actor.unit_code:
+        return
+    if not actor.unit_code:
+        raise ApiError(401, "invalid_token", "the token names no unit; every role but admin needs one")
+    org = await request.app.state.services.current_org()
+    if actor.unit_code not in org.units:
+        raise ApiError(401, "invalid_token", "the token names a unit that does not exist")
 
 
 CurrentActor = Annotated[Actor, Depends(_authenticate)]

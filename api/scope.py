@@ -30,10 +30,14 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "return-visit": {Role.RETURN_VISITOR, Role.DISPATCHER},
     "dispatch": {Role.DISPATCHER, Role.ADMIN},
     "close": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
-    # evaluation (考评): the supervisors' office publishes, decides appeals and runs property rounds
-    "publish-scorecards": {Role.SUPERVISOR, Role.ADMIN},
+    # evaluation (考评): a month's edition and a quarter's property round span every district, so
+    # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
+    # on its own); supervisors uphold appeals and record property scores inside their own subtree
+    # (api/unit_scope.py), and replay their own petitions in the what-if
+    "publish-scorecards": {Role.ADMIN},
     "correct-evaluation": {Role.SUPERVISOR, Role.ADMIN},
-    "property-round": {Role.SUPERVISOR, Role.ADMIN},
+    "property-round": {Role.ADMIN},
+    "property-score": {Role.SUPERVISOR, Role.ADMIN},
     "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},
     # who read a resident's data (访问留痕): the auditors' office, and admins
     "read-access-log": {Role.AUDITOR, Role.ADMIN},

@@ -28,7 +28,7 @@ from domain.evaluation import (
 from domain.model import Actor
 from domain.policy import Span
 from domain.workcalendar import CHINA, WorkCalendar
-from evaluation.scorecards import editions_of, live_cards
+from evaluation.scorecards import corrected_cards, editions_of, live_cards
 from eventstore.evaluation_projection import catch_up
 from eventstore.store import EventStore, NewEvent, stream_version
 from org.model import OrgTree
@@ -44,8 +44,10 @@ class EvaluationDesk:
     weights: ScoringWeights
     calendar: WorkCalendar
 
-    async def publish(self, period: Period, actor: Actor, now: datetime, reason: str = MONTHLY_CLOSE) -> dict:
-        """Freeze the month's scorecards as its next edition (the monthly close publishes edition 1 once)."""
+    async def publish(self, period: Period, actor: Actor, now: datetime, reason: str = MONTHLY_CLOSE,
+                      corrected_unit: str | None = None) -> dict:
+        """Freeze the month's scorecards as its next edition (the monthly close publishes edition 1 once);
+        after a correction, the last edition with only the corrected unit's card recomputed."""
         if not period.is_month:
             raise InvalidCommand("only a month is published; quarters and years are summed from months")
         if _month_end(period) > now.astimezone(CHINA):
@@ -56,7 +58,11 @@ class EvaluationDesk:
             editions = await editions_of(conn, period.text)
             if reason == MONTHLY_CLOSE and editions:
                 return {**editions[0], "period": period.text, "already_published": True}
-            cards = await live_cards(conn, self.org, period, self.weights)
+            if corrected_unit is not None and editions:
+                cards = await corrected_cards(conn, self.org, period, self.weights, editions[-1]["edition"],
+                                              corrected_unit)
+            else:
+                cards = await live_cards(conn, self.org, period, self.weights)
         published = ScorecardsPublished(
             at=now, period=period.text, edition=len(editions) + 1, reason=reason,
             appeal_due=self.calendar.add(now, APPEAL_WINDOW.seconds, APPEAL_WINDOW.clock), cards=cards, actor=actor)
@@ -86,7 +92,8 @@ class EvaluationDesk:
                                   "waived": sorted({*fact["waived"], *(w.value for w in waive)}), "edition": None}
         if editions:
             result["edition"] = await self.publish(period, actor, now, reason=f"更正 (correction): {petition_id} "
-                                                                             f"{unit_code}: {reason}")
+                                                                             f"{unit_code}: {reason}",
+                                                   corrected_unit=unit_code)
         return result
 
     async def open_round(self, quarter: str, actor: Actor, now: datetime) -> None:

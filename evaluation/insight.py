@@ -16,14 +16,17 @@ from evaluation.whatif import Tally, replay
 SUSPECT_RETURN_RATE, SUSPECT_MIN_RETURNS = 0.3, 3
 
 
-async def unit_insight(conn: asyncpg.Connection, period: Period, unit_code: str | None, top: int = 5) -> list[dict]:
-    """Per unit: the categories it returns and escalates most (escalations count the unit that let go)."""
+async def unit_insight(conn: asyncpg.Connection, period: Period, unit_code: str | None,
+                       units: set[str] | None = None, top: int = 5) -> list[dict]:
+    """Per unit (of `units`, None: all): the categories it returns and escalates most (escalations count
+    the unit that let go)."""
     rows = await conn.fetch(
         "SELECT unit_code, unit_name, category, count(*) AS petitions, sum(returns) AS returns, "
         "sum(escalations_by_deadline + escalations_requested) AS escalations, "
         "sum(accept_breaches + resolve_breaches) AS breaches "
         "FROM evaluation_facts WHERE month = ANY($1::date[]) AND ($2::text IS NULL OR unit_code = $2) "
-        "GROUP BY 1, 2, 3", list(period.months), unit_code)
+        "AND ($3::text[] IS NULL OR unit_code = ANY($3::text[])) "
+        "GROUP BY 1, 2, 3", list(period.months), unit_code, _codes(units))
     units: dict[str, dict[str, Any]] = {}
     for r in rows:
         unit = units.setdefault(r["unit_code"], {"unit_code": r["unit_code"], "unit_name": r["unit_name"],
@@ -36,15 +39,17 @@ async def unit_insight(conn: asyncpg.Connection, period: Period, unit_code: str 
     return sorted(units.values(), key=lambda u: u["unit_code"])
 
 
-async def routing_suspects(conn: asyncpg.Connection, period: Period) -> list[dict]:
-    """Categories most often returned by the level they are routed to, and where they then land."""
+async def routing_suspects(conn: asyncpg.Connection, period: Period, units: set[str] | None = None) -> list[dict]:
+    """Categories most often returned by the level they are routed to, and where they then land, over the
+    petitions first routed to one of `units` (None: all)."""
     rows = await conn.fetch(
         """
-        WITH routed AS (  -- each petition's first holder: the unit its category is routed to
+        WITH first_held AS (  -- each petition's first holder: the unit its category is routed to
             SELECT DISTINCT ON (petition_id) petition_id, category, level, unit_code, returns
             FROM evaluation_facts WHERE month = ANY($1::date[])
             ORDER BY petition_id, first_assigned_at NULLS LAST
         ),
+        routed AS (SELECT * FROM first_held WHERE $2::text[] IS NULL OR unit_code = ANY($2::text[])),
         landed AS (
             SELECT r.category, r.level, f.unit_code AS landed_code, f.unit_name AS landed_name,
                    f.level AS landed_level, count(*) AS n
@@ -56,7 +61,7 @@ async def routing_suspects(conn: asyncpg.Connection, period: Period) -> list[dic
                                                     'level', l.landed_level, 'petitions', l.n) ORDER BY l.n DESC)
                 FROM landed l WHERE l.category = r.category AND l.level = r.level) AS landed
         FROM routed r GROUP BY 1, 2
-        """, list(period.months))
+        """, list(period.months), _codes(units))
     out = []
     for r in rows:
         rate = r["returned"] / r["petitions"] if r["petitions"] else 0.0
@@ -67,14 +72,16 @@ async def routing_suspects(conn: asyncpg.Connection, period: Period) -> list[dic
 
 
 async def what_if(conn: asyncpg.Connection, period: Period, candidate: Policy, calendar: WorkCalendar,
-                  limit: int) -> dict[str, Any]:
-    """Breaches and escalations of the period's petitions as recorded, and under `candidate`."""
+                  limit: int, grids: set[str] | None = None) -> dict[str, Any]:
+    """Breaches and escalations of the period's petitions (those reported in `grids`, None: all) as
+    recorded, and under `candidate`."""
     first, last = period.months[0], period.months[-1]
     ids = [r["stream_id"] for r in await conn.fetch(
         "SELECT stream_id FROM events WHERE type = 'PetitionReported' "
         "AND occurred_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' "
         "AND occurred_at < (($2::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai') "
-        "ORDER BY position LIMIT $3", first, last, limit)]
+        "AND ($4::text[] IS NULL OR data->>'grid_code' = ANY($4::text[])) "
+        "ORDER BY position LIMIT $3", first, last, limit, _codes(grids))]
     rows = await conn.fetch("SELECT stream_id, type, data, occurred_at FROM events WHERE stream_id = ANY($1::text[]) "
                             "AND type = ANY($2::text[]) ORDER BY stream_id, version", ids, list(PETITION_EVENT_TYPES))
     now = await conn.fetchval("SELECT now()")
@@ -90,3 +97,7 @@ async def what_if(conn: asyncpg.Connection, period: Period, candidate: Policy, c
         proposed.add(state, skipped)
     return {"period": period.text, "candidate": candidate.name, "sampled": len(streams), "limit": limit,
             "as_recorded": recorded.as_dict(), "under_candidate": proposed.as_dict()}
+
+
+def _codes(units: set[str] | None) -> list[str] | None:
+    return sorted(units) if units is not None else None

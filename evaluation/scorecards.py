@@ -61,6 +61,17 @@ async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, wei
     return _ranked_by_kind(cards)
 
 
+async def corrected_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights,
+                          edition: int, unit_code: str) -> list[dict]:
+    """Edition `edition` with only `unit_code`'s card recomputed (after a correction of that unit): every
+    other unit keeps its frozen figures, so a correction never pulls late petitions into others' cards."""
+    rows = await conn.fetch("SELECT card FROM published_scorecards WHERE period = $1 AND edition = $2",
+                            period.text, edition)
+    others = [r["card"] for r in rows if r["card"]["unit_code"] != unit_code]
+    corrected = [c for c in await live_cards(conn, org, period, weights) if c["unit_code"] == unit_code]
+    return _ranked_by_kind(others + corrected)
+
+
 async def card_set(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights,
                    edition: int | None = None, live: bool = False) -> CardSet:
     """A month's latest (or given) edition once published, else the live figures."""

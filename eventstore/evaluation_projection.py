@@ -37,7 +37,7 @@ _READ = """
 SELECT position, tx_id::text AS tx_id, stream_id, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
 FROM events
 WHERE (tx_id, position) > ($1::text::xid8, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY tx_id, position
+ORDER BY events.tx_id, events.position
 LIMIT $3
 """
 _FACT_COLUMNS = ("petition_id", "unit_code", "unit_name", "level", "category", "channel", "close_outcome",

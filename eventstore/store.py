@@ -44,11 +44,13 @@ SELECT count(*) AS n, max(position) AS last FROM ins
 
 # In commit order: (tx_id, position). A transaction still running may hold a lower position than
 # one already committed, but it can only commit with a tx_id at or above the snapshot's xmin.
+# ORDER BY names the column, not the text alias: as text, '1000' sorts before '999' and the cursor
+# (compared as xid8) would then skip every event below it.
 _READ_ALL = """
 SELECT position, tx_id::text AS tx_id, stream_id, version, event_id, type, data, metadata, occurred_at, recorded_at
 FROM events
 WHERE (tx_id, position) > ($1::text::xid8, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY tx_id, position
+ORDER BY events.tx_id, events.position
 LIMIT $3
 """
 

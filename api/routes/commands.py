@@ -13,6 +13,7 @@ from api.input_rules import CheckedInput
 from api.petition_views import state_out, visible_row
 from api.schemas import DispatchIn, PetitionOut
 from api.scope import require_role
+from api.unit_scope import require_dispatch_target
 from domain import commands as cmd
 from org.routing import ladder_from_unit
 
@@ -26,6 +27,7 @@ async def dispatch(petition_id: str, body: DispatchIn, actor: CurrentActor, serv
     """Re-route (分办/改派) the petition to another unit; its ladder continues above that unit."""
     require_role(actor, "dispatch")
     row = await visible_row(services.pool, petition_id, actor, org, for_command=True)
+    require_dispatch_target(actor, org, body.unit_code)  # before the workflow: routing stays inside the tree
     ladder = ladder_from_unit(org, body.unit_code, row["grid_code"], row["category"])
     command = cmd.Dispatch(actor=actor, ladder=ladder, note=body.note)
     return state_out(await services.petitions.send(petition_id, command), actor)

@@ -11,6 +11,7 @@ from api.auth import CurrentActor
 from api.deps import EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.scope import require_role
+from api.unit_scope import grids_below, require_readable, units_below
 from domain.errors import DomainError
 from domain.evaluation import Period
 from domain.policy import Policy
@@ -20,13 +21,17 @@ from jiehu.reference_data import load_policy, policy_names, work_calendar
 router = APIRouter(prefix="/v1/insight", tags=["evaluation"])
 
 
-@router.get("", responses=PROBLEM_RESPONSES(401, 422))
-async def insight(period: str, conn: EvaluationConn, _: CurrentActor, unit: str | None = None) -> dict:
-    """For each unit (or one): the categories it returned and escalated most in the period, and the
-    routing rules that look wrong (a category most often returned by the level it is routed to)."""
+@router.get("", responses=PROBLEM_RESPONSES(401, 404, 422))
+async def insight(period: str, conn: EvaluationConn, org: OrgDep, actor: CurrentActor, unit: str | None = None) -> dict:
+    """For each unit of the caller's subtree (or one): the categories it returned and escalated most in the
+    period, and the routing rules that look wrong (a category most often returned by the level it is
+    routed to), counted over the petitions first routed inside the caller's subtree (admin: all)."""
     parsed = Period.parse(period)
-    return {"period": parsed.text, "units": await unit_insight(conn, parsed, unit),
-            "routing_suspects": await routing_suspects(conn, parsed)}
+    reach = units_below(actor, org)
+    if unit is not None:
+        require_readable(reach, org, unit)
+    return {"period": parsed.text, "units": await unit_insight(conn, parsed, unit, reach),
+            "routing_suspects": await routing_suspects(conn, parsed, reach)}
 
 
 class WhatIfIn(BaseModel):
@@ -39,12 +44,14 @@ class WhatIfIn(BaseModel):
 @router.post("/what-if", responses=PROBLEM_RESPONSES(401, 403, 422))
 async def policy_what_if(body: WhatIfIn, services: ServicesDep, org: OrgDep, actor: CurrentActor) -> dict:
     """Replay the period's petitions under a candidate SLA policy, in memory: how many breaches and
-    escalations it would have produced next to what was recorded. Nothing live changes."""
+    escalations it would have produced next to what was recorded. Nothing live changes. Only the
+    petitions reported in grids of the caller's subtree are replayed (admin: all)."""
     require_role(actor, "what-if")
     period = Period.parse(body.period)
     candidate = _candidate(body.policy, list(org.categories))
+    grids = grids_below(actor, org)
     async with services.pool.acquire() as conn:
-        return await what_if(conn, period, candidate, work_calendar(), body.limit)
+        return await what_if(conn, period, candidate, work_calendar(), body.limit, grids)
 
 
 def _candidate(policy: str | dict[str, Any], categories: list[str]) -> Policy:

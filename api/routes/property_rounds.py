@@ -9,10 +9,12 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from api.auth import CurrentActor
-from api.deps import DeskDep, EvaluationConn
+from api.deps import DeskDep, EvaluationConn, OrgDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.scope import require_role
+from api.unit_scope import require_below, units_below
 from domain.text import StorableText
+from evaluation.property_rounds import property_round
 
 router = APIRouter(prefix="/v1/property-rounds", tags=["evaluation"])
 WRITE_ERRORS = PROBLEM_RESPONSES(401, 403, 409, 422)
@@ -31,16 +33,18 @@ class ScoreIn(StorableText):
 
 @router.post("", status_code=201, responses=WRITE_ERRORS)
 async def open_round(body: RoundIn, desk: DeskDep, actor: CurrentActor) -> dict:
-    """Open the quarter's round (a supervisor or an admin)."""
+    """Open the quarter's round, for every district at once: the city level's (admin)."""
     require_role(actor, "property-round")
     await desk.open_round(body.quarter, actor, datetime.now(UTC))
     return {"quarter": body.quarter, "open": True}
 
 
-@router.post("/{quarter}/scores", status_code=201, responses=WRITE_ERRORS)
-async def record_score(quarter: str, body: ScoreIn, desk: DeskDep, actor: CurrentActor) -> dict:
-    """Record one representative's score of one property company (a later score by the same person replaces it)."""
-    require_role(actor, "property-round")
+@router.post("/{quarter}/scores", status_code=201, responses=PROBLEM_RESPONSES(401, 403, 404, 409, 422))
+async def record_score(quarter: str, body: ScoreIn, desk: DeskDep, org: OrgDep, actor: CurrentActor) -> dict:
+    """Record one representative's score of one property company (a later score by the same person replaces it);
+    a supervisor scores only the companies of its own subtree (a district's supervisor: that district's)."""
+    require_role(actor, "property-score")
+    require_below(actor, org, body.company_code, "property company")
     await desk.record_score(quarter, body.company_code, body.compound, body.representative, body.score, actor,
                             datetime.now(UTC))
     return {"quarter": quarter, **body.model_dump()}
@@ -48,23 +52,16 @@ async def record_score(quarter: str, body: ScoreIn, desk: DeskDep, actor: Curren
 
 @router.post("/{quarter}/close", responses=WRITE_ERRORS)
 async def close_round(quarter: str, desk: DeskDep, actor: CurrentActor) -> dict:
-    """Close the round: its scores now count on the companies' scorecards."""
+    """Close the round: its scores now count on the companies' scorecards (admin, like opening it)."""
     require_role(actor, "property-round")
     await desk.close_round(quarter, actor, datetime.now(UTC))
     return {"quarter": quarter, "open": False}
 
 
 @router.get("/{quarter}", responses=PROBLEM_RESPONSES(401, 404))
-async def get_round(quarter: str, conn: EvaluationConn, _: CurrentActor) -> dict:
-    """The round, each company's mean score and every score recorded."""
-    found = await conn.fetchrow("SELECT quarter, opened_at, closed_at FROM property_rounds WHERE quarter = $1",
-                                quarter)
+async def get_round(quarter: str, conn: EvaluationConn, org: OrgDep, actor: CurrentActor) -> dict:
+    """The round, and the scores and mean of each property company in the caller's subtree (admin: all)."""
+    found = await property_round(conn, quarter, units_below(actor, org))
     if found is None:
         raise ApiError(404, "not_found", f"no property scoring round for {quarter}")
-    scores = await conn.fetch("SELECT company_code, compound, representative, score, recorded_at "
-                              "FROM property_scores WHERE quarter = $1 ORDER BY 1, 2, 3", quarter)
-    means: dict[str, list[float]] = {}
-    for s in scores:
-        means.setdefault(s["company_code"], []).append(s["score"])
-    return {**dict(found), "companies": {c: round(sum(v) / len(v), 2) for c, v in means.items()},
-            "scores": [dict(s) for s in scores]}
+    return found

@@ -14,6 +14,7 @@ from api.auth import CurrentActor
 from api.deps import DeskDep, EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES
 from api.scope import require_role
+from api.unit_scope import cards_in, district_units, require_below, require_readable, units_below
 from domain.enums import UnitKind, Waiver
 from domain.evaluation import Period
 from domain.text import StorableText
@@ -44,33 +45,45 @@ class CardsOut(BaseModel):
 
 
 @router.get("/scorecards", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
-async def scorecards(services: ServicesDep, conn: EvaluationConn, org: OrgDep, _: CurrentActor, period: str,
+async def scorecards(services: ServicesDep, conn: EvaluationConn, org: OrgDep, actor: CurrentActor, period: str,
                      level: UnitKind | None = None, within: str | None = None, unit: str | None = None,
                      edition: int | None = None, live: bool = False, format: Format = Format.JSON) -> Any:
-    """Units' scorecards for a month (2026-10), quarter (2026-Q4) or year (2026).
+    """Units' scorecards for a month (2026-10), quarter (2026-Q4) or year (2026): the caller's unit's
+    and those below it (admin: all).
 
     A published month shows its latest frozen edition (or `edition=N`); `live=true` shows today's
     figures. Filter by kind of unit (`level`), by a unit and everything below it (`within`), or one unit."""
+    reach = units_below(actor, org)
+    if within is not None:
+        require_readable(reach, org, within, around=actor.unit_code)
+    if unit is not None:
+        require_readable(reach, org, unit)
     chosen = await _cards(conn, services, org, period, edition, live)
-    chosen.cards = select(chosen.cards, org, level, within, unit)
+    chosen.cards = select(cards_in(chosen.cards, reach), org, level, within, unit)
     return _respond(chosen, format, f"考评-{period}")
 
 
 @router.get("/rankings", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
-async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, _: CurrentActor, period: str,
+async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, actor: CurrentActor, period: str,
                    level: UnitKind, within: str | None = None, edition: int | None = None, live: bool = False,
                    format: Format = Format.JSON) -> Any:
-    """One kind of unit ranked by composite score: streets, communities `within` a street,
-    departments, property companies."""
+    """One kind of unit of the caller's district (admin: every district) ranked by composite score:
+    streets, communities `within` a street, departments, property companies."""
+    reach = district_units(actor, org)
+    if within is not None:
+        require_readable(reach, org, within)
     chosen = await _cards(conn, services, org, period, edition, live)
-    chosen.cards = ranking(chosen.cards, org, level, within)
+    chosen.cards = ranking(cards_in(chosen.cards, reach), org, level, within)
     return _respond(chosen, format, f"排名-{level.label}-{period}")
 
 
 @router.get("/scorecards/{unit_code}/petitions", responses=READ_ERRORS)
-async def petitions_behind_card(unit_code: str, period: str, conn: EvaluationConn, _: CurrentActor) -> list[dict]:
+async def petitions_behind_card(unit_code: str, period: str, conn: EvaluationConn, org: OrgDep,
+                                actor: CurrentActor) -> list[dict]:
     """The petitions behind a unit's live card: each one's figures and the log position of the
-    `UnitEvaluated` event they come from (follow it with GET /v1/petitions/{id}/events)."""
+    `UnitEvaluated` event they come from (follow it with GET /v1/petitions/{id}/events).
+    Only for the caller's unit and those below it (404 otherwise, like a petition out of scope)."""
+    require_readable(units_below(actor, org), org, unit_code)
     return await petitions_behind(conn, unit_code, Period.parse(period))
 
 
@@ -81,7 +94,8 @@ class PublishIn(StorableText):
 
 @router.post("/scorecards/publish", responses=PROBLEM_RESPONSES(401, 403, 409, 422))
 async def publish(body: PublishIn, desk: DeskDep, actor: CurrentActor) -> dict:
-    """Publish (freeze) a month's scorecards as its next edition. The monthly close does this on the 1st."""
+    """Publish (freeze) a month's scorecards of every district as its next edition: the city level's
+    (admin). The monthly close does this on the 1st."""
     require_role(actor, "publish-scorecards")
     return await desk.publish(Period.parse(body.period), actor, datetime.now(UTC), reason=body.reason)
 
@@ -94,10 +108,12 @@ class CorrectionIn(StorableText):
 
 
 @router.post("/scorecards/corrections", responses=PROBLEM_RESPONSES(401, 403, 404, 409, 422))
-async def correct(body: CorrectionIn, desk: DeskDep, actor: CurrentActor) -> dict:
+async def correct(body: CorrectionIn, desk: DeskDep, org: OrgDep, actor: CurrentActor) -> dict:
     """Uphold a unit's appeal (考评申诉): the waived part of its record on that petition stops counting.
-    If the month is already published, a corrected edition is published; earlier editions stay."""
+    If the month is already published, a corrected edition is published; earlier editions stay.
+    A supervisor corrects only units of its own subtree."""
     require_role(actor, "correct-evaluation")
+    require_below(actor, org, body.unit_code, "unit")
     return await desk.correct(body.petition_id, body.unit_code, body.waive, body.reason, actor, datetime.now(UTC))
 
 

@@ -1,23 +1,78 @@
-"""The authorization matrix: every role x every endpoint x a unit inside and outside the petition's subtree."""
+"""The authorization matrix: every endpoint x every role x a unit inside the subtree, a unit outside it in
+the same district and a unit of another district.
+
+`ACCESS` holds one row per route of the app: who may call it and what scope it answers within. A
+guard test fails when the app has a route without a row (or a row without a route), so an endpoint
+cannot be added without deciding who may use it; the other tests exercise the rows."""
 
 from __future__ import annotations
 
 import pytest
 
+from api.main import create_app
 from api.scope import ROLES_OF_ACTION
+from domain.evaluation import Period
+from evaluation.simulate import simulate_month
+from jiehu.settings import Settings
+from tests.integration.api_client import OPEN311_KEY, REPORT, SECRET
 
-# (role, a unit whose subtree holds the petition, a unit elsewhere); the petition sits at 太白社区第1网格.
+PUBLIC = "public: no token (health, docs, metrics; Open311 reads publish no personal data)"
+API_KEY = "Open311 client: api_key of JIEHU_OPEN311_API_KEYS"
+EVERYONE = "any person with a token: the org tree, categories, labels are not private"
+OWN_QUEUE = "any person: the work orders held by the caller's own unit"
+PETITIONS = "petitions handled inside the caller's subtree (a department or company: its own); else 404"
+REPORT_RULE = "roles of ROLES_OF_ACTION['report'], for grids in the caller's subtree (a district dispatcher: "\
+              "its district); else 403"
+COMMAND = "roles of ROLES_OF_ACTION[action], on petitions in the caller's subtree (else 403 out_of_scope); "\
+          "dispatch: targets inside the dispatcher's street or district (test_api_scope.py)"
+CARDS = "cards of the caller's unit and those below it; `unit`/`within` elsewhere: 404"
+BEHIND = "the caller's unit or one below it; else 404"
+RANKING = "units of the caller's district (admin: all); `within` elsewhere: 404"
+INSIGHT = "facts of units below the caller; `unit` elsewhere: 404"
+ROUND_READ = "the round, with the scores of the property companies below the caller"
+CITY = "admin only: it acts on every district at once"
+CORRECTION = "supervisor or admin, for a unit below the caller; else 403 out_of_scope"
+PROPERTY_SCORE = "supervisor or admin, for a property company below the caller; else 403 out_of_scope"
+WHAT_IF = "supervisor, dispatcher or admin; replays only petitions reported in the caller's grids"
+
+COMMANDS = ("accept", "return", "escalate", "extension-request", "extension-decision", "pause", "resume",
+            "progress", "resolve", "urge", "return-visit", "dispatch", "close")
+OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
+                 "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
+ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC, ("GET", "/readyz"): PUBLIC, ("GET", "/metrics"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC, ("GET", "/docs"): PUBLIC, ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    **{("GET", f"/open311/v2{path}"): PUBLIC for path in OPEN311_READS},
+    ("POST", "/open311/v2/requests.{fmt}"): API_KEY,
+    ("GET", "/v1/units"): EVERYONE, ("GET", "/v1/units/{code}"): EVERYONE, ("GET", "/v1/categories"): EVERYONE,
+    ("GET", "/v1/labels"): EVERYONE, ("GET", "/v1/queue"): OWN_QUEUE,
+    ("POST", "/v1/petitions"): REPORT_RULE, ("GET", "/v1/petitions"): PETITIONS,
+    ("GET", "/v1/petitions/{petition_id}"): PETITIONS, ("GET", "/v1/petitions/{petition_id}/events"): PETITIONS,
+    **{("POST", f"/v1/petitions/{{petition_id}}/{action}"): COMMAND for action in COMMANDS},
+    ("GET", "/v1/scorecards"): CARDS, ("GET", "/v1/rankings"): RANKING,
+    ("GET", "/v1/scorecards/{unit_code}/petitions"): BEHIND,
+    ("POST", "/v1/scorecards/publish"): CITY, ("POST", "/v1/scorecards/corrections"): CORRECTION,
+    ("POST", "/v1/property-rounds"): CITY, ("POST", "/v1/property-rounds/{quarter}/close"): CITY,
+    ("POST", "/v1/property-rounds/{quarter}/scores"): PROPERTY_SCORE,
+    ("GET", "/v1/property-rounds/{quarter}"): ROUND_READ,
+    ("GET", "/v1/insight"): INSIGHT, ("POST", "/v1/insight/what-if"): WHAT_IF,
+}
+
+# (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of
+# another district); the petition sits at 太白社区第1网格 (rc-yuehe-taibai-g1, Rencheng). None: no such unit.
 PEOPLE = [
-    ("grid_worker", "rc-yuehe-taibai-g1", "rc-jiyang-caoqiao-g1"),
-    ("community_staff", "rc-yuehe-taibai", "rc-jiyang-caoqiao"),
-    ("street_staff", "rc-yuehe", "rc-jiyang"),
-    ("department_staff", None, "rencheng-water"),
-    ("property_staff", None, "pc-shuijing"),
-    ("dispatcher", "rencheng", "yanzhou"),
-    ("return_visitor", "rencheng", "yanzhou"),
-    ("supervisor", "rencheng", "yanzhou"),
-    ("admin", "", None),
+    ("grid_worker", "rc-yuehe-taibai-g1", "rc-jiyang-caoqiao-g1", "yz-gulou-fuqian-g1"),
+    ("community_staff", "rc-yuehe-taibai", "rc-jiyang-caoqiao", "yz-gulou-fuqian"),
+    ("street_staff", "rc-yuehe", "rc-jiyang", "yz-gulou"),
+    ("department_staff", None, "rencheng-water", "qufu-water"),  # sees an order once it reaches it (below)
+    ("property_staff", None, "pc-shuijing", "pc-qfgongyi"),
+    ("dispatcher", "rencheng", "rc-jiyang", "yanzhou"),
+    ("return_visitor", "rencheng", "rc-jiyang", "yanzhou"),
+    ("supervisor", "rencheng", "rc-jiyang", "yanzhou"),
+    ("admin", "", None, None),
 ]
+PERSONAL = ("陈秀英", "13805371234")  # REPORT's reporter: never in a public answer
 
 BODIES = {
     "accept": {}, "return": {"reason": "不属本单位"}, "escalate": {"reason": "无权处理"},
@@ -27,21 +82,60 @@ BODIES = {
     "return-visit": {"outcome": "satisfied"}, "dispatch": {"unit_code": "rc-yuehe-yuehe"},
     "close": {"outcome": "withdrawn", "explanation": "群众撤回"},
 }
+MONTH, QUARTER = "2025-07", "2025-Q3"  # of their own: the session's database is shared
+
+
+def people() -> list[tuple[str, str, str]]:
+    """(role, unit, where the unit stands: inside / same_district / other_district)."""
+    return [(role, unit, where) for role, *units in PEOPLE
+            for unit, where in zip(units, ("inside", "same_district", "other_district"), strict=True)
+            if unit is not None]
+
+
+def allowed(action: str, role: str) -> bool:
+    return role in {r.value for r in ROLES_OF_ACTION[action]}
+
+
+def below(org, reader: str, unit: str) -> bool:
+    """The spec of tree scope: admin sees all, anyone else its unit and everything below it."""
+    return reader == "" or unit in org.subtree(reader)
+
+
+def same_district(org, reader: str, unit: str) -> bool:
+    return reader == "" or org.units[reader].district_code == org.units[unit].district_code
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, HEAD aside, through included routers."""
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
+        for context in contexts:
+            found |= {(method, context.path) for method in context.methods or () if method != "HEAD"}
+    return found
+
+
+def test_every_route_has_a_row_in_the_matrix():
+    routes = app_routes(create_app(Settings(jwt_secret=SECRET)))
+    missing, stale = sorted(routes - set(ACCESS)), sorted(set(ACCESS) - routes)
+    assert not missing, f"decide who may call these and add them to ACCESS (and a test): {missing}"
+    assert not stale, f"ACCESS names routes the app no longer has: {stale}"
 
 
 @pytest.mark.parametrize("action", sorted(BODIES))
 async def test_commands_by_role_and_scope(as_, action):
+    assert set(BODIES) == set(COMMANDS)
     grid = as_("grid_worker", "rc-yuehe-taibai-g1")
     shared = (await grid.report())["id"]
-    for role, inside, outside in PEOPLE:
-        if outside is not None:
-            response = await as_(role, outside).post(f"/v1/petitions/{shared}/{action}", BODIES[action])
-            assert response.status_code == 403, (role, outside, action, response.text)
-        if inside is None:
+    for role, unit, where in people():
+        if where != "inside":
+            response = await as_(role, unit).post(f"/v1/petitions/{shared}/{action}", BODIES[action])
+            code = "role_not_allowed" if not allowed(action, role) else "out_of_scope"
+            assert (response.status_code, response.json()["code"]) == (403, code), (role, unit, action)
             continue
         pid = (await grid.report())["id"]  # a fresh petition: an allowed command may change it
-        response = await as_(role, inside).post(f"/v1/petitions/{pid}/{action}", BODIES[action])
-        if role not in {r.value for r in ROLES_OF_ACTION[action]}:
+        response = await as_(role, unit).post(f"/v1/petitions/{pid}/{action}", BODIES[action])
+        if not allowed(action, role):
             assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, action)
         else:
             # the role may try; the workflow then judges the unit and the state, never with a 5xx
@@ -50,25 +144,143 @@ async def test_commands_by_role_and_scope(as_, action):
                 assert response.json()["code"] == "not_permitted"
 
 
-async def test_reads_by_role_and_scope(as_):
+async def test_reporting_by_role_and_scope(as_):
+    for role, unit, where in people():
+        response = await as_(role, unit).post("/v1/petitions", REPORT)
+        if not allowed("report", role):
+            assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), role
+        elif where == "inside":
+            assert response.status_code == 201, (role, unit, response.text)
+        else:
+            assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit)
+
+
+async def test_petition_reads_by_role_and_scope(as_):
     pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report(description="授权矩阵读取"))["id"]
-    for role, inside, outside in PEOPLE:
-        if inside is not None:
-            caller = as_(role, inside)
-            assert (await caller.get(f"/v1/petitions/{pid}")).status_code == 200, role
-            assert (await caller.get(f"/v1/petitions/{pid}/events")).status_code == 200, role
-            listed = (await caller.get("/v1/petitions", params={"q": "授权矩阵读取"})).json()["items"]
-            assert [p["id"] for p in listed] == [pid], role
-        if outside is not None:
-            caller = as_(role, outside)
-            assert (await caller.get(f"/v1/petitions/{pid}")).status_code == 404, role
-            assert (await caller.get(f"/v1/petitions/{pid}/events")).status_code == 404, role
-            listed = (await caller.get("/v1/petitions", params={"q": "授权矩阵读取"})).json()["items"]
-            assert listed == [], role
-        for who in (inside, outside):
-            if who is not None:
-                for path in ("/v1/units", "/v1/categories", "/v1/labels", "/v1/queue"):
-                    assert (await as_(role, who).get(path)).status_code == 200, (role, path)
+    for role, unit, where in people():
+        caller = as_(role, unit)
+        listed = (await caller.get("/v1/petitions", params={"q": "授权矩阵读取"})).json()["items"]
+        one, events = await caller.get(f"/v1/petitions/{pid}"), await caller.get(f"/v1/petitions/{pid}/events")
+        if where == "inside":
+            assert (one.status_code, events.status_code) == (200, 200), (role, unit)
+            assert pid in [p["id"] for p in listed], (role, unit)
+        else:
+            assert (one.status_code, events.status_code) == (404, 404), (role, unit)
+            assert one.json()["code"] == "petition_not_found"
+            assert listed == [], (role, unit)
+
+
+async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http):
+    pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
+    for role, unit, _where in people():
+        caller = as_(role, unit)
+        for path in ("/v1/units", "/v1/units/rc-yuehe", "/v1/units/qufu", "/v1/categories", "/v1/labels"):
+            assert (await caller.get(path)).status_code == 200, (role, unit, path)
+        queue = await caller.get("/v1/queue")
+        assert queue.status_code == 200 and queue.json()["unit_code"] == unit
+        held = [item["petition"] for item in queue.json()["items"]]
+        assert all(p["unit_code"] == unit for p in held), (role, unit)  # only the caller's unit's work orders
+        assert pid not in [p["id"] for p in held] or unit == "rc-yuehe-taibai-g1", (role, unit)
+    for path in ("/v1/units", "/v1/queue", "/v1/scorecards?period=2026-10", "/v1/insight?period=2026-10"):
+        assert (await http.get(path)).status_code == 401, path
+
+
+async def test_public_routes_answer_without_a_token_and_publish_no_personal_data(as_, http):
+    pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"):
+        assert (await http.get(path)).status_code == 200, path
+    for path in ("/open311/v2/discovery.json", "/open311/v2/services.json", "/open311/v2/services/sanitation.json",
+                 "/open311/v2/requests.json", f"/open311/v2/requests/{pid}.json", "/open311/v2/tokens/x.json",
+                 "/open311/v2/requests.xml"):
+        response = await http.get(path)
+        assert response.status_code < 500, (path, response.text)
+        assert not any(p in response.text for p in PERSONAL), path
+    form = {"service_code": "sanitation", "description": "路灯不亮", "lat": "35.41", "long": "116.59"}
+    assert (await http.post("/open311/v2/requests.json", data=form)).status_code == 403  # no api_key
+    created = await http.post("/open311/v2/requests.json", data=form | {"api_key": OPEN311_KEY})
+    assert created.status_code < 500, created.text
+
+
+@pytest.fixture
+async def month(pool, org) -> str:
+    if not await pool.fetchval("SELECT count(*) FROM evaluation_facts WHERE month = $1", Period.parse(MONTH).months[0]):
+        await simulate_month(pool, org, Period.parse(MONTH), 240, 21, 0)
+    return MONTH
+
+
+async def test_evaluation_reads_by_role_and_scope(month, org, as_):
+    targets = sorted({unit for _, unit, _ in people() if unit})
+    for role, reader, _where in people():
+        caller = as_(role, reader)
+        cards = (await caller.get("/v1/scorecards", params={"period": month, "live": "true"})).json()["cards"]
+        assert all(below(org, reader, c["unit_code"]) for c in cards), (role, reader)
+        ranked = (await caller.get("/v1/rankings", params={"period": month, "level": "street", "live": "true"}))
+        assert all(same_district(org, reader, c["unit_code"]) for c in ranked.json()["cards"]), (role, reader)
+        exported = await caller.get("/v1/scorecards", params={"period": month, "live": "true", "format": "csv"})
+        assert exported.status_code == 200 and exported.text.count("\n") == len(cards) + 1, (role, reader)
+        insight = (await caller.get("/v1/insight", params={"period": month})).json()
+        assert all(below(org, reader, u["unit_code"]) for u in insight["units"]), (role, reader)
+        for target in targets:
+            expected = 200 if below(org, reader, target) else 404
+            for path, params in ((f"/v1/scorecards/{target}/petitions", {}), ("/v1/scorecards", {"unit": target}),
+                                 ("/v1/insight", {"unit": target})):
+                response = await caller.get(path, params={"period": month} | params)
+                assert response.status_code == expected, (role, reader, path, target, response.text)
+            within = await caller.get("/v1/rankings", params={"period": month, "level": "grid", "within": target})
+            assert within.status_code == (200 if same_district(org, reader, target) else 404), (role, reader, target)
+
+
+async def test_evaluation_writes_by_role_and_scope(month, pool, org, as_):
+    facts = {}
+    for unit in ("rc-yuehe", "rc-jiyang", "yanzhou"):  # a fact inside, beside and outside Rencheng's streets
+        facts[unit] = await pool.fetchrow(
+            "SELECT petition_id, unit_code FROM evaluation_facts WHERE month = $1 AND unit_code = ANY($2::text[]) "
+            "LIMIT 1", Period.parse(month).months[0], sorted(org.subtree(unit)))
+    admin = as_("admin", "")
+    assert (await admin.post("/v1/property-rounds", {"quarter": QUARTER})).status_code == 201
+    for role, unit, _where in people():
+        caller = as_(role, unit)
+        for path, body in (("/v1/scorecards/publish", {"period": "2025-06"}),
+                           ("/v1/property-rounds", {"quarter": "2025-Q4"}),
+                           ("/v1/property-rounds/2025-Q4/close", None)):
+            if role != "admin":
+                response = await caller.post(path, body)
+                assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, path)
+        for fact in facts.values():
+            response = await caller.post("/v1/scorecards/corrections", {
+                "petition_id": fact["petition_id"], "unit_code": fact["unit_code"], "waive": ["return"],
+                "reason": "授权矩阵"})
+            expected = _write_outcome("correct-evaluation", role, below(org, unit, fact["unit_code"]))
+            assert (response.status_code, response.json().get("code")) == expected, (role, unit, fact, response.text)
+        for company in ("pc-hongfan", "pc-yzhongse"):
+            response = await caller.post(f"/v1/property-rounds/{QUARTER}/scores", {
+                "company_code": company, "compound": "小区", "representative": f"{role}@{unit}", "score": 75})
+            expected = _write_outcome("property-score", role, below(org, unit, company), ok=201)
+            assert (response.status_code, response.json().get("code")) == expected, (role, unit, company)
+        rounds = (await caller.get(f"/v1/property-rounds/{QUARTER}")).json()
+        assert all(below(org, unit, c) for c in rounds["companies"]), (role, unit)
+    assert (await admin.post("/v1/scorecards/publish", {"period": "2025-06"})).status_code == 200
+    assert (await admin.post(f"/v1/property-rounds/{QUARTER}/close")).status_code == 200
+
+
+def _write_outcome(action: str, role: str, in_scope: bool, ok: int = 200) -> tuple[int, str | None]:
+    if not allowed(action, role):
+        return 403, "role_not_allowed"
+    return (ok, None) if in_scope else (403, "out_of_scope")
+
+
+async def test_the_what_if_by_role_and_scope(month, pool, org, as_):
+    for role, unit, _where in people():
+        response = await as_(role, unit).post("/v1/insight/what-if", {"period": month, "policy": "fast"})
+        if not allowed("what-if", role):
+            assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), role
+            continue
+        assert response.status_code == 200, (role, unit, response.text)
+        grids = [c for c in org.units if below(org, unit, c) and org.units[c].kind.value == "grid"]
+        reported = await pool.fetchval(
+            "SELECT count(*) FROM events WHERE type = 'PetitionReported' AND stream_id LIKE 'SIM202507-%' "
+            "AND data->>'grid_code' = ANY($1::text[])", grids)
+        assert response.json()["sampled"] == reported, (role, unit)
 
 
 async def test_a_department_sees_its_own_work_orders_once_they_reach_it(as_):
@@ -82,3 +294,6 @@ async def test_a_department_sees_its_own_work_orders_once_they_reach_it(as_):
     queue = (await department.get("/v1/queue")).json()
     assert pid in [item["petition"]["id"] for item in queue["items"]]
     assert (await department.act(pid, "accept"))["status"] == "accepted"
+
+
+pytestmark = pytest.mark.timeout(600)

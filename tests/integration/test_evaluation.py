@@ -79,8 +79,9 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
     supervisor, admin = as_(*SUPERVISOR), as_(*ADMIN)
     street = as_("street_staff", "rc-yuehe")
     assert (await street.post("/v1/scorecards/publish", {"period": "2026-04"})).status_code == 403
-    assert (await supervisor.post("/v1/scorecards/publish", {"period": "2099-01"})).status_code == 409
-    published = (await supervisor.post("/v1/scorecards/publish", {"period": "2026-04"})).json()
+    assert (await supervisor.post("/v1/scorecards/publish", {"period": "2026-04"})).status_code == 403  # city-wide
+    assert (await admin.post("/v1/scorecards/publish", {"period": "2099-01"})).status_code == 409
+    published = (await admin.post("/v1/scorecards/publish", {"period": "2026-04"})).json()
     assert published["edition"] == 1 and published["appeal_due"] > published["published_at"]
     frozen = (await admin.get("/v1/scorecards", params={"period": "2026-04"})).json()
     assert frozen["edition"] == 1 and frozen["provisional"] is False
@@ -94,7 +95,8 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
     breached = await pool.fetchrow("SELECT petition_id, unit_code FROM evaluation_facts WHERE month = '2026-04-01' "
                                    "AND accept_breaches > 0 AND petition_id NOT LIKE 'SIM202604-01%' LIMIT 1")
     before = next(c for c in frozen["cards"] if c["unit_code"] == breached["unit_code"])
-    corrected = await supervisor.post("/v1/scorecards/corrections", {
+    district_supervisor = as_("supervisor", org.units[breached["unit_code"]].district_code)  # appeals: its district's
+    corrected = await district_supervisor.post("/v1/scorecards/corrections", {
         "petition_id": breached["petition_id"], "unit_code": breached["unit_code"], "waive": ["accept_breach"],
         "reason": "停电导致系统无法签收, 经督办员核实"})
     assert corrected.status_code == 200, corrected.text
@@ -104,6 +106,12 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
     assert latest["cards"][0]["accepted_in_time"] >= before["accepted_in_time"] + 1
     first = (await admin.get("/v1/scorecards", params={"period": "2026-04", "edition": 1})).json()
     assert first["cards"] == frozen["cards"]
+    second = (await admin.get("/v1/scorecards", params={"period": "2026-04", "edition": 2})).json()["cards"]
+
+    def others(cards: list[dict]) -> dict:
+        return {c["unit_code"]: {k: v for k, v in c.items() if k != "rank"} for c in cards
+                if c["unit_code"] != breached["unit_code"]}
+    assert others(second) == others(frozen["cards"])  # a correction of one unit leaves the others' figures
 
     desk = EvaluationDesk(pool, org, ScoringWeights(), work_calendar())
     too_late = datetime.fromisoformat(published["appeal_due"]) + timedelta(minutes=1)
@@ -118,7 +126,7 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
 
 async def test_rebuild_equals_the_live_projection(pool, org, as_):
     await simulated(pool, org, "2026-05", 30, seed=5)
-    await as_(*SUPERVISOR).post("/v1/scorecards/publish", {"period": "2026-05"})
+    await as_(*ADMIN).post("/v1/scorecards/publish", {"period": "2026-05"})
 
     async def snapshot() -> list:
         async with pool.acquire() as conn:
@@ -145,7 +153,7 @@ async def test_the_what_if_replays_without_touching_anything_live(pool, org, as_
     before = await fingerprint()
     assert (await as_("grid_worker", "rc-yuehe-taibai-g1").post(
         "/v1/insight/what-if", {"period": "2026-06", "policy": "fast"})).status_code == 403
-    response = await as_(*SUPERVISOR).post("/v1/insight/what-if", {"period": "2026-06", "policy": "fast"})
+    response = await as_(*ADMIN).post("/v1/insight/what-if", {"period": "2026-06", "policy": "fast"})
     assert response.status_code == 200, response.text
     result = response.json()
     recorded = await pool.fetchval("SELECT sum(accept_breaches + resolve_breaches) FROM evaluation_facts "
@@ -168,13 +176,14 @@ async def test_insight_names_the_categories_grids_return_and_where_they_land(poo
 
 
 async def test_a_property_round_joins_the_companys_quarterly_scorecard(org, as_):
-    supervisor = as_(*SUPERVISOR)
-    company = next(u.code for u in org.units.values() if u.kind.value == "property_company")
+    supervisor, admin = as_(*SUPERVISOR), as_(*ADMIN)  # the city opens and closes; the district scores
+    company = next(u.code for u in org.units.values()
+                   if u.kind.value == "property_company" and u.district_code == "rencheng")
     before_opening = await supervisor.post("/v1/property-rounds/2026-Q1/scores", {
         "company_code": company, "compound": "太白小区", "representative": "业主代表甲", "score": 80})
     assert before_opening.status_code == 409
-    assert (await supervisor.post("/v1/property-rounds", {"quarter": "2026-Q1"})).status_code == 201
-    assert (await supervisor.post("/v1/property-rounds", {"quarter": "2026-Q1"})).status_code == 409
+    assert (await admin.post("/v1/property-rounds", {"quarter": "2026-Q1"})).status_code == 201
+    assert (await admin.post("/v1/property-rounds", {"quarter": "2026-Q1"})).status_code == 409
     for who, score in (("业主代表甲", 80), ("业主代表乙", 90), ("业主代表甲", 70)):  # 甲 changes their mind
         response = await supervisor.post("/v1/property-rounds/2026-Q1/scores", {
             "company_code": company, "compound": "太白小区", "representative": who, "score": score})
@@ -183,7 +192,7 @@ async def test_a_property_round_joins_the_companys_quarterly_scorecard(org, as_)
         "company_code": "rc-yuehe", "compound": "x", "representative": "y", "score": 50})).status_code == 422
     open_card = (await supervisor.get("/v1/scorecards", params={"period": "2026-Q1", "unit": company})).json()
     assert not open_card["cards"] or open_card["cards"][0]["property_score"] is None  # only closed rounds count
-    assert (await supervisor.post("/v1/property-rounds/2026-Q1/close")).status_code == 200
+    assert (await admin.post("/v1/property-rounds/2026-Q1/close")).status_code == 200
     card = (await supervisor.get("/v1/scorecards", params={"period": "2026-Q1", "unit": company})).json()["cards"][0]
     assert card["property_score"] == 80.0
     round_ = (await supervisor.get("/v1/property-rounds/2026-Q1")).json()

@@ -72,9 +72,9 @@ async def test_concurrent_writers_one_wins_the_other_conflicts(pool):
     assert all(isinstance(r, StreamConflict) for r in results if isinstance(r, Exception))
 
 
-async def read_to_end(store: EventStore, after: LogCursor) -> list:
+async def read_to_end(store: EventStore, after: LogCursor, limit: int = 1000) -> list:
     seen = []
-    while batch := await store.read_all(after, limit=1000):
+    while batch := await store.read_all(after, limit=limit):
         seen += batch
         after = batch[-1].cursor
     return seen
@@ -89,6 +89,22 @@ async def test_read_all_is_in_commit_order_and_skips_nothing_committed(pool):
     seen = await read_to_end(store, start)
     assert len([e for e in seen if e.stream_id in streams]) == 20
     assert [(int(e.tx_id), e.position) for e in seen] == sorted((int(e.tx_id), e.position) for e in seen)
+
+
+async def test_commit_order_is_numeric_across_a_power_of_ten(pool):
+    """Transaction ids 999 and 1000: ordered as text, the cursor would jump past every 3-digit one."""
+    store = EventStore(pool)
+    first = f"S-{uuid.uuid4()}"
+    await store.append(first, 0, events(1))
+    tx = int(await pool.fetchval("SELECT tx_id::text FROM events WHERE stream_id = $1", first))
+    boundary = 10 ** len(str(tx))
+    if boundary - tx <= 5000:  # burn transaction ids until the next one has one digit more
+        for _ in range(boundary - int(await pool.fetchval("SELECT pg_current_xact_id()::text"))):
+            await pool.fetchval("SELECT pg_current_xact_id()")
+    second = f"S-{uuid.uuid4()}"
+    await store.append(second, 0, events(1))
+    seen = [e for e in await read_to_end(store, LogCursor(), limit=50) if e.stream_id in (first, second)]
+    assert [e.stream_id for e in seen] == [first, second]
 
 
 async def test_an_event_committed_late_with_a_lower_position_is_not_skipped(pool):
