@@ -32,10 +32,11 @@ class Caller:
     http: httpx.AsyncClient
     role: str
     unit: str
+    subject: str | None = None  # default: role@unit (two people of one unit need their own)
 
     @property
     def headers(self) -> dict[str, str]:
-        return bearer(self.role, self.unit)
+        return bearer(self.role, self.unit, self.subject)
 
     async def get(self, path: str, **kwargs) -> httpx.Response:
         headers = self.headers | kwargs.pop("headers", {})

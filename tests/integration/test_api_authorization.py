@@ -19,7 +19,9 @@ from tests.integration.api_client import OPEN311_KEY, REPORT, SECRET
 PUBLIC = "public: no token (health, docs, metrics; Open311 reads publish no personal data)"
 API_KEY = "Open311 client: api_key of JIEHU_OPEN311_API_KEYS"
 EVERYONE = "any person with a token: the org tree, categories, labels are not private"
-OWN_QUEUE = "any person: the work orders held by the caller's own unit"
+OWN_QUEUE = "any person, their worklist: a unit's work orders and the requests waiting for its decision; a "\
+            "dispatcher's returned orders and a return visitor's awaited visits, of grids in the caller's subtree"
+ACCESS_LOG = "auditor or admin: records of petitions handled in the caller's subtree (admin: all); else 403"
 PETITIONS = "petitions handled inside the caller's subtree (a department or company: its own); else 404"
 REPORT_RULE = "roles of ROLES_OF_ACTION['report'], for grids in the caller's subtree (a district dispatcher: "\
               "its district); else 403"
@@ -46,7 +48,7 @@ ACCESS: dict[tuple[str, str], str] = {
     **{("GET", f"/open311/v2{path}"): PUBLIC for path in OPEN311_READS},
     ("POST", "/open311/v2/requests.{fmt}"): API_KEY,
     ("GET", "/v1/units"): EVERYONE, ("GET", "/v1/units/{code}"): EVERYONE, ("GET", "/v1/categories"): EVERYONE,
-    ("GET", "/v1/labels"): EVERYONE, ("GET", "/v1/queue"): OWN_QUEUE,
+    ("GET", "/v1/labels"): EVERYONE, ("GET", "/v1/queue"): OWN_QUEUE, ("GET", "/v1/access-log"): ACCESS_LOG,
     ("POST", "/v1/petitions"): REPORT_RULE, ("GET", "/v1/petitions"): PETITIONS,
     ("GET", "/v1/petitions/{petition_id}"): PETITIONS, ("GET", "/v1/petitions/{petition_id}/events"): PETITIONS,
     **{("POST", f"/v1/petitions/{{petition_id}}/{action}"): COMMAND for action in COMMANDS},
@@ -70,6 +72,7 @@ PEOPLE = [
     ("dispatcher", "rencheng", "rc-jiyang", "yanzhou"),
     ("return_visitor", "rencheng", "rc-jiyang", "yanzhou"),
     ("supervisor", "rencheng", "rc-jiyang", "yanzhou"),
+    ("auditor", "rencheng", "rc-jiyang", "yanzhou"),
     ("admin", "", None, None),
 ]
 PERSONAL = ("陈秀英", "13805371234")  # REPORT's reporter: never in a public answer
@@ -170,19 +173,40 @@ async def test_petition_reads_by_role_and_scope(as_):
             assert listed == [], (role, unit)
 
 
-async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http):
+async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http, org):
     pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
     for role, unit, _where in people():
         caller = as_(role, unit)
         for path in ("/v1/units", "/v1/units/rc-yuehe", "/v1/units/qufu", "/v1/categories", "/v1/labels"):
             assert (await caller.get(path)).status_code == 200, (role, unit, path)
-        queue = await caller.get("/v1/queue")
+        queue = await caller.get("/v1/queue", params={"limit": 200})
         assert queue.status_code == 200 and queue.json()["unit_code"] == unit
-        held = [item["petition"] for item in queue.json()["items"]]
-        assert all(p["unit_code"] == unit for p in held), (role, unit)  # only the caller's unit's work orders
-        assert pid not in [p["id"] for p in held] or unit == "rc-yuehe-taibai-g1", (role, unit)
-    for path in ("/v1/units", "/v1/queue", "/v1/scorecards?period=2026-10", "/v1/insight?period=2026-10"):
+        for item in queue.json()["items"]:  # only what is the caller's to do
+            petition = item["petition"]
+            if item["kind"] == "work_order":
+                assert petition["unit_code"] == unit, (role, unit)
+            elif item["kind"] == "decision":
+                assert petition["overseer_code"] == unit and petition["pending_decision"], (role, unit)
+            else:
+                assert (role, petition["status"]) in {("dispatcher", "returned"), ("return_visitor", "resolved")}
+                assert below(org, unit, petition["grid_code"]), (role, unit)
+        assert pid not in [i["petition"]["id"] for i in queue.json()["items"]] or unit == "rc-yuehe-taibai-g1"
+    for path in ("/v1/units", "/v1/queue", "/v1/scorecards?period=2026-10", "/v1/insight?period=2026-10",
+                 "/v1/access-log"):
         assert (await http.get(path)).status_code == 401, path
+
+
+async def test_the_access_log_by_role_and_scope(as_, pool):
+    pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
+    await as_("return_visitor", "rencheng").get(f"/v1/petitions/{pid}")  # an unmasked read: one record
+    for role, unit, where in people():
+        response = await as_(role, unit).get("/v1/access-log", params={"petition_id": pid})
+        if not allowed("read-access-log", role):
+            assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, unit)
+            continue
+        assert response.status_code == 200, (role, unit, response.text)
+        records = [r["petition_id"] for r in response.json()["items"]]
+        assert (pid in records) == (where == "inside"), (role, unit, records)
 
 
 async def test_public_routes_answer_without_a_token_and_publish_no_personal_data(as_, http):
