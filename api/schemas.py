@@ -75,6 +75,9 @@ class PetitionOut(BaseModel):
     delivery_pending_since: datetime | None = Field(
         description="a department's work order not yet taken off its task queue (no worker or system picked it "
                     "up), since when; null once delivered")
+    deadlines_provisional: bool = Field(
+        description="the running deadlines count days of a year whose official holiday arrangement is not known "
+                    "yet (only the statutory holidays): they may move once it is published")
 
 
 class EventOut(BaseModel):

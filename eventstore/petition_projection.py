@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from domain.events import PETITION_EVENT_TYPES, event_from
 from domain.evolve import evolve
 from domain.model import PetitionState
-from domain.timers import deadline_state, next_due
+from domain.timers import deadline_state, deadlines_provisional, next_due
 
 _DATETIME = TypeAdapter(datetime)
 COLUMNS = (
@@ -27,6 +27,7 @@ COLUMNS = (
     "urges", "resolution", "close_outcome", "visit_outcome", "reported_at", "updated_at", "closed_at",
     "last_position", "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",
     "delivery_pending_since",
+    "deadlines_provisional",
 )
 
 
@@ -76,6 +77,7 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "next_due": _iso(next_due(state)),
         "visit_attempts": state.visit_attempts,
         "delivery_pending_since": _iso(state.delivery_pending_since),
+        "deadlines_provisional": deadlines_provisional(state),
     }
 
 
