@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
@@ -93,11 +93,10 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
 
 
 def refresh_calendar(calendar: WorkCalendar, now: datetime) -> None:
-    """Whether next year (China time) is official, and how many days remain until it starts."""
-    today = now.astimezone(CHINA).date()
-    new_year = date(today.year + 1, 1, 1)
-    metrics.CALENDAR_NEXT_YEAR_OFFICIAL.set(0 if calendar.is_provisional(new_year) else 1)
-    metrics.CALENDAR_DAYS_UNTIL_NEXT_YEAR.set((new_year - today).days)
+    """Whether next year (China time) is official, and when it starts."""
+    new_year = datetime(now.astimezone(CHINA).year + 1, 1, 1, tzinfo=CHINA)
+    metrics.CALENDAR_NEXT_YEAR_OFFICIAL.set(0 if calendar.is_provisional(new_year.date()) else 1)
+    metrics.CALENDAR_NEXT_YEAR_START.set(new_year.timestamp())
 
 
 async def _department_queue(client: Client, department: str) -> None:

@@ -58,7 +58,8 @@ DEPT_POLLERS = Gauge("jiehu_department_queue_pollers", "Workers polling a depart
 CALENDAR_NEXT_YEAR_OFFICIAL = Gauge(
     "jiehu_calendar_next_year_official",
     "1 when next year's holiday arrangement is official, 0 when only its statutory holidays are known")
-CALENDAR_DAYS_UNTIL_NEXT_YEAR = Gauge("jiehu_calendar_days_until_next_year", "Days from today to 1 January, China time")
+CALENDAR_NEXT_YEAR_START = Gauge("jiehu_calendar_next_year_start_timestamp_seconds",
+                                 "When next year starts in China (1 January 00:00 +08:00)")
 GAUGES_REFRESHED = Gauge("jiehu_gauges_refreshed_timestamp_seconds", "When the worker last refreshed the gauges")
 
 
