@@ -13,7 +13,18 @@ from api.deps import Services
 from api.errors import install_error_handlers
 from api.observability import RequestContextMiddleware
 from api.open311 import routes as open311
-from api.routes import access_log, commands, health, insight, listing, petitions, property_rounds, reference, scorecards
+from api.routes import (
+    access_log,
+    calendar,
+    commands,
+    health,
+    insight,
+    listing,
+    petitions,
+    property_rounds,
+    reference,
+    scorecards,
+)
 from eventstore.pool import create_pool
 from jiehu.reference_data import load_policy, load_scoring
 from jiehu.settings import Settings
@@ -52,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(commands.router)
     app.include_router(reference.router)
+    app.include_router(calendar.router)
     app.include_router(scorecards.router)
     app.include_router(property_rounds.router)
     app.include_router(insight.router)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -85,6 +86,9 @@ class PetitionOut(BaseModel):
     delivery_pending_since: datetime | None = Field(
         description="a department's work order not yet taken off its task queue (no worker or system picked it "
                     "up), since when; null once delivered")
+    deadlines_provisional: bool = Field(
+        description="the running deadlines count days of a year whose official holiday arrangement is not known "
+                    "yet (only the statutory holidays): they may move once it is published")
 
 
 class EventOut(BaseModel):
@@ -114,3 +118,23 @@ class CategoryOut(BaseModel):
     start_level_label: str
     department_function: str
     property: bool
+
+
+class HolidayOut(BaseModel):
+    date: dt.date
+    name: str = Field(description="元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节 ('' where the source names none)")
+
+
+class CalendarYearOut(BaseModel):
+    """One year of the working-day calendar that every working-day deadline counts on."""
+
+    year: int
+    status: Literal["official", "provisional"] = Field(
+        description="official: the State Council's arrangement (bridge days, make-up working days); provisional: "
+                    "only the statutory holidays of the national rules, deadlines in it may move once it is published")
+    status_label: str
+    holidays: list[HolidayOut] = Field(description="days off that would otherwise be working days, by date")
+    workdays: list[dt.date] = Field(description="make-up working days (调休上班) on a weekend")
+    office_hours: dict[str, Any] | None = Field(
+        default=None, description="office hours that working hours count in; null: none are configured yet, "
+                                  "every working day counts whole")

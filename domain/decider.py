@@ -43,12 +43,16 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
     assert rules is not None
     rung = (ladder or state.ladder)[index]
     resolve = rules.resolve[rung.level]
+    accept_due = calendar.add(at, rules.accept.seconds, rules.accept.clock)
+    resolve_due = calendar.add(at, resolve.seconds, resolve.clock)
     return ev.WorkOrderAssigned(
         at=at, rung_index=index, rung=rung,
-        accept_due=calendar.add(at, rules.accept.seconds, rules.accept.clock),
+        accept_due=accept_due,
         warn_at=calendar.add(at, rules.warning_offset(rung.level).seconds, resolve.clock),
-        resolve_due=calendar.add(at, resolve.seconds, resolve.clock),
+        resolve_due=resolve_due,
         cause=cause,  # type: ignore[arg-type]
+        provisional=calendar.provisional(at, accept_due, rules.accept.clock)
+        or calendar.provisional(at, resolve_due, resolve.clock),
     )
 
 
@@ -131,10 +135,11 @@ def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -
     redispatch = s.rules.redispatch
     if redispatch is None:  # rules frozen before re-dispatch deadlines existed
         return [ev.WorkOrderReturned(at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor)]
+    due = cal.add(now, redispatch.seconds, redispatch.clock)
     return [ev.WorkOrderReturned(
         at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor, desk_code=s.desk_code,
         redispatch_warn_at=cal.add(now, redispatch.seconds * s.rules.warning_fraction, redispatch.clock),
-        redispatch_due=cal.add(now, redispatch.seconds, redispatch.clock),
+        redispatch_due=due, provisional=cal.provisional(now, due, redispatch.clock),
     )]
 
 
@@ -193,14 +198,15 @@ def _decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
         raise InvalidState("there is no extension request to decide")
     assert s.assignment is not None and s.rules is not None
     a = s.assignment
-    due, warn = a.resolve_due, a.warn_at
+    due, warn, provisional = a.resolve_due, a.warn_at, a.provisional
     if c.approve:
         span = pending.span
         due = cal.add(a.resolve_due, span.seconds, span.clock)
         resolve = s.rules.resolve[rung.level]
         warn = cal.subtract(due, resolve.seconds - s.rules.warning_offset(rung.level).seconds, resolve.clock)
+        provisional = a.provisional or cal.provisional(a.resolve_due, due, span.clock)
     return [ev.ExtensionDecided(at=now, unit_code=rung.unit_code, approved=c.approve, note=c.note,
-                                warn_at=warn, resolve_due=due, actor=c.actor)]
+                                warn_at=warn, resolve_due=due, actor=c.actor, provisional=provisional)]
 
 
 def _pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
@@ -241,8 +247,10 @@ def _resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) -
     assert s.rules is not None
     p, a, clock = s.paused, s.assignment, s.rules.resolve[rung.level].clock
     accept_due = a.accept_due if p.accept_left is None else cal.add(now, p.accept_left, s.rules.accept.clock)
+    resolve_due = cal.add(now, p.resolve_left, clock)
+    provisional = cal.provisional(now, accept_due, s.rules.accept.clock) or cal.provisional(now, resolve_due, clock)
     return [ev.ClockResumed(at=now, accept_due=accept_due, warn_at=cal.add(now, p.warn_left, clock),
-                            resolve_due=cal.add(now, p.resolve_left, clock), note=c.note, actor=c.actor)]
+                            resolve_due=resolve_due, note=c.note, actor=c.actor, provisional=provisional)]
 
 
 def _progress(s: PetitionState, c: cmd.NoteProgress, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
@@ -256,10 +264,11 @@ def _resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar)
     _require_status(s, {Status.ACCEPTED}, "resolve")
     assert s.assignment is not None and s.rules is not None
     window = s.rules.visit_window
+    visit_due = cal.add(now, window.seconds, window.clock)
     return [ev.PetitionResolved(
         at=now, unit_code=rung.unit_code, resolution=c.resolution, result=c.result,
         evidence_urls=list(c.evidence_urls), in_time=now <= s.assignment.resolve_due,
-        visit_due=cal.add(now, window.seconds, window.clock), actor=c.actor,
+        visit_due=visit_due, actor=c.actor, provisional=cal.provisional(now, visit_due, window.clock),
     )]
 
 

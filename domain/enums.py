@@ -135,6 +135,13 @@ class Waiver(Labelled):
     DISSATISFACTION = "dissatisfaction"
 
 
+class CalendarStatus(Labelled):
+    """Whether a year's working-day calendar is the State Council's arrangement or only the statutory days."""
+
+    OFFICIAL = "official"
+    PROVISIONAL = "provisional"
+
+
 _LABELS: dict[str, dict[str, str]] = {
     "Level": {"grid": "网格", "community": "社区", "street": "街道(镇)", "department": "区直部门"},
     "UnitKind": {
@@ -203,11 +210,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "accept_breach": "超时签收不计", "resolve_breach": "超时办结不计", "escalation": "升级不计",
         "return": "退单不计", "dissatisfaction": "不满意不计",
     },
+    "CalendarStatus": {"official": "国务院正式安排", "provisional": "暂定(仅法定节假日)"},
 }
 
 ALL_ENUMS: tuple[type[Labelled], ...] = (
     Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role, ReadKind,
-    DeadlineState, PauseReason, Clock, Waiver,
+    DeadlineState, PauseReason, Clock, Waiver, CalendarStatus,
 )
 
 LADDER: tuple[Level, ...] = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT)

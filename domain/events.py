@@ -56,6 +56,7 @@ class WorkOrderAssigned(_Event):
     warn_at: datetime
     resolve_due: datetime
     cause: Literal["report", "escalation", "redispatch", "reopen"]
+    provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
 class WorkOrderAccepted(_Event):
@@ -76,6 +77,7 @@ class WorkOrderReturned(_Event):
     desk_code: str = ""
     redispatch_warn_at: datetime | None = None
     redispatch_due: datetime | None = None
+    provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
 class WorkOrderDelivered(_Event):
@@ -118,6 +120,7 @@ class ExtensionDecided(_Event):
     warn_at: datetime
     resolve_due: datetime
     actor: Actor
+    provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
 class PauseRequested(_Event):
@@ -150,6 +153,7 @@ class ClockResumed(_Event):
     resolve_due: datetime
     note: str
     actor: Actor
+    provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
 class ProgressNoted(_Event):
@@ -167,6 +171,7 @@ class PetitionResolved(_Event):
     in_time: bool
     visit_due: datetime
     actor: Actor
+    provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
 class PetitionUrged(_Event):

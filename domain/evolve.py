@@ -72,7 +72,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
 def _(e: ev.WorkOrderAssigned, s: PetitionState) -> None:
     s.assignment = Assignment(
         rung_index=e.rung_index, rung=e.rung, assigned_at=e.at,
-        accept_due=e.accept_due, warn_at=e.warn_at, resolve_due=e.resolve_due,
+        accept_due=e.accept_due, warn_at=e.warn_at, resolve_due=e.resolve_due, provisional=e.provisional,
     )
     s.status = Status.DISPATCHED
     s.pending_extension = s.pending_pause = s.paused = s.redispatch = None
@@ -105,7 +105,7 @@ def _(e: ev.WorkOrderReturned, s: PetitionState) -> None:
     s.delivery_pending_since = None
     if e.redispatch_due is not None and e.redispatch_warn_at is not None:
         s.redispatch = RedispatchClock(desk_code=e.desk_code, since=e.at, warn_at=e.redispatch_warn_at,
-                                       due=e.redispatch_due)
+                                       due=e.redispatch_due, provisional=e.provisional)
 
 
 @_apply.register
@@ -142,6 +142,7 @@ def _(e: ev.ExtensionDecided, s: PetitionState) -> None:
         _unit(s).extensions_granted += 1
         s.extensions_granted += 1
         s.assignment.resolve_due, s.assignment.warn_at = e.resolve_due, e.warn_at
+        s.assignment.provisional = e.provisional
         s.assignment.warned = e.warn_at <= e.at and s.assignment.warned
 
 
@@ -171,6 +172,7 @@ def _(e: ev.ClockResumed, s: PetitionState) -> None:
     s.status = s.paused.status_before
     s.paused = None
     s.assignment.accept_due, s.assignment.warn_at, s.assignment.resolve_due = e.accept_due, e.warn_at, e.resolve_due
+    s.assignment.provisional = e.provisional
 
 
 @_apply.register
@@ -192,6 +194,7 @@ def _(e: ev.PetitionResolved, s: PetitionState) -> None:
     )
     s.status = Status.RESOLVED
     s.visit_due = e.visit_due
+    s.visit_due_provisional = e.provisional
     s.visit_attempts = 0
     s.pending_extension = s.pending_pause = None
 

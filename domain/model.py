@@ -63,6 +63,7 @@ class Assignment(BaseModel):
     warned: bool = False
     accept_breached: bool = False
     resolve_breached: bool = False
+    provisional: bool = False  # a due date counts a year without an official holiday arrangement
 
 
 class RedispatchClock(BaseModel):
@@ -74,6 +75,7 @@ class RedispatchClock(BaseModel):
     due: datetime
     warned: bool = False
     breached: bool = False
+    provisional: bool = False
 
 
 class PendingExtension(BaseModel):
@@ -168,6 +170,7 @@ class PetitionState(BaseModel):
     paused: PausedClock | None = None
     resolution: ResolutionRecord | None = None
     visit_due: datetime | None = None
+    visit_due_provisional: bool = False
     visit_attempts: int = 0
     last_visit: VisitOutcome | None = None
     reopens: int = 0

@@ -57,6 +57,17 @@ def deadline_state(state: PetitionState) -> DeadlineState:
     return DeadlineState.OK
 
 
+def deadlines_provisional(state: PetitionState) -> bool:
+    """Whether the running deadlines (those `next_due` picks from) count a day of a year without an
+    official holiday arrangement, so they may move when it is published."""
+    if state.status is Status.RESOLVED:
+        return state.visit_due is not None and state.visit_due_provisional
+    if state.status is Status.RETURNED:
+        return state.redispatch is not None and state.redispatch.provisional
+    a = state.assignment
+    return a is not None and state.status in (Status.DISPATCHED, Status.ACCEPTED, Status.PAUSED) and a.provisional
+
+
 def next_due(state: PetitionState) -> datetime | None:
     """The next deadline of any kind that someone must meet (accept, resolve, re-dispatch, return
     visit), whether or not it has passed; None when no clock runs (paused, closed)."""

@@ -1,5 +1,9 @@
 """Working time: Chinese official holidays and make-up working days, as pure arithmetic.
 
+A year is official when the State Council's arrangement (bridge days, make-up working days) is
+known; a provisional year knows only the statutory holidays of the national rules, and deadlines
+that fall in it may still move when the arrangement is published (`is_provisional`).
+
 A deadline of "5 working days" is 5 x 24 hours of working-day time counted from the moment the
 clock starts, skipping holidays and weekends that are not make-up working days. A natural clock
 counts every second. All arithmetic is done in Asia/Shanghai local dates.
@@ -8,6 +12,7 @@ counts every second. All arithmetic is done in Asia/Shanghai local dates.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
@@ -24,26 +29,39 @@ class YearRules:
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
     complete: bool = True  # False: only the statutory dates are known, not the year's arrangement
+    names: Mapping[date, str] = field(default_factory=dict, compare=False, hash=False)  # holiday → 元旦, 春节, …
 
 
 @dataclass
 class WorkCalendar:
-    """Holidays and make-up working days by year; an unknown year falls back to Mon-Fri."""
+    """Holidays and make-up working days by year; a year it does not hold at all falls back to Mon-Fri."""
 
     years: dict[int, YearRules]
     _warned: set[int] = field(default_factory=set, repr=False, compare=False)
 
     def is_working_day(self, day: date) -> bool:
         rules = self.years.get(day.year)
-        if rules is None or not rules.complete:
-            self._warn_unknown(day.year)
         if rules is None:
+            self._warn_unknown(day.year)
             return day.weekday() < 5
         if day in rules.workdays:
             return True
         if day in rules.holidays:
             return False
         return day.weekday() < 5
+
+    def is_provisional(self, day: date) -> bool:
+        """Whether `day`'s year lacks an official arrangement (only statutory holidays, or nothing)."""
+        rules = self.years.get(day.year)
+        return rules is None or not rules.complete
+
+    def provisional(self, start: datetime, end: datetime, clock: Clock) -> bool:
+        """Whether `clock` time from `start` to `end` counts a day of a provisional year: the instant
+        `end` may move when that year's arrangement is published. A natural clock never does."""
+        if clock is Clock.NATURAL:
+            return False
+        first, last = start.astimezone(CHINA).year, end.astimezone(CHINA).year
+        return any(self.is_provisional(date(year, 1, 1)) for year in range(first, last + 1))
 
     def add(self, start: datetime, seconds: float, clock: Clock) -> datetime:
         """The instant `seconds` of `clock` time after `start`."""
@@ -101,8 +119,8 @@ class WorkCalendar:
         if year not in self._warned:
             self._warned.add(year)
             warnings.warn(
-                f"no holiday calendar for {year}: counting Mon-Fri as working days "
-                "(add the State Council notice to the calendar override file)",
+                f"no holiday calendar for {year}, not even its statutory holidays: counting Mon-Fri as "
+                "working days",
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -113,19 +131,22 @@ def _seconds_into_day(moment: datetime) -> float:
 
 
 def build_calendar(
-    holidays: dict[date, object],
-    workdays: dict[date, object],
+    holidays: Mapping[date, object],
+    workdays: Mapping[date, object],
     overrides: dict[int, YearRules] | None = None,
 ) -> WorkCalendar:
     """A calendar from holiday/make-up-day tables (e.g. chinese-calendar's) plus per-year overrides.
 
-    A year present in `overrides` replaces whatever the tables say about that year.
+    A year present in `overrides` replaces whatever the tables say about that year. A holiday whose
+    value in `holidays` is a string keeps it as its name.
     """
     years: dict[int, tuple[set[date], set[date]]] = {}
     for day in holidays:
         years.setdefault(day.year, (set(), set()))[0].add(day)
     for day in workdays:
         years.setdefault(day.year, (set(), set()))[1].add(day)
-    result = {year: YearRules(frozenset(h), frozenset(w)) for year, (h, w) in years.items()}
+    names = {day: value for day, value in holidays.items() if isinstance(value, str)}
+    result = {year: YearRules(frozenset(h), frozenset(w), names={d: names[d] for d in h if d in names})
+              for year, (h, w) in years.items()}
     result.update(overrides or {})
     return WorkCalendar(result)

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from domain.events import PETITION_EVENT_TYPES, event_from
 from domain.evolve import evolve
 from domain.model import PetitionState
-from domain.timers import deadline_state, next_due
+from domain.timers import deadline_state, deadlines_provisional, next_due
 
 _DATETIME = TypeAdapter(datetime)
 COLUMNS = (
@@ -28,6 +28,7 @@ COLUMNS = (
     "last_position", "confidential", "public_summary",  # migration 007
     "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",  # migration 009
     "delivery_pending_since", "pending_decision",
+    "deadlines_provisional",  # migration 011
 )
 
 
@@ -80,6 +81,7 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "pending_decision": _pending_decision(state),
         "confidential": state.confidential,
         "public_summary": state.public_summary,
+        "deadlines_provisional": deadlines_provisional(state),
     }
 
 

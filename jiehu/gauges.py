@@ -1,10 +1,12 @@
 """The worker's view of the whole system, refreshed for Prometheus every few seconds: open
-petitions, today's reports, this month's three rates, projection lag and department queues."""
+petitions, today's reports, this month's three rates, projection lag, department queues and whether
+next year's holiday arrangement is official."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
@@ -15,8 +17,10 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from domain.enums import DeadlineState, Level, UnitKind
+from domain.workcalendar import CHINA, WorkCalendar
 from eventstore import evaluation_projection
 from jiehu import metrics
+from jiehu.reference_data import work_calendar
 from org.model import OrgTree
 from org.repository import load_org
 from org.routing import LEVEL_OF_KIND
@@ -84,7 +88,15 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
     metrics.PROJECTION_LAG_SECONDS.labels("petitions").set(0)
     departments = sorted(u.code for u in levels.org.units.values() if u.kind is UnitKind.DEPARTMENT)
     await asyncio.gather(*(_department_queue(client, code) for code in departments))
+    refresh_calendar(work_calendar(), datetime.now(UTC))
     metrics.GAUGES_REFRESHED.set(time.time())
+
+
+def refresh_calendar(calendar: WorkCalendar, now: datetime) -> None:
+    """Whether next year (China time) is official, and when it starts."""
+    new_year = datetime(now.astimezone(CHINA).year + 1, 1, 1, tzinfo=CHINA)
+    metrics.CALENDAR_NEXT_YEAR_OFFICIAL.set(0 if calendar.is_provisional(new_year.date()) else 1)
+    metrics.CALENDAR_NEXT_YEAR_START.set(new_year.timestamp())
 
 
 async def _department_queue(client: Client, department: str) -> None:

@@ -55,6 +55,11 @@ DEPT_BACKLOG = Gauge("jiehu_department_queue_backlog", "Work orders waiting on a
                      ["department"])
 DEPT_POLLERS = Gauge("jiehu_department_queue_pollers", "Workers polling a department's task queue recently",
                      ["department"])
+CALENDAR_NEXT_YEAR_OFFICIAL = Gauge(
+    "jiehu_calendar_next_year_official",
+    "1 when next year's holiday arrangement is official, 0 when only its statutory holidays are known")
+CALENDAR_NEXT_YEAR_START = Gauge("jiehu_calendar_next_year_start_timestamp_seconds",
+                                 "When next year starts in China (1 January 00:00 +08:00)")
 GAUGES_REFRESHED = Gauge("jiehu_gauges_refreshed_timestamp_seconds", "When the worker last refreshed the gauges")
 
 

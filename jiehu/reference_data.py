@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,10 +12,18 @@ import yaml
 
 from domain.evaluation import ScoringWeights
 from domain.policy import Policy
-from domain.workcalendar import WorkCalendar, YearRules, build_calendar
+from domain.workcalendar import CHINA, WorkCalendar, YearRules, build_calendar
+from jiehu.statutory_holidays import RULES_SINCE, statutory_holidays
 
 DATA = resources.files("jiehu") / "data"
 DEMO_ORG = DATA / "jining_org.yaml"
+YEARS_AHEAD = 10  # years after this one that get their statutory holidays when nothing official is known
+# chinese-calendar names holidays in English; the API and the console show the Chinese names
+CHINESE_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
 
 
 def policy_names() -> list[str]:
@@ -39,17 +47,38 @@ def load_overrides(text: str) -> dict[int, YearRules]:
     raw = yaml.safe_load(text) or {}
     years: dict[int, YearRules] = {}
     for year, spec in (raw.get("years") or {}).items():
-        holidays = frozenset(_as_date(d) for d in spec.get("holidays") or [])
+        listed = spec.get("holidays") or []  # a list of dates, or a mapping date → name
+        names = {_as_date(d): str(n) for d, n in listed.items()} if isinstance(listed, dict) else {}
+        holidays = frozenset(_as_date(d) for d in listed)
         workdays = frozenset(_as_date(d) for d in spec.get("workdays") or [])
-        years[int(year)] = YearRules(holidays, workdays, complete=bool(spec.get("complete", True)))
+        years[int(year)] = YearRules(holidays, workdays, complete=bool(spec.get("complete", True)), names=names)
     return years
 
 
 @cache
 def work_calendar() -> WorkCalendar:
-    """chinese-calendar's holidays and make-up days, plus the shipped override file."""
+    """chinese-calendar's holidays and make-up days, plus the shipped override file; every year up to
+    YEARS_AHEAD after this one without an official arrangement gets its statutory holidays (provisional)."""
     overrides = load_overrides((DATA / "calendar_overrides.yaml").read_text("utf-8"))
-    return build_calendar(chinese_calendar.holidays, chinese_calendar.workdays, overrides)
+    return with_statutory_years(
+        build_calendar({d: CHINESE_NAMES.get(n, n) for d, n in chinese_calendar.holidays.items()},
+                       chinese_calendar.workdays, overrides),
+        last_year=datetime.now(CHINA).year + YEARS_AHEAD,
+    )
+
+
+def with_statutory_years(calendar: WorkCalendar, last_year: int) -> WorkCalendar:
+    """`calendar` with every year of today's national rules up to `last_year` that has no official
+    arrangement made provisional: its statutory holidays, plus what a `complete: false` override lists."""
+    years = dict(calendar.years)
+    for year in range(RULES_SINCE, last_year + 1):
+        known = years.get(year, YearRules(complete=False))
+        if known.complete:
+            continue
+        statutory = statutory_holidays(year)
+        years[year] = YearRules(known.holidays | statutory.keys(), known.workdays, complete=False,
+                                names={**statutory, **known.names})
+    return WorkCalendar(years)
 
 
 def _as_date(value: object) -> date:

@@ -49,6 +49,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/open311/v2/requests.{fmt}"): API_KEY,
     ("GET", "/v1/units"): EVERYONE, ("GET", "/v1/units/{code}"): EVERYONE, ("GET", "/v1/categories"): EVERYONE,
     ("GET", "/v1/labels"): EVERYONE, ("GET", "/v1/queue"): OWN_QUEUE, ("GET", "/v1/access-log"): ACCESS_LOG,
+    ("GET", "/v1/calendar/{year}"): EVERYONE,
     ("POST", "/v1/petitions"): REPORT_RULE, ("GET", "/v1/petitions"): PETITIONS,
     ("GET", "/v1/petitions/{petition_id}"): PETITIONS, ("GET", "/v1/petitions/{petition_id}/events"): PETITIONS,
     **{("POST", f"/v1/petitions/{{petition_id}}/{action}"): COMMAND for action in COMMANDS},
@@ -177,7 +178,8 @@ async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http, org):
     pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
     for role, unit, _where in people():
         caller = as_(role, unit)
-        for path in ("/v1/units", "/v1/units/rc-yuehe", "/v1/units/qufu", "/v1/categories", "/v1/labels"):
+        for path in ("/v1/units", "/v1/units/rc-yuehe", "/v1/units/qufu", "/v1/categories", "/v1/labels",
+                     "/v1/calendar/2027"):
             assert (await caller.get(path)).status_code == 200, (role, unit, path)
         queue = await caller.get("/v1/queue", params={"limit": 200})
         assert queue.status_code == 200 and queue.json()["unit_code"] == unit
@@ -192,7 +194,7 @@ async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http, org):
                 assert below(org, unit, petition["grid_code"]), (role, unit)
         assert pid not in [i["petition"]["id"] for i in queue.json()["items"]] or unit == "rc-yuehe-taibai-g1"
     for path in ("/v1/units", "/v1/queue", "/v1/scorecards?period=2026-10", "/v1/insight?period=2026-10",
-                 "/v1/access-log"):
+                 "/v1/access-log", "/v1/calendar/2027"):
         assert (await http.get(path)).status_code == 401, path
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from temporalio.worker import Replayer
 
 from domain import commands as cmd
 from domain.enums import VisitOutcome
+from domain.workcalendar import CHINA
 from jiehu.reference_data import work_calendar
 from jiehu.temporal import department_worker, sandbox_runner
 from org.routing import ladder_from_unit
@@ -107,6 +108,21 @@ async def test_record_histories(running, org, temporal_env, pool):
     await running.send(r.petition_id, cmd.Return(actor=grid, reason="职能不符"))
     await temporal_env.fast_forward(client.get_workflow_handle(r.petition_id), timedelta(days=3))
     await save("running-returned-desk-overdue", r.petition_id)
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_provisional_history(running, org, temporal_env):
+    """A petition whose clock restarts on 31 December 2026 runs on 2027's provisional calendar (issue 11)."""
+    from tests.integration.test_scenarios import accepted
+
+    pid, grid = await accepted(running, org)
+    await running.send(pid, cmd.Pause(actor=COMMUNITY, reason="等待群众返乡后入户查看"))
+    handle = temporal_env.client.get_workflow_handle(pid)
+    target = datetime(2026, 12, 31, 10, tzinfo=CHINA)
+    await temporal_env.fast_forward(handle, target - await temporal_env.get_current_time(handle))
+    state = await running.send(pid, cmd.Resume(actor=grid, note="群众已返回"))
+    assert state.assignment.provisional
+    (HISTORIES / "running-provisional-2027.json").write_text((await handle.fetch_history()).to_json())
 
 
 @pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
