@@ -63,6 +63,14 @@ async def test_return_redispatch_and_close(people):
     assert moved["unit_code"] == "rc-jiyang-caoqiao" and moved["level"] == "community"
     closed = await people.dispatcher.act(pid, "close", {"outcome": "duplicate", "explanation": "与另一件重复"})
     assert closed["close_outcome"] == "duplicate"
+    # any command on a closed petition is a 409 that says when and how it closed (not a 404)
+    for caller, action, body in ((people.supervisor, "urge", {"note": "再催"}),
+                                 (people.visitor, "return-visit", {"outcome": "satisfied"}),
+                                 (people.dispatcher, "close", {"outcome": "withdrawn", "explanation": "撤回"}),
+                                 (people.dispatcher, "dispatch", {"unit_code": "rc-yuehe-yuehe"})):
+        refused = await caller.post(f"/v1/petitions/{pid}/{action}", body)
+        assert (refused.status_code, refused.json()["code"]) == (409, "petition_closed"), (action, refused.text)
+        assert "重复" in refused.json()["detail"] and "Beijing time" in refused.json()["detail"]
 
 
 async def test_another_streets_staff_cannot_see_or_touch_it(people):
