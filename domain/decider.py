@@ -14,7 +14,7 @@ from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPerm
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
 from domain.timers import due_item
-from domain.workcalendar import WorkCalendar
+from domain.workcalendar import CHINA, WorkCalendar
 
 DISPATCH_ROLES = {Role.DISPATCHER, Role.ADMIN}
 URGE_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
@@ -289,6 +289,13 @@ def _return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
     if c.outcome is VisitOutcome.NOT_VISITED:
         raise InvalidCommand("'not_visited' is recorded by the system when the window closes")
     assert s.rules is not None and s.resolution is not None
+    retry = s.rules.visit_retry_after
+    if (retry is not None and c.outcome is VisitOutcome.UNREACHABLE and s.last_visit is VisitOutcome.UNREACHABLE
+            and s.visit_attempts and s.last_visit_at is not None):
+        allowed_at = cal.add(s.last_visit_at, retry.seconds, retry.clock)
+        if now < allowed_at:  # a retried request, or tries too close together to count as separate attempts
+            raise InvalidState(f"the last attempt to reach the resident was at {_beijing(s.last_visit_at)}; the next "
+                               f"may be made from {_beijing(allowed_at)} (Beijing time)")
     attempt = s.visit_attempts + 1
     visit = ev.ReturnVisitRecorded(at=now, outcome=c.outcome, note=c.note, attempt=attempt, actor=c.actor)
     if c.outcome in SATISFIED:
@@ -369,6 +376,10 @@ def _tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
                                          note="overdue at the top of the ladder / 超期未办结")]
     return [breach, *_climb(s, now, cal, reason="resolve deadline missed / 超期自动提级", by_deadline=True,
                             actor=SYSTEM_ACTOR, from_rung=rung)]
+
+
+def _beijing(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _describe(span: Span) -> str:

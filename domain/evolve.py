@@ -235,7 +235,7 @@ def _(e: ev.DeadlineBreached, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.ReturnVisitRecorded, s: PetitionState) -> None:
     s.visit_attempts = e.attempt
-    s.last_visit = e.outcome
+    s.last_visit, s.last_visit_at = e.outcome, e.at
     if s.resolution is not None and s.resolution.unit_code in s.units:
         s.units[s.resolution.unit_code].visit_outcome = e.outcome
 

@@ -173,6 +173,7 @@ class PetitionState(BaseModel):
     visit_due_provisional: bool = False
     visit_attempts: int = 0
     last_visit: VisitOutcome | None = None
+    last_visit_at: datetime | None = None
     reopens: int = 0
     urges: int = 0
     escalations: int = 0

@@ -66,6 +66,9 @@ class Rules(BaseModel):
     max_extension: Span
     visit_window: Span
     visit_attempts: int = Field(ge=1)
+    # the least time between two attempts to reach a resident (an 'unreachable' then another try);
+    # None in rules frozen before it existed
+    visit_retry_after: Span | None = None
     max_reopens: int = Field(ge=0)
     # 退单待重新分办: how long the dispatch desk has to re-route a returned order. None for petitions
     # reported before the rule existed: they keep the rules they started with (no such deadline).
@@ -133,6 +136,7 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         max_extension=Span.parse(extensions["max_each"]),
         visit_window=Span.parse(visit["window"]),
         visit_attempts=int(visit["attempts"]),
+        visit_retry_after=Span.parse(visit["retry_after"]) if "retry_after" in visit else None,
         max_reopens=int(raw["max_reopens"]),
         redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
     )

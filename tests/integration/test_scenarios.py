@@ -54,12 +54,14 @@ async def test_dissatisfied_reopens_then_satisfied(running: PetitionClient, org,
     assert types.count("PetitionReopened") == 1 and types.count("PetitionResolved") == 2
 
 
-async def test_unreachable_after_the_last_attempt(running: PetitionClient, org):
+async def test_unreachable_after_the_last_attempt(running: PetitionClient, org, temporal_env):
     pid, grid = await accepted(running, org)
     await running.send(pid, cmd.Resolve(actor=grid, result="已修复"))
     for attempt in (1, 2, 3):
         state = await running.send(pid, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
         assert state.visit_attempts == attempt
+        if attempt < 3:  # the default policy's least time between two tries: 2 hours
+            await temporal_env.fast_forward(temporal_env.client.get_workflow_handle(pid), timedelta(hours=2, minutes=1))
     assert state.status is Status.CLOSED and state.last_visit is VisitOutcome.UNREACHABLE
 
 

@@ -122,8 +122,22 @@ def test_unreachable_after_the_last_attempt_closes(demo_org) -> None:
     for _ in range(2):
         p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
         assert p.state.status is Status.RESOLVED
+        p.wait(timedelta(hours=2))  # the policy's least time between two tries
     p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
     assert p.state.status is Status.CLOSED and p.state.last_visit is VisitOutcome.UNREACHABLE
+
+
+def test_a_second_unreachable_attempt_too_soon_is_refused_with_when_it_may_be_made(demo_org) -> None:
+    """A retried 'unreachable' must not count as the next attempt (issue 11: retried commands)."""
+    p = accepted(demo_org)
+    p.send(cmd.Resolve(actor=p.handler, result="已修复"))
+    p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
+    p.wait(timedelta(minutes=30))
+    with pytest.raises(InvalidState, match=r"from \d{4}-\d\d-\d\d 1\d:\d\d:\d\d \(Beijing time\)"):
+        p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
+    assert p.state.visit_attempts == 1
+    p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))  # a call that got through counts
+    assert p.state.status is Status.CLOSED
 
 
 def test_no_visit_in_the_window_closes_as_not_visited(demo_org) -> None:
