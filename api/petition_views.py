@@ -57,9 +57,10 @@ def state_out(state: PetitionState, actor: Actor) -> PetitionOut:
 
 
 async def visible_row(pool: asyncpg.Pool, petition_id: str, actor: Actor, org: OrgTree,
-                      *, for_command: bool = False) -> dict[str, Any]:
+                      *, for_command: bool = False, closed_ok: bool = False) -> dict[str, Any]:
     """The petition's row if the caller may see it: 404 if not (403 for a command on someone else's);
-    for a command, 409 `petition_closed` (with when and how) once it has closed."""
+    for a command, 409 `petition_closed` (with when and how) once it has closed, unless `closed_ok`
+    (the caller answers a keyed retry of the command that closed it)."""
     row = await pool.fetchrow("SELECT * FROM petitions WHERE id = $1", petition_id)
     if row is None:
         raise ApiError(404, "petition_not_found", f"no petition {petition_id}")
@@ -68,9 +69,14 @@ async def visible_row(pool: asyncpg.Pool, petition_id: str, actor: Actor, org: O
         if for_command:
             raise ApiError(403, "out_of_scope", "this petition is outside your unit's part of the org tree")
         raise ApiError(404, "petition_not_found", f"no petition {petition_id}")
-    if for_command and found["status"] == Status.CLOSED.value:
-        closed_at = found["closed_at"].astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-        outcome = CloseOutcome(found["close_outcome"]).label if found["close_outcome"] else ""
-        raise ApiError(409, "petition_closed", f"the petition closed at {closed_at} (Beijing time) as {outcome} "
-                                               f"({found['close_outcome']}); no command changes it any more")
+    if for_command and not closed_ok and found["status"] == Status.CLOSED.value:
+        raise closed_petition(found)
     return found
+
+
+def closed_petition(row: dict[str, Any]) -> ApiError:
+    """409 `petition_closed`, saying when (Beijing time) and how the petition closed."""
+    closed_at = row["closed_at"].astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    outcome = CloseOutcome(row["close_outcome"]).label if row["close_outcome"] else ""
+    return ApiError(409, "petition_closed", f"the petition closed at {closed_at} (Beijing time) as {outcome} "
+                                            f"({row['close_outcome']}); no command changes it any more")

@@ -61,11 +61,12 @@ class PetitionClient:
                 return None
             raise
 
-    async def send(self, petition_id: str, command: cmd.Command) -> PetitionState:
+    async def send(self, petition_id: str, command: cmd.Command, update_id: str | None = None) -> PetitionState:
+        """Send `command` as an update. `update_id` (from an Idempotency-Key) makes a retry return the first
+        result; without one the API request's id names the update, so the workflow's append logs carry it."""
         handle = self._client.get_workflow_handle(petition_id)
-        # the API request's id names the update, so the workflow's append logs carry it
         return await handle.execute_update(UPDATE_NAMES[type(command)], command, result_type=PetitionState,
-                                           id=REQUEST_ID.get())
+                                           id=update_id or REQUEST_ID.get())
 
     async def state(self, petition_id: str) -> PetitionState:
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)

@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, create_model
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES
+from api.idempotency import IdempotencyKey, claim_key, update_id
 from api.input_rules import CheckedInput
-from api.petition_views import state_out, visible_row
+from api.petition_views import closed_petition, command_out, state_out, visible_row
 from api.schemas import DispatchIn, PetitionOut
 from api.scope import require_role
 from api.unit_scope import require_dispatch_target
@@ -23,14 +24,30 @@ COMMAND_ERRORS = PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 503)
 
 @router.post("/{petition_id}/dispatch", response_model=PetitionOut, responses=COMMAND_ERRORS)
 async def dispatch(petition_id: str, body: DispatchIn, actor: CurrentActor, services: ServicesDep,
-                   org: OrgDep) -> PetitionOut:
+                   org: OrgDep, idempotency_key: IdempotencyKey = None) -> PetitionOut:
     """Re-route (分办/改派) the petition to another unit; its ladder continues above that unit."""
     require_role(actor, "dispatch")
-    row = await visible_row(services.pool, petition_id, actor, org, for_command=True)
+    row = await visible_row(services.pool, petition_id, actor, org, for_command=True, closed_ok=True)
     require_dispatch_target(actor, org, body.unit_code)  # before the workflow: routing stays inside the tree
     ladder = ladder_from_unit(org, body.unit_code, row["grid_code"], row["category"])
     command = cmd.Dispatch(actor=actor, ladder=ladder, note=body.note)
-    return state_out(await services.petitions.send(petition_id, command), actor)
+    return await _send(services, row, command, "dispatch", body.model_dump(mode="json"), idempotency_key)
+
+
+async def _send(services: ServicesDep, row: dict[str, Any], command: Any, action: str, payload: dict[str, Any],
+                key: str | None) -> PetitionOut:
+    """Send the command once: a retry with the same Idempotency-Key gets the first answer (the update's
+    outcome Temporal keeps; after the petition closed, the closed petition)."""
+    update = None
+    if key is not None:
+        claimed = await claim_key(services.pool, command.actor.id, key, {"petition": row["id"], "action": action,
+                                                                          "body": payload}, row["id"])
+        if row["status"] == "closed" and not claimed.first:
+            return command_out(row, command.actor)
+        update = update_id(command.actor.id, key)
+    if row["status"] == "closed":
+        raise closed_petition(row)
+    return state_out(await services.petitions.send(row["id"], command, update_id=update), command.actor)
 
 
 def body_model(command_type: type[BaseModel]) -> type[BaseModel]:
@@ -52,11 +69,13 @@ def _command_route(path: str, command_type: type[BaseModel], summary: str) -> No
     body_type = body_model(command_type)
 
     async def endpoint(petition_id: str, actor: CurrentActor, services: ServicesDep, org: OrgDep,
-                       body: body_type | None = None) -> PetitionOut:  # type: ignore[valid-type]
+                       body: body_type | None = None,  # type: ignore[valid-type]
+                       idempotency_key: IdempotencyKey = None) -> PetitionOut:
         require_role(actor, path)
-        await visible_row(services.pool, petition_id, actor, org, for_command=True)
+        row = await visible_row(services.pool, petition_id, actor, org, for_command=True, closed_ok=True)
         command = command_type(actor=actor, **(dict(body) if body is not None else {}))
-        return state_out(await services.petitions.send(petition_id, command), actor)
+        payload = body.model_dump(mode="json") if body is not None else {}
+        return await _send(services, row, command, path, payload, idempotency_key)
 
     endpoint.__name__ = path.replace("-", "_")
     endpoint.__doc__ = summary

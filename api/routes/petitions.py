@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
-from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 
 from api.access import ReadAccessDep
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError
+from api.idempotency import IdempotencyKey, claim_key
 from api.petition_views import command_out, events_out, petitions_out, state_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
 from api.scope import grid_in_scope, require_role
@@ -33,8 +31,7 @@ def new_petition_id() -> str:
              responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 503))
 async def report_petition(
     body: ReportIn, actor: CurrentActor, services: ServicesDep, org: OrgDep, response: Response,
-    idempotency_key: Annotated[str | None, Header(max_length=128, description="Retries with the same key and "
-                                                   "body return the same petition")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> PetitionOut:
     """Report a petition (发现上报): it is routed and its deadlines start at once."""
     require_role(actor, "report")
@@ -45,7 +42,8 @@ async def report_petition(
     ladder = ladder_for_report(org, body.grid_code, body.category)
     petition_id = new_petition_id()
     if idempotency_key is not None:
-        petition_id = await _claim_key(services.pool, actor.id, idempotency_key, body, petition_id)
+        claimed = await claim_key(services.pool, actor.id, idempotency_key, body.model_dump(mode="json"), petition_id)
+        petition_id = claimed.petition_id
     report = cmd.Report(
         actor=actor, petition_id=petition_id, category=body.category, description=body.description,
         address=body.address, grid_code=body.grid_code, channel=body.channel, urgency=body.urgency,
@@ -62,19 +60,6 @@ async def report_petition(
         response.status_code = status.HTTP_200_OK
         return command_out(dict(row), actor)
     return state_out(state, actor)
-
-
-async def _claim_key(pool: Any, subject: str, key: str, body: ReportIn, petition_id: str) -> str:
-    digest = hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
-    row = await pool.fetchrow(
-        "INSERT INTO idempotency_keys (subject, key, request_hash, petition_id) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (subject, key) DO UPDATE SET subject = EXCLUDED.subject "
-        "RETURNING request_hash, petition_id",
-        subject, key, digest, petition_id,
-    )
-    if row["request_hash"] != digest:
-        raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used with a different body")
-    return row["petition_id"]
 
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from tests.integration.api_client import REPORT, bearer
+from api.main import create_app
+from jiehu.settings import Settings
+from tests.integration.api_client import REPORT, SECRET, bearer
 
 
 @pytest.fixture
@@ -210,3 +213,43 @@ async def test_openapi_documents_every_error_and_the_security_scheme(http):
             assert "401" in operation["responses"], (method, path)
             if method == "post":
                 assert {"403", "422"} <= set(operation["responses"]), (method, path)
+
+
+async def test_every_command_honours_the_idempotency_key_also_across_an_api_restart(
+        as_, temporal_env, postgres, task_queue):
+    """Issue 11 (5): a client's retry of a command with the same key is answered as the first, not acted twice."""
+    grid, visitor = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("return_visitor", "rencheng")
+    pid = (await grid.report())["id"]
+    accept = {"idempotency-key": "accept-1"}
+    first = await grid.post(f"/v1/petitions/{pid}/accept", {}, headers=accept)
+    again = await grid.post(f"/v1/petitions/{pid}/accept", {}, headers=accept)
+    assert first.status_code == again.status_code == 200 and again.json()["version"] == first.json()["version"]
+    await grid.act(pid, "resolve", {"result": "已清运"})
+
+    key = {"idempotency-key": "visit-7c1"}
+    unreachable = await visitor.post(f"/v1/petitions/{pid}/return-visit", {"outcome": "unreachable"}, headers=key)
+    assert unreachable.status_code == 200 and unreachable.json()["visit_attempts"] == 1
+    # a new API process (no memory of the first request) on the same database and Temporal
+    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET,
+                        temporal_address=temporal_env.client.service_client.config.target_host)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://jiehu") as restarted:
+        retried = await restarted.post(f"/v1/petitions/{pid}/return-visit", json={"outcome": "unreachable"},
+                                       headers=bearer("return_visitor", "rencheng") | key)
+    assert retried.status_code == 200 and retried.json()["visit_attempts"] == 1, retried.text
+    assert retried.json()["version"] == unreachable.json()["version"]
+    reused = await visitor.post(f"/v1/petitions/{pid}/return-visit", {"outcome": "satisfied"}, headers=key)
+    assert (reused.status_code, reused.json()["code"]) == (409, "idempotency_key_reused")
+    events = (await visitor.get(f"/v1/petitions/{pid}/events")).json()
+    assert [e["data"]["attempt"] for e in events if e["type"] == "ReturnVisitRecorded"] == [1]
+
+    close = {"idempotency-key": "close-1"}
+    body = {"outcome": "withdrawn", "explanation": "群众撤回"}
+    closed = await as_("dispatcher", "rencheng").post(f"/v1/petitions/{pid}/close", body, headers=close)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    retried = await as_("dispatcher", "rencheng").post(f"/v1/petitions/{pid}/close", body, headers=close)
+    assert retried.status_code == 200 and retried.json()["close_outcome"] == "withdrawn"  # not a 409: it is a retry
+    other = await as_("dispatcher", "rencheng").post(f"/v1/petitions/{pid}/close", body,
+                                                    headers={"idempotency-key": "close-2"})
+    assert (other.status_code, other.json()["code"]) == (409, "petition_closed")
