@@ -83,6 +83,21 @@ class PendingExtension(BaseModel):
     reason: str
     requested_by: Actor
     requested_at: datetime
+    # rules with a decision deadline: the unit's resolve clock is held (working time left on it) until
+    # the rung above decides by `decide_due`
+    decide_due: datetime | None = None
+    resolve_left: float | None = None
+    warn_left: float | None = None
+    decision_breached: bool = False
+
+
+class LapsedRequest(BaseModel):
+    """An extension request that ended without a decision, and why: a late decider is told."""
+
+    unit_code: str
+    requested_at: datetime
+    lapsed_at: datetime
+    reason: str
 
 
 class PendingPause(BaseModel):
@@ -165,6 +180,7 @@ class PetitionState(BaseModel):
     redispatch: RedispatchClock | None = None
     delivery_pending_since: datetime | None = None  # a department's order not yet taken off its queue
     pending_extension: PendingExtension | None = None
+    lapsed_extension: LapsedRequest | None = None
     extensions_granted: int = 0
     pending_pause: PendingPause | None = None
     paused: PausedClock | None = None

@@ -126,6 +126,25 @@ async def test_record_provisional_history(running, org, temporal_env):
 
 
 @pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_extension_histories(running, org, temporal_env):
+    """Issue 11 (4): a held extension request decided late (the approver's breach), and one that lapsed."""
+    from tests.integration.test_scenarios import accepted
+
+    pid, grid = await accepted(running, org)
+    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="需协调环卫车辆"))
+    handle = temporal_env.client.get_workflow_handle(pid)
+    await temporal_env.fast_forward(handle, timedelta(days=4))  # past the community's 1 working day
+    await running.send(pid, cmd.DecideExtension(actor=COMMUNITY, approve=True, note="同意延期"))
+    (HISTORIES / "running-extension-decided-late.json").write_text((await handle.fetch_history()).to_json())
+
+    pid, grid = await accepted(running, org)
+    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="等材料"))
+    await running.send(pid, cmd.Escalate(actor=grid, reason="需社区协调"))
+    handle = temporal_env.client.get_workflow_handle(pid)
+    (HISTORIES / "running-extension-lapsed.json").write_text((await handle.fetch_history()).to_json())
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
 async def test_record_monthly_close_history(running, temporal_env, task_queue):
     handle = await temporal_env.client.start_workflow(
         MonthlyCloseWorkflow.run, MonthlyCloseInput(period="2026-09"), id=f"close-{uuid.uuid4()}",
