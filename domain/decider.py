@@ -20,6 +20,7 @@ DISPATCH_ROLES = {Role.DISPATCHER, Role.ADMIN}
 URGE_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
 VISIT_ROLES = {Role.RETURN_VISITOR, Role.DISPATCHER}
 CLOSE_ROLES = {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
+ALLOW_RETURN_ROLES = {Role.SUPERVISOR, Role.ADMIN}
 SATISFIED = {VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED}
 
 
@@ -45,12 +46,21 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
     resolve = rules.resolve[rung.level]
     accept_due = calendar.add(at, rules.accept.seconds, rules.accept.clock)
     resolve_due = calendar.add(at, resolve.seconds, resolve.clock)
+    warn_at = calendar.add(at, rules.warning_offset(rung.level).seconds, resolve.clock)
+    sent_back = cause == "redispatch" and rung.unit_code in state.returned_by
+    used = state.clock_used.get(rung.unit_code, 0.0) if sent_back and rules.return_keeps_clock else 0.0
+    if used > 0:  # returning does not buy time: the unit's clock continues where it stood
+        left = max(resolve.seconds - used, 0.0)
+        resolve_due = calendar.add(at, left, resolve.clock)
+        warn_at = max(at, calendar.subtract(resolve_due, resolve.seconds - rules.warning_offset(rung.level).seconds,
+                                            resolve.clock))
     return ev.WorkOrderAssigned(
         at=at, rung_index=index, rung=rung,
         accept_due=accept_due,
-        warn_at=calendar.add(at, rules.warning_offset(rung.level).seconds, resolve.clock),
+        warn_at=warn_at,
         resolve_due=resolve_due,
         cause=cause,  # type: ignore[arg-type]
+        final=sent_back and rules.return_final_when_sent_back,
         provisional=calendar.provisional(at, accept_due, rules.accept.clock)
         or calendar.provisional(at, resolve_due, resolve.clock),
     )
@@ -130,6 +140,9 @@ def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "return")
     assert s.assignment is not None and s.rules is not None
+    if s.assignment.final:
+        raise InvalidState(f"终审: the order was sent back to {rung.unit_name} after it returned it; it may not be "
+                           "returned again unless a supervisor allows it (allow-return)")
     window = s.rules.return_window
     if now > cal.add(s.assignment.assigned_at, window.seconds, window.clock):
         raise InvalidCommand("the return window has passed: escalate or ask for an extension instead")
@@ -138,11 +151,23 @@ def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -
         return [*_lapse(s, now, "the unit returned the order / 已退单"),
                 ev.WorkOrderReturned(at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor)]
     due = cal.add(now, redispatch.seconds, redispatch.clock)
-    return [*_lapse(s, now, "the unit returned the order / 已退单"), ev.WorkOrderReturned(
+    used = None
+    if s.rules.return_keeps_clock:
+        clock = s.rules.resolve[rung.level].clock
+        used = s.clock_used.get(rung.unit_code, 0.0) + max(cal.between(s.assignment.assigned_at, now, clock), 0.0)
+    return [*_lapse(s, now, "the unit returned the order / 已退单"), ev.WorkOrderReturned(clock_used=used,
         at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor, desk_code=s.desk_code,
         redispatch_warn_at=cal.add(now, redispatch.seconds * s.rules.warning_fraction, redispatch.clock),
         redispatch_due=due, provisional=cal.provisional(now, due, redispatch.clock),
     )]
+
+
+def _allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    _require_role(c.actor, ALLOW_RETURN_ROLES, "allowing a further return")
+    a = s.assignment
+    if a is None or s.status not in (Status.DISPATCHED, Status.ACCEPTED) or not a.final:
+        raise InvalidState("the order is not final (终审): its unit may return it within the window as it is")
+    return [ev.ReturnAllowed(at=now, unit_code=a.rung.unit_code, reason=c.reason, actor=c.actor)]
 
 
 def _confirm_delivery(s: PetitionState, c: cmd.ConfirmDelivery, now: datetime,
@@ -438,5 +463,6 @@ _HANDLERS = {
     cmd.RequestExtension: _request_extension, cmd.DecideExtension: _decide_extension, cmd.Pause: _pause,
     cmd.Resume: _resume, cmd.NoteProgress: _progress, cmd.Resolve: _resolve, cmd.Urge: _urge,
     cmd.RecordReturnVisit: _return_visit, cmd.Close: _close, cmd.ConfirmDelivery: _confirm_delivery,
+    cmd.AllowReturn: _allow_return,
 }
 

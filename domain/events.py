@@ -56,6 +56,7 @@ class WorkOrderAssigned(_Event):
     warn_at: datetime
     resolve_due: datetime
     cause: Literal["report", "escalation", "redispatch", "reopen"]
+    final: bool = False  # 终审: the unit returned it before and it was sent back; no second return
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
@@ -77,6 +78,7 @@ class WorkOrderReturned(_Event):
     desk_code: str = ""
     redispatch_warn_at: datetime | None = None
     redispatch_due: datetime | None = None
+    clock_used: float | None = None  # working seconds of the unit's resolve clock used so far (keeps_clock)
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
@@ -86,6 +88,15 @@ class WorkOrderDelivered(_Event):
     type: Literal["WorkOrderDelivered"] = "WorkOrderDelivered"
     unit_code: str
     delivery_id: str
+
+
+class ReturnAllowed(_Event):
+    """A supervisor lets the unit holding a final (终审) order return it once more."""
+
+    type: Literal["ReturnAllowed"] = "ReturnAllowed"
+    unit_code: str
+    reason: str
+    actor: Actor
 
 
 class PetitionRedispatched(_Event):
@@ -253,7 +264,7 @@ class UnitEvaluated(_Event):
 
 Event = Annotated[
     PetitionReported | WorkOrderAssigned | WorkOrderAccepted | WorkOrderReturned | WorkOrderDelivered
-    | PetitionRedispatched
+    | ReturnAllowed | PetitionRedispatched
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | PetitionClosed | UnitEvaluated,

@@ -72,7 +72,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.WorkOrderAssigned, s: PetitionState) -> None:
     s.assignment = Assignment(
-        rung_index=e.rung_index, rung=e.rung, assigned_at=e.at,
+        rung_index=e.rung_index, rung=e.rung, assigned_at=e.at, final=e.final,
         accept_due=e.accept_due, warn_at=e.warn_at, resolve_due=e.resolve_due, provisional=e.provisional,
     )
     s.status = Status.DISPATCHED
@@ -103,10 +103,19 @@ def _(e: ev.WorkOrderReturned, s: PetitionState) -> None:
     s.returns += 1
     s.status = Status.RETURNED
     s.pending_extension = s.pending_pause = None
+    s.returned_by = [*s.returned_by, e.unit_code] if e.unit_code not in s.returned_by else s.returned_by
+    if e.clock_used is not None:
+        s.clock_used = {**s.clock_used, e.unit_code: e.clock_used}
     s.delivery_pending_since = None
     if e.redispatch_due is not None and e.redispatch_warn_at is not None:
         s.redispatch = RedispatchClock(desk_code=e.desk_code, since=e.at, warn_at=e.redispatch_warn_at,
                                        due=e.redispatch_due, provisional=e.provisional)
+
+
+@_apply.register
+def _(e: ev.ReturnAllowed, s: PetitionState) -> None:
+    assert s.assignment is not None
+    s.assignment.final = False
 
 
 @_apply.register

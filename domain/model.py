@@ -64,6 +64,7 @@ class Assignment(BaseModel):
     accept_breached: bool = False
     resolve_breached: bool = False
     provisional: bool = False  # a due date counts a year without an official holiday arrangement
+    final: bool = False  # 终审: sent back to the unit that returned it; no second return without a supervisor
 
 
 class RedispatchClock(BaseModel):
@@ -178,6 +179,10 @@ class PetitionState(BaseModel):
     status: Status = Status.DISPATCHED
     assignment: Assignment | None = None
     redispatch: RedispatchClock | None = None
+    # working seconds of its resolve clock each unit used before it returned the order (rules that
+    # keep the clock across returns), and the units that returned it
+    clock_used: dict[str, float] = {}
+    returned_by: list[str] = []
     delivery_pending_since: datetime | None = None  # a department's order not yet taken off its queue
     pending_extension: PendingExtension | None = None
     lapsed_extension: LapsedRequest | None = None

@@ -17,7 +17,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain import commands as cmd
-from domain.enums import VisitOutcome
+from domain.enums import Role, VisitOutcome
+from domain.model import Actor
 from domain.workcalendar import CHINA
 from jiehu.reference_data import work_calendar
 from jiehu.temporal import department_worker, sandbox_runner
@@ -30,6 +31,7 @@ from workflows.monthly_close import MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories"
+SUPERVISOR = Actor(id="s1", name="区督查员", unit_code="rencheng", role=Role.SUPERVISOR)
 
 
 def recorded() -> list[Path]:
@@ -142,6 +144,16 @@ async def test_record_extension_histories(running, org, temporal_env):
     await running.send(pid, cmd.Escalate(actor=grid, reason="需社区协调"))
     handle = temporal_env.client.get_workflow_handle(pid)
     (HISTORIES / "running-extension-lapsed.json").write_text((await handle.fetch_history()).to_json())
+
+    r = report(org)  # 终审: returned, sent back (final, clock kept), a supervisor allows one more return
+    await running.report(r)
+    grid = staff(org, r.grid_code)
+    await running.send(r.petition_id, cmd.Return(actor=grid, reason="职能不符"))
+    await running.send(r.petition_id, cmd.Dispatch(actor=DISPATCHER, ladder=ladder_from_unit(
+        org, r.grid_code, r.grid_code, r.category)))
+    await running.send(r.petition_id, cmd.AllowReturn(actor=SUPERVISOR, reason="确属职能不符"))
+    handle = temporal_env.client.get_workflow_handle(r.petition_id)
+    (HISTORIES / "running-sent-back-return-allowed.json").write_text((await handle.fetch_history()).to_json())
 
 
 @pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
