@@ -140,6 +140,16 @@ class Close(_Command):
     explanation: str = Field(default="", max_length=MAX_TEXT)
 
 
+class ReopenClosed(_Command):
+    """结案后重办: the resident called again about a closed petition; a supervisor or dispatcher
+    reopens it within the policy window, naming who called (their contact is personal data)."""
+
+    kind: Literal["reopen_closed"] = "reopen_closed"
+    reason: str = Text
+    contact_name: str = Field(default="", max_length=64)
+    contact_phone: str = Field(default="", max_length=32)
+
+
 class ConfirmDelivery(_Command):
     """The workflow's own: a department's system took the work order off its task queue."""
 
@@ -157,5 +167,6 @@ class Tick(BaseModel):
 
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
-    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | Tick
+    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
+    | Tick
 )

@@ -238,10 +238,19 @@ class ReturnVisitRecorded(_Event):
 
 
 class PetitionReopened(_Event):
+    """Back to a unit: after a dissatisfied return visit, or (`after_close`) when the resident called
+    again about a closed petition and a supervisor or dispatcher reopened it (结案后重办)."""
+
     type: Literal["PetitionReopened"] = "PetitionReopened"
     unit_code: str
     reopen_count: int
     note: str
+    # defaults: reopens recorded before reopening after close existed still decode
+    after_close: bool = False
+    reason: str = ""
+    contact_name: str = ""  # the caller who asked again: personal data, masked like the reporter
+    contact_phone: str = ""
+    actor: Actor | None = None
 
 
 class PetitionClosed(_Event):

@@ -82,6 +82,10 @@ class Rules(BaseModel):
     # 退单待重新分办: how long the dispatch desk has to re-route a returned order. None for petitions
     # reported before the rule existed: they keep the rules they started with (no such deadline).
     redispatch: Span | None = None
+    # 结案后重办: how long after a petition closed a supervisor or dispatcher may reopen it when the
+    # resident calls again (counted from `closed_at`). None in rules frozen before it existed: those
+    # petitions cannot be reopened after closing (a new petition that follows them can be reported).
+    reopen_after_close: Span | None = None
 
     def warning_offset(self, level: Level) -> Span:
         """How long after the clock starts the yellow card is shown."""
@@ -149,6 +153,7 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         visit_retry_after=Span.parse(visit["retry_after"]) if "retry_after" in visit else None,
         max_reopens=int(raw["max_reopens"]),
         redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
+        reopen_after_close=Span.parse(raw["reopen_after_close"]) if "reopen_after_close" in raw else None,
         return_final_when_sent_back=bool(raw.get("returns", {}).get("final_when_sent_back", False)),
         return_keeps_clock=bool(raw.get("returns", {}).get("keeps_clock", False)),
     )
