@@ -28,6 +28,7 @@ UPDATE_NAMES: dict[type, str] = {
     cmd.Urge: "urge",
     cmd.RecordReturnVisit: "return_visit",
     cmd.Close: "close",
+    cmd.ReopenClosed: "reopen_closed",
 }
 
 
@@ -61,6 +62,24 @@ class PetitionClient:
             if isinstance(failure.cause, ApplicationError) and failure.cause.type == "AlreadyReported":
                 return None
             raise
+
+    async def reopen_closed(self, snapshot: PetitionState, command: cmd.ReopenClosed,
+                            update_id: str | None = None) -> PetitionState:
+        """Reopen a closed petition (结案后重办): its workflow ended when it closed, so a new run with the
+        same id starts from `snapshot` (folded from the petition's events in the log) together with the
+        reopen update. A run still finishing its close takes the update itself and carries on."""
+        start = WithStartWorkflowOperation(
+            PetitionWorkflow.run,
+            PetitionInput(petition_id=snapshot.id, snapshot=snapshot, history_limit=self._history_limit),
+            id=snapshot.id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        return await self._client.execute_update_with_start_workflow(
+            PetitionWorkflow.reopen_closed, command, start_workflow_operation=start,
+            id=update_id or REQUEST_ID.get(),
+        )
 
     async def send(self, petition_id: str, command: cmd.Command, update_id: str | None = None) -> PetitionState:
         """Send `command` as an update. `update_id` (from an Idempotency-Key) makes a retry return the first
