@@ -46,6 +46,10 @@ class Report(_Command):
     desk_code: str = Field(default="", max_length=64)
     # Department deliveries are confirmed by an event (WorkOrderDelivered); older petitions never were.
     tracks_delivery: bool = False
+    # 结案后再诉: a closed petition this one follows (the resident called again about it) and the unit
+    # charged with the follow-up (the one that resolved it, or held it last); checked by the API
+    follows: str = Field(default="", max_length=64)
+    follows_unit: str = Field(default="", max_length=64)
 
 
 class Dispatch(_Command):

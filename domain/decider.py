@@ -119,7 +119,8 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         confidential=c.confidential, public_summary=c.public_summary,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
-    return [reported, assign(s, 0, now, cal, "report")]
+    follows = [ev.FollowUpReported(at=now, follows=c.follows, unit_code=c.follows_unit)] if c.follows else []
+    return [reported, *follows, assign(s, 0, now, cal, "report")]
 
 
 def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:

@@ -253,6 +253,15 @@ class PetitionReopened(_Event):
     actor: Actor | None = None
 
 
+class FollowUpReported(_Event):
+    """The petition follows a closed one: the resident called again about it after it closed (结案后再诉).
+    `unit_code` is charged with a reopen of the followed petition (empty: nobody is, e.g. a duplicate)."""
+
+    type: Literal["FollowUpReported"] = "FollowUpReported"
+    follows: str
+    unit_code: str = ""
+
+
 class PetitionClosed(_Event):
     type: Literal["PetitionClosed"] = "PetitionClosed"
     outcome: CloseOutcome
@@ -276,7 +285,7 @@ Event = Annotated[
     | ReturnAllowed | PetitionRedispatched
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
-    | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | PetitionClosed | UnitEvaluated,
+    | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated,
     Field(discriminator="type"),
 ]
 

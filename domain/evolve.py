@@ -280,6 +280,11 @@ def _(e: ev.PetitionReopened, s: PetitionState) -> None:
 
 
 @_apply.register
+def _(e: ev.FollowUpReported, s: PetitionState) -> None:
+    s.follows = e.follows
+
+
+@_apply.register
 def _(e: ev.PetitionClosed, s: PetitionState) -> None:
     s.status = Status.CLOSED
     s.closed_at = e.at

@@ -89,3 +89,36 @@ async def test_outside_the_window_or_under_older_rules_the_reopen_is_refused(as_
     assert refused.status_code == 409 and "could be reopened until" in refused.json()["detail"]
     # a refused reopen starts no new run: the petition stays closed
     assert (await dispatcher.get(f"/v1/petitions/{late}")).json()["status"] == "closed"
+
+
+async def test_a_new_petition_may_follow_a_closed_one_and_the_resolving_unit_gets_a_reopen(as_, pool):
+    from datetime import datetime
+
+    from domain.workcalendar import CHINA
+    from eventstore import evaluation_projection
+
+    pid = await _closed(as_)
+    hotline = as_("dispatcher", "rencheng")
+    follow = await hotline.report(description="居民再次来电: 垃圾又堆起来了", follows=pid)
+    assert follow["follows"] == pid and follow["status"] == "dispatched"
+    events = (await hotline.get(f"/v1/petitions/{follow['id']}/events")).json()
+    [link] = [e["data"] for e in events if e["type"] == "FollowUpReported"]
+    assert link == {**link, "follows": pid, "unit_code": "rc-yuehe-taibai-g1"}
+    async with pool.acquire() as conn:
+        await evaluation_projection.catch_up(conn)
+    admin = as_("admin", "")
+    month = f"{datetime.now(CHINA):%Y-%m}"
+    facts = (await admin.get("/v1/scorecards/rc-yuehe-taibai-g1/petitions", params={"period": month})).json()
+    [fact] = [f for f in facts if f["petition_id"] == pid]
+    assert fact["follow_ups"] == 1
+    card = (await admin.get("/v1/scorecards", params={"period": month, "unit": "rc-yuehe-taibai-g1"})).json()
+    [card] = card["cards"]
+    assert card["follow_ups"] >= 1 and card["reopens"] >= card["follow_ups"]
+
+    # what may be followed: a petition the caller sees (404), closed (409)
+    elsewhere = await as_("dispatcher", "yanzhou").post("/v1/petitions", {
+        "category": "sanitation", "description": "再次来电", "grid_code": "yz-gulou-fuqian-g1", "follows": pid})
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "petition_not_found")
+    still_open = await hotline.post("/v1/petitions", {"category": "sanitation", "description": "再次来电",
+                                                      "grid_code": "rc-yuehe-taibai-g1", "follows": follow["id"]})
+    assert (still_open.status_code, still_open.json()["code"]) == (409, "followed_petition_open")

@@ -8,12 +8,16 @@ import pytest
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import CloseOutcome, Role, Status, VisitOutcome
+from domain.decider import decide
+from domain.enums import Channel, CloseOutcome, Role, Status, Urgency, VisitOutcome
 from domain.errors import InvalidState, NotPermitted
+from domain.evaluation import ScoringWeights, scorecard
 from domain.events import event_from
-from domain.model import Actor
+from domain.evolve import fold
+from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
-from tests.unit.domain_helpers import DISPATCHER, VISITOR, Petition, unit_actor
+from jiehu.reference_data import load_policy
+from tests.unit.domain_helpers import CAL, DISPATCHER, GRID, VISITOR, Petition, unit_actor
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)
 SUPERVISOR = Actor(id="s", name="督办员", unit_code="rencheng", role=Role.SUPERVISOR)
@@ -105,3 +109,20 @@ def test_reopens_recorded_before_the_new_fields_still_decode() -> None:
     old = event_from("PetitionReopened", {"at": MONDAY.isoformat(), "unit_code": "g", "reopen_count": 1,
                                           "note": "不满意"})
     assert not old.after_close and old.contact_phone == "" and old.actor is None
+
+
+def test_a_petition_reported_as_following_a_closed_one_records_the_link(demo_org) -> None:
+    first = closed(demo_org)
+    rules = load_policy("default").rules_for("sanitation", Urgency.NORMAL)
+    events = decide(PetitionState(id="P-2"), cmd.Report(
+        actor=unit_actor(GRID), petition_id="P-2", category="sanitation", description="垃圾又堆积", grid_code=GRID,
+        channel=Channel.HOTLINE, policy_name="default", rules=rules, ladder=first.state.ladder, follows="P-1",
+        follows_unit=GRID), MONDAY + timedelta(days=2), CAL)
+    assert [type(e).__name__ for e in events] == ["PetitionReported", "FollowUpReported", "WorkOrderAssigned"]
+    assert events[1].follows == "P-1" and events[1].unit_code == GRID
+    assert fold(PetitionState(id="P-2"), events).follows == "P-1"
+    # the unit charged sees the follow-up among its reopens (facts of the followed petition carry it)
+    record = first.state.units[GRID].model_dump()
+    card = scorecard({"unit_code": GRID}, [{**record, "follow_ups": 1}], ScoringWeights())
+    assert card["reopens"] == 1 and card["follow_ups"] == 1
+    assert scorecard({"unit_code": GRID}, [record], ScoringWeights())["reopens"] == 0  # facts without the column
