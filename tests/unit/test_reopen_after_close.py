@@ -126,3 +126,17 @@ def test_a_petition_reported_as_following_a_closed_one_records_the_link(demo_org
     card = scorecard({"unit_code": GRID}, [{**record, "follow_ups": 1}], ScoringWeights())
     assert card["reopens"] == 1 and card["follow_ups"] == 1
     assert scorecard({"unit_code": GRID}, [record], ScoringWeights())["reopens"] == 0  # facts without the column
+
+
+def test_the_what_if_replays_a_reopen_after_close(demo_org) -> None:
+    from evaluation.whatif import replay
+
+    p = closed(demo_org)
+    p.now += timedelta(days=1)
+    p.send(reopen())
+    p.send(cmd.Accept(actor=p.handler))
+    p.send(cmd.Resolve(actor=p.handler, result="已再次清运"))
+    p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+    state, _ = replay(p.events, CAL, None)  # (the closes by a visit count as skipped Close commands, as before)
+    assert state.status is Status.CLOSED and state.reopened_after_close == 1
+    assert state.units[GRID].reopens == 1
