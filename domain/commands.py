@@ -54,6 +54,8 @@ class Dispatch(_Command):
     kind: Literal["dispatch"] = "dispatch"
     ladder: list[Rung] = Field(min_length=1)
     note: str = Field(default="", max_length=MAX_TEXT)
+    # a transfer to another district (city level) moves the petition to that district's dispatch desk
+    desk_code: str = Field(default="", max_length=64)
 
 
 class Accept(_Command):

@@ -123,7 +123,8 @@ def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalenda
         raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
     return [
         *_lapse(s, now, "the dispatcher re-routed the petition / 已改派"),
-        ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor),
+        ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor,
+                                desk_code=c.desk_code if c.desk_code != s.desk_code else ""),
         assign(s, 0, now, cal, "redispatch", ladder=c.ladder),
     ]
 

@@ -104,6 +104,7 @@ class PetitionRedispatched(_Event):
     ladder: list[Rung]
     note: str
     actor: Actor
+    desk_code: str = ""  # set when the petition moved to another district's dispatch desk
 
 
 class PetitionEscalated(_Event):

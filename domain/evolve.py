@@ -126,6 +126,8 @@ def _(e: ev.WorkOrderDelivered, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.PetitionRedispatched, s: PetitionState) -> None:
     s.ladder = list(e.ladder)
+    if e.desk_code:
+        s.desk_code = e.desk_code
 
 
 @_apply.register
