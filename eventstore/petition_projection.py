@@ -29,6 +29,7 @@ COLUMNS = (
     "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",  # migration 009
     "delivery_pending_since", "pending_decision",
     "deadlines_provisional",  # migration 011
+    "latitude", "longitude", "media_urls",  # migration 012
 )
 
 
@@ -82,6 +83,9 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "confidential": state.confidential,
         "public_summary": state.public_summary,
         "deadlines_provisional": deadlines_provisional(state),
+        "latitude": state.latitude,
+        "longitude": state.longitude,
+        "media_urls": list(state.media_urls),
     }
 
 
