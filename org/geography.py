@@ -33,10 +33,12 @@ def boundary_geometry(boundary: Any) -> BaseGeometry:
         geometry = shape(boundary)
     except (KeyError, TypeError, ValueError, IndexError, shapely.errors.ShapelyError) as exc:
         raise ValueError(f"a boundary's coordinates are not a {boundary['type']}: {exc}") from exc
-    if geometry.is_empty or geometry.area <= 0:
+    if geometry.is_empty:
         raise ValueError("a boundary must enclose an area")
     if not geometry.is_valid:
         raise ValueError(f"a boundary must be a valid polygon: {shapely.is_valid_reason(geometry)}")
+    if geometry.area <= 0:
+        raise ValueError("a boundary must enclose an area")
     lon_min, lat_min, lon_max, lat_max = geometry.bounds
     if not (-180 <= lon_min and lon_max <= 180 and -90 <= lat_min and lat_max <= 90):
         raise ValueError("a boundary's coordinates are longitude, latitude (WGS84) in that order")
