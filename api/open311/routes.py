@@ -199,9 +199,14 @@ def parse_datetime(name: str, value: str, *, end_of_day: bool = False) -> dateti
     except ValueError:
         raise ValueError(f"{name} must be an ISO 8601 date-time such as 2026-11-28T08:00:00+08:00 or "
                          f"2026-11-28T00:00:00Z, or a date such as 2026-11-28; not {value!r}") from None
-    if "T" not in text.upper() and " " not in text and parsed.time() == time(0):  # a date: the whole day
-        parsed = parsed + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else parsed
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+    try:
+        if "T" not in text.upper() and " " not in text and parsed.time() == time(0):  # a date: the whole day
+            parsed = parsed + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else parsed
+        parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)).astimezone(UTC)
+        parsed - timedelta(days=90)  # noqa: B018 - the default window must be computable too
+    except OverflowError:
+        raise ValueError(f"{name} is out of range: {value!r}") from None
+    return parsed
 
 
 @router.get("/requests.{fmt}", summary="Open311 query service requests (what the district published)")

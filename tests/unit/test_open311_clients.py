@@ -73,3 +73,9 @@ def test_an_end_date_that_is_a_date_takes_the_whole_day():
 def test_an_unreadable_date_time_is_refused_naming_the_parameter(text):
     with pytest.raises(ValueError, match="start_date must be an ISO 8601 date-time"):
         parse_datetime("start_date", text)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-12:00", "0001-01-01"])
+def test_a_date_time_at_the_edge_of_the_calendar_is_refused_not_a_server_error(text):
+    with pytest.raises(ValueError, match="end_date is out of range"):
+        parse_datetime("end_date", text, end_of_day=True)
