@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 import pytest
 from shapely.geometry import shape
 
+from domain.workcalendar import CHINA
 from tests.integration.api_client import OPEN311_KEY, OPEN311_TRUSTED_KEY
 
 BASE = "/open311/v2"
@@ -294,11 +296,11 @@ async def test_optional_query_parameters_sent_empty_are_absent(http):
 @pytest.mark.parametrize(
     "start",
     ["{day}T00:00:00Z", "{day}T00:00:00.000Z", "{day}T08:00:00+08:00", "{day}T08:00:00+0800", "{day}T00:00Z",
-     "{day}T08:00:00", "{day}", "{day}T00:00:00+00:00", "{compact}T000000Z"],
+     "{day}T00:00:00+00:00", "{day}T08:00:00+08", "{compact}T000000Z", "{compact}T080000+0800"],
 )
 async def test_date_times_in_every_form_clients_send(http, start):
-    from datetime import UTC, datetime, timedelta
-
+    # the extended forms with Z or an offset read before too (kept as regressions); the short offset
+    # (+08) and ISO 8601's basic format (20261128T000000Z) were 422 problem+json
     rid = await created_id(http, NEW_REQUEST | {"service_code": "greening"})
     today = datetime.now(UTC).date()
     yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=2)
@@ -308,8 +310,24 @@ async def test_date_times_in_every_form_clients_send(http, start):
     response = await http.get(f"{BASE}/requests.json", params=window)
     assert response.status_code == 200, response.text
     assert rid in [r["service_request_id"] for r in response.json()]
-    later = window | {"start_date": window["end_date"], "end_date": ""}
+    later = {"start_date": window["end_date"], "service_code": "greening"}
     assert rid not in [r["service_request_id"] for r in (await http.get(f"{BASE}/requests.json", params=later)).json()]
+
+
+async def test_a_date_alone_is_its_whole_day_and_no_offset_is_china_time(http):
+    rid = await created_id(http, NEW_REQUEST | {"service_code": "greening"})
+    now = datetime.now(CHINA)
+    today = now.date().isoformat()
+
+    async def found(**params) -> bool:
+        response = await http.get(f"{BASE}/requests.json", params={"service_code": "greening"} | params)
+        assert response.status_code == 200, response.text
+        return rid in [r["service_request_id"] for r in response.json()]
+
+    assert await found(start_date=today, end_date=today)  # end_date=<today>: up to the end of the day
+    local = (now - timedelta(minutes=5)).replace(tzinfo=None).isoformat(timespec="seconds")
+    assert await found(start_date=local)  # 5 minutes ago in Beijing, not 8 hours ahead of it
+    assert not await found(end_date=local)
 
 
 async def test_an_unencoded_plus_in_an_offset_still_reads(http):
