@@ -42,9 +42,9 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 async def discovery(fmt: Fmt, request: Request) -> Response:
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
     return render(fmt, "discovery", {
-        "changeset": "2026-11-28T00:00:00Z", "contact": "12345 / 街呼区应 jiehu",
+        "changeset": "2026-11-29T00:00:00Z", "contact": "12345 / 街呼区应 jiehu",
         "key_service": "ask the district office for an api_key",
-        "endpoints": [{"specification": SPEC, "url": base, "changeset": "2026-11-28T00:00:00Z", "type": "production",
+        "endpoints": [{"specification": SPEC, "url": base, "changeset": "2026-11-29T00:00:00Z", "type": "production",
                        "formats": ["text/xml", "application/json"]}],
     })
 

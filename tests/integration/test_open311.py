@@ -275,6 +275,12 @@ async def test_one_text_limit_everywhere_and_never_a_silent_cut(http, as_):
         assert refused.status_code == 400 and field in refused.json()[0]["description"], (field, refused.text)
 
 
+async def test_an_api_key_in_the_query_string_creates_too(http):
+    form = {k: v for k, v in NEW_REQUEST.items() if k != "api_key"}
+    response = await http.post(f"{BASE}/requests.json", params={"api_key": OPEN311_KEY}, data=form)
+    assert response.status_code == 200, response.text
+
+
 async def test_optional_query_parameters_sent_empty_are_absent(http):
     rid = await created_id(http, NEW_REQUEST | {"service_code": "greening"})
     empty = {"service_request_id": "", "service_code": "", "status": "", "start_date": "", "end_date": "",
