@@ -6,10 +6,10 @@ import datetime as dt
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from api.input_rules import CheckedInput
-from domain.commands import MAX_TEXT
+from domain.commands import MAX_EVIDENCE, MAX_TEXT
 from domain.enums import Channel, Urgency
 
 
@@ -18,11 +18,17 @@ class ReportIn(CheckedInput):
 
     `confidential` (工单保密): the reporter is shown only to the roles that call them, and the
     petition never appears in Open311. `public_summary`: what a public Open311 read shows of it, if
-    its category is published (otherwise "<category>类诉求"); never the description."""
+    its category is published (otherwise "<category>类诉求"); never the description.
+
+    Where: `grid_code`, or a point (`lat`, `long`, WGS84) that lies in one grid's boundary, or both
+    (they must agree). `media_urls`: photos of the problem, kept as evidence."""
 
     category: str = Field(min_length=1, max_length=64, examples=["sanitation"])
     description: str = Field(min_length=1, max_length=MAX_TEXT, examples=["小区门口垃圾堆积三天无人清运"])
-    grid_code: str = Field(min_length=1, max_length=64, examples=["rc-yuehe-taibai-g1"])
+    grid_code: str | None = Field(default=None, min_length=1, max_length=64, examples=["rc-yuehe-taibai-g1"])
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, examples=[35.4135])
+    long: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False, examples=[116.5905])
+    media_urls: list[str] = Field(default=[], max_length=MAX_EVIDENCE)
     channel: Channel = Channel.GRID_WORKER
     urgency: Urgency = Urgency.NORMAL
     address: str = Field(default="", max_length=200)
@@ -30,6 +36,14 @@ class ReportIn(CheckedInput):
     reporter_phone: str = Field(default="", max_length=32, examples=["13805371234"])
     confidential: bool = False
     public_summary: str = Field(default="", max_length=200, examples=["小区门口垃圾清运不及时"])
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> ReportIn:
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("lat and long come together")
+        if self.grid_code is None and self.lat is None:
+            raise ValueError("grid_code, or lat and long inside a grid, is required")
+        return self
 
 
 class DispatchIn(CheckedInput):
@@ -52,6 +66,9 @@ class PetitionOut(BaseModel):
     reporter_phone: str
     confidential: bool = False
     public_summary: str = ""
+    latitude: float | None = Field(default=None, description="where the problem is (WGS84), if the report gave it")
+    longitude: float | None = None
+    media_urls: list[str] = Field(default=[], description="photos sent with the report (evidence)")
     level: str | None
     level_label: str | None
     unit_code: str | None

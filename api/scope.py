@@ -144,7 +144,8 @@ def mask_representative(text: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1) if name else name
+    """陈秀英 -> 陈**, 张三 -> 张**: the first character and two stars, whatever the length (it says nothing)."""
+    return name[:1] + "**" if name else name
 
 
 def mask_phone(phone: str) -> str:

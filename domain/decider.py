@@ -111,6 +111,7 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
         rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
         confidential=c.confidential, public_summary=c.public_summary,
+        latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     return [reported, assign(s, 0, now, cal, "report")]

@@ -31,6 +31,7 @@ COLUMNS = (
     "delivery_pending_since", "pending_decision",
     "deadlines_provisional",  # migration 011
     "search_text",  # migration 010
+    "latitude", "longitude", "media_urls",  # migration 012
 )
 
 
@@ -85,6 +86,9 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "public_summary": state.public_summary,
         "deadlines_provisional": deadlines_provisional(state),
         "search_text": search_text(state.description, state.address),
+        "latitude": state.latitude,
+        "longitude": state.longitude,
+        "media_urls": list(state.media_urls),
     }
 
 
