@@ -49,7 +49,7 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
 SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
 # Free text of read-model rows and events in which residents write numbers (passed through `redact`).
 FREE_TEXT = ("description", "address", "public_summary", "note", "reason", "result", "explanation")
-FREE_TEXT_LISTS = ("evidence_urls",)  # links carry numbers too (…/13812345678.jpg?tel=…)
+FREE_TEXT_LISTS = ("evidence_urls", "media_urls")  # links carry numbers too (…/13812345678.jpg?tel=…)
 
 
 def require_role(actor: Actor, action: str) -> None:
@@ -139,7 +139,7 @@ def with_free_text_redacted(data: dict[str, Any]) -> dict[str, Any]:
 def mask_representative(text: str) -> str:
     """A residents' representative of a property scoring round, for readers other than the
     supervisors who run it (the company scored must not learn who scored it): 王大妈 13812345678 ->
-    王*******."""
+    王**."""
     return mask_name(redact(text).replace(" ", ""))
 
 
