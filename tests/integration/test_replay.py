@@ -76,7 +76,8 @@ async def test_record_histories(running, org, temporal_env, pool):
     r = report(org)
     await running.report(r)
     await running.send(r.petition_id, cmd.Accept(actor=grid))
-    await running.send(r.petition_id, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="协调"))
+    await running.send(r.petition_id, cmd.RequestExtension(actor=grid, duration={"whole_working_days": 2},
+                                                           reason="协调"))
     await running.send(r.petition_id, cmd.DecideExtension(actor=COMMUNITY, approve=True))
     await running.send(r.petition_id, cmd.Pause(actor=grid, reason="等待群众"))
     await save("running-extended-pause-requested", r.petition_id)
