@@ -13,15 +13,16 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import commands as cmd
 from domain.enums import Clock, Level, Status, Urgency
 from domain.errors import InvalidCommand
-from domain.policy import Span
+from domain.policy import Policy, Rules, Span
 from domain.workcalendar import CHINA, DAY, OfficeHours, OfficeSchedule, WorkCalendar
-from jiehu.reference_data import DEMO_ORG, load_office_hours, load_policy, work_calendar
+from jiehu.reference_data import DATA, DEMO_ORG, load_office_hours, load_policy, work_calendar
 from org.loader import load_org_file
 from org.model import OrgTree
 from tests.unit.domain_helpers import CAL, Petition
@@ -99,6 +100,28 @@ def test_rules_frozen_before_the_change_keep_24_hour_working_days() -> None:
     assert CAL.add(at(2026, 11, 27, 22), 2 * DAY, Clock.WORKING) == at(2026, 12, 1, 22)
     assert Span.parse({"working_days": 2}).clock is Clock.WORKING
     assert Span.parse({"working_hours": 4}) == Span(seconds=4 * HOUR, clock=Clock.WORKING)
+
+
+def test_a_running_petition_on_24_hour_working_days_climbs_on_them() -> None:
+    p = Petition(_org(), at(2026, 11, 27, 22), rules=_legacy_rules())
+    assert p.state.assignment.accept_due == at(2026, 11, 30, 2)  # as today's main: Fri 22:00 + 4/24 day
+    assert p.state.assignment.resolve_due == at(2026, 12, 1, 22)
+    p.wait(timedelta(days=4, hours=1))  # Tue 22:00 missed: the community gets 3 x 24 working hours from then
+    assert p.state.rung.level is Level.COMMUNITY
+    assert p.state.assignment.resolve_due == at(2026, 12, 4, 22)
+
+
+def test_the_what_if_asks_a_recorded_extension_again_in_the_candidate_s_working_days() -> None:
+    from evaluation.whatif import replay
+
+    p = Petition(_org(), at(2026, 11, 23, 9), rules=_legacy_rules())
+    p.send(cmd.Accept(actor=p.handler))
+    p.send(cmd.RequestExtension(actor=p.handler, duration={"working_days": 3}, reason="需协调施工队"))
+    p.send(cmd.DecideExtension(actor=p.overseer, approve=True))
+    default = load_policy("default")
+    state, skipped = replay(p.events, CAL, default.rules_for)
+    assert skipped == 0 and state.extensions_granted == 1
+    assert state.assignment.resolve_due == at(2026, 11, 30, 17, 30)  # Tue, Wed + 3 days: Thu, Fri, Mon
 
 
 def test_the_default_policy_uses_the_published_units() -> None:
@@ -244,6 +267,13 @@ def _in_office(moment: datetime) -> bool:
     hours = CAL.office_hours or OfficeHours((OfficeSchedule("x", "x", (1, 1), ((time(), time()),)),))
     return CAL.is_working_day(local.date()) and any(
         begin <= local.time() <= end for begin, end in hours.schedule_on(local.date()).periods)
+
+
+def _legacy_rules() -> Rules:
+    """The default policy as it was before this change (24-hour working days), as running petitions froze it."""
+    text = (DATA / "policies" / "default.yaml").read_text("utf-8")
+    legacy = text.replace("whole_working_days", "working_days").replace("office_hours", "working_hours")
+    return Policy.model_validate(yaml.safe_load(legacy)).rules_for("sanitation", Urgency.NORMAL)
 
 
 def _normal() -> Urgency:
