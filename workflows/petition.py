@@ -119,6 +119,15 @@ class PetitionWorkflow:
     def _v_return(self, c: cmd.Return) -> None:
         self._validate(c)
 
+    @workflow.update(name="allow_return")
+    async def allow_return(self, c: cmd.AllowReturn) -> PetitionState:
+        """A supervisor lifts 终审 so the holding unit may return the order once more (issue 11)."""
+        return await self._execute(c)
+
+    @allow_return.validator
+    def _v_allow_return(self, c: cmd.AllowReturn) -> None:
+        self._validate(c)
+
     @workflow.update
     async def escalate(self, c: cmd.Escalate) -> PetitionState:
         return await self._execute(c)

@@ -37,8 +37,8 @@ CORRECTION = "supervisor or admin, for a unit below the caller; else 403 out_of_
 PROPERTY_SCORE = "supervisor or admin, for a property company below the caller; else 403 out_of_scope"
 WHAT_IF = "supervisor, dispatcher or admin; replays only petitions reported in the caller's grids"
 
-COMMANDS = ("accept", "return", "escalate", "extension-request", "extension-decision", "pause", "resume",
-            "progress", "resolve", "urge", "return-visit", "dispatch", "close")
+COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
+            "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close")
 OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
                  "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
 ACCESS: dict[tuple[str, str], str] = {
@@ -79,7 +79,8 @@ PEOPLE = [
 PERSONAL = ("陈秀英", "13805371234")  # REPORT's reporter: never in a public answer
 
 BODIES = {
-    "accept": {}, "return": {"reason": "不属本单位"}, "escalate": {"reason": "无权处理"},
+    "accept": {}, "return": {"reason": "不属本单位"}, "allow-return": {"reason": "确属职能不符"},
+    "escalate": {"reason": "无权处理"},
     "extension-request": {"duration": {"whole_working_days": 1}, "reason": "协调"},
     "extension-decision": {"approve": True}, "pause": {"reason": "等待群众"}, "resume": {},
     "progress": {"note": "处理中"}, "resolve": {"result": "已处理"}, "urge": {"note": "请尽快"},
