@@ -182,16 +182,21 @@ class WorkCalendar:
             available = float(DAY)
 
     def between(self, start: datetime, end: datetime, clock: Clock) -> float:
-        """Seconds of `clock` time from `start` to `end` (0 if end is not after start). For
-        WHOLE_WORKING_DAYS, as `add` counts them: from the day after `start`'s, so that a paused clock
-        keeps the whole days it has not begun and a resumed one starts again on the next day."""
+        """Seconds of `clock` time from `start` to `end` (0 if end is not after start).
+
+        WHOLE_WORKING_DAYS counts whole days: the working days after `start`'s day up to and including
+        `end`'s (a day begun is spent). So it adds up (between(a, b) + between(b, c) == between(a, c)): a
+        paused clock keeps the whole days it has not begun, a resumed one counts them from the next day,
+        and the days a unit used before a return plus the days left are the days it was given."""
         if end <= start:
             return 0.0
         if clock is Clock.NATURAL:
             return (end - start).total_seconds()
-        if clock is not Clock.WORKING:
-            begin = _next_day(start) if clock is Clock.WHOLE_WORKING_DAYS else start.astimezone(CHINA)
-            return self._between_office(begin, end.astimezone(CHINA), clock) if end > begin else 0.0
+        if clock is Clock.WHOLE_WORKING_DAYS:
+            begin, until = _next_day(start), _next_day(end)
+            return self._between_office(begin, until, clock) if until > begin else 0.0
+        if clock is Clock.OFFICE:
+            return self._between_office(start.astimezone(CHINA), end.astimezone(CHINA), clock)
         a, b = start.astimezone(CHINA), end.astimezone(CHINA)
         total = 0.0
         day = a.date()

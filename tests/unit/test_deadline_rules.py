@@ -8,6 +8,7 @@ the last of them; the yellow card one working day before that.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -227,11 +228,13 @@ def test_add_subtract_and_between_agree_on_the_new_clocks(start: datetime, secon
     begin = start.replace(tzinfo=CHINA)
     end = CAL.add(begin, seconds, clock)
     assert end >= begin
-    assert CAL.between(begin, end, clock) == pytest.approx(seconds, abs=1e-3)
     if clock is WHOLE:  # counted from the next day, it ends when an office closes or inside office hours
         assert end.date() > begin.date() and _in_office(end)
+        # between counts the whole days begun: a fraction of a day is a day spent
+        assert CAL.between(begin, end, clock) == pytest.approx(math.ceil(seconds / DAY - 1e-6) * DAY, abs=1e-3)
     else:
         assert _in_office(end) or end == begin
+        assert CAL.between(begin, end, clock) == pytest.approx(seconds, abs=1e-3)
     if clock is OFFICE:
         back = CAL.subtract(end, seconds, clock)
         assert back <= end and CAL.between(back, end, clock) == pytest.approx(seconds, abs=1e-3)
@@ -243,6 +246,19 @@ def test_add_subtract_and_between_agree_on_the_new_clocks(start: datetime, secon
         back = CAL.subtract(end, days, clock)
         assert back.date() <= begin.date() and _in_office(back)
         assert CAL.between(back, end, clock) == pytest.approx(days, abs=1e-3)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    instants=st.lists(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1)),
+                      min_size=3, max_size=3),
+)
+def test_whole_days_add_up(instants: list[datetime]) -> None:
+    """What a unit used before a return plus what is left after it is what it was given."""
+    a, b, c = sorted(moment.replace(tzinfo=CHINA) for moment in instants)
+    total = CAL.between(a, c, WHOLE)
+    assert CAL.between(a, b, WHOLE) + CAL.between(b, c, WHOLE) == pytest.approx(total, abs=1e-3)
+    assert total == pytest.approx(round(total / DAY) * DAY, abs=1e-3)
 
 
 @settings(max_examples=100, deadline=None)
