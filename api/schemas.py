@@ -142,6 +142,25 @@ class HolidayOut(BaseModel):
     name: str = Field(description="元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节 ('' where the source names none)")
 
 
+class OfficePeriodOut(BaseModel):
+    start: str = Field(description="local time, HH:MM")
+    end: str = Field(description="local time, HH:MM (00:00: midnight at the end of the day)")
+
+
+class OfficeSeasonOut(BaseModel):
+    name: str = Field(description="e.g. winter, summer")
+    label: str = Field(description="e.g. 冬季作息, 夏季作息")
+    first_day: dt.date = Field(description="the first day of this year the schedule applies on")
+    last_day: dt.date
+    periods: list[OfficePeriodOut] = Field(description="the office periods of each working day, in order")
+
+
+class OfficeHoursOut(BaseModel):
+    """The office hours (办公时间) of one year, season by season."""
+
+    seasons: list[OfficeSeasonOut]
+
+
 class CalendarYearOut(BaseModel):
     """One year of the working-day calendar that every working-day deadline counts on."""
 
@@ -152,6 +171,7 @@ class CalendarYearOut(BaseModel):
     status_label: str
     holidays: list[HolidayOut] = Field(description="days off that would otherwise be working days, by date")
     workdays: list[dt.date] = Field(description="make-up working days (调休上班) on a weekend")
-    office_hours: dict[str, Any] | None = Field(
-        default=None, description="office hours that working hours count in; null: none are configured yet, "
-                                  "every working day counts whole")
+    office_hours: OfficeHoursOut | None = Field(
+        default=None, description="office hours that `office_hours` durations count in and at whose close a "
+                                  "whole working day ends (make-up working days keep their season's hours); "
+                                  "null: none are configured, every working day counts whole")

@@ -88,7 +88,8 @@ class Escalate(_Command):
 
 class RequestExtension(_Command):
     kind: Literal["extension_request"] = "extension_request"
-    duration: DurationIn = Field(description="e.g. {\"working_days\": 5} or {\"seconds\": 10}")
+    duration: DurationIn = Field(description="in the unit of the petition's extension limit, e.g. "
+                                             "{\"whole_working_days\": 5}, {\"working_days\": 5} or {\"seconds\": 10}")
     reason: str = Text
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
+from domain.enums import CloseOutcome, Resolution, Role, Status, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
@@ -455,9 +455,7 @@ def _beijing(moment: datetime) -> str:
 
 
 def _describe(span: Span) -> str:
-    if span.clock is Clock.WORKING:
-        return f"{span.seconds / 86_400:g} working day(s)"
-    return f"{span.seconds:g} second(s) of natural time"
+    return span.describe()
 
 
 _HANDLERS = {

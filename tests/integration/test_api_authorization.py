@@ -81,7 +81,7 @@ PERSONAL = ("陈秀英", "13805371234")  # REPORT's reporter: never in a public 
 BODIES = {
     "accept": {}, "return": {"reason": "不属本单位"}, "allow-return": {"reason": "确属职能不符"},
     "escalate": {"reason": "无权处理"},
-    "extension-request": {"duration": {"working_days": 1}, "reason": "协调"},
+    "extension-request": {"duration": {"whole_working_days": 1}, "reason": "协调"},
     "extension-decision": {"approve": True}, "pause": {"reason": "等待群众"}, "resume": {},
     "progress": {"note": "处理中"}, "resolve": {"result": "已处理"}, "urge": {"note": "请尽快"},
     "return-visit": {"outcome": "satisfied"}, "dispatch": {"unit_code": "rc-yuehe-yuehe"},

@@ -45,7 +45,7 @@ def _old_life(org, steps: str) -> Timeline:
         elif step == "unreachable":
             life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
         elif step == "extend":
-            life.send(cmd.RequestExtension(actor=grid, duration={"working_days": 1}, reason="协调"))
+            life.send(cmd.RequestExtension(actor=grid, duration={"whole_working_days": 1}, reason="协调"))
         elif step == "pause":
             life.send(cmd.Pause(actor=grid, reason="等待群众"))
         elif step == "dissatisfied":
