@@ -9,7 +9,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
+from domain.enums import CloseOutcome, Resolution, Role, Status, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
@@ -117,6 +117,7 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
         rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
         confidential=c.confidential, public_summary=c.public_summary,
+        latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     follows = [ev.FollowUpReported(at=now, follows=c.follows, unit_code=c.follows_unit)] if c.follows else []
@@ -130,7 +131,8 @@ def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalenda
         raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
     return [
         *_lapse(s, now, "the dispatcher re-routed the petition / 已改派"),
-        ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor),
+        ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor,
+                                desk_code=c.desk_code if c.desk_code != s.desk_code else ""),
         assign(s, 0, now, cal, "redispatch", ladder=c.ladder),
     ]
 
@@ -489,9 +491,7 @@ def _beijing(moment: datetime) -> str:
 
 
 def _describe(span: Span) -> str:
-    if span.clock is Clock.WORKING:
-        return f"{span.seconds / 86_400:g} working day(s)"
-    return f"{span.seconds:g} second(s) of natural time"
+    return span.describe()
 
 
 _HANDLERS = {

@@ -169,6 +169,9 @@ class PetitionState(BaseModel):
     reporter_phone: str = ""
     confidential: bool = False
     public_summary: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    media_urls: list[str] = []
     reported_at: datetime | None = None
     reported_by: Actor | None = None
     policy_name: str = ""

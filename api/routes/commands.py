@@ -29,8 +29,11 @@ async def dispatch(petition_id: str, body: DispatchIn, actor: CurrentActor, serv
     require_role(actor, "dispatch")
     row = await visible_row(services.pool, petition_id, actor, org, for_command=True, closed_ok=True)
     require_dispatch_target(actor, org, body.unit_code)  # before the workflow: routing stays inside the tree
+    require_dispatch_target(actor, org, row["unit_code"] or "", moving="the petition, now held by")
     ladder = ladder_from_unit(org, body.unit_code, row["grid_code"], row["category"])
-    command = cmd.Dispatch(actor=actor, ladder=ladder, note=body.note)
+    target = org.units.get(body.unit_code)
+    desk = target.district_code if target is not None and target.district_code else ""
+    command = cmd.Dispatch(actor=actor, ladder=ladder, note=body.note, desk_code=desk)
     return await _send(services, row, command, "dispatch", body.model_dump(mode="json"), idempotency_key)
 
 

@@ -21,6 +21,8 @@ from domain.enums import ReadKind, Status
 from domain.policy import Rules
 from domain.workcalendar import CHINA
 from jiehu.reference_data import work_calendar
+from org.geography import LocationError, grid_at, grid_holds
+from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
 
 router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
@@ -40,21 +42,26 @@ async def report_petition(
     require_role(actor, "report")
     if body.category not in org.categories:
         raise ApiError(422, "unknown_category", f"unknown category {body.category!r}; see GET /v1/categories")
-    if body.grid_code in org.units and not grid_in_scope(actor, org, body.grid_code):
-        raise ApiError(403, "out_of_scope", f"grid {body.grid_code} is outside your unit")
-    ladder = ladder_for_report(org, body.grid_code, body.category)
+    grid_code = _grid_of(body, org)
+    if grid_code in org.units and not grid_in_scope(actor, org, grid_code):
+        raise ApiError(403, "out_of_scope", f"grid {grid_code} is outside your unit")
+    ladder = ladder_for_report(org, grid_code, body.category)
     rules = services.policy.rules_for(body.category, body.urgency)
     follows_unit = await _followed_unit(services, org, actor, body.follows, rules) if body.follows else ""
     petition_id = new_petition_id()
     if idempotency_key is not None:
-        claimed = await claim_key(services.pool, actor.id, idempotency_key, body.model_dump(mode="json"), petition_id)
+        # fields added later count only when sent, so a retry of an older client's body still matches
+        later = {"lat", "long", "media_urls"} - body.model_fields_set
+        claimed = await claim_key(services.pool, actor.id, idempotency_key,
+                                  body.model_dump(mode="json", exclude=later), petition_id)
         petition_id = claimed.petition_id
     report = cmd.Report(
         actor=actor, petition_id=petition_id, category=body.category, description=body.description,
-        address=body.address, grid_code=body.grid_code, channel=body.channel, urgency=body.urgency,
+        address=body.address, grid_code=grid_code, channel=body.channel, urgency=body.urgency,
         reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, confidential=body.confidential,
-        public_summary=body.public_summary, policy_name=services.policy.name,
-        rules=rules, ladder=ladder, desk_code=dispatch_desk(org, body.grid_code), tracks_delivery=True,
+        public_summary=body.public_summary, latitude=body.lat, longitude=body.long, media_urls=body.media_urls,
+        policy_name=services.policy.name, rules=rules,
+        ladder=ladder, desk_code=dispatch_desk(org, grid_code), tracks_delivery=True,
         follows=body.follows or "", follows_unit=follows_unit,
     )
     state = await services.petitions.report(report)
@@ -65,6 +72,21 @@ async def report_petition(
         response.status_code = status.HTTP_200_OK
         return command_out(dict(row), actor)
     return state_out(state, actor)
+
+
+def _grid_of(body: ReportIn, org: OrgTree) -> str:
+    """The grid of a report: `grid_code`, else the grid whose boundary holds `lat`/`long` (both: they agree)."""
+    if body.grid_code is not None:
+        if (body.lat is not None and body.long is not None and body.grid_code in org.units
+                and not grid_holds(org, body.grid_code, body.lat, body.long)):
+            raise ApiError(422, "location_mismatch",
+                           f"lat {body.lat}, long {body.long} lies outside grid {body.grid_code}")
+        return body.grid_code
+    assert body.lat is not None and body.long is not None  # ReportIn requires a grid or a point
+    try:
+        return grid_at(org, body.lat, body.long)
+    except LocationError as exc:
+        raise ApiError(422, "location_outside_grids", str(exc)) from None
 
 
 async def _followed_unit(services: ServicesDep, org: OrgDep, actor: CurrentActor, follows: str, rules: Rules) -> str:

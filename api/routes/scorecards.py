@@ -15,6 +15,7 @@ from api.deps import DeskDep, EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES
 from api.scope import require_role
 from api.unit_scope import cards_in, district_units, require_below, require_readable, units_below
+from domain.commands import MAX_TEXT
 from domain.enums import UnitKind, Waiver
 from domain.evaluation import Period
 from domain.text import StorableText
@@ -104,7 +105,7 @@ class CorrectionIn(StorableText):
     petition_id: str = Field(min_length=1, max_length=100)
     unit_code: str = Field(min_length=1, max_length=100)
     waive: list[Waiver] = Field(min_length=1)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
 @router.post("/scorecards/corrections", responses=PROBLEM_RESPONSES(401, 403, 404, 409, 422))
