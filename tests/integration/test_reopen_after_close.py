@@ -58,6 +58,9 @@ async def test_who_may_reopen_and_where(as_):
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "out_of_scope")
     missing = await as_("dispatcher", "rencheng").post("/v1/petitions/JH-none/reopen", AGAIN)
     assert missing.status_code == 404
+    bad_phone = await as_("dispatcher", "rencheng").post(f"/v1/petitions/{pid}/reopen",
+                                                         {**AGAIN, "contact_phone": "12"})
+    assert bad_phone.status_code == 422 and "contact_phone" in bad_phone.text
     # an open petition is not reopened this way
     open_pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
     still_open = await as_("supervisor", "rencheng").post(f"/v1/petitions/{open_pid}/reopen", AGAIN)
