@@ -307,6 +307,10 @@ def _return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                     ev.PetitionReopened(at=now, unit_code=s.resolution.unit_code, reopen_count=s.reopens + 1,
                                         note=c.note),
                     assign(s, index, now, cal, "reopen")]
+        if s.rules.dissatisfied_at_limit == "not_resolved":
+            return [visit, *close_events(s, now, CloseOutcome.CLOSED_NOT_RESOLVED, c.outcome,
+                                         f"已达重办上限({s.rules.max_reopens}次), 群众仍不满意, 未解决办结", c.actor)]
+        # rules frozen before `dissatisfied_at_limit`: they keep closing as they did
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
                                      "reopen limit reached; resident still dissatisfied", c.actor)]
     if attempt >= s.rules.visit_attempts:
