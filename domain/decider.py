@@ -326,8 +326,12 @@ def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> 
             raise InvalidState("only a petition resolved as fixed can be closed as resolved")
     elif not c.explanation.strip():
         raise InvalidCommand(f"closing as {c.outcome.value} needs an explanation")
+    if c.duplicate_of and c.outcome is not CloseOutcome.DUPLICATE:
+        raise InvalidCommand("duplicate_of names the original only when closing as duplicate")
+    if c.duplicate_of == s.id:
+        raise InvalidCommand("a petition cannot be a duplicate of itself")
     visit = s.last_visit if s.status is Status.RESOLVED and s.last_visit else VisitOutcome.NOT_VISITED
-    return close_events(s, now, c.outcome, visit, c.explanation, c.actor)
+    return close_events(s, now, c.outcome, visit, c.explanation, c.actor, duplicate_of=c.duplicate_of)
 
 
 def _outcome_of(s: PetitionState) -> CloseOutcome:
@@ -336,9 +340,10 @@ def _outcome_of(s: PetitionState) -> CloseOutcome:
 
 
 def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: VisitOutcome,
-                 explanation: str, actor: Actor) -> list[ev.Event]:
+                 explanation: str, actor: Actor, duplicate_of: str = "") -> list[ev.Event]:
     """The petition closes and every unit that held it gets its evaluation record."""
-    closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor)
+    closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor,
+                               duplicate_of=duplicate_of)
     records = []
     for record in s.units.values():
         if s.resolution is not None and record.unit_code == s.resolution.unit_code:

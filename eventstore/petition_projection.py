@@ -29,6 +29,7 @@ COLUMNS = (
     "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",  # migration 009
     "delivery_pending_since", "pending_decision",
     "deadlines_provisional",  # migration 011
+    "duplicate_of",  # migration 013
 )
 
 
@@ -82,6 +83,7 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "confidential": state.confidential,
         "public_summary": state.public_summary,
         "deadlines_provisional": deadlines_provisional(state),
+        "duplicate_of": state.duplicate_of,
     }
 
 
