@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from domain.evaluation import Period
+from evaluation.simulate import simulate_month
 from tests.integration.api_client import search_tag
 
 GRID = ("grid_worker", "rc-yuehe-taibai-g1")
@@ -56,6 +58,25 @@ async def test_still_dissatisfied_at_the_limit_closes_not_resolved_and_is_listab
     assert [p["id"] for p in listed] == [pid]
     resolved = (await supervisor.get("/v1/petitions", params={"close_outcome": "resolved", "q": tag})).json()
     assert resolved["items"] == []
+
+
+async def test_one_ranking_rule_a_street_has_the_same_rank_on_its_card_and_in_the_ranking(pool, org, as_):
+    await simulate_month(pool, org, Period.parse("2025-09"), 200, seed=11)
+    for caller, within in ((as_("admin", ""), "rencheng"), (as_("supervisor", "rencheng"), None),
+                           (as_("admin", ""), None)):
+        params = {"period": "2025-09", "level": "street"} | ({"within": within} if within else {})
+        cards = (await caller.get("/v1/scorecards", params=params)).json()["cards"]
+        ranking = (await caller.get("/v1/rankings", params=params)).json()["cards"]
+        assert len(cards) >= 3
+        assert {c["unit_code"]: c["rank"] for c in cards} == {c["unit_code"]: c["rank"] for c in ranking}
+        ranks = sorted(c["rank"] for c in cards if c["rank"] is not None)
+        assert ranks[0] == 1 and all(r <= len(ranks) for r in ranks)  # ranked among themselves, not the city
+    # a street reads its own card with the rank it has among its district's streets
+    street = (await as_("street_staff", "rc-yuehe").get("/v1/scorecards", params={
+        "period": "2025-09", "unit": "rc-yuehe"})).json()["cards"]
+    district = (await as_("supervisor", "rencheng").get("/v1/rankings", params={
+        "period": "2025-09", "level": "street"})).json()["cards"]
+    assert street and street[0]["rank"] == next(c["rank"] for c in district if c["unit_code"] == "rc-yuehe")
 
 
 pytestmark = pytest.mark.timeout(300)
