@@ -80,6 +80,33 @@ class EvaluationCorrected(BaseModel):
     actor: Actor
 
 
+class AppealFiled(BaseModel):
+    """A unit appeals (申诉) part of its own record on one petition, with its reason, inside the window."""
+
+    type: Literal["AppealFiled"] = "AppealFiled"
+    at: datetime
+    appeal_id: str
+    period: str  # the month the petition closed in (the card it counts on)
+    petition_id: str
+    unit_code: str
+    waive: list[Waiver] = Field(min_length=1)
+    reason: str
+    actor: Actor
+
+
+class AppealDecided(BaseModel):
+    """A supervisor upholds (an `EvaluationCorrected` follows in the same append) or rejects an appeal."""
+
+    type: Literal["AppealDecided"] = "AppealDecided"
+    at: datetime
+    appeal_id: str
+    petition_id: str
+    unit_code: str
+    upheld: bool
+    reason: str
+    actor: Actor
+
+
 class ScorecardsPublished(BaseModel):
     """A month's scorecards, frozen: edition 1 at the monthly close, later ones after corrections."""
 
@@ -122,7 +149,8 @@ class PropertyRoundClosed(BaseModel):
 
 EVALUATION_EVENTS: dict[str, type[BaseModel]] = {
     m.model_fields["type"].default: m
-    for m in (EvaluationCorrected, ScorecardsPublished, PropertyRoundOpened, PropertyScoreRecorded, PropertyRoundClosed)
+    for m in (EvaluationCorrected, ScorecardsPublished, PropertyRoundOpened, PropertyScoreRecorded, PropertyRoundClosed,
+              AppealFiled, AppealDecided)
 }
 
 

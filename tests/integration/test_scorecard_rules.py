@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
-from domain.evaluation import Period
+from domain.enums import Role, Waiver
+from domain.errors import InvalidState
+from domain.evaluation import Period, ScoringWeights
+from domain.model import Actor
+from evaluation.desk import EvaluationDesk
 from evaluation.simulate import simulate_month
+from jiehu.reference_data import work_calendar
 from tests.integration.api_client import search_tag
 
 GRID = ("grid_worker", "rc-yuehe-taibai-g1")
@@ -61,10 +68,10 @@ async def test_still_dissatisfied_at_the_limit_closes_not_resolved_and_is_listab
 
 
 async def test_one_ranking_rule_a_street_has_the_same_rank_on_its_card_and_in_the_ranking(pool, org, as_):
-    await simulate_month(pool, org, Period.parse("2025-09"), 200, seed=11)
+    await simulate_month(pool, org, Period.parse("2024-09"), 200, seed=11)
     for caller, within in ((as_("admin", ""), "rencheng"), (as_("supervisor", "rencheng"), None),
                            (as_("admin", ""), None)):
-        params = {"period": "2025-09", "level": "street"} | ({"within": within} if within else {})
+        params = {"period": "2024-09", "level": "street"} | ({"within": within} if within else {})
         cards = (await caller.get("/v1/scorecards", params=params)).json()["cards"]
         ranking = (await caller.get("/v1/rankings", params=params)).json()["cards"]
         assert len(cards) >= 3
@@ -73,10 +80,89 @@ async def test_one_ranking_rule_a_street_has_the_same_rank_on_its_card_and_in_th
         assert ranks[0] == 1 and all(r <= len(ranks) for r in ranks)  # ranked among themselves, not the city
     # a street reads its own card with the rank it has among its district's streets
     street = (await as_("street_staff", "rc-yuehe").get("/v1/scorecards", params={
-        "period": "2025-09", "unit": "rc-yuehe"})).json()["cards"]
+        "period": "2024-09", "unit": "rc-yuehe"})).json()["cards"]
     district = (await as_("supervisor", "rencheng").get("/v1/rankings", params={
-        "period": "2025-09", "level": "street"})).json()["cards"]
+        "period": "2024-09", "level": "street"})).json()["cards"]
     assert street and street[0]["rank"] == next(c["rank"] for c in district if c["unit_code"] == "rc-yuehe")
+
+
+ROLE_OF_KIND = {"grid": "grid_worker", "community": "community_staff", "street": "street_staff",
+                "department": "department_staff", "property_company": "property_staff"}
+
+
+async def _appealable(pool, org, month: str, where: str) -> tuple[str, str, str]:
+    """(petition, unit, the role of that unit's staff) of a Rencheng fact matching `where`."""
+    row = await pool.fetchrow(
+        f"SELECT petition_id, unit_code FROM evaluation_facts WHERE month = $1 AND {where} "
+        "AND unit_code = ANY($2::text[]) ORDER BY petition_id, unit_code LIMIT 1",
+        Period.parse(month).months[0], sorted(org.subtree("rencheng")))
+    return row["petition_id"], row["unit_code"], ROLE_OF_KIND[org.units[row["unit_code"]].kind.value]
+
+
+async def test_a_unit_appeals_its_own_record_and_a_supervisor_upholds_it(pool, org, as_):
+    await simulate_month(pool, org, Period.parse("2024-10"), 120, seed=12)
+    admin, supervisor = as_("admin", ""), as_("supervisor", "rencheng")
+    assert (await admin.post("/v1/scorecards/publish", {"period": "2024-10"})).status_code == 200
+    petition, unit, role = await _appealable(pool, org, "2024-10", "accept_breaches > 0")
+    staff = as_(role, unit)
+    before = (await staff.get("/v1/scorecards", params={"period": "2024-10", "unit": unit})).json()["cards"][0]
+    body = {"petition_id": petition, "unit_code": unit, "waive": ["accept_breach"], "reason": "系统停电无法签收"}
+
+    other = as_("grid_worker", "rc-jiyang-caoqiao-g1")  # another unit may not appeal this unit's record
+    refused = await other.post("/v1/appeals", body)
+    assert (refused.status_code, refused.json()["code"]) == (403, "out_of_scope")
+    assert (await supervisor.post("/v1/appeals", body)).json()["code"] == "role_not_allowed"  # units appeal
+    filed = await staff.post("/v1/appeals", body)
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()
+    assert (appeal["status"], appeal["period"], appeal["waive"]) == ("filed", "2024-10", ["accept_breach"])
+    assert (await staff.post("/v1/appeals", body)).status_code == 409  # one open appeal at a time
+
+    decision = {"upheld": True, "reason": "经核实, 当日系统停电"}
+    path = f"/v1/appeals/{appeal['appeal_id']}/decision"
+    assert (await staff.post(path, decision)).json()["code"] == "role_not_allowed"  # not its own judge
+    assert (await as_("supervisor", "yanzhou").post(path, decision)).json()["code"] == "out_of_scope"
+    upheld = await supervisor.post(path, decision)
+    assert upheld.status_code == 200, upheld.text
+    assert upheld.json()["status"] == "upheld" and upheld.json()["edition"]["edition"] == 2
+    assert (await supervisor.post(path, decision)).status_code == 409  # decided once
+
+    after = (await staff.get("/v1/scorecards", params={"period": "2024-10", "unit": unit})).json()
+    assert after["edition"] == 2 and after["cards"][0]["accepted_in_time"] == before["accepted_in_time"] + 1
+    seen = (await staff.get("/v1/appeals", params={"period": "2024-10"})).json()
+    assert [(a["appeal_id"], a["status"], a["decision_reason"]) for a in seen] == [
+        (appeal["appeal_id"], "upheld", "经核实, 当日系统停电")]
+    assert appeal["appeal_id"] in [a["appeal_id"] for a in (await supervisor.get(
+        "/v1/appeals", params={"period": "2024-Q4"})).json()]
+    assert (await other.get("/v1/appeals", params={"period": "2024-10"})).json() == []
+    assert (await as_("supervisor", "yanzhou").get("/v1/appeals", params={"period": "2024-10"})).json() == []
+    events = await pool.fetch("SELECT type FROM events WHERE stream_id = $1 ORDER BY version", f"appeals-{petition}")
+    assert [e["type"] for e in events] == ["AppealFiled", "EvaluationCorrected", "AppealDecided"]
+
+
+async def test_a_rejected_appeal_changes_no_figure_and_a_late_one_is_refused(pool, org, as_):
+    await simulate_month(pool, org, Period.parse("2024-11"), 120, seed=13)
+    admin, supervisor = as_("admin", ""), as_("supervisor", "rencheng")
+    published = (await admin.post("/v1/scorecards/publish", {"period": "2024-11"})).json()
+    petition, unit, role = await _appealable(pool, org, "2024-11", "returns > 0")
+    staff = as_(role, unit)
+    filed = (await staff.post("/v1/appeals", {"petition_id": petition, "unit_code": unit, "waive": ["return"],
+                                              "reason": "派错了单位"})).json()
+    rejected = await supervisor.post(f"/v1/appeals/{filed['appeal_id']}/decision",
+                                     {"upheld": False, "reason": "退单理由不成立"})
+    assert rejected.status_code == 200, rejected.text
+    assert (rejected.json()["status"], rejected.json()["edition"]) == ("rejected", None)
+    cards = (await staff.get("/v1/scorecards", params={"period": "2024-11"})).json()
+    assert cards["edition"] == 1 and await pool.fetchval(
+        "SELECT waived FROM evaluation_facts WHERE petition_id = $1 AND unit_code = $2", petition, unit) == []
+    seen = (await staff.get("/v1/appeals", params={"period": "2024-11"})).json()
+    assert [(a["status"], a["decision_reason"]) for a in seen] == [("rejected", "退单理由不成立")]
+
+    desk = EvaluationDesk(pool, org, ScoringWeights(), work_calendar())
+    too_late = datetime.fromisoformat(published["appeal_due"]) + timedelta(minutes=1)
+    with pytest.raises(InvalidState, match="appeals against 2024-11 closed"):
+        await desk.file_appeal(petition, unit, [Waiver.RETURN], "迟到的申诉",
+                               Actor(id="u", name="工作人员", unit_code=unit, role=Role(role)), too_late)
 
 
 pytestmark = pytest.mark.timeout(300)
