@@ -19,6 +19,7 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "report": HANDLERS | {Role.DISPATCHER, Role.ADMIN},
     "accept": HANDLERS,
     "return": HANDLERS,
+    "allow-return": {Role.SUPERVISOR, Role.ADMIN},  # lifts 终审 on an order sent back after a return
     "escalate": HANDLERS,
     "extension-request": HANDLERS,
     "extension-decision": OVERSEERS,

@@ -67,6 +67,13 @@ class Return(_Command):
     reason: str = Text
 
 
+class AllowReturn(_Command):
+    """A supervisor lets the holding unit return a final (终审) order once more."""
+
+    kind: Literal["allow_return"] = "allow_return"
+    reason: str = Text
+
+
 class Escalate(_Command):
     kind: Literal["escalate"] = "escalate"
     reason: str = Text
@@ -153,5 +160,5 @@ class Tick(BaseModel):
 
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
-    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | Tick
+    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | Tick
 )

@@ -20,6 +20,7 @@ DISPATCH_ROLES = {Role.DISPATCHER, Role.ADMIN}
 URGE_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
 VISIT_ROLES = {Role.RETURN_VISITOR, Role.DISPATCHER}
 CLOSE_ROLES = {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
+ALLOW_RETURN_ROLES = {Role.SUPERVISOR, Role.ADMIN}
 SATISFIED = {VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED}
 
 
@@ -45,12 +46,21 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
     resolve = rules.resolve[rung.level]
     accept_due = calendar.add(at, rules.accept.seconds, rules.accept.clock)
     resolve_due = calendar.add(at, resolve.seconds, resolve.clock)
+    warn_at = calendar.add(at, rules.warning_offset(rung.level).seconds, resolve.clock)
+    sent_back = cause == "redispatch" and rung.unit_code in state.returned_by
+    used = state.clock_used.get(rung.unit_code, 0.0) if sent_back and rules.return_keeps_clock else 0.0
+    if used > 0:  # returning does not buy time: the unit's clock continues where it stood
+        left = max(resolve.seconds - used, 0.0)
+        resolve_due = calendar.add(at, left, resolve.clock)
+        warn_at = max(at, calendar.subtract(resolve_due, resolve.seconds - rules.warning_offset(rung.level).seconds,
+                                            resolve.clock))
     return ev.WorkOrderAssigned(
         at=at, rung_index=index, rung=rung,
         accept_due=accept_due,
-        warn_at=calendar.add(at, rules.warning_offset(rung.level).seconds, resolve.clock),
+        warn_at=warn_at,
         resolve_due=resolve_due,
         cause=cause,  # type: ignore[arg-type]
+        final=sent_back and rules.return_final_when_sent_back,
         provisional=calendar.provisional(at, accept_due, rules.accept.clock)
         or calendar.provisional(at, resolve_due, resolve.clock),
     )
@@ -112,6 +122,7 @@ def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalenda
     if s.rung is not None and s.status is not Status.RETURNED and c.ladder[0].unit_code == s.rung.unit_code:
         raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
     return [
+        *_lapse(s, now, "the dispatcher re-routed the petition / 已改派"),
         ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor),
         assign(s, 0, now, cal, "redispatch", ladder=c.ladder),
     ]
@@ -129,18 +140,34 @@ def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "return")
     assert s.assignment is not None and s.rules is not None
+    if s.assignment.final:
+        raise InvalidState(f"终审: the order was sent back to {rung.unit_name} after it returned it; it may not be "
+                           "returned again unless a supervisor allows it (allow-return)")
     window = s.rules.return_window
     if now > cal.add(s.assignment.assigned_at, window.seconds, window.clock):
         raise InvalidCommand("the return window has passed: escalate or ask for an extension instead")
     redispatch = s.rules.redispatch
     if redispatch is None:  # rules frozen before re-dispatch deadlines existed
-        return [ev.WorkOrderReturned(at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor)]
+        return [*_lapse(s, now, "the unit returned the order / 已退单"),
+                ev.WorkOrderReturned(at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor)]
     due = cal.add(now, redispatch.seconds, redispatch.clock)
-    return [ev.WorkOrderReturned(
+    used = None
+    if s.rules.return_keeps_clock:
+        clock = s.rules.resolve[rung.level].clock
+        used = s.clock_used.get(rung.unit_code, 0.0) + max(cal.between(s.assignment.assigned_at, now, clock), 0.0)
+    return [*_lapse(s, now, "the unit returned the order / 已退单"), ev.WorkOrderReturned(clock_used=used,
         at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor, desk_code=s.desk_code,
         redispatch_warn_at=cal.add(now, redispatch.seconds * s.rules.warning_fraction, redispatch.clock),
         redispatch_due=due, provisional=cal.provisional(now, due, redispatch.clock),
     )]
+
+
+def _allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    _require_role(c.actor, ALLOW_RETURN_ROLES, "allowing a further return")
+    a = s.assignment
+    if a is None or s.status not in (Status.DISPATCHED, Status.ACCEPTED) or not a.final:
+        raise InvalidState("the order is not final (终审): its unit may return it within the window as it is")
+    return [ev.ReturnAllowed(at=now, unit_code=a.rung.unit_code, reason=c.reason, actor=c.actor)]
 
 
 def _confirm_delivery(s: PetitionState, c: cmd.ConfirmDelivery, now: datetime,
@@ -166,6 +193,7 @@ def _climb(s: PetitionState, now: datetime, cal: WorkCalendar, *, reason: str, b
         raise InvalidState(f"{from_rung.unit_name} is the top of the ladder; there is no rung above")
     nxt = s.assignment.rung_index + 1
     return [
+        *_lapse(s, now, f"the petition was escalated to the rung above / 已上报: {reason}"),
         ev.PetitionEscalated(at=now, from_unit=from_rung.unit_code, to_unit=s.ladder[nxt].unit_code,
                              reason=reason, by_deadline=by_deadline, actor=actor),
         assign(s, nxt, now, cal, "escalation"),
@@ -186,18 +214,51 @@ def _request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
         raise InvalidCommand(f"an extension may be at most {_describe(limit)}")
     if s.assignment.resolve_breached:
         raise InvalidState("the deadline has already been missed; an extension can no longer be granted")
-    return [ev.ExtensionRequested(at=now, unit_code=rung.unit_code, span=c.duration, reason=c.reason,
-                                  actor=c.actor)]
+    window = s.rules.extension_decision
+    if window is None:  # rules frozen before decisions had a deadline: the unit's deadline runs on
+        return [ev.ExtensionRequested(at=now, unit_code=rung.unit_code, span=c.duration, reason=c.reason,
+                                      actor=c.actor)]
+    clock = s.rules.resolve[rung.level].clock
+    return [ev.ExtensionRequested(
+        at=now, unit_code=rung.unit_code, span=c.duration, reason=c.reason, actor=c.actor,
+        decide_due=cal.add(now, window.seconds, window.clock),
+        resolve_left=cal.between(now, s.assignment.resolve_due, clock),
+        warn_left=max(cal.between(now, s.assignment.warn_at, clock), 0.0) if not s.assignment.warned else 0.0,
+    )]
+
+
+def _lapse(s: PetitionState, now: datetime, reason: str) -> list[ev.Event]:
+    """The pending extension request ends undecided because the petition moves on (rules that give
+    decisions a deadline say so in an event; older rules dropped it silently)."""
+    pending = s.pending_extension
+    if pending is None or s.rules is None or s.rules.extension_decision is None or s.rung is None:
+        return []
+    return [ev.ExtensionRequestLapsed(at=now, unit_code=pending.requested_by.unit_code,
+                                      requested_at=pending.requested_at, reason=reason)]
 
 
 def _decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
                       cal: WorkCalendar) -> list[ev.Event]:
-    rung = _require_overseer(s, c.actor)
     pending = s.pending_extension
+    lapsed = s.lapsed_extension
+    if pending is None and lapsed is not None:
+        raise InvalidState(f"the extension request of {lapsed.unit_code} made at {_beijing(lapsed.requested_at)} "
+                           f"lapsed at {_beijing(lapsed.lapsed_at)} (Beijing time): {lapsed.reason}")
+    rung = _require_overseer(s, c.actor)
     if pending is None:
         raise InvalidState("there is no extension request to decide")
     assert s.assignment is not None and s.rules is not None
     a = s.assignment
+    if pending.resolve_left is not None and pending.warn_left is not None:  # the request held the clock
+        resolve = s.rules.resolve[rung.level]
+        due = cal.add(now, pending.resolve_left, resolve.clock)
+        warn = cal.add(now, pending.warn_left, resolve.clock)
+        if c.approve:
+            due = cal.add(due, pending.span.seconds, pending.span.clock)
+            warn = cal.subtract(due, resolve.seconds - s.rules.warning_offset(rung.level).seconds, resolve.clock)
+        return [ev.ExtensionDecided(at=now, unit_code=rung.unit_code, approved=c.approve, note=c.note,
+                                    warn_at=warn, resolve_due=due, actor=c.actor, held=True,
+                                    provisional=cal.provisional(now, due, resolve.clock))]
     due, warn, provisional = a.resolve_due, a.warn_at, a.provisional
     if c.approve:
         span = pending.span
@@ -214,6 +275,8 @@ def _pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> 
     if rung is None:
         raise InvalidState("no unit holds the petition")
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "pause the clock")
+    if s.pending_extension is not None and s.pending_extension.resolve_left is not None:
+        raise InvalidState("an extension request holds the clock until the rung above decides it")
     if c.actor.unit_code == rung.unit_code:
         if s.pending_pause is not None:
             raise InvalidState("a pause request is already waiting for the rung above")
@@ -265,9 +328,11 @@ def _resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar)
     assert s.assignment is not None and s.rules is not None
     window = s.rules.visit_window
     visit_due = cal.add(now, window.seconds, window.clock)
-    return [ev.PetitionResolved(
+    pending = s.pending_extension
+    held = pending is not None and pending.resolve_left is not None  # asked in time: the clock stood still
+    return [*_lapse(s, now, "the unit resolved the petition / 已办结"), ev.PetitionResolved(
         at=now, unit_code=rung.unit_code, resolution=c.resolution, result=c.result,
-        evidence_urls=list(c.evidence_urls), in_time=now <= s.assignment.resolve_due,
+        evidence_urls=list(c.evidence_urls), in_time=held or now <= s.assignment.resolve_due,
         visit_due=visit_due, actor=c.actor, provisional=cal.provisional(now, visit_due, window.clock),
     )]
 
@@ -331,7 +396,8 @@ def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> 
     if c.duplicate_of == s.id:
         raise InvalidCommand("a petition cannot be a duplicate of itself")
     visit = s.last_visit if s.status is Status.RESOLVED and s.last_visit else VisitOutcome.NOT_VISITED
-    return close_events(s, now, c.outcome, visit, c.explanation, c.actor, duplicate_of=c.duplicate_of)
+    return [*_lapse(s, now, "the petition was closed / 已结案"),
+            *close_events(s, now, c.outcome, visit, c.explanation, c.actor, duplicate_of=c.duplicate_of)]
 
 
 def _outcome_of(s: PetitionState) -> CloseOutcome:
@@ -373,6 +439,10 @@ def _tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
         return [ev.DeadlineBreached(at=now, unit_code=clock.desk_code, deadline="redispatch", due=clock.due)]
     assert a is not None
     rung = a.rung
+    if item.kind == "decision":  # the rung above has not decided a timely extension request in time
+        assert s.pending_extension is not None and s.pending_extension.decide_due is not None
+        return [ev.DeadlineBreached(at=now, unit_code=rung.overseer_code, deadline="decision",
+                                    due=s.pending_extension.decide_due)]
     if item.kind == "accept":
         return [ev.DeadlineBreached(at=now, unit_code=rung.unit_code, deadline="accept", due=a.accept_due),
                 ev.PetitionUrged(at=now, unit_code=rung.unit_code, automatic=True, actor=SYSTEM_ACTOR,
@@ -402,5 +472,6 @@ _HANDLERS = {
     cmd.RequestExtension: _request_extension, cmd.DecideExtension: _decide_extension, cmd.Pause: _pause,
     cmd.Resume: _resume, cmd.NoteProgress: _progress, cmd.Resolve: _resolve, cmd.Urge: _urge,
     cmd.RecordReturnVisit: _return_visit, cmd.Close: _close, cmd.ConfirmDelivery: _confirm_delivery,
+    cmd.AllowReturn: _allow_return,
 }
 

@@ -56,6 +56,7 @@ class WorkOrderAssigned(_Event):
     warn_at: datetime
     resolve_due: datetime
     cause: Literal["report", "escalation", "redispatch", "reopen"]
+    final: bool = False  # 终审: the unit returned it before and it was sent back; no second return
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
@@ -77,6 +78,7 @@ class WorkOrderReturned(_Event):
     desk_code: str = ""
     redispatch_warn_at: datetime | None = None
     redispatch_due: datetime | None = None
+    clock_used: float | None = None  # working seconds of the unit's resolve clock used so far (keeps_clock)
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
 
 
@@ -86,6 +88,15 @@ class WorkOrderDelivered(_Event):
     type: Literal["WorkOrderDelivered"] = "WorkOrderDelivered"
     unit_code: str
     delivery_id: str
+
+
+class ReturnAllowed(_Event):
+    """A supervisor lets the unit holding a final (终审) order return it once more."""
+
+    type: Literal["ReturnAllowed"] = "ReturnAllowed"
+    unit_code: str
+    reason: str
+    actor: Actor
 
 
 class PetitionRedispatched(_Event):
@@ -105,11 +116,27 @@ class PetitionEscalated(_Event):
 
 
 class ExtensionRequested(_Event):
+    """A unit asks the rung above for more time. Under rules with a decision deadline, `decide_due` is
+    the approver's deadline and the unit's resolve clock is held with `resolve_left`/`warn_left`
+    seconds of it left (None: rules frozen before that; the deadline runs on)."""
+
     type: Literal["ExtensionRequested"] = "ExtensionRequested"
     unit_code: str
     span: Span
     reason: str
     actor: Actor
+    decide_due: datetime | None = None
+    resolve_left: float | None = None
+    warn_left: float | None = None
+
+
+class ExtensionRequestLapsed(_Event):
+    """The request ended without a decision because the petition moved on (`reason`)."""
+
+    type: Literal["ExtensionRequestLapsed"] = "ExtensionRequestLapsed"
+    unit_code: str
+    requested_at: datetime
+    reason: str
 
 
 class ExtensionDecided(_Event):
@@ -121,6 +148,7 @@ class ExtensionDecided(_Event):
     resolve_due: datetime
     actor: Actor
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
+    held: bool = False  # the request held the clock: the deadlines above restart it, approved or not
 
 
 class PauseRequested(_Event):
@@ -197,7 +225,7 @@ class DeadlineBreached(_Event):
 
     type: Literal["DeadlineBreached"] = "DeadlineBreached"
     unit_code: str
-    deadline: Literal["accept", "resolve", "redispatch"]
+    deadline: Literal["accept", "resolve", "redispatch", "decision"]  # decision: the approver's, on an extension
     due: datetime
 
 
@@ -237,8 +265,8 @@ class UnitEvaluated(_Event):
 
 Event = Annotated[
     PetitionReported | WorkOrderAssigned | WorkOrderAccepted | WorkOrderReturned | WorkOrderDelivered
-    | PetitionRedispatched
-    | PetitionEscalated | ExtensionRequested | ExtensionDecided | PauseRequested | PauseDenied
+    | ReturnAllowed | PetitionRedispatched
+    | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | PetitionClosed | UnitEvaluated,
     Field(discriminator="type"),

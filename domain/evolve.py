@@ -9,6 +9,7 @@ from domain import events as ev
 from domain.enums import Status
 from domain.model import (
     Assignment,
+    LapsedRequest,
     PausedClock,
     PendingExtension,
     PendingPause,
@@ -71,7 +72,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.WorkOrderAssigned, s: PetitionState) -> None:
     s.assignment = Assignment(
-        rung_index=e.rung_index, rung=e.rung, assigned_at=e.at,
+        rung_index=e.rung_index, rung=e.rung, assigned_at=e.at, final=e.final,
         accept_due=e.accept_due, warn_at=e.warn_at, resolve_due=e.resolve_due, provisional=e.provisional,
     )
     s.status = Status.DISPATCHED
@@ -102,10 +103,19 @@ def _(e: ev.WorkOrderReturned, s: PetitionState) -> None:
     s.returns += 1
     s.status = Status.RETURNED
     s.pending_extension = s.pending_pause = None
+    s.returned_by = [*s.returned_by, e.unit_code] if e.unit_code not in s.returned_by else s.returned_by
+    if e.clock_used is not None:
+        s.clock_used = {**s.clock_used, e.unit_code: e.clock_used}
     s.delivery_pending_since = None
     if e.redispatch_due is not None and e.redispatch_warn_at is not None:
         s.redispatch = RedispatchClock(desk_code=e.desk_code, since=e.at, warn_at=e.redispatch_warn_at,
                                        due=e.redispatch_due, provisional=e.provisional)
+
+
+@_apply.register
+def _(e: ev.ReturnAllowed, s: PetitionState) -> None:
+    assert s.assignment is not None
+    s.assignment.final = False
 
 
 @_apply.register
@@ -131,7 +141,17 @@ def _(e: ev.PetitionEscalated, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.ExtensionRequested, s: PetitionState) -> None:
     _unit(s).extensions_requested += 1
-    s.pending_extension = PendingExtension(span=e.span, reason=e.reason, requested_by=e.actor, requested_at=e.at)
+    s.pending_extension = PendingExtension(span=e.span, reason=e.reason, requested_by=e.actor, requested_at=e.at,
+                                           decide_due=e.decide_due, resolve_left=e.resolve_left,
+                                           warn_left=e.warn_left)
+    s.lapsed_extension = None
+
+
+@_apply.register
+def _(e: ev.ExtensionRequestLapsed, s: PetitionState) -> None:
+    s.pending_extension = None
+    s.lapsed_extension = LapsedRequest(unit_code=e.unit_code, requested_at=e.requested_at, lapsed_at=e.at,
+                                       reason=e.reason)
 
 
 @_apply.register
@@ -141,6 +161,7 @@ def _(e: ev.ExtensionDecided, s: PetitionState) -> None:
     if e.approved:
         _unit(s).extensions_granted += 1
         s.extensions_granted += 1
+    if e.approved or e.held:  # a held clock restarts with the deadlines the decision computed
         s.assignment.resolve_due, s.assignment.warn_at = e.resolve_due, e.warn_at
         s.assignment.provisional = e.provisional
         s.assignment.warned = e.warn_at <= e.at and s.assignment.warned
@@ -218,6 +239,10 @@ def _(e: ev.DeadlineWarned, s: PetitionState) -> None:
 
 @_apply.register
 def _(e: ev.DeadlineBreached, s: PetitionState) -> None:
+    if e.deadline == "decision":  # the approver's, on a pending extension request
+        assert s.pending_extension is not None
+        s.pending_extension = s.pending_extension.model_copy(update={"decision_breached": True})
+        return
     if e.deadline == "redispatch":  # the dispatch desk's, not the unit that returned the order
         assert s.redispatch is not None
         s.redispatch = s.redispatch.model_copy(update={"breached": True})

@@ -64,6 +64,7 @@ class Assignment(BaseModel):
     accept_breached: bool = False
     resolve_breached: bool = False
     provisional: bool = False  # a due date counts a year without an official holiday arrangement
+    final: bool = False  # 终审: sent back to the unit that returned it; no second return without a supervisor
 
 
 class RedispatchClock(BaseModel):
@@ -83,6 +84,21 @@ class PendingExtension(BaseModel):
     reason: str
     requested_by: Actor
     requested_at: datetime
+    # rules with a decision deadline: the unit's resolve clock is held (working time left on it) until
+    # the rung above decides by `decide_due`
+    decide_due: datetime | None = None
+    resolve_left: float | None = None
+    warn_left: float | None = None
+    decision_breached: bool = False
+
+
+class LapsedRequest(BaseModel):
+    """An extension request that ended without a decision, and why: a late decider is told."""
+
+    unit_code: str
+    requested_at: datetime
+    lapsed_at: datetime
+    reason: str
 
 
 class PendingPause(BaseModel):
@@ -163,8 +179,13 @@ class PetitionState(BaseModel):
     status: Status = Status.DISPATCHED
     assignment: Assignment | None = None
     redispatch: RedispatchClock | None = None
+    # working seconds of its resolve clock each unit used before it returned the order (rules that
+    # keep the clock across returns), and the units that returned it
+    clock_used: dict[str, float] = {}
+    returned_by: list[str] = []
     delivery_pending_since: datetime | None = None  # a department's order not yet taken off its queue
     pending_extension: PendingExtension | None = None
+    lapsed_extension: LapsedRequest | None = None
     extensions_granted: int = 0
     pending_pause: PendingPause | None = None
     paused: PausedClock | None = None

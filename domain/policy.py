@@ -69,6 +69,15 @@ class Rules(BaseModel):
     # the least time between two attempts to reach a resident (an 'unreachable' then another try);
     # None in rules frozen before it existed
     visit_retry_after: Span | None = None
+    # 延期审批: how long the rung above has to decide an extension request. When set, a request made
+    # before the deadline holds the unit's resolve clock until it is decided, and a late decision is
+    # the approver's breach. None in rules frozen before it existed (the deadline ran on).
+    extension_decision: Span | None = None
+    # 退单 (Shandong 12345: 终审): an order dispatched back to a unit that returned it is final for that
+    # unit (a second return needs a supervisor), and its clock continues from the time it already used
+    # rather than starting again. False in rules frozen before these existed.
+    return_final_when_sent_back: bool = False
+    return_keeps_clock: bool = False
     max_reopens: int = Field(ge=0)
     # 退单待重新分办: how long the dispatch desk has to re-route a returned order. None for petitions
     # reported before the rule existed: they keep the rules they started with (no such deadline).
@@ -138,10 +147,13 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         warning_before=Span.parse(warning["before"]) if "before" in warning else None,
         max_extensions=int(extensions["max_count"]),
         max_extension=Span.parse(extensions["max_each"]),
+        extension_decision=Span.parse(extensions["decide_within"]) if "decide_within" in extensions else None,
         visit_window=Span.parse(visit["window"]),
         visit_attempts=int(visit["attempts"]),
         visit_retry_after=Span.parse(visit["retry_after"]) if "retry_after" in visit else None,
         max_reopens=int(raw["max_reopens"]),
         redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
         dissatisfied_at_limit=raw["dissatisfied_at_limit"] if "dissatisfied_at_limit" in raw else None,
+        return_final_when_sent_back=bool(raw.get("returns", {}).get("final_when_sent_back", False)),
+        return_keeps_clock=bool(raw.get("returns", {}).get("keeps_clock", False)),
     )

@@ -12,7 +12,7 @@ from domain.model import PetitionState
 
 @dataclass(frozen=True)
 class DueItem:
-    kind: Literal["accept", "warn", "resolve", "visit", "redispatch_warn", "redispatch"]
+    kind: Literal["accept", "warn", "resolve", "visit", "redispatch_warn", "redispatch", "decision"]
     at: datetime
 
 
@@ -30,6 +30,11 @@ def due_item(state: PetitionState) -> DueItem | None:
     if a is None or state.status not in (Status.DISPATCHED, Status.ACCEPTED):
         return None
     candidates: list[DueItem] = []
+    pending = state.pending_extension
+    if pending is not None and pending.resolve_left is not None:
+        # a timely extension request holds the unit's clock; only the approver's deadline runs
+        return None if pending.decision_breached or pending.decide_due is None else DueItem("decision",
+                                                                                             pending.decide_due)
     if a.accepted_at is None and not a.accept_breached:
         candidates.append(DueItem("accept", a.accept_due))
     if not a.warned and not a.resolve_breached:
@@ -75,6 +80,9 @@ def next_due(state: PetitionState) -> datetime | None:
         return state.visit_due
     if state.status is Status.RETURNED:
         return state.redispatch.due if state.redispatch else None
+    pending = state.pending_extension
+    if pending is not None and pending.resolve_left is not None:
+        return pending.decide_due  # the unit's clock is held: the approver's decision comes next
     a = state.assignment
     if a is None or state.status not in (Status.DISPATCHED, Status.ACCEPTED):
         return None

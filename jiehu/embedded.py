@@ -82,8 +82,14 @@ class EmbeddedPostgres:
             self._psql("CREATE DATABASE jiehu", "postgres")
 
     def stop(self) -> None:
-        if (self.data_dir / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-m", "fast", "stop", check=False)
+        """Stop the server and wait until it has gone (its postmaster.pid removed). A fast shutdown that
+        does not finish in time (a loaded machine) is followed by an immediate one: either way the next
+        start finds the data dir free."""
+        if not (self.data_dir / "postmaster.pid").exists():
+            return
+        fast = self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "120", "-m", "fast", "stop", check=False)
+        if fast.returncode != 0 and (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
 
     def _psql(self, sql: str, database: str) -> str:
         return self._run("psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",

@@ -17,6 +17,7 @@ UPDATE_NAMES: dict[type, str] = {
     cmd.Dispatch: "dispatch",
     cmd.Accept: "accept",
     cmd.Return: "return",
+    cmd.AllowReturn: "allow_return",
     cmd.Escalate: "escalate",
     cmd.RequestExtension: "extension_request",
     cmd.DecideExtension: "extension_decision",

@@ -41,6 +41,7 @@ APPEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interv
                            non_retryable_error_types=["StreamConflict"])
 LOCAL_APPEND = "append-events-as-local-activity"  # workflow.patched id: never rename
 DELIVERY_RECEIPT = "record-work-order-delivered"  # workflow.patched id: never rename
+APPEND_AFTER_COMMIT = "append-events-after-the-task-commits"  # workflow.patched id: never rename
 DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5))
 
 
@@ -117,6 +118,15 @@ class PetitionWorkflow:
 
     @return_order.validator
     def _v_return(self, c: cmd.Return) -> None:
+        self._validate(c)
+
+    @workflow.update(name="allow_return")
+    async def allow_return(self, c: cmd.AllowReturn) -> PetitionState:
+        """A supervisor lifts 终审 so the holding unit may return the order once more (issue 11)."""
+        return await self._execute(c)
+
+    @allow_return.validator
+    def _v_allow_return(self, c: cmd.AllowReturn) -> None:
         self._validate(c)
 
     @workflow.update
@@ -240,14 +250,19 @@ class PetitionWorkflow:
             workflow_id=workflow.info().workflow_id, request_id=update.id if update else "",
         )
         summary = f"{kind}: {', '.join(e.type for e in events)}"
-        if workflow.patched(LOCAL_APPEND):
-            # in the worker itself: no round trip through the server's activity queue per command
-            await workflow.execute_local_activity(
+        if workflow.patched(APPEND_AFTER_COMMIT) or not workflow.patched(LOCAL_APPEND):
+            # An activity runs only once the workflow task that schedules it is committed. A local
+            # activity runs inside the task: when the server rejects that task (as it does while many
+            # updates arrive at once), its append has already reached the log, and the retried task may
+            # decide other commands in another order with other event ids — the log and the workflow
+            # part ways (found with 24 concurrent commands on one petition). Correctness over the
+            # round trip the local activity saved.
+            await workflow.execute_activity(
                 "append_events", append, result_type=AppendEventsResult, start_to_close_timeout=APPEND_TIMEOUT,
                 retry_policy=APPEND_RETRY, summary=summary,
             )
-        else:  # petitions recorded before the change replay their scheduled activities
-            await workflow.execute_activity(
+        else:  # petitions that appended locally before the fix replay their local activities
+            await workflow.execute_local_activity(
                 "append_events", append, result_type=AppendEventsResult, start_to_close_timeout=APPEND_TIMEOUT,
                 retry_policy=APPEND_RETRY, summary=summary,
             )

@@ -87,6 +87,7 @@ def _command_route(path: str, command_type: type[BaseModel], summary: str) -> No
 for _path, _type, _summary in [
     ("accept", cmd.Accept, "Accept the work order (签收)"),
     ("return", cmd.Return, "Return a misrouted order to the dispatcher (退单)"),
+    ("allow-return", cmd.AllowReturn, "Let the holding unit return a final (终审) order once more, as a supervisor"),
     ("escalate", cmd.Escalate, "Escalate one rung up (上报/提级)"),
     ("extension-request", cmd.RequestExtension, "Ask the rung above for more time (申请延期)"),
     ("extension-decision", cmd.DecideExtension, "Grant or deny an extension, as the rung above (延期审批)"),

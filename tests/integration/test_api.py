@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 import pytest
 
@@ -255,3 +257,21 @@ async def test_every_command_honours_the_idempotency_key_also_across_an_api_rest
     other = await as_("dispatcher", "rencheng").post(f"/v1/petitions/{pid}/close", body,
                                                     headers={"idempotency-key": "close-2"})
     assert (other.status_code, other.json()["code"]) == (409, "petition_closed")
+
+
+async def test_an_order_sent_back_after_a_return_is_final_until_a_supervisor_allows_another(as_):
+    """Issue 11 (3): 退单 ping-pong ends at the first send-back (终审)."""
+    grid, dispatcher = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("dispatcher", "rencheng")
+    pid = (await grid.report())["id"]
+    first_due = (await grid.act(pid, "accept"))["resolve_due"]
+    await grid.act(pid, "return", {"reason": "职能不符"})
+    back = await dispatcher.act(pid, "dispatch", {"unit_code": "rc-yuehe-taibai-g1"})
+    # returning bought no time: the same deadline, moved only by the moments the order sat at the desk
+    gained = datetime.fromisoformat(back["resolve_due"]) - datetime.fromisoformat(first_due)
+    assert timedelta(0) <= gained < timedelta(seconds=30)
+    again = await grid.post(f"/v1/petitions/{pid}/return", {"reason": "职能不符"})
+    assert again.status_code == 409 and "终审" in again.json()["detail"]
+    refused = await dispatcher.post(f"/v1/petitions/{pid}/allow-return", {"reason": "确属职能不符"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "role_not_allowed")
+    await as_("supervisor", "rencheng").act(pid, "allow-return", {"reason": "确属职能不符"})
+    assert (await grid.act(pid, "return", {"reason": "职能不符"}))["status"] == "returned"

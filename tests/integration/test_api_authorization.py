@@ -40,8 +40,8 @@ FILE_APPEAL = "a handling unit's staff, about its own unit's record only; else 4
 DECIDE_APPEAL = "supervisor or admin, for an appeal of a unit below the caller; else 403 out_of_scope"
 APPEALS = "appeals of the caller's unit and those below it (admin: all)"
 
-COMMANDS = ("accept", "return", "escalate", "extension-request", "extension-decision", "pause", "resume",
-            "progress", "resolve", "urge", "return-visit", "dispatch", "close")
+COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
+            "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close")
 OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
                  "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
 ACCESS: dict[tuple[str, str], str] = {
@@ -84,7 +84,8 @@ PEOPLE = [
 PERSONAL = ("陈秀英", "13805371234")  # REPORT's reporter: never in a public answer
 
 BODIES = {
-    "accept": {}, "return": {"reason": "不属本单位"}, "escalate": {"reason": "无权处理"},
+    "accept": {}, "return": {"reason": "不属本单位"}, "allow-return": {"reason": "确属职能不符"},
+    "escalate": {"reason": "无权处理"},
     "extension-request": {"duration": {"working_days": 1}, "reason": "协调"},
     "extension-decision": {"approve": True}, "pause": {"reason": "等待群众"}, "resume": {},
     "progress": {"note": "处理中"}, "resolve": {"result": "已处理"}, "urge": {"note": "请尽快"},

@@ -29,7 +29,8 @@ def _old_life(org, steps: str) -> Timeline:
     """A petition as code before migration 009 recorded it: no desk, no re-dispatch rule, no delivery receipts."""
     r = report(org)
     r = r.model_copy(update={"petition_id": f"OLD-{uuid.uuid4().hex[:10]}", "desk_code": "", "tracks_delivery": False,
-                             "rules": r.rules.model_copy(update={"redispatch": None, "visit_retry_after": None})})
+                             "rules": r.rules.model_copy(update={"redispatch": None, "visit_retry_after": None,
+                                                                 "extension_decision": None})})
     life = Timeline(r.petition_id, MONDAY, work_calendar())
     life.send(r)
     grid = staff(org, r.grid_code)

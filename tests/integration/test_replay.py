@@ -17,7 +17,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain import commands as cmd
-from domain.enums import VisitOutcome
+from domain.enums import Role, VisitOutcome
+from domain.model import Actor
 from domain.workcalendar import CHINA
 from jiehu.reference_data import work_calendar
 from jiehu.temporal import department_worker, sandbox_runner
@@ -30,6 +31,7 @@ from workflows.monthly_close import MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories"
+SUPERVISOR = Actor(id="s1", name="区督查员", unit_code="rencheng", role=Role.SUPERVISOR)
 
 
 def recorded() -> list[Path]:
@@ -123,6 +125,35 @@ async def test_record_provisional_history(running, org, temporal_env):
     state = await running.send(pid, cmd.Resume(actor=grid, note="群众已返回"))
     assert state.assignment.provisional
     (HISTORIES / "running-provisional-2027.json").write_text((await handle.fetch_history()).to_json())
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_extension_histories(running, org, temporal_env):
+    """Issue 11 (4): a held extension request decided late (the approver's breach), and one that lapsed."""
+    from tests.integration.test_scenarios import accepted
+
+    pid, grid = await accepted(running, org)
+    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="需协调环卫车辆"))
+    handle = temporal_env.client.get_workflow_handle(pid)
+    await temporal_env.fast_forward(handle, timedelta(days=4))  # past the community's 1 working day
+    await running.send(pid, cmd.DecideExtension(actor=COMMUNITY, approve=True, note="同意延期"))
+    (HISTORIES / "running-extension-decided-late.json").write_text((await handle.fetch_history()).to_json())
+
+    pid, grid = await accepted(running, org)
+    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="等材料"))
+    await running.send(pid, cmd.Escalate(actor=grid, reason="需社区协调"))
+    handle = temporal_env.client.get_workflow_handle(pid)
+    (HISTORIES / "running-extension-lapsed.json").write_text((await handle.fetch_history()).to_json())
+
+    r = report(org)  # 终审: returned, sent back (final, clock kept), a supervisor allows one more return
+    await running.report(r)
+    grid = staff(org, r.grid_code)
+    await running.send(r.petition_id, cmd.Return(actor=grid, reason="职能不符"))
+    await running.send(r.petition_id, cmd.Dispatch(actor=DISPATCHER, ladder=ladder_from_unit(
+        org, r.grid_code, r.grid_code, r.category)))
+    await running.send(r.petition_id, cmd.AllowReturn(actor=SUPERVISOR, reason="确属职能不符"))
+    handle = temporal_env.client.get_workflow_handle(r.petition_id)
+    (HISTORIES / "running-sent-back-return-allowed.json").write_text((await handle.fetch_history()).to_json())
 
 
 @pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")

@@ -1,0 +1,66 @@
+"""退单 ping-pong (issue 11, 3): an order sent back to the unit that returned it is final (终审) and its
+clock continues; only a supervisor lets it be returned again. Default policy: grid 2 working days."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from domain import commands as cmd
+from domain.enums import Role
+from domain.errors import InvalidState, NotPermitted
+from domain.model import Actor
+from domain.workcalendar import CHINA
+from org.routing import ladder_from_unit
+from tests.unit.domain_helpers import CAL, DISPATCHER, Petition
+
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)
+GRID = "rc-yuehe-taibai-g1"
+SUPERVISOR = Actor(id="s", name="督查员", unit_code="rencheng", role=Role.SUPERVISOR)
+
+
+def sent_back(demo_org, p: Petition) -> None:
+    p.send(cmd.Dispatch(actor=DISPATCHER, ladder=ladder_from_unit(demo_org, GRID, GRID, "sanitation")))
+
+
+def test_sent_back_after_a_return_the_order_is_final_and_its_clock_runs_on(demo_org) -> None:
+    p = Petition(demo_org, MONDAY)
+    grid = p.handler
+    p.now += timedelta(hours=5)  # the grid used 5 hours of its 2 working days
+    p.send(cmd.Return(actor=grid, reason="职能不符"))
+    p.now += timedelta(hours=3)  # the dispatch desk's time, not the grid's
+    sent_back(demo_org, p)
+    assigned = p.events[-1]
+    clock = p.state.rules.resolve[assigned.rung.level].clock
+    assert assigned.final and assigned.resolve_due == CAL.add(p.now, 2 * 86_400 - 5 * 3_600, clock)
+    with pytest.raises(InvalidState, match="终审"):
+        p.send(cmd.Return(actor=grid, reason="职能不符"))
+    with pytest.raises(NotPermitted):
+        p.send(cmd.AllowReturn(actor=DISPATCHER, reason="确属职能不符"))
+    p.send(cmd.AllowReturn(actor=SUPERVISOR, reason="确属职能不符"))
+    assert p.send(cmd.Return(actor=grid, reason="职能不符"))[-1].type == "WorkOrderReturned"
+
+
+def test_four_rounds_of_ping_pong_do_not_buy_time(demo_org) -> None:
+    p = Petition(demo_org, MONDAY)
+    first_due = p.state.assignment.resolve_due
+    p.now += timedelta(hours=1)
+    p.send(cmd.Return(actor=p.handler, reason="职能不符"))
+    sent_back(demo_org, p)
+    assert p.state.assignment.resolve_due <= first_due  # sent back at once: no later than the first deadline
+    with pytest.raises(InvalidState):
+        p.send(cmd.Return(actor=p.handler, reason="职能不符"))
+
+
+def test_older_rules_keep_fresh_clocks_and_repeatable_returns(demo_org) -> None:
+    p = Petition(demo_org, MONDAY)
+    p.state = p.state.model_copy(update={"rules": p.state.rules.model_copy(update={
+        "return_final_when_sent_back": False, "return_keeps_clock": False})})
+    for _ in range(4):
+        p.now += timedelta(hours=1)
+        p.send(cmd.Return(actor=p.handler, reason="职能不符"))
+        sent_back(demo_org, p)
+        assert not p.state.assignment.final
+        assert p.state.assignment.resolve_due == CAL.add(p.now, 2 * 86_400, p.state.rules.resolve[
+            p.state.assignment.rung.level].clock)
