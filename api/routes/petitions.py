@@ -14,10 +14,11 @@ from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey, claim_key
 from api.petition_views import command_out, events_out, petitions_out, state_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
-from api.scope import grid_in_scope, require_role
+from api.scope import grid_in_scope, require_role, scope_units
 from domain import commands as cmd
 from domain.enums import ReadKind
 from domain.workcalendar import CHINA
+from eventstore.petition_links import duplicates_of
 from org.geography import LocationError, grid_at, grid_holds
 from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
@@ -87,6 +88,8 @@ def _grid_of(body: ReportIn, org: OrgTree) -> str:
 async def get_petition(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep) -> PetitionOut:
     """One petition as the read model holds it."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
+    row["duplicates"] = await duplicates_of(services.pool, petition_id, scope_units(access.actor, org),
+                                            access.actor.id)
     [petition] = await petitions_out([row], access, ReadKind.PETITION)
     return petition
 
