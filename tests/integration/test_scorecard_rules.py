@@ -106,7 +106,9 @@ async def test_a_unit_appeals_its_own_record_and_a_supervisor_upholds_it(pool, o
     await simulate_month(pool, org, Period.parse("2024-10"), 120, seed=42)
     admin, supervisor = as_("admin", ""), as_("supervisor", "rencheng")
     assert (await admin.post("/v1/scorecards/publish", {"period": "2024-10"})).status_code == 200
-    petition, unit, role = await _appealable(pool, org, "2024-10", "accept_breaches > 0")
+    # accepted late: the waiver turns that acceptance into one in time
+    late = "accept_breaches > 0 AND accepted > accepted_in_time"
+    petition, unit, role = await _appealable(pool, org, "2024-10", late)
     staff = as_(role, unit)
     before = (await staff.get("/v1/scorecards", params={"period": "2024-10", "unit": unit})).json()["cards"][0]
     body = {"petition_id": petition, "unit_code": unit, "waive": ["accept_breach"], "reason": "系统停电无法签收"}
