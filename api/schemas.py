@@ -110,6 +110,9 @@ class PetitionOut(BaseModel):
     deadlines_provisional: bool = Field(
         description="the running deadlines count days of a year whose official holiday arrangement is not known "
                     "yet (only the statutory holidays): they may move once it is published")
+    duplicate_of: str = Field("", description="closed as a duplicate (重复件): the petition it duplicates")
+    duplicates: list[str] = Field([], description="petitions closed as duplicates of this one that the caller may "
+                                                  "see (filled on GET /v1/petitions/{id} only)")
 
 
 class EventOut(BaseModel):

@@ -39,6 +39,10 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     # (api/unit_scope.py), and replay their own petitions in the what-if
     "publish-scorecards": {Role.ADMIN},
     "correct-evaluation": {Role.SUPERVISOR, Role.ADMIN},
+    # appeals (申诉): a handling unit files one about its own record; a supervisor (its subtree) or admin
+    # upholds or rejects it
+    "file-appeal": HANDLERS,
+    "decide-appeal": {Role.SUPERVISOR, Role.ADMIN},
     "property-round": {Role.ADMIN},
     "property-score": {Role.SUPERVISOR, Role.ADMIN},
     "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},

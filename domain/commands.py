@@ -150,6 +150,9 @@ class Close(_Command):
     kind: Literal["close"] = "close"
     outcome: CloseOutcome
     explanation: str = Field(default="", max_length=MAX_TEXT)
+    # closing as `duplicate`: the petition it duplicates (the API requires it for new closes; the
+    # command stays lenient so that recorded histories keep decoding)
+    duplicate_of: str = Field(default="", max_length=64)
 
 
 class ReopenClosed(_Command):

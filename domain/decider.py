@@ -381,6 +381,10 @@ def _return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                     ev.PetitionReopened(at=now, unit_code=s.resolution.unit_code, reopen_count=s.reopens + 1,
                                         note=c.note),
                     assign(s, index, now, cal, "reopen")]
+        if s.rules.dissatisfied_at_limit == "not_resolved":
+            return [visit, *close_events(s, now, CloseOutcome.CLOSED_NOT_RESOLVED, c.outcome,
+                                         f"已达重办上限({s.rules.max_reopens}次), 群众仍不满意, 未解决办结", c.actor)]
+        # rules frozen before `dissatisfied_at_limit`: they keep closing as they did
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
                                      "reopen limit reached; resident still dissatisfied", c.actor)]
     if attempt >= s.rules.visit_attempts:
@@ -396,9 +400,13 @@ def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> 
             raise InvalidState("only a petition resolved as fixed can be closed as resolved")
     elif not c.explanation.strip():
         raise InvalidCommand(f"closing as {c.outcome.value} needs an explanation")
+    if c.duplicate_of and c.outcome is not CloseOutcome.DUPLICATE:
+        raise InvalidCommand("duplicate_of names the original only when closing as duplicate")
+    if c.duplicate_of == s.id:
+        raise InvalidCommand("a petition cannot be a duplicate of itself")
     visit = s.last_visit if s.status is Status.RESOLVED and s.last_visit else VisitOutcome.NOT_VISITED
     return [*_lapse(s, now, "the petition was closed / 已结案"),
-            *close_events(s, now, c.outcome, visit, c.explanation, c.actor)]
+            *close_events(s, now, c.outcome, visit, c.explanation, c.actor, duplicate_of=c.duplicate_of)]
 
 
 def _reopen_closed(s: PetitionState, c: cmd.ReopenClosed, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
@@ -436,9 +444,10 @@ def _outcome_of(s: PetitionState) -> CloseOutcome:
 
 
 def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: VisitOutcome,
-                 explanation: str, actor: Actor) -> list[ev.Event]:
+                 explanation: str, actor: Actor, duplicate_of: str = "") -> list[ev.Event]:
     """The petition closes and every unit that held it gets its evaluation record."""
-    closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor)
+    closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor,
+                               duplicate_of=duplicate_of)
     records = []
     for record in s.units.values():
         if s.resolution is not None and record.unit_code == s.resolution.unit_code:

@@ -70,6 +70,9 @@ class CloseOutcome(Labelled):
     NOT_GOVERNMENT_RESPONSIBILITY = "not_government_responsibility"
     DUPLICATE = "duplicate"
     WITHDRAWN = "withdrawn"
+    # the reopen limit reached and the resident still dissatisfied (rules with
+    # `dissatisfied_at_limit: not_resolved`): closed, but not resolved, and counted so
+    CLOSED_NOT_RESOLVED = "closed_not_resolved"
 
 
 class VisitOutcome(Labelled):
@@ -179,6 +182,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "not_government_responsibility": "终止办理(非政府职责)",
         "duplicate": "重复件",
         "withdrawn": "群众撤回",
+        "closed_not_resolved": "未解决办结(群众仍不满意)",
     },
     "VisitOutcome": {
         "satisfied": "满意",

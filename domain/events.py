@@ -272,6 +272,7 @@ class PetitionClosed(_Event):
     visit_outcome: VisitOutcome
     explanation: str
     actor: Actor
+    duplicate_of: str = ""  # closed as `duplicate`: the petition it duplicates ('' before it was asked)
 
 
 class UnitEvaluated(_Event):

@@ -292,6 +292,7 @@ def _(e: ev.PetitionClosed, s: PetitionState) -> None:
     s.status = Status.CLOSED
     s.closed_at = e.at
     s.close_outcome = e.outcome
+    s.duplicate_of = e.duplicate_of
     s.last_visit = e.visit_outcome
     s.visit_due = None
     s.pending_extension = s.pending_pause = s.paused = s.redispatch = None

@@ -208,6 +208,7 @@ class PetitionState(BaseModel):
     returns: int = 0
     closed_at: datetime | None = None
     close_outcome: CloseOutcome | None = None
+    duplicate_of: str = ""  # closed as a duplicate of this petition
     units: dict[str, UnitRecord] = {}
 
     @property

@@ -11,7 +11,7 @@ or `{seconds: N}`. docs/deadline-rules.md says how each counts.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,6 +100,10 @@ class Rules(BaseModel):
     # 退单待重新分办: how long the dispatch desk has to re-route a returned order. None for petitions
     # reported before the rule existed: they keep the rules they started with (no such deadline).
     redispatch: Span | None = None
+    # How a petition closes when the resident is still dissatisfied after the last allowed reopen:
+    # `not_resolved` closes it as closed_not_resolved (未解决办结); None (rules frozen before the
+    # rule existed) keeps the old close as `resolved`.
+    dissatisfied_at_limit: Literal["resolved", "not_resolved"] | None = None
     # 结案后重办: how long after a petition closed a supervisor or dispatcher may reopen it when the
     # resident calls again (counted from `closed_at`). None in rules frozen before it existed: those
     # petitions cannot be reopened after closing (a new petition that follows them can be reported).
@@ -171,6 +175,7 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         visit_retry_after=Span.parse(visit["retry_after"]) if "retry_after" in visit else None,
         max_reopens=int(raw["max_reopens"]),
         redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
+        dissatisfied_at_limit=raw["dissatisfied_at_limit"] if "dissatisfied_at_limit" in raw else None,
         reopen_after_close=Span.parse(raw["reopen_after_close"]) if "reopen_after_close" in raw else None,
         return_final_when_sent_back=bool(raw.get("returns", {}).get("final_when_sent_back", False)),
         return_keeps_clock=bool(raw.get("returns", {}).get("keeps_clock", False)),

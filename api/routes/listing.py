@@ -18,7 +18,7 @@ from api.petition_views import petitions_out
 from api.schemas import PetitionOut
 from api.scope import SEES_PERSONAL_DATA, scope_units
 from api.unit_scope import dispatch_targets
-from domain.enums import Channel, Level, ReadKind, Role, Status, Urgency
+from domain.enums import Channel, CloseOutcome, Level, ReadKind, Role, Status, Urgency
 from domain.model import Actor
 from eventstore.petition_search import search_condition
 from org.model import OrgTree
@@ -78,6 +78,9 @@ async def list_petitions(
     unit: Annotated[str | None, Query(description="Held now by this unit or any unit below it")] = None,
     category: str | None = None, channel: Channel | None = None, urgency: Urgency | None = None,
     overdue: bool | None = None,
+    close_outcome: Annotated[CloseOutcome | None, Query(description="How it closed, e.g. closed_not_resolved "
+                                                                    "(未解决办结: still dissatisfied at the reopen "
+                                                                    "limit)")] = None,
     mine: Annotated[bool, Query(description="Only petitions the caller reported (我的上报)")] = False,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
@@ -99,7 +102,7 @@ async def list_petitions(
     elif scope is not None:  # handled inside the caller's subtree, or reported by the caller
         where.append(f"(handled_units && {arg(scope)}::text[] OR reported_by = {arg(actor.id)})")
     for column, value in (("status", status), ("level", level), ("category", category), ("channel", channel),
-                          ("urgency", urgency)):
+                          ("urgency", urgency), ("close_outcome", close_outcome)):
         if value is not None:
             where.append(f"{column} = {arg(str(value))}")
     if unit is not None:

@@ -14,12 +14,13 @@ from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey, claim_key
 from api.petition_views import command_out, events_out, petitions_out, state_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
-from api.scope import grid_in_scope, require_role
+from api.scope import grid_in_scope, require_role, scope_units
 from domain import commands as cmd
 from domain.decider import NOT_REOPENABLE
 from domain.enums import ReadKind, Status
 from domain.policy import Rules
 from domain.workcalendar import CHINA
+from eventstore.petition_links import duplicates_of
 from jiehu.reference_data import work_calendar
 from org.geography import LocationError, grid_at, grid_holds
 from org.model import OrgTree
@@ -115,6 +116,8 @@ async def _followed_unit(services: ServicesDep, org: OrgDep, actor: CurrentActor
 async def get_petition(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep) -> PetitionOut:
     """One petition as the read model holds it."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
+    row["duplicates"] = await duplicates_of(services.pool, petition_id, scope_units(access.actor, org),
+                                            access.actor.id)
     [petition] = await petitions_out([row], access, ReadKind.PETITION)
     return petition
 

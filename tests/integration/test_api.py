@@ -66,8 +66,10 @@ async def test_return_redispatch_and_close(people):
     assert (await people.grid.act(pid, "return", {"reason": "不属本网格"}))["status"] == "returned"
     moved = await people.dispatcher.act(pid, "dispatch", {"unit_code": "rc-jiyang-caoqiao"})
     assert moved["unit_code"] == "rc-jiyang-caoqiao" and moved["level"] == "community"
-    closed = await people.dispatcher.act(pid, "close", {"outcome": "duplicate", "explanation": "与另一件重复"})
-    assert closed["close_outcome"] == "duplicate"
+    original = (await people.grid.report())["id"]
+    closed = await people.dispatcher.act(pid, "close", {"outcome": "duplicate", "explanation": "与另一件重复",
+                                                        "duplicate_of": original})
+    assert closed["close_outcome"] == "duplicate" and closed["duplicate_of"] == original
     # any command on a closed petition is a 409 that says when and how it closed (not a 404)
     for caller, action, body in ((people.supervisor, "urge", {"note": "再催"}),
                                  (people.visitor, "return-visit", {"outcome": "satisfied"}),

@@ -119,6 +119,42 @@ def test_dissatisfied_reopens_at_the_same_unit_up_to_the_limit(demo_org) -> None
     assert p.state.units["rc-yuehe-taibai-g1"].reopens == 2
 
 
+def _dissatisfied_to_the_limit(p: Petition) -> list:
+    for round_ in range(3):
+        p.send(cmd.Resolve(actor=p.handler, result="已清运"))
+        events = p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
+        if round_ < 2:
+            p.send(cmd.Accept(actor=p.handler))
+    return events
+
+
+def test_still_dissatisfied_at_the_reopen_limit_closes_not_resolved(demo_org) -> None:
+    p = accepted(demo_org)
+    assert p.state.rules.dissatisfied_at_limit == "not_resolved"  # the shipped policy's rule, frozen at report
+    events = _dissatisfied_to_the_limit(p)
+    closed = next(e for e in events if e.type == "PetitionClosed")
+    assert closed.outcome is CloseOutcome.CLOSED_NOT_RESOLVED and "未解决办结" in closed.explanation
+    assert p.state.close_outcome is CloseOutcome.CLOSED_NOT_RESOLVED
+    assert {e.close_outcome for e in events if e.type == "UnitEvaluated"} == {CloseOutcome.CLOSED_NOT_RESOLVED}
+
+
+def test_petitions_reported_under_older_rules_still_close_as_resolved_at_the_limit(demo_org) -> None:
+    p = accepted(demo_org)
+    old_rules = p.state.rules.model_copy(update={"dissatisfied_at_limit": None})  # frozen before the rule existed
+    p.state = p.state.model_copy(update={"rules": old_rules})
+    events = _dissatisfied_to_the_limit(p)
+    closed = next(e for e in events if e.type == "PetitionClosed")
+    assert closed.outcome is CloseOutcome.RESOLVED
+    assert closed.explanation == "reopen limit reached; resident still dissatisfied"
+
+
+def test_rules_frozen_before_the_reopen_limit_rule_decode_with_the_old_behaviour(demo_org) -> None:
+    p = Petition(demo_org, MONDAY)
+    reported = event_data(p.events[0])
+    del reported["rules"]["dissatisfied_at_limit"]
+    assert event_from("PetitionReported", reported).rules.dissatisfied_at_limit is None
+
+
 def test_unreachable_after_the_last_attempt_closes(demo_org) -> None:
     p = accepted(demo_org)
     p.send(cmd.Resolve(actor=p.handler, result="已修复"))
