@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain import commands as cmd
 from domain.model import PetitionState
 from jiehu.request_context import REQUEST_ID
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
+
+ABORTED_UPDATE_RETRIES = 6  # about 1.5 s of backoff in all
 
 UPDATE_NAMES: dict[type, str] = {
     cmd.Report: "report",
@@ -85,8 +90,18 @@ class PetitionClient:
         """Send `command` as an update. `update_id` (from an Idempotency-Key) makes a retry return the first
         result; without one the API request's id names the update, so the workflow's append logs carry it."""
         handle = self._client.get_workflow_handle(petition_id)
-        return await handle.execute_update(UPDATE_NAMES[type(command)], command, result_type=PetitionState,
-                                           id=update_id or REQUEST_ID.get())
+        name, update = UPDATE_NAMES[type(command)], update_id or REQUEST_ID.get()
+        for attempt in range(ABORTED_UPDATE_RETRIES):
+            try:
+                return await handle.execute_update(name, command, result_type=PetitionState, id=update)
+            except RPCError as error:
+                # The server aborts updates whose workflow task it rejected (many updates at once). The
+                # same update id again is safe: an update that did land answers with its outcome.
+                if error.status != RPCStatusCode.UNAVAILABLE or "aborted" not in error.message \
+                        or attempt == ABORTED_UPDATE_RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def state(self, petition_id: str) -> PetitionState:
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)
