@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from api.errors import ApiError
-from domain.enums import Role
+from domain.enums import Role, UnitKind
 from domain.model import Actor
 from jiehu.settings import Settings
 
@@ -121,8 +121,29 @@ async def _require_known_unit(request: Request, actor: Actor) -> None:
     if not actor.unit_code:
         raise ApiError(401, "invalid_token", "the token names no unit; every role but admin needs one")
     org = await request.app.state.services.current_org()
-    if actor.unit_code not in org.units:
+    unit = org.units.get(actor.unit_code)
+    if unit is None:
         raise ApiError(401, "invalid_token", "the token names a unit that does not exist")
+    kinds = UNIT_KINDS_OF_ROLE.get(actor.role)
+    if kinds is not None and unit.kind not in kinds:
+        names = " or ".join(k.value for k in sorted(kinds))
+        raise ApiError(401, "invalid_token", f"a {actor.role.value} works in a {names}, not in a {unit.kind.value} "
+                                              f"({unit.code})")
+
+
+# Which kind of unit each role works in: a supervisor of a grid could decide its own grid's appeals.
+UNIT_KINDS_OF_ROLE: dict[Role, set[UnitKind]] = {
+    Role.GRID_WORKER: {UnitKind.GRID},
+    Role.COMMUNITY_STAFF: {UnitKind.COMMUNITY},
+    Role.STREET_STAFF: {UnitKind.STREET},
+    Role.DEPARTMENT_STAFF: {UnitKind.DEPARTMENT},
+    Role.PROPERTY_STAFF: {UnitKind.PROPERTY_COMPANY},
+    Role.DISPATCHER: {UnitKind.DISTRICT, UnitKind.STREET},
+    Role.RETURN_VISITOR: {UnitKind.DISTRICT, UnitKind.STREET},
+    Role.SUPERVISOR: {UnitKind.DISTRICT, UnitKind.STREET},
+    Role.AUDITOR: {UnitKind.DISTRICT, UnitKind.STREET},
+    Role.ADMIN: {UnitKind.DISTRICT},  # an admin is the city level; one naming a unit sits at a district
+}
 
 
 CurrentActor = Annotated[Actor, Depends(_authenticate)]

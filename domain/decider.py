@@ -176,6 +176,8 @@ def _allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: Work
     a = s.assignment
     if a is None or s.status not in (Status.DISPATCHED, Status.ACCEPTED) or not a.final:
         raise InvalidState("the order is not final (终审): its unit may return it within the window as it is")
+    if c.actor.unit_code == a.rung.unit_code:
+        raise NotPermitted("the unit holding the order does not lift its own 终审; the supervisors above it do")
     return [ev.ReturnAllowed(at=now, unit_code=a.rung.unit_code, reason=c.reason, actor=c.actor)]
 
 

@@ -5,8 +5,9 @@ petitions are private unless published. One function, `redact`, is used wherever
 published (Open311 reads) or shown to a role that may not see personal data (the REST API's
 masked views, logs). Pure, stdlib `re` only: the workflow sandbox may import it.
 
-What it catches, written in ASCII or full-width characters, with ordinary, ideographic (U+3000),
-non-breaking or zero-width spaces, dots or dashes between the groups of digits:
+What it catches, in digits of any script (ASCII, full-width, mathematical, Arabic-Indic, circled),
+with any kind of space, invisible or format characters, dots, dashes, slashes, underscores, commas
+or tildes between the groups of digits, and inside links as %XX escapes:
 - resident ID numbers: 18 characters (17 digits + digit or X/x, with a plausible birth date),
   optionally split after the region code, the year, the month and day;
 - any other run of 15 to 19 digits (first-generation 15-digit IDs, bank card numbers);
@@ -25,22 +26,23 @@ described in words ("住在三楼的王老师"). It also hides some harmless 7-8
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 REDACTED = "[已隐去]"
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _UNITS_AFTER_NUMBER = "元万亿年月日号次人户个米平吨件条份斤度%％"
-# Characters people (and input methods) put inside numbers: they are matched as a plain space, or
-# not at all. The text shown keeps them: only the matching sees through them.
-_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
-_SPACES = {"\u3000", "\u00a0", "\u202f", "\u2007", *(chr(c) for c in range(0x2002, 0x200b))}
-
-_SEP = r"[ .\-]?"  # between groups of digits: a space, a dot or a dash (after the view below)
+# Characters people (and input methods) put inside numbers are matched as a plain space, or not at
+# all; digits of any script (full-width, mathematical, Arabic-Indic, circled ①) as ASCII digits; %XX
+# escapes in links as what they encode. The text shown keeps them: only the matching sees through.
+_INVISIBLE = {"\u180e", "\u3164", "\u2800", "\u115f", "\u1160", "\uffa0"}  # fillers that show nothing
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_SEP = r"[ .\-/_,~—–]?"  # between groups of digits: a space, a dot, a dash, a slash… (after the view below)
 _ID_CARD = (rf"(?<!\d)[1-9]\d{{5}}{_SEP}(?:18|19|20)\d{{2}}{_SEP}(?:0[1-9]|1[0-2]){_SEP}(?:0[1-9]|[12]\d|3[01])"
             rf"{_SEP}\d{{3}}[\dXx](?![0-9Xx])")
 _LONG_DIGITS = r"(?<!\d)\d{15,19}(?!\d)"
-_MOBILE = rf"(?<!\d)(?:(?:\+|00)?86{_SEP})?1[3-9]\d(?:{_SEP}\d{{4}}){{2}}(?!\d)"
+_MOBILE = rf"(?<!\d)(?:(?:\+|00)?86{_SEP})?\(?1[3-9]\d\)?(?:{_SEP}\d{{4}}){{2}}(?!\d)"
 _LANDLINE_WITH_AREA = (rf"(?<![0-9A-Za-z])(?:[(]0\d{{2,3}}[)]{_SEP}|0\d{{2,3}}{_SEP})\d{{3,4}}{_SEP}\d{{4}}"
                        r"(?:-\d{1,5})?(?!\d)")
 _LANDLINE_LOCAL = (rf"(?<![0-9A-Za-z.+-])(?<!\d,)[1-9]\d{{6,7}}(?![0-9A-Za-z{_UNITS_AFTER_NUMBER}])"
@@ -69,20 +71,32 @@ def mask(text: str) -> str:
     return _sub(text, _masked)
 
 
-def _view(text: str) -> tuple[str, list[int]]:
-    """The text as the patterns read it (full-width ASCII as ASCII, odd spaces as a space, invisible
-    characters dropped) and, for each of its characters, its index in `text`."""
-    chars, index = [], []
-    for i, c in enumerate(text):
-        if c in _INVISIBLE:
+def _view(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text as the patterns read it (see above) and, for each of its characters, the span of
+    `text` it stands for."""
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        c, end = text[i], i + 1
+        escaped = _PERCENT.match(text, i)
+        if escaped is not None and chr(int(escaped.group(1), 16)).isalnum():
+            c, end = chr(int(escaped.group(1), 16)), escaped.end()
+        if c in _INVISIBLE or unicodedata.category(c) == "Cf":  # zero-width, joiners, BOM, soft hyphen…
+            i = end
             continue
-        if c in _SPACES:
+        if c.isspace():
             c = " "
-        elif "\uff01" <= c <= "\uff5e":
-            c = chr(ord(c) - 0xFEE0)
+        elif not c.isascii():
+            digit = unicodedata.digit(c, None)
+            if digit is not None:
+                c = str(digit)
+            elif "\uff01" <= c <= "\uff5e":
+                c = chr(ord(c) - 0xFEE0)
         chars.append(c)
-        index.append(i)
-    return "".join(chars), index
+        spans.append((i, end))
+        i = end
+    return "".join(chars), spans
 
 
 def _sub(text: str, replacement: Callable[[re.Match[str]], str]) -> str:
@@ -92,7 +106,7 @@ def _sub(text: str, replacement: Callable[[re.Match[str]], str]) -> str:
     # (13805371234+8613905371234). Each round hides digits, so this ends.
     for _ in range(8):
         view, index = _view(text)
-        spans = [(index[m.start()], index[m.end() - 1] + 1, replacement(m)) for m in _PERSONAL.finditer(view)]
+        spans = [(index[m.start()][0], index[m.end() - 1][1], replacement(m)) for m in _PERSONAL.finditer(view)]
         if not spans:
             break
         for start, end, hidden in reversed(spans):

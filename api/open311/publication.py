@@ -42,7 +42,7 @@ def request_out(row: dict[str, Any], org: OrgTree, reader: Open311Client) -> dic
     if reader.read == "all":
         description, address = redact(row["description"]), redact(row["address"])
         lat, long = row.get("latitude"), row.get("longitude")
-        media_url = (row.get("media_urls") or [None])[0]
+        media_url = redact(row["media_urls"][0]) if row.get("media_urls") else None  # links carry numbers too
     else:
         description = redact(row["public_summary"] or f"{category_name}类诉求")
         address = coarse_address(org, row["grid_code"])

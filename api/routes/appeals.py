@@ -51,6 +51,8 @@ async def decide_appeal(appeal_id: str, body: DecisionIn, desk: DeskDep, org: Or
     require_role(actor, "decide-appeal")
     appeal = await desk.appeal(appeal_id)
     require_below(actor, org, appeal["unit_code"], "unit")
+    if appeal["unit_code"] == actor.unit_code:
+        raise ApiError(403, "out_of_scope", "a unit does not decide its own appeal; the office above it does")
     return await desk.decide_appeal(appeal_id, body.upheld, body.reason, actor, datetime.now(UTC))
 
 

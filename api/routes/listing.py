@@ -192,10 +192,12 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
 def _worklist(actor: Actor, org: OrgTree) -> tuple[str, str, list[Any]]:
     """(kind of worklist, SQL condition, its arguments) for the caller."""
     if actor.role is Role.DISPATCHER:  # what it may re-route: returned by a unit inside its reach
-        reach = dispatch_targets(actor, org)
-        if reach is None:
+        reach, scope = dispatch_targets(actor, org), scope_units(actor, org)
+        if reach is None or scope is None:
             return "redispatch", "status = 'returned'", []
-        return "redispatch", "status = 'returned' AND unit_code = ANY($1::text[])", [sorted(reach)]
+        # and inside what it may see: a property company serves communities of several streets
+        return "redispatch", ("status = 'returned' AND unit_code = ANY($1::text[]) "
+                              "AND handled_units && $2::text[]"), [sorted(reach), scope]
     if actor.role is Role.RETURN_VISITOR:
         scope = scope_units(actor, org)
         if scope is None:

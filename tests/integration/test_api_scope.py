@@ -52,7 +52,18 @@ async def test_a_dispatcher_of_a_community_does_not_route(as_):
     pid = await returned_petition(as_)
     response = await as_("dispatcher", "rc-yuehe-taibai").post(f"/v1/petitions/{pid}/dispatch",
                                                                {"unit_code": "rc-yuehe-taibai-g2"})
-    assert (response.status_code, response.json()["code"]) == (403, "out_of_scope")
+    # a dispatcher works at a district's or a street's desk: a community's is not a valid token
+    assert (response.status_code, response.json()["code"]) == (401, "invalid_token")
+    assert "dispatcher works in a district or street" in response.json()["detail"]
+
+
+async def test_a_role_works_only_in_its_kind_of_unit(as_):
+    """A second trial (issue 10): a supervisor token of a grid decided that grid's own appeal."""
+    for role, unit in (("supervisor", "rc-yuehe-taibai-g1"), ("grid_worker", "rc-yuehe"),
+                       ("property_staff", "rencheng-water"), ("department_staff", "pc-hongfan"),
+                       ("admin", "rc-yuehe-taibai-g1")):
+        response = await as_(role, unit).get("/v1/units")
+        assert (response.status_code, response.json()["code"]) == (401, "invalid_token"), (role, unit)
 
 
 async def test_publishing_and_opening_rounds_are_the_city_levels(as_):

@@ -164,3 +164,15 @@ async def test_requests_waiting_for_the_rung_above_are_on_its_worklist(as_):
     await community.act(pause, "pause", {"approve": False})
     left = [i["petition"]["id"] for i in (await _all(community))["items"]]
     assert extension not in left and pause not in left
+
+
+async def test_a_returned_order_of_a_company_serving_two_streets_is_only_on_its_own_streets_desk(as_):
+    """A second fresh-eyes trial (issue 10): pc-hongfan serves 太白社区 (越河街道) and 九九花园社区 (仙营街道);
+    an order it returned showed, unmasked, on 仙营街道's dispatcher queue."""
+    grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+    pid = (await grid.report(description="物业退单"))["id"]
+    await grid.act(pid, "return", {"reason": "物业职责"})
+    await as_("dispatcher", "rc-yuehe").act(pid, "dispatch", {"unit_code": "pc-hongfan"})
+    await as_("property_staff", "pc-hongfan").act(pid, "return", {"reason": "非本小区"})
+    assert pid in [i["petition"]["id"] for i in (await _all(as_("dispatcher", "rc-yuehe")))["items"]]
+    assert pid not in [i["petition"]["id"] for i in (await _all(as_("dispatcher", "rc-xianying")))["items"]]
