@@ -202,6 +202,8 @@ class PetitionState(BaseModel):
     closed_at: datetime | None = None
     close_outcome: CloseOutcome | None = None
     units: dict[str, UnitRecord] = {}
+    # when its last event happened (its version's time): what the read model's updated_at says
+    updated_at: datetime | None = None
 
     @property
     def rung(self) -> Rung | None:
