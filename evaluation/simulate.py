@@ -10,7 +10,7 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -141,6 +141,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     for n in range(first, first + petitions):
         reported_at = start + timedelta(seconds=rng.uniform(0, span.total_seconds()))
         reported_at = reported_at.replace(hour=rng.randint(8, 18))
+        reported_at = reported_at.astimezone(UTC)  # office hours in Beijing; events record UTC like live ones
         category, urgency = rng.choice(categories), rng.choice([Urgency.NORMAL] * 9 + [Urgency.URGENT])
         life = Life(f"{prefix}-{n:05d}", org, policy.rules_for(category, urgency), "default", reported_at,
                     rng.choice(grids), category, urgency)

@@ -25,6 +25,9 @@ async def test_every_simulated_petition_is_closed_and_in_no_queue(pool, org, as_
     for unit in sorted({r["unit_code"] for r in rows if r["unit_code"]})[:12]:
         queue = (await staff_of(unit).get("/v1/queue", params={"limit": 200})).json()
         assert [i["petition"]["id"] for i in queue["items"] if i["petition"]["id"].startswith("SIM")] == []
+    # its events record UTC like a live petition's
+    events = (await staff_of(rows[0]["unit_code"]).get(f"/v1/petitions/{rows[0]['id']}/events")).json()
+    assert events and all(e["data"]["at"].endswith("Z") and e["occurred_at"].endswith("Z") for e in events)
     # a command on one is refused as closed, not 404 as if it did not exist
     one = next(r for r in rows if r["level"] == "grid")
     accept = await staff_of(one["unit_code"]).post(f"/v1/petitions/{one['id']}/accept", {})
