@@ -8,9 +8,10 @@ from evaluation.simulate import simulate_month
 
 
 async def test_every_simulated_petition_is_closed_and_in_no_queue(pool, org, as_):
-    written = await simulate_month(pool, org, Period.parse("2025-07"), 400, seed=11)
+    # a month of its own: the session's database is shared
+    written = await simulate_month(pool, org, Period.parse("2024-05"), 400, seed=11)
     assert written["petitions"] == 400
-    rows = await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIM202507-%'")
+    rows = await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIM202405-%'")
     assert len(rows) == 400
     still_open = [(r["id"], r["status"], r["unit_code"]) for r in rows if r["status"] != "closed"]
     assert still_open == []
