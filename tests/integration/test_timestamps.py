@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.api_client import REPORT
+from tests.integration.api_client import OPEN311_TRUSTED_KEY, REPORT
 
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
@@ -55,3 +55,9 @@ async def test_a_report_answer_is_in_utc_too(as_):
     hotline = as_("dispatcher", "rencheng")
     answer = (await hotline.post("/v1/petitions", REPORT)).json()
     assert_all_utc(answer)
+
+
+async def test_open311_times_are_utc_too(http, as_):
+    pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
+    found = (await http.get(f"/open311/v2/requests/{pid}.json", params={"api_key": OPEN311_TRUSTED_KEY})).json()
+    assert_all_utc(found)
