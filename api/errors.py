@@ -1,4 +1,8 @@
-"""Every error as application/problem+json (RFC 9457) with a stable `code`; domain errors mapped once."""
+"""Every error as application/problem+json (RFC 9457) with a stable `code`; domain errors mapped once.
+
+Under /open311/ errors answer as GeoReport v2 does instead (`[{"code", "description"}]`, or
+`<errors>` for a URL ending in .xml), whoever raises them: the routes, FastAPI's request validation
+(400 there, as the spec answers bad input), a path that does not exist, an unexpected failure."""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.open311.formats import error as open311_error
 from domain.errors import DomainError, StreamConflict
 
 log = structlog.get_logger(__name__)
@@ -46,64 +51,77 @@ def PROBLEM_RESPONSES(*statuses: int) -> dict[int | str, dict[str, object]]:  # 
     return {s: {"description": _DESCRIPTIONS[s], "content": {"application/problem+json": {}}} for s in statuses}
 
 
+OPEN311_PREFIX = "/open311/"
+
+
+def _answer(request: Request, status: int, code: str, detail: str, **extra: object) -> Response:
+    """problem+json, or GeoReport's error format (in the URL's format) for an Open311 path."""
+    path = request.url.path
+    if path.startswith(OPEN311_PREFIX):
+        return open311_error("xml" if path.endswith(".xml") else "json", 400 if status == 422 else status, detail)
+    return problem(status, code, detail, **extra)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail)
+    async def _api(request: Request, exc: ApiError) -> Response:
+        return _answer(request, exc.status, exc.code, exc.detail)
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
         field = getattr(exc, "field", None)
         extra = {"errors": [{"field": field, "message": exc.message}]} if field else {}
-        return problem(STATUS_OF_DOMAIN_ERROR.get(type(exc).__name__, 422), exc.code, exc.message, **extra)
+        return _answer(request, STATUS_OF_DOMAIN_ERROR.get(type(exc).__name__, 422), exc.code, exc.message, **extra)
 
     @app.exception_handler(StreamConflict)
-    async def _conflict(_: Request, exc: StreamConflict) -> JSONResponse:
-        return problem(409, exc.code, f"someone else changed it at the same moment; try again ({exc})")
+    async def _conflict(request: Request, exc: StreamConflict) -> Response:
+        return _answer(request, 409, exc.code, f"someone else changed it at the same moment; try again ({exc})")
 
     @app.exception_handler(WorkflowUpdateFailedError)
-    async def _update(_: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
+    async def _update(request: Request, exc: WorkflowUpdateFailedError) -> Response:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type in STATUS_OF_DOMAIN_ERROR:
             code = cause.details[0]["code"] if cause.details else "domain_error"
-            return problem(STATUS_OF_DOMAIN_ERROR[cause.type], code, cause.message)
+            return _answer(request, STATUS_OF_DOMAIN_ERROR[cause.type], code, cause.message)
         log.error("update failed", error=str(cause))
-        return problem(503, "command_failed", "the command could not be completed; try again")
+        return _answer(request, 503, "command_failed", "the command could not be completed; try again")
 
     @app.exception_handler(RPCError)
-    async def _rpc(_: Request, exc: RPCError) -> JSONResponse:
+    async def _rpc(request: Request, exc: RPCError) -> Response:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            return problem(404, "petition_not_found", "no running petition has this id")
+            return _answer(request, 404, "petition_not_found", "no running petition has this id")
         log.error("temporal unavailable", error=str(exc))
-        return problem(503, "temporal_unavailable", "the workflow engine is not reachable; try again")
+        return _answer(request, 503, "temporal_unavailable", "the workflow engine is not reachable; try again")
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
                   for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, "validation_error", detail, errors=errors)
+        return _answer(request, 422, "validation_error", detail, errors=errors)
 
     @app.exception_handler(ValidationError)
-    async def _model(_: Request, exc: ValidationError) -> JSONResponse:
+    async def _model(request: Request, exc: ValidationError) -> Response:
         errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, "validation_error", detail, errors=errors)
+        return _answer(request, 422, "validation_error", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, "http_" + str(exc.status_code), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return _answer(request, exc.status_code, "http_" + str(exc.status_code), str(exc.detail))
 
     # text PostgreSQL cannot store (NUL, lone surrogates) reaching a query from a path or query parameter
     @app.exception_handler(asyncpg.DataError)
-    async def _data(_: Request, exc: asyncpg.DataError) -> JSONResponse:
-        return problem(422, "unstorable_text", f"the request holds text that cannot be stored or searched: {exc}")
+    async def _data(request: Request, exc: asyncpg.DataError) -> Response:
+        return _answer(request, 422, "unstorable_text",
+                       f"the request holds text that cannot be stored or searched: {exc}")
 
     @app.exception_handler(UnicodeEncodeError)
-    async def _encoding(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
-        return problem(422, "unstorable_text", "the request holds characters that are not valid Unicode text")
+    async def _encoding(request: Request, exc: UnicodeEncodeError) -> Response:
+        return _answer(request, 422, "unstorable_text",
+                       "the request holds characters that are not valid Unicode text")
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", error=str(exc))
-        return problem(500, "internal_error", "an unexpected error occurred; it has been logged")
+        return _answer(request, 500, "internal_error", "an unexpected error occurred; it has been logged")

@@ -2,9 +2,11 @@
 
 These checks live at the API, not in the domain's commands and events: a recorded petition's
 history must keep decoding as it was written, so the domain models stay as lenient as they were.
-- text: a field is either empty or holds something besides spaces (description, reasons, notes…);
+- text: a field is either empty or holds something besides spaces (ideographic and invisible ones
+  count as spaces), and no control characters (description, reasons, notes…);
 - phone numbers: empty, or 7 to 20 digits once spaces, dashes, dots, brackets and a leading + go;
-- links (evidence, Open311 media_url): http or https with a host, nothing else (no javascript:).
+- links (evidence, Open311 media_url): http or https with a host and no spaces, nothing else
+  (no javascript:).
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from domain.text import StorableText
 
 MAX_URL = 2000
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()（）]")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# control characters XML 1.0 cannot carry (a single one would break every Open311 XML answer), and
+# the non-characters U+FFFE/U+FFFF; tab, newline and carriage return stay allowed
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]+$")
 
 
 def phone_problem(value: str) -> str | None:
@@ -42,11 +49,17 @@ def url_problem(value: str) -> str | None:
         return "must be an http or https URL"
     if parts.scheme.lower() not in ("http", "https") or not host or value != value.strip():
         return "must be an http or https URL with a host"
+    if not _HOST.match(parts.netloc.rsplit("@", 1)[-1]) or any(c.isspace() for c in value):
+        return "must be an http or https URL without spaces (encode them as %20)"
     return None
 
 
 def blank_problem(value: str) -> str | None:
-    return "must not be blank" if value and not value.strip() else None
+    """Why `value` is not storable text: blank (spaces, ideographic or invisible ones alone) or carrying
+    control characters."""
+    if _CONTROL.search(value):
+        return "must not contain control characters"
+    return "must not be blank" if value and not _INVISIBLE.sub("", value).strip() else None
 
 
 class CheckedInput(StorableText):

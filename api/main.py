@@ -15,6 +15,7 @@ from api.observability import RequestContextMiddleware
 from api.open311 import routes as open311
 from api.routes import (
     access_log,
+    appeals,
     calendar,
     commands,
     health,
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(calendar.router)
     app.include_router(scorecards.router)
     app.include_router(property_rounds.router)
+    app.include_router(appeals.router)
     app.include_router(insight.router)
     app.include_router(access_log.router)
     app.include_router(open311.router)

@@ -6,10 +6,10 @@ import datetime as dt
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from api.input_rules import CheckedInput
-from domain.commands import MAX_TEXT
+from domain.commands import MAX_EVIDENCE, MAX_TEXT
 from domain.enums import Channel, Urgency
 
 
@@ -26,11 +26,17 @@ class ReportIn(CheckedInput):
 
     `confidential` (工单保密): the reporter is shown only to the roles that call them, and the
     petition never appears in Open311. `public_summary`: what a public Open311 read shows of it, if
-    its category is published (otherwise "<category>类诉求"); never the description."""
+    its category is published (otherwise "<category>类诉求"); never the description.
+
+    Where: `grid_code`, or a point (`lat`, `long`, WGS84) that lies in one grid's boundary, or both
+    (they must agree). `media_urls`: photos of the problem, kept as evidence."""
 
     category: str = Field(min_length=1, max_length=64, examples=["sanitation"])
     description: str = Field(min_length=1, max_length=MAX_TEXT, examples=["小区门口垃圾堆积三天无人清运"])
-    grid_code: str = Field(min_length=1, max_length=64, examples=["rc-yuehe-taibai-g1"])
+    grid_code: str | None = Field(default=None, min_length=1, max_length=64, examples=["rc-yuehe-taibai-g1"])
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, examples=[35.4135])
+    long: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False, examples=[116.5905])
+    media_urls: list[str] = Field(default=[], max_length=MAX_EVIDENCE)
     channel: Channel = Channel.GRID_WORKER
     urgency: Urgency = Urgency.NORMAL
     address: str = Field(default="", max_length=200)
@@ -38,6 +44,14 @@ class ReportIn(CheckedInput):
     reporter_phone: str = Field(default="", max_length=32, examples=["13805371234"])
     confidential: bool = False
     public_summary: str = Field(default="", max_length=200, examples=["小区门口垃圾清运不及时"])
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> ReportIn:
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("lat and long come together")
+        if self.grid_code is None and self.lat is None:
+            raise ValueError("grid_code, or lat and long inside a grid, is required")
+        return self
 
 
 class DispatchIn(CheckedInput):
@@ -60,6 +74,9 @@ class PetitionOut(BaseModel):
     reporter_phone: str
     confidential: bool = False
     public_summary: str = ""
+    latitude: float | None = Field(default=None, description="where the problem is (WGS84), if the report gave it")
+    longitude: float | None = None
+    media_urls: list[str] = Field(default=[], description="photos sent with the report (evidence)")
     level: str | None
     level_label: str | None
     unit_code: str | None
@@ -97,6 +114,9 @@ class PetitionOut(BaseModel):
     deadlines_provisional: bool = Field(
         description="the running deadlines count days of a year whose official holiday arrangement is not known "
                     "yet (only the statutory holidays): they may move once it is published")
+    duplicate_of: str = Field("", description="closed as a duplicate (重复件): the petition it duplicates")
+    duplicates: list[str] = Field([], description="petitions closed as duplicates of this one that the caller may "
+                                                  "see (filled on GET /v1/petitions/{id} only)")
 
 
 class EventOut(BaseModel):
@@ -133,6 +153,25 @@ class HolidayOut(BaseModel):
     name: str = Field(description="元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节 ('' where the source names none)")
 
 
+class OfficePeriodOut(BaseModel):
+    start: str = Field(description="local time, HH:MM")
+    end: str = Field(description="local time, HH:MM (00:00: midnight at the end of the day)")
+
+
+class OfficeSeasonOut(BaseModel):
+    name: str = Field(description="e.g. winter, summer")
+    label: str = Field(description="e.g. 冬季作息, 夏季作息")
+    first_day: dt.date = Field(description="the first day of this year the schedule applies on")
+    last_day: dt.date
+    periods: list[OfficePeriodOut] = Field(description="the office periods of each working day, in order")
+
+
+class OfficeHoursOut(BaseModel):
+    """The office hours (办公时间) of one year, season by season."""
+
+    seasons: list[OfficeSeasonOut]
+
+
 class CalendarYearOut(BaseModel):
     """One year of the working-day calendar that every working-day deadline counts on."""
 
@@ -143,6 +182,7 @@ class CalendarYearOut(BaseModel):
     status_label: str
     holidays: list[HolidayOut] = Field(description="days off that would otherwise be working days, by date")
     workdays: list[dt.date] = Field(description="make-up working days (调休上班) on a weekend")
-    office_hours: dict[str, Any] | None = Field(
-        default=None, description="office hours that working hours count in; null: none are configured yet, "
-                                  "every working day counts whole")
+    office_hours: OfficeHoursOut | None = Field(
+        default=None, description="office hours that `office_hours` durations count in and at whose close a "
+                                  "whole working day ends (make-up working days keep their season's hours); "
+                                  "null: none are configured, every working day counts whole")

@@ -37,6 +37,10 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     # (api/unit_scope.py), and replay their own petitions in the what-if
     "publish-scorecards": {Role.ADMIN},
     "correct-evaluation": {Role.SUPERVISOR, Role.ADMIN},
+    # appeals (申诉): a handling unit files one about its own record; a supervisor (its subtree) or admin
+    # upholds or rejects it
+    "file-appeal": HANDLERS,
+    "decide-appeal": {Role.SUPERVISOR, Role.ADMIN},
     "property-round": {Role.ADMIN},
     "property-score": {Role.SUPERVISOR, Role.ADMIN},
     "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},
@@ -49,6 +53,7 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
 SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
 # Free text of read-model rows and events in which residents write numbers (passed through `redact`).
 FREE_TEXT = ("description", "address", "public_summary", "note", "reason", "result", "explanation")
+FREE_TEXT_LISTS = ("evidence_urls", "media_urls")  # links carry numbers too (…/13812345678.jpg?tel=…)
 
 
 def require_role(actor: Actor, action: str) -> None:
@@ -123,13 +128,28 @@ def with_reporter_masked(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_free_text_redacted(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `data` with ID, phone and plate numbers hidden in its free-text fields (`FREE_TEXT`)."""
-    return {key: redact(value) if key in FREE_TEXT and isinstance(value, str) else value
-            for key, value in data.items()}
+    """A copy of `data` with ID, phone and plate numbers hidden in its free-text fields (`FREE_TEXT`,
+    and each item of `FREE_TEXT_LISTS`)."""
+    def hidden(key: str, value: Any) -> Any:
+        if key in FREE_TEXT and isinstance(value, str):
+            return redact(value)
+        if key in FREE_TEXT_LISTS and isinstance(value, list):
+            return [redact(item) if isinstance(item, str) else item for item in value]
+        return value
+
+    return {key: hidden(key, value) for key, value in data.items()}
+
+
+def mask_representative(text: str) -> str:
+    """A residents' representative of a property scoring round, for readers other than the
+    supervisors who run it (the company scored must not learn who scored it): 王大妈 13812345678 ->
+    王**."""
+    return mask_name(redact(text).replace(" ", ""))
 
 
 def mask_name(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1) if name else name
+    """陈秀英 -> 陈**, 张三 -> 张**: the first character and two stars, whatever the length (it says nothing)."""
+    return name[:1] + "**" if name else name
 
 
 def mask_phone(phone: str) -> str:

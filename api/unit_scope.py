@@ -64,15 +64,18 @@ def dispatch_targets(actor: Actor, org: OrgTree) -> set[str] | None:
     return set()
 
 
-def require_dispatch_target(actor: Actor, org: OrgTree, target: str) -> None:
-    """403 `out_of_scope` when the target unit lies outside the dispatcher's part of the tree."""
+def require_dispatch_target(actor: Actor, org: OrgTree, target: str, moving: str = "") -> None:
+    """403 `out_of_scope` when `target` lies outside the dispatcher's part of the tree: the unit it
+    routes to, and (`moving`) the unit that holds the petition now — a dispatcher moves only what is
+    inside its street or district, also after a city-level transfer brought it elsewhere."""
     allowed = dispatch_targets(actor, org)
     if allowed is None or target not in org.units or target in allowed:
         return  # an unknown unit is the routing's 422
     own = org.units.get(actor.unit_code)
     where = f"{own.name} ({own.code})" if own else actor.unit_code
+    subject = f"{moving} {target}" if moving else target
     raise ApiError(403, "out_of_scope",
-                   f"{target} is outside the part of the tree {where} dispatches to; a dispatcher routes only "
+                   f"{subject} is outside the part of the tree {where} dispatches to; a dispatcher routes only "
                    "inside its own street or district, and moving a petition to another district needs admin")
 
 

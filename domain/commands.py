@@ -10,7 +10,7 @@ from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency
 from domain.model import Actor, Rung
 from domain.policy import Rules, Span
 
-MAX_TEXT = 2000
+MAX_TEXT = 4000  # one limit for every description and note; GeoReport v2 allows 4,000
 MAX_EVIDENCE = 20
 
 Text = Field(min_length=1, max_length=MAX_TEXT)
@@ -46,6 +46,11 @@ class Report(_Command):
     desk_code: str = Field(default="", max_length=64)
     # Department deliveries are confirmed by an event (WorkOrderDelivered); older petitions never were.
     tracks_delivery: bool = False
+    # Where the problem is (WGS84) and photos sent with the report (Open311 lat/long/media_url);
+    # absent in petitions reported before they were kept.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    media_urls: list[str] = Field(default=[], max_length=MAX_EVIDENCE)
 
 
 class Dispatch(_Command):
@@ -54,6 +59,8 @@ class Dispatch(_Command):
     kind: Literal["dispatch"] = "dispatch"
     ladder: list[Rung] = Field(min_length=1)
     note: str = Field(default="", max_length=MAX_TEXT)
+    # a transfer to another district (city level) moves the petition to that district's dispatch desk
+    desk_code: str = Field(default="", max_length=64)
 
 
 class Accept(_Command):
@@ -81,7 +88,8 @@ class Escalate(_Command):
 
 class RequestExtension(_Command):
     kind: Literal["extension_request"] = "extension_request"
-    duration: DurationIn = Field(description="e.g. {\"working_days\": 5} or {\"seconds\": 10}")
+    duration: DurationIn = Field(description="in the unit of the petition's extension limit, e.g. "
+                                             "{\"whole_working_days\": 5}, {\"working_days\": 5} or {\"seconds\": 10}")
     reason: str = Text
 
 
@@ -138,6 +146,9 @@ class Close(_Command):
     kind: Literal["close"] = "close"
     outcome: CloseOutcome
     explanation: str = Field(default="", max_length=MAX_TEXT)
+    # closing as `duplicate`: the petition it duplicates (the API requires it for new closes; the
+    # command stays lenient so that recorded histories keep decoding)
+    duplicate_of: str = Field(default="", max_length=64)
 
 
 class ConfirmDelivery(_Command):

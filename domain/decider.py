@@ -9,7 +9,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
+from domain.enums import CloseOutcome, Resolution, Role, Status, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
@@ -111,6 +111,7 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
         rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
         confidential=c.confidential, public_summary=c.public_summary,
+        latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     return [reported, assign(s, 0, now, cal, "report")]
@@ -123,7 +124,8 @@ def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalenda
         raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
     return [
         *_lapse(s, now, "the dispatcher re-routed the petition / 已改派"),
-        ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor),
+        ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor,
+                                desk_code=c.desk_code if c.desk_code != s.desk_code else ""),
         assign(s, 0, now, cal, "redispatch", ladder=c.ladder),
     ]
 
@@ -372,6 +374,10 @@ def _return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                     ev.PetitionReopened(at=now, unit_code=s.resolution.unit_code, reopen_count=s.reopens + 1,
                                         note=c.note),
                     assign(s, index, now, cal, "reopen")]
+        if s.rules.dissatisfied_at_limit == "not_resolved":
+            return [visit, *close_events(s, now, CloseOutcome.CLOSED_NOT_RESOLVED, c.outcome,
+                                         f"已达重办上限({s.rules.max_reopens}次), 群众仍不满意, 未解决办结", c.actor)]
+        # rules frozen before `dissatisfied_at_limit`: they keep closing as they did
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
                                      "reopen limit reached; resident still dissatisfied", c.actor)]
     if attempt >= s.rules.visit_attempts:
@@ -387,9 +393,13 @@ def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> 
             raise InvalidState("only a petition resolved as fixed can be closed as resolved")
     elif not c.explanation.strip():
         raise InvalidCommand(f"closing as {c.outcome.value} needs an explanation")
+    if c.duplicate_of and c.outcome is not CloseOutcome.DUPLICATE:
+        raise InvalidCommand("duplicate_of names the original only when closing as duplicate")
+    if c.duplicate_of == s.id:
+        raise InvalidCommand("a petition cannot be a duplicate of itself")
     visit = s.last_visit if s.status is Status.RESOLVED and s.last_visit else VisitOutcome.NOT_VISITED
     return [*_lapse(s, now, "the petition was closed / 已结案"),
-            *close_events(s, now, c.outcome, visit, c.explanation, c.actor)]
+            *close_events(s, now, c.outcome, visit, c.explanation, c.actor, duplicate_of=c.duplicate_of)]
 
 
 def _outcome_of(s: PetitionState) -> CloseOutcome:
@@ -398,9 +408,10 @@ def _outcome_of(s: PetitionState) -> CloseOutcome:
 
 
 def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: VisitOutcome,
-                 explanation: str, actor: Actor) -> list[ev.Event]:
+                 explanation: str, actor: Actor, duplicate_of: str = "") -> list[ev.Event]:
     """The petition closes and every unit that held it gets its evaluation record."""
-    closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor)
+    closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor,
+                               duplicate_of=duplicate_of)
     records = []
     for record in s.units.values():
         if s.resolution is not None and record.unit_code == s.resolution.unit_code:
@@ -453,9 +464,7 @@ def _beijing(moment: datetime) -> str:
 
 
 def _describe(span: Span) -> str:
-    if span.clock is Clock.WORKING:
-        return f"{span.seconds / 86_400:g} working day(s)"
-    return f"{span.seconds:g} second(s) of natural time"
+    return span.describe()
 
 
 _HANDLERS = {

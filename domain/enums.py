@@ -70,6 +70,9 @@ class CloseOutcome(Labelled):
     NOT_GOVERNMENT_RESPONSIBILITY = "not_government_responsibility"
     DUPLICATE = "duplicate"
     WITHDRAWN = "withdrawn"
+    # the reopen limit reached and the resident still dissatisfied (rules with
+    # `dissatisfied_at_limit: not_resolved`): closed, but not resolved, and counted so
+    CLOSED_NOT_RESOLVED = "closed_not_resolved"
 
 
 class VisitOutcome(Labelled):
@@ -119,10 +122,13 @@ class PauseReason(Labelled):
 
 
 class Clock(Labelled):
-    """Whether a duration counts working days only or every hour of the week."""
+    """What time a duration counts (domain/workcalendar.py; docs/deadline-rules.md). Values are stored in
+    events and frozen rules: add members, never rename or change one."""
 
-    WORKING = "working"
-    NATURAL = "natural"
+    WORKING = "working"  # every second of a working day, 00:00-24:00 (the rules of petitions reported before 2026-11)
+    NATURAL = "natural"  # every second
+    OFFICE = "office"  # only the office hours of working days (办公时间)
+    WHOLE_WORKING_DAYS = "whole_working_days"  # whole working days from the next working day (次日起算, 含本数)
 
 
 class Waiver(Labelled):
@@ -176,6 +182,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "not_government_responsibility": "终止办理(非政府职责)",
         "duplicate": "重复件",
         "withdrawn": "群众撤回",
+        "closed_not_resolved": "未解决办结(群众仍不满意)",
     },
     "VisitOutcome": {
         "satisfied": "满意",
@@ -205,7 +212,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "ok": "正常", "warning": "黄牌预警", "overdue": "红牌超期", "paused": "暂停计时", "none": "无时限",
     },
     "PauseReason": {"waiting_resident": "等待群众", "waiting_third_party": "等待第三方"},
-    "Clock": {"working": "工作日", "natural": "自然日"},
+    "Clock": {
+        "working": "工作日", "natural": "自然日", "office": "工作时间(办公时间)",
+        "whole_working_days": "工作日(次日起算)",
+    },
     "Waiver": {
         "accept_breach": "超时签收不计", "resolve_breach": "超时办结不计", "escalation": "升级不计",
         "return": "退单不计", "dissatisfaction": "不满意不计",

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.enums import VisitOutcome, Waiver
+from domain.enums import CloseOutcome, VisitOutcome, Waiver
 from domain.errors import InvalidCommand
 from domain.model import Actor, UnitRecord
 
@@ -89,6 +89,33 @@ class EvaluationCorrected(BaseModel):
     actor: Actor
 
 
+class AppealFiled(BaseModel):
+    """A unit appeals (申诉) part of its own record on one petition, with its reason, inside the window."""
+
+    type: Literal["AppealFiled"] = "AppealFiled"
+    at: datetime
+    appeal_id: str
+    period: str  # the month the petition closed in (the card it counts on)
+    petition_id: str
+    unit_code: str
+    waive: list[Waiver] = Field(min_length=1)
+    reason: str
+    actor: Actor
+
+
+class AppealDecided(BaseModel):
+    """A supervisor upholds (an `EvaluationCorrected` follows in the same append) or rejects an appeal."""
+
+    type: Literal["AppealDecided"] = "AppealDecided"
+    at: datetime
+    appeal_id: str
+    petition_id: str
+    unit_code: str
+    upheld: bool
+    reason: str
+    actor: Actor
+
+
 class ScorecardsPublished(BaseModel):
     """A month's scorecards, frozen: edition 1 at the monthly close, later ones after corrections."""
 
@@ -131,7 +158,8 @@ class PropertyRoundClosed(BaseModel):
 
 EVALUATION_EVENTS: dict[str, type[BaseModel]] = {
     m.model_fields["type"].default: m
-    for m in (EvaluationCorrected, ScorecardsPublished, PropertyRoundOpened, PropertyScoreRecorded, PropertyRoundClosed)
+    for m in (EvaluationCorrected, ScorecardsPublished, PropertyRoundOpened, PropertyScoreRecorded, PropertyRoundClosed,
+              AppealFiled, AppealDecided)
 }
 
 
@@ -175,27 +203,58 @@ COUNTED = ("received", "accepted", "accepted_in_time", "accept_breaches", "resol
 FACT_FIELDS = tuple(f for f in UnitRecord.model_fields if f not in ("unit_code", "unit_name", "level"))
 
 
+# Petitions that were never the unit's to resolve (重复件, 群众撤回, 非政府职责): they leave the
+# denominators of the resolution, satisfaction and in-time rates. Of the response rate they keep only
+# the work orders whose accept deadline came before the close (accepted, or let pass): accepting in
+# time stays a unit's duty until the petition is closed. Breaches, returns, escalations, reopens,
+# extensions, urges and times still count: they happened while the unit held the petition.
+EXCLUDED_OUTCOMES = (CloseOutcome.DUPLICATE.value, CloseOutcome.WITHDRAWN.value,
+                     CloseOutcome.NOT_GOVERNMENT_RESPONSIBILITY.value)
+# Closed at the reopen limit with the resident still dissatisfied: counts as not resolved.
+NOT_RESOLVED_OUTCOMES = (CloseOutcome.CLOSED_NOT_RESOLVED.value,)
+
+
+def excluded(fact: dict[str, Any]) -> bool:
+    """Whether the fact's petition leaves the rates' denominators (see `EXCLUDED_OUTCOMES`)."""
+    return fact.get("close_outcome") in EXCLUDED_OUTCOMES
+
+
+def _accept_due(fact: dict[str, Any]) -> int:
+    """Work orders of an excluded petition that count in the response rate: those the unit accepted
+    and those whose accept deadline passed unaccepted before the close."""
+    return min(fact["received"], max(fact["accepted"], fact["accepted_in_time"] + fact["accept_breaches"]))
+
+
 def scorecard(unit: dict[str, str], facts: list[dict[str, Any]], weights: ScoringWeights,
               property_score: float | None = None) -> dict[str, Any]:
     """One unit's scorecard over `facts` (its records on the petitions closed in the period)."""
     total = {name: sum(f[name] for f in facts) for name in COUNTED}
     petitions = len(facts)
-    resolved = sum(1 for f in facts if f["resolved"] > 0)
-    in_time = sum(1 for f in facts if f["resolved_in_time"] > 0)
-    visited = [f for f in facts if f["visit_outcome"] in VISITED]
+    rated = [f for f in facts if not excluded(f)]
+    solved = [f for f in rated if f["resolved"] > 0 and f.get("close_outcome") not in NOT_RESOLVED_OUTCOMES]
+    resolved = len(solved)
+    in_time = sum(1 for f in solved if f["resolved_in_time"] > 0)
+    visited = [f for f in rated if f["visit_outcome"] in VISITED]
     satisfied = sum(1 for f in visited if f["visit_outcome"] in SATISFIED)
+    response_due = sum(_accept_due(f) if excluded(f) else f["received"] for f in facts)
     rates = {
-        "response_rate": _ratio(total["accepted_in_time"], total["received"]),
-        "resolution_rate": _ratio(resolved, petitions),
+        "response_rate": _ratio(total["accepted_in_time"], response_due),
+        "resolution_rate": _ratio(resolved, len(rated)),
         "satisfaction_rate": _ratio(satisfied, len(visited)),
         "in_time_rate": _ratio(in_time, resolved),
     }
+    outcomes = {o: sum(1 for f in facts if f.get("close_outcome") == o)
+                for o in (*EXCLUDED_OUTCOMES, *NOT_RESOLVED_OUTCOMES)}
     to_accept = [f["seconds_to_accept"] / 3600 for f in facts if f["seconds_to_accept"] is not None]
     to_resolve = [f["seconds_to_resolve"] / 3600 for f in facts if f["seconds_to_resolve"] is not None]
     return {
         **unit,
         "petitions": petitions, "received": total["received"], "accepted_in_time": total["accepted_in_time"],
         "resolved": resolved, "resolved_in_time": in_time, "visited": len(visited), "satisfied": satisfied,
+        "rated": len(rated), "response_due": response_due, "excluded": petitions - len(rated),
+        "duplicates": outcomes[CloseOutcome.DUPLICATE.value], "withdrawn": outcomes[CloseOutcome.WITHDRAWN.value],
+        "not_government_responsibility": outcomes[CloseOutcome.NOT_GOVERNMENT_RESPONSIBILITY.value],
+        "closed_not_resolved": outcomes[CloseOutcome.CLOSED_NOT_RESOLVED.value],
         **rates,
         "breaches": total["accept_breaches"] + total["resolve_breaches"], "returns": total["returns"],
         "escalations": total["escalations_by_deadline"] + total["escalations_requested"],

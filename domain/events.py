@@ -44,6 +44,9 @@ class PetitionReported(_Event):
     tracks_delivery: bool = False
     confidential: bool = False  # defaults: events recorded before these fields existed still decode
     public_summary: str = ""
+    latitude: float | None = None  # WGS84, where the reporter says the problem is
+    longitude: float | None = None
+    media_urls: list[str] = []  # photos sent with the report: evidence from the start
 
 
 class WorkOrderAssigned(_Event):
@@ -104,6 +107,7 @@ class PetitionRedispatched(_Event):
     ladder: list[Rung]
     note: str
     actor: Actor
+    desk_code: str = ""  # set when the petition moved to another district's dispatch desk
 
 
 class PetitionEscalated(_Event):
@@ -250,6 +254,7 @@ class PetitionClosed(_Event):
     visit_outcome: VisitOutcome
     explanation: str
     actor: Actor
+    duplicate_of: str = ""  # closed as `duplicate`: the petition it duplicates ('' before it was asked)
 
 
 class UnitEvaluated(_Event):

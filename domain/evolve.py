@@ -68,6 +68,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
     s.reported_at, s.reported_by = e.at, e.actor
     s.policy_name, s.rules, s.ladder = e.policy_name, e.rules, list(e.ladder)
     s.desk_code, s.tracks_delivery = e.desk_code, e.tracks_delivery
+    s.latitude, s.longitude, s.media_urls = e.latitude, e.longitude, list(e.media_urls)
 
 
 @_apply.register
@@ -127,6 +128,8 @@ def _(e: ev.WorkOrderDelivered, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.PetitionRedispatched, s: PetitionState) -> None:
     s.ladder = list(e.ladder)
+    if e.desk_code:
+        s.desk_code = e.desk_code
 
 
 @_apply.register
@@ -280,6 +283,7 @@ def _(e: ev.PetitionClosed, s: PetitionState) -> None:
     s.status = Status.CLOSED
     s.closed_at = e.at
     s.close_outcome = e.outcome
+    s.duplicate_of = e.duplicate_of
     s.last_visit = e.visit_outcome
     s.visit_due = None
     s.pending_extension = s.pending_pause = s.paused = s.redispatch = None

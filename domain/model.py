@@ -169,6 +169,9 @@ class PetitionState(BaseModel):
     reporter_phone: str = ""
     confidential: bool = False
     public_summary: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    media_urls: list[str] = []
     reported_at: datetime | None = None
     reported_by: Actor | None = None
     policy_name: str = ""
@@ -201,6 +204,7 @@ class PetitionState(BaseModel):
     returns: int = 0
     closed_at: datetime | None = None
     close_outcome: CloseOutcome | None = None
+    duplicate_of: str = ""  # closed as a duplicate of this petition
     units: dict[str, UnitRecord] = {}
     # when its last event happened (its version's time): what the read model's updated_at says
     updated_at: datetime | None = None

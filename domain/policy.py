@@ -2,14 +2,16 @@
 
 A policy file is a mapping with `defaults`, optional `categories` and `urgencies` overrides
 (urgency wins over category, category over defaults). Durations are written as one of
-`{working_days: N}`, `{working_hours: N}` (24-hour working-day time), `{days: N}`, `{hours: N}`,
-`{minutes: N}` or `{seconds: N}`.
+`{whole_working_days: N}` (N whole working days from the next working day, due when the office
+closes on the last), `{office_hours: N}` (hours of office time), `{working_days: N}`,
+`{working_hours: N}` (legacy: 24-hour working-day time), `{days: N}`, `{hours: N}`, `{minutes: N}`
+or `{seconds: N}`. docs/deadline-rules.md says how each counts.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,12 +19,21 @@ from domain.enums import Clock, Level, Urgency
 from domain.errors import InvalidCommand
 
 _UNITS: dict[str, tuple[float, Clock]] = {
+    "whole_working_days": (86_400, Clock.WHOLE_WORKING_DAYS),
+    "office_hours": (3_600, Clock.OFFICE),
     "working_days": (86_400, Clock.WORKING),
     "working_hours": (3_600, Clock.WORKING),
     "days": (86_400, Clock.NATURAL),
     "hours": (3_600, Clock.NATURAL),
     "minutes": (60, Clock.NATURAL),
     "seconds": (1, Clock.NATURAL),
+}
+
+_DESCRIBED: dict[Clock, tuple[str, str]] = {
+    Clock.WHOLE_WORKING_DAYS: ("whole_working_days", "working day(s) from the next working day"),
+    Clock.OFFICE: ("office_hours", "office hour(s)"),
+    Clock.WORKING: ("working_days", "working day(s) of 24 hours"),
+    Clock.NATURAL: ("seconds", "second(s) of natural time"),
 }
 
 
@@ -50,6 +61,13 @@ class Span(BaseModel):
 
     def scaled(self, fraction: float) -> Span:
         return Span(seconds=self.seconds * fraction, clock=self.clock)
+
+    def describe(self) -> str:
+        """In words and as a command writes it, e.g. `10 working day(s) from the next working day
+        ({"whole_working_days": 10})`."""
+        unit, words = _DESCRIBED[self.clock]
+        amount = self.seconds / _UNITS[unit][0]
+        return f'{amount:g} {words} ({{"{unit}": {amount:g}}})'
 
 
 class Rules(BaseModel):
@@ -82,6 +100,10 @@ class Rules(BaseModel):
     # 退单待重新分办: how long the dispatch desk has to re-route a returned order. None for petitions
     # reported before the rule existed: they keep the rules they started with (no such deadline).
     redispatch: Span | None = None
+    # How a petition closes when the resident is still dissatisfied after the last allowed reopen:
+    # `not_resolved` closes it as closed_not_resolved (未解决办结); None (rules frozen before the
+    # rule existed) keeps the old close as `resolved`.
+    dissatisfied_at_limit: Literal["resolved", "not_resolved"] | None = None
 
     def warning_offset(self, level: Level) -> Span:
         """How long after the clock starts the yellow card is shown."""
@@ -149,6 +171,7 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         visit_retry_after=Span.parse(visit["retry_after"]) if "retry_after" in visit else None,
         max_reopens=int(raw["max_reopens"]),
         redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
+        dissatisfied_at_limit=raw["dissatisfied_at_limit"] if "dissatisfied_at_limit" in raw else None,
         return_final_when_sent_back=bool(raw.get("returns", {}).get("final_when_sent_back", False)),
         return_keeps_clock=bool(raw.get("returns", {}).get("keeps_clock", False)),
     )

@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from domain.enums import UnitKind, Waiver
 from domain.errors import InvalidCommand, InvalidState, NotFound
 from domain.evaluation import (
+    AppealDecided,
+    AppealFiled,
     EvaluationCorrected,
     Period,
     PropertyRoundClosed,
@@ -72,8 +74,10 @@ class EvaluationDesk:
                 "already_published": False}
 
     async def correct(self, petition_id: str, unit_code: str, waive: list[Waiver], reason: str, actor: Actor,
-                      now: datetime) -> dict:
-        """Uphold an appeal; if the month is published, a corrected edition follows (history kept)."""
+                      now: datetime, appeal: AppealDecided | None = None) -> dict:
+        """Uphold an appeal; if the month is published, a corrected edition follows (history kept).
+        With `appeal` (a unit's appeal upheld, filed inside the window), the decision is appended with
+        the correction, and the window is not checked again: a timely appeal may be decided later."""
         async with self.pool.acquire() as conn:
             await catch_up(conn)
             fact = await conn.fetchrow("SELECT month, waived FROM evaluation_facts WHERE petition_id = $1 "
@@ -83,11 +87,11 @@ class EvaluationDesk:
             period = Period.parse(fact["month"].strftime("%Y-%m"))
             editions = await editions_of(conn, period.text)
             version = await stream_version(conn, f"appeals-{petition_id}")
-        if editions and now > editions[0]["appeal_due"]:
-            raise InvalidState(f"appeals against {period.text} closed on "
-                               f"{editions[0]['appeal_due'].astimezone(CHINA):%Y-%m-%d %H:%M}")
-        await self._append(f"appeals-{petition_id}", version, EvaluationCorrected(
-            at=now, petition_id=petition_id, unit_code=unit_code, waive=waive, reason=reason, actor=actor))
+        if appeal is None:
+            _require_window(period, editions, now)
+        corrected = EvaluationCorrected(at=now, petition_id=petition_id, unit_code=unit_code, waive=waive,
+                                        reason=reason, actor=actor)
+        await self._append(f"appeals-{petition_id}", version, corrected, *([appeal] if appeal else []))
         result: dict[str, Any] = {"petition_id": petition_id, "unit_code": unit_code, "period": period.text,
                                   "waived": sorted({*fact["waived"], *(w.value for w in waive)}), "edition": None}
         if editions:
@@ -95,6 +99,66 @@ class EvaluationDesk:
                                                                              f"{unit_code}: {reason}",
                                                    corrected_unit=unit_code)
         return result
+
+    async def file_appeal(self, petition_id: str, unit_code: str, waive: list[Waiver], reason: str, actor: Actor,
+                          now: datetime) -> dict:
+        """A unit appeals part of its own record on a closed petition, inside the window (5 working days
+        after edition 1; before publication, against the live figures). One open appeal at a time."""
+        async with self.pool.acquire() as conn:
+            await catch_up(conn)
+            fact = await conn.fetchrow("SELECT month FROM evaluation_facts WHERE petition_id = $1 AND unit_code = $2",
+                                       petition_id, unit_code)
+            if fact is None:
+                raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
+            period = Period.parse(fact["month"].strftime("%Y-%m"))
+            _require_window(period, await editions_of(conn, period.text), now)
+            pending = await conn.fetchval("SELECT appeal_id FROM evaluation_appeals WHERE petition_id = $1 "
+                                          "AND unit_code = $2 AND status = 'filed'", petition_id, unit_code)
+            if pending is not None:
+                raise InvalidState(f"appeal {pending} of {unit_code} on {petition_id} waits for a decision")
+            version = await stream_version(conn, f"appeals-{petition_id}")
+        filed = AppealFiled(at=now, appeal_id=f"AP-{uuid.uuid4().hex[:12].upper()}", period=period.text,
+                            petition_id=petition_id, unit_code=unit_code, waive=waive, reason=reason, actor=actor)
+        await self._append(f"appeals-{petition_id}", version, filed)
+        return await self.appeal(filed.appeal_id)
+
+    async def decide_appeal(self, appeal_id: str, upheld: bool, reason: str, actor: Actor, now: datetime) -> dict:
+        """Uphold (the correction machinery: the waived part stops counting, a published month gets a
+        corrected edition) or reject a filed appeal, with the reason the unit will read."""
+        appeal = await self.appeal(appeal_id)
+        if appeal["status"] != "filed":
+            raise InvalidState(f"appeal {appeal_id} was already {appeal['status']}")
+        decided = AppealDecided(at=now, appeal_id=appeal_id, petition_id=appeal["petition_id"],
+                                unit_code=appeal["unit_code"], upheld=upheld, reason=reason, actor=actor)
+        edition = None
+        if upheld:
+            corrected = await self.correct(appeal["petition_id"], appeal["unit_code"],
+                                           [Waiver(w) for w in appeal["waive"]], f"申诉 {appeal_id}: {reason}",
+                                           actor, now, appeal=decided)
+            edition = corrected["edition"]
+        else:
+            async with self.pool.acquire() as conn:
+                version = await stream_version(conn, f"appeals-{appeal['petition_id']}")
+            await self._append(f"appeals-{appeal['petition_id']}", version, decided)
+        return {**await self.appeal(appeal_id), "edition": edition}
+
+    async def appeal(self, appeal_id: str) -> dict:
+        async with self.pool.acquire() as conn:
+            await catch_up(conn)
+            row = await conn.fetchrow(f"{_APPEALS} WHERE appeal_id = $1", appeal_id)
+        if row is None:
+            raise NotFound(f"no appeal {appeal_id}")
+        return dict(row)
+
+    async def appeals(self, period: Period, units: set[str] | None) -> list[dict]:
+        """The appeals against the period's months, of `units` (None: all), oldest first."""
+        months = [f"{m.year:04d}-{m.month:02d}" for m in period.months]
+        async with self.pool.acquire() as conn:
+            await catch_up(conn)
+            rows = await conn.fetch(f"{_APPEALS} WHERE period = ANY($1::text[]) AND ($2::text[] IS NULL "
+                                    "OR unit_code = ANY($2::text[])) ORDER BY filed_at, appeal_id",
+                                    months, None if units is None else sorted(units))
+        return [dict(r) for r in rows]
 
     async def open_round(self, quarter: str, actor: Actor, now: datetime) -> None:
         _quarter(quarter)
@@ -130,12 +194,24 @@ class EvaluationDesk:
             raise InvalidState(f"the property scoring round of {quarter} is closed")
         return version
 
-    async def _append(self, stream: str, version: int, event: BaseModel) -> None:
-        data = event.model_dump(mode="json", exclude={"type"})
+    async def _append(self, stream: str, version: int, *events: BaseModel) -> None:
+        """Append `events` to `stream` at `version` in one statement (all or none), then catch up."""
         await EventStore(self.pool).append(stream, version, [NewEvent(
-            event_id=str(uuid.uuid4()), type=event.type, data=data, occurred_at=event.at)])  # type: ignore[attr-defined]
+            event_id=str(uuid.uuid4()), type=event.type, data=event.model_dump(mode="json", exclude={"type"}),  # type: ignore[attr-defined]
+            occurred_at=event.at) for event in events])  # type: ignore[attr-defined]
         async with self.pool.acquire() as conn:
             await catch_up(conn)
+
+
+_APPEALS = ("SELECT appeal_id, period, petition_id, unit_code, waive, reason, filed_at, filed_by, status, decided_at, "
+            "decided_by, decision_reason FROM evaluation_appeals")
+
+
+def _require_window(period: Period, editions: list[dict[str, Any]], now: datetime) -> None:
+    """Appeals are open until the window after edition 1 closes (always, before publication)."""
+    if editions and now > editions[0]["appeal_due"]:
+        raise InvalidState(f"appeals against {period.text} closed on "
+                           f"{editions[0]['appeal_due'].astimezone(CHINA):%Y-%m-%d %H:%M}")
 
 
 def _quarter(text: str) -> Period:

@@ -104,9 +104,15 @@ def select(cards: list[dict[str, Any]], org: OrgTree, kind: UnitKind | None = No
     return sorted(chosen, key=lambda c: (c["kind"], c["rank"] is None, c["rank"] or 0, c["unit_code"]))
 
 
-def ranking(cards: list[dict[str, Any]], org: OrgTree, kind: UnitKind, within: str | None) -> list[dict[str, Any]]:
-    """Rank one kind of unit (within a parent when given) by composite score, best first."""
-    return rank([{k: v for k, v in c.items() if k != "rank"} for c in select(cards, org, kind, within)])
+def compared(cards: list[dict[str, Any]], org: OrgTree, among: set[str] | None,
+             within: str | None) -> list[dict[str, Any]]:
+    """THE ranking rule, for scorecards and rankings alike: the cards of the compared set (the units
+    `among`, None: all, narrowed to the `within` subtree) ranked kind by kind by composite score,
+    ties sharing a rank. A rank stored on a card (a frozen edition's) is replaced."""
+    inside = org.subtree(within) if within else None
+    chosen = [{k: v for k, v in c.items() if k != "rank"} for c in cards
+              if (among is None or c["unit_code"] in among) and (inside is None or c["unit_code"] in inside)]
+    return _ranked_by_kind(chosen)
 
 
 async def petitions_behind(conn: asyncpg.Connection, unit_code: str, period: Period) -> list[dict[str, Any]]:

@@ -15,10 +15,10 @@ from typing import Any
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Urgency
+from domain.enums import Clock, Urgency
 from domain.errors import DomainError
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState
-from domain.policy import Rules
+from domain.policy import Rules, Span
 from domain.timeline import Timeline
 from domain.workcalendar import WorkCalendar
 
@@ -92,7 +92,7 @@ def _command_of(e: ev.Event, s: PetitionState) -> cmd.Command | None:
     if isinstance(e, ev.PetitionEscalated) and not e.by_deadline and e.actor != SYSTEM_ACTOR:
         return cmd.Escalate(actor=_holder(e.actor, s), reason=e.reason)
     if isinstance(e, ev.ExtensionRequested):
-        return cmd.RequestExtension(actor=_holder(e.actor, s), duration=e.span, reason=e.reason)
+        return cmd.RequestExtension(actor=_holder(e.actor, s), duration=_in_days_of(e.span, s), reason=e.reason)
     if isinstance(e, ev.ExtensionDecided):
         return cmd.DecideExtension(actor=_overseer(e.actor, s), approve=e.approved, note=e.note)
     if isinstance(e, ev.PauseRequested):
@@ -111,6 +111,18 @@ def _command_of(e: ev.Event, s: PetitionState) -> cmd.Command | None:
     if isinstance(e, ev.PetitionClosed) and e.actor != SYSTEM_ACTOR and e.actor.role.value != "system":
         return cmd.Close(actor=e.actor, outcome=e.outcome, explanation=e.explanation)
     return None
+
+
+_DAYS = (Clock.WORKING, Clock.WHOLE_WORKING_DAYS)
+
+
+def _in_days_of(span: Span, s: PetitionState) -> Span:
+    """A recorded extension of N working days asked again in the kind of working days the replayed rules
+    count (24-hour or whole from the next day), so a policy that changed the unit still sees it asked."""
+    limit = s.rules.max_extension if s.rules is not None else None
+    if limit is not None and span.clock in _DAYS and limit.clock in _DAYS:
+        return Span(seconds=span.seconds, clock=limit.clock)
+    return span
 
 
 def _holder(actor: Actor, s: PetitionState) -> Actor:

@@ -20,6 +20,8 @@ from domain.enums import Waiver
 from domain.evaluation import (
     EVALUATION_EVENTS,
     FACT_FIELDS,
+    AppealDecided,
+    AppealFiled,
     EvaluationCorrected,
     PropertyRoundClosed,
     PropertyRoundOpened,
@@ -31,7 +33,8 @@ from domain.events import UnitEvaluated
 
 NAME = "evaluation"
 _LOCK = 7_311_951
-TABLES = ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores", "property_rounds")
+TABLES = ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores", "property_rounds",
+          "evaluation_appeals")
 TYPES = ["UnitEvaluated", *EVALUATION_EVENTS]
 _READ = """
 SELECT position, tx_id::text AS tx_id, stream_id, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
@@ -152,6 +155,18 @@ async def _apply(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
             event.quarter, event.company_code, event.compound, event.representative, event.score, event.at)
     elif isinstance(event, PropertyRoundClosed):
         await conn.execute("UPDATE property_rounds SET closed_at = $2 WHERE quarter = $1", event.quarter, event.at)
+    elif isinstance(event, AppealFiled):
+        await conn.execute(
+            "INSERT INTO evaluation_appeals (appeal_id, period, petition_id, unit_code, waive, reason, filed_at, "
+            "filed_by, status, source_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'filed', $9) "
+            "ON CONFLICT DO NOTHING",
+            event.appeal_id, event.period, event.petition_id, event.unit_code, [w.value for w in event.waive],
+            event.reason, event.at, event.actor.name, row["position"])
+    elif isinstance(event, AppealDecided):
+        await conn.execute(
+            "UPDATE evaluation_appeals SET status = $2, decided_at = $3, decided_by = $4, decision_reason = $5 "
+            "WHERE appeal_id = $1", event.appeal_id, "upheld" if event.upheld else "rejected", event.at,
+            event.actor.name, event.reason)
 
 
 async def _evaluated(conn: asyncpg.Connection, petition_id: str, e: UnitEvaluated, position: int) -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import resources
+from typing import Any
 
 import asyncpg
 
+from eventstore.petition_projection import backfill_search_text
+
 _LOCK_KEY = 7_311_950  # advisory lock so two processes starting together do not both migrate
+_BACKFILLS: dict[str, Callable[[asyncpg.Connection], Awaitable[Any]]] = {
+    "010_search_text.sql": backfill_search_text,
+}
 
 
 async def migrate(conn: asyncpg.Connection) -> list[str]:
@@ -28,6 +35,8 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
                 continue
             async with conn.transaction():
                 await conn.execute(file.read_text(encoding="utf-8"))
+                if file.name in _BACKFILLS:  # data a SQL statement cannot compute (in the same transaction)
+                    await _BACKFILLS[file.name](conn)
                 await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", file.name)
             applied.append(file.name)
     finally:

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from domain.events import PETITION_EVENT_TYPES, event_from
 from domain.evolve import evolve
 from domain.model import PetitionState
+from domain.redaction import redact
 from domain.timers import deadline_state, deadlines_provisional, next_due
 
 _DATETIME = TypeAdapter(datetime)
@@ -29,6 +30,9 @@ COLUMNS = (
     "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",  # migration 009
     "delivery_pending_since", "pending_decision",
     "deadlines_provisional",  # migration 011
+    "search_text",  # migration 010
+    "latitude", "longitude", "media_urls",  # migration 012
+    "duplicate_of",  # migration 013
 )
 
 
@@ -82,7 +86,28 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "confidential": state.confidential,
         "public_summary": state.public_summary,
         "deadlines_provisional": deadlines_provisional(state),
+        "search_text": search_text(state.description, state.address),
+        "latitude": state.latitude,
+        "longitude": state.longitude,
+        "media_urls": list(state.media_urls),
+        "duplicate_of": state.duplicate_of,
     }
+
+
+def search_text(description: str, address: str) -> str:
+    """The text roles that may not see personal data search: numbers redacted (migration 010)."""
+    return redact(f"{description} {address}")
+
+
+async def backfill_search_text(conn: asyncpg.Connection, batch: int = 5000) -> int:
+    """Fill `search_text` of rows written before migration 010; returns how many were filled."""
+    filled = 0
+    while rows := await conn.fetch("SELECT id, description, address FROM petitions WHERE search_text IS NULL "
+                                   "LIMIT $1", batch):
+        await conn.executemany("UPDATE petitions SET search_text = $2 WHERE id = $1",
+                               [(r["id"], search_text(r["description"], r["address"])) for r in rows])
+        filled += len(rows)
+    return filled
 
 
 def _pending_decision(state: PetitionState) -> str | None:

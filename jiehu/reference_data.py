@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,7 +12,7 @@ import yaml
 
 from domain.evaluation import ScoringWeights
 from domain.policy import Policy
-from domain.workcalendar import CHINA, WorkCalendar, YearRules, build_calendar
+from domain.workcalendar import CHINA, OfficeHours, OfficeSchedule, WorkCalendar, YearRules, build_calendar
 from jiehu.statutory_holidays import RULES_SINCE, statutory_holidays
 
 DATA = resources.files("jiehu") / "data"
@@ -55,14 +55,31 @@ def load_overrides(text: str) -> dict[int, YearRules]:
     return years
 
 
+def load_office_hours(text: str) -> OfficeHours:
+    """Seasonal office hours from YAML (the shape of jiehu/data/office_hours.yaml)."""
+    raw = yaml.safe_load(text) or {}
+    try:
+        return OfficeHours(tuple(
+            OfficeSchedule(
+                name=str(season["name"]), label=str(season.get("label", season["name"])),
+                starts=_month_day(season["from"]),
+                periods=tuple(_period(str(p)) for p in season["hours"]),
+            ) for season in raw.get("seasons") or []
+        ))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"invalid office hours: {exc}") from exc
+
+
 @cache
 def work_calendar() -> WorkCalendar:
     """chinese-calendar's holidays and make-up days, plus the shipped override file; every year up to
-    YEARS_AHEAD after this one without an official arrangement gets its statutory holidays (provisional)."""
+    YEARS_AHEAD after this one without an official arrangement gets its statutory holidays (provisional);
+    the shipped office hours."""
     overrides = load_overrides((DATA / "calendar_overrides.yaml").read_text("utf-8"))
     return with_statutory_years(
         build_calendar({d: CHINESE_NAMES.get(n, n) for d, n in chinese_calendar.holidays.items()},
-                       chinese_calendar.workdays, overrides),
+                       chinese_calendar.workdays, overrides,
+                       office_hours=load_office_hours((DATA / "office_hours.yaml").read_text("utf-8"))),
         last_year=datetime.now(CHINA).year + YEARS_AHEAD,
     )
 
@@ -78,7 +95,17 @@ def with_statutory_years(calendar: WorkCalendar, last_year: int) -> WorkCalendar
         statutory = statutory_holidays(year)
         years[year] = YearRules(known.holidays | statutory.keys(), known.workdays, complete=False,
                                 names={**statutory, **known.names})
-    return WorkCalendar(years)
+    return WorkCalendar(years, calendar.office_hours)
+
+
+def _month_day(value: object) -> tuple[int, int]:
+    month, day = (int(part) for part in str(value).split("-"))
+    return month, day
+
+
+def _period(value: str) -> tuple[time, time]:
+    begin, end = (time.fromisoformat(part.strip()) for part in value.split("-"))  # an end of 00:00: midnight
+    return begin, end
 
 
 def _as_date(value: object) -> date:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from domain.enums import UnitKind
+from org.geography import boundary_geometry, overlapping_grids
 from org.model import Category, OrgTree, Unit
 
 
@@ -63,7 +64,7 @@ def parse_org(raw: Any) -> OrgTree:
                                 property_company=c.get("property_company"))
                 for g in _grids(c):
                     add(f"grid {g.get('code')}", code=g.get("code"), name=g.get("name"), kind=UnitKind.GRID,
-                        parent_code=community.code, district_code=district.code)
+                        parent_code=community.code, district_code=district.code, boundary=g.get("boundary"))
     for p in raw.get("property_companies", []):
         add(f"property company {p.get('code')}", code=p.get("code"), name=p.get("name"),
             kind=UnitKind.PROPERTY_COMPANY, parent_code=p.get("district"), district_code=p.get("district"))
@@ -79,9 +80,39 @@ def parse_org(raw: Any) -> OrgTree:
         if category.code in categories:
             raise OrgFileError(f"category code {category.code!r} is used twice")
         categories[category.code] = category
+    _add_boundaries(units, raw.get("boundaries") or {})
     tree = OrgTree(units=units, categories=categories)
     _check_references(tree)
+    _check_boundaries(tree)
     return tree
+
+
+def _add_boundaries(units: dict[str, Unit], boundaries: Any) -> None:
+    """`boundaries:` maps grid codes to their GeoJSON boundary (beside grids given as a count)."""
+    if not isinstance(boundaries, dict):
+        raise OrgFileError("boundaries: a mapping of grid code to GeoJSON Polygon")
+    for code, boundary in boundaries.items():
+        unit = units.get(code)
+        if unit is None or unit.kind is not UnitKind.GRID:
+            raise OrgFileError(f"boundaries: {code!r} is not a grid")
+        if unit.boundary is not None:
+            raise OrgFileError(f"boundaries: grid {code} has its boundary twice")
+        units[code] = unit.model_copy(update={"boundary": boundary})
+
+
+def _check_boundaries(tree: OrgTree) -> None:
+    for unit in tree.units.values():
+        if unit.boundary is None:
+            continue
+        if unit.kind is not UnitKind.GRID:
+            raise OrgFileError(f"unit {unit.code}: only grids carry a boundary")
+        try:
+            boundary_geometry(unit.boundary)
+        except ValueError as exc:
+            raise OrgFileError(f"grid {unit.code}: {exc}") from exc
+    if overlaps := overlapping_grids(tree):
+        a, b = overlaps[0]
+        raise OrgFileError(f"grids {a} and {b} overlap: a point must lie in one grid")
 
 
 def _grids(community: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from domain.enums import Level, UnitKind
 
@@ -17,6 +19,7 @@ class Unit(BaseModel):
     district_code: str | None = None
     function: str | None = None
     property_company: str | None = None
+    boundary: dict[str, Any] | None = None  # a grid's area: GeoJSON Polygon/MultiPolygon, lon/lat (WGS84)
 
 
 class Category(BaseModel):
@@ -36,6 +39,7 @@ class OrgTree(BaseModel):
 
     units: dict[str, Unit]
     categories: dict[str, Category]
+    _grid_index: Any = PrivateAttr(default=None)  # org/geography.py's index of grid boundaries
 
     def children(self, code: str) -> list[Unit]:
         return [u for u in self.units.values() if u.parent_code == code]

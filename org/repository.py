@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 
 from org.model import Category, OrgTree, Unit
@@ -20,6 +22,9 @@ async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:
             records=[tuple(getattr(u, c).value if c == "kind" else getattr(u, c) for c in _UNIT_COLUMNS)
                      for u in org.units.values()],
         )
+        # as text cast to jsonb, whatever JSON codec the connection has (migration 012)
+        await conn.executemany("UPDATE units SET boundary = $2::text::jsonb WHERE code = $1",
+                               [(u.code, json.dumps(u.boundary)) for u in org.units.values() if u.boundary])
         await conn.copy_records_to_table(
             "categories", columns=list(_CATEGORY_COLUMNS),
             records=[tuple(getattr(c, col).value if col == "start_level" else getattr(c, col)
@@ -28,10 +33,11 @@ async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:
 
 
 async def load_org(conn: asyncpg.Connection | asyncpg.Pool) -> OrgTree:
-    units = await conn.fetch(f"SELECT {', '.join(_UNIT_COLUMNS)} FROM units ORDER BY code")
+    units = await conn.fetch(f"SELECT {', '.join(_UNIT_COLUMNS)}, boundary::text AS boundary FROM units ORDER BY code")
     categories = await conn.fetch(f"SELECT {', '.join(_CATEGORY_COLUMNS)} FROM categories ORDER BY code")
     return OrgTree(
-        units={r["code"]: Unit(**dict(r)) for r in units},
+        units={r["code"]: Unit(**dict(r) | {"boundary": json.loads(r["boundary"]) if r["boundary"] else None})
+               for r in units},
         categories={r["code"]: Category(**dict(r)) for r in categories},
     )
 

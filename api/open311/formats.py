@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from fastapi.responses import JSONResponse, Response
 
+# characters XML 1.0 cannot carry: one of them in a stored text must not break a whole answer
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # root element -> element of each item, as the spec's examples name them
 ITEM_OF_ROOT = {"services": "service", "service_requests": "request", "errors": "error"}
 
@@ -41,7 +44,7 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = _NOT_XML.sub("", str(value))
 
 
 def _singular(plural: str) -> str:

@@ -3,9 +3,10 @@
 PIPL (个人信息保护法): a public Open311 read is an opt-in publication. Without a trusted `api_key`
 a reader sees only petitions of categories marked `public` in the org that are not confidential,
 and of them a public summary (never the description), the street and community of their grid
-(never a house, building or room), no reporter and no coordinates. An integrator whose key reads
-`all` sees every petition that is not confidential, with the redacted description and the full
-address. Confidential petitions (工单保密) never leave through Open311. Fields: GeoReport v2.
+(never a house, building or room), no reporter, no coordinates and no photos. An integrator whose
+key reads `all` sees every petition that is not confidential, with the redacted description, the
+full address (redacted), the point (lat/long) and the first photo sent with the report (media_url).
+Confidential petitions (工单保密) never leave through Open311. Fields: GeoReport v2.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ def request_out(row: dict[str, Any], org: OrgTree, reader: Open311Client) -> dic
     category = org.categories.get(row["category"])
     category_name = category.name if category else row["category"]
     notes = CloseOutcome(row["close_outcome"]).label if row["close_outcome"] else Status(row["status"]).label
+    lat = long = media_url = None
     if reader.read == "all":
         description, address = redact(row["description"]), redact(row["address"])
+        lat, long = row.get("latitude"), row.get("longitude")
+        media_url = (row.get("media_urls") or [None])[0]
     else:
         description = redact(row["public_summary"] or f"{category_name}类诉求")
         address = coarse_address(org, row["grid_code"])
@@ -48,7 +52,7 @@ def request_out(row: dict[str, Any], org: OrgTree, reader: Open311Client) -> dic
         "description": description, "agency_responsible": row["unit_name"], "service_notice": None,
         "requested_datetime": _iso(row["reported_at"]), "updated_datetime": _iso(row["updated_at"]),
         "expected_datetime": _iso(row["resolve_due"]), "address": address, "address_id": None,
-        "zipcode": None, "lat": None, "long": None, "media_url": None,
+        "zipcode": None, "lat": lat, "long": long, "media_url": media_url,
     }
 
 

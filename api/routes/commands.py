@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
-from api.errors import PROBLEM_RESPONSES
+from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey, claim_key, update_id
 from api.input_rules import CheckedInput
 from api.petition_views import closed_petition, command_out, state_out, visible_row
@@ -16,6 +16,7 @@ from api.schemas import DispatchIn, PetitionOut
 from api.scope import require_role
 from api.unit_scope import require_dispatch_target
 from domain import commands as cmd
+from domain.enums import CloseOutcome
 from org.routing import ladder_from_unit
 
 router = APIRouter(prefix="/v1/petitions", tags=["commands"])
@@ -29,8 +30,11 @@ async def dispatch(petition_id: str, body: DispatchIn, actor: CurrentActor, serv
     require_role(actor, "dispatch")
     row = await visible_row(services.pool, petition_id, actor, org, for_command=True, closed_ok=True)
     require_dispatch_target(actor, org, body.unit_code)  # before the workflow: routing stays inside the tree
+    require_dispatch_target(actor, org, row["unit_code"] or "", moving="the petition, now held by")
     ladder = ladder_from_unit(org, body.unit_code, row["grid_code"], row["category"])
-    command = cmd.Dispatch(actor=actor, ladder=ladder, note=body.note)
+    target = org.units.get(body.unit_code)
+    desk = target.district_code if target is not None and target.district_code else ""
+    command = cmd.Dispatch(actor=actor, ladder=ladder, note=body.note, desk_code=desk)
     return await _send(services, row, command, "dispatch", body.model_dump(mode="json"), idempotency_key)
 
 
@@ -96,6 +100,35 @@ for _path, _type, _summary in [
     ("resolve", cmd.Resolve, "Resolve with a result and evidence (办结)"),
     ("urge", cmd.Urge, "Urge the handling unit (督办/催办)"),
     ("return-visit", cmd.RecordReturnVisit, "Record the resident's return visit (回访)"),
-    ("close", cmd.Close, "Close with an explicit outcome (结案)"),
 ]:
     _command_route(_path, _type, _summary)
+
+CloseBody = body_model(cmd.Close)
+
+
+@router.post("/{petition_id}/close", response_model=PetitionOut, responses=COMMAND_ERRORS,
+             summary="Close with an explicit outcome (结案)")
+async def close(petition_id: str, body: CloseBody, actor: CurrentActor,  # type: ignore[valid-type]
+                services: ServicesDep, org: OrgDep, idempotency_key: IdempotencyKey = None) -> PetitionOut:
+    """Close with an explicit outcome (结案); anything but `resolved` needs an explanation. Closing as
+    `duplicate` (重复件) needs `duplicate_of`: another petition the caller may see, which then lists this
+    one among its `duplicates`."""
+    require_role(actor, "close")
+    row = await visible_row(services.pool, petition_id, actor, org, for_command=True, closed_ok=True)
+    fields = dict(body)
+    original = fields["duplicate_of"].strip()
+    if fields["outcome"] is CloseOutcome.DUPLICATE:
+        if not original:
+            raise ApiError(422, "duplicate_of_required", "duplicate_of: closing as duplicate names the petition it "
+                                                         "duplicates")
+        if original == row["id"]:
+            raise ApiError(422, "invalid_duplicate_of", "duplicate_of: a petition cannot duplicate itself")
+        try:
+            await visible_row(services.pool, original, actor, org)
+        except ApiError as error:
+            raise ApiError(422, "invalid_duplicate_of", f"duplicate_of: no petition {original} that you may "
+                                                        "see") from error
+    elif original:
+        raise ApiError(422, "invalid_duplicate_of", "duplicate_of: only a petition closed as duplicate names one")
+    command = cmd.Close(actor=actor, **(fields | {"duplicate_of": original}))
+    return await _send(services, row, command, "close", body.model_dump(mode="json"), idempotency_key)

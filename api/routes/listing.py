@@ -17,9 +17,9 @@ from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import petitions_out
 from api.schemas import PetitionOut, UtcTime
 from api.scope import SEES_PERSONAL_DATA, scope_units
-from domain.enums import Channel, Level, ReadKind, Role, Status, Urgency
+from api.unit_scope import dispatch_targets
+from domain.enums import Channel, CloseOutcome, Level, ReadKind, Role, Status, Urgency
 from domain.model import Actor
-from domain.redaction import redact
 from eventstore.petition_search import search_condition
 from org.model import OrgTree
 
@@ -78,6 +78,9 @@ async def list_petitions(
     unit: Annotated[str | None, Query(description="Held now by this unit or any unit below it")] = None,
     category: str | None = None, channel: Channel | None = None, urgency: Urgency | None = None,
     overdue: bool | None = None,
+    close_outcome: Annotated[CloseOutcome | None, Query(description="How it closed, e.g. closed_not_resolved "
+                                                                    "(未解决办结: still dissatisfied at the reopen "
+                                                                    "limit)")] = None,
     mine: Annotated[bool, Query(description="Only petitions the caller reported (我的上报)")] = False,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
@@ -99,7 +102,7 @@ async def list_petitions(
     elif scope is not None:  # handled inside the caller's subtree, or reported by the caller
         where.append(f"(handled_units && {arg(scope)}::text[] OR reported_by = {arg(actor.id)})")
     for column, value in (("status", status), ("level", level), ("category", category), ("channel", channel),
-                          ("urgency", urgency)):
+                          ("urgency", urgency), ("close_outcome", close_outcome)):
         if value is not None:
             where.append(f"{column} = {arg(str(value))}")
     if unit is not None:
@@ -113,12 +116,7 @@ async def list_petitions(
     if created_to is not None:
         where.append(f"reported_at < {arg(created_to)}")
     if q is not None:
-        calls_residents = actor.role in SEES_PERSONAL_DATA
-        if not calls_residents and redact(q) != q:
-            # the text is searched unredacted: a phone or ID number in `q` would tell who mentioned it
-            raise ApiError(403, "not_permitted", "only roles that call residents may search by phone, ID-card or "
-                                                 "plate number")
-        where.append(search_condition(q, arg, by_reporter=calls_residents))
+        where.append(search_condition(q, arg, by_reporter=actor.role in SEES_PERSONAL_DATA))
     if sort is SortOrder.NEWEST:
         order = "reported_at DESC, id DESC"
         if cursor:
@@ -193,13 +191,16 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
 
 def _worklist(actor: Actor, org: OrgTree) -> tuple[str, str, list[Any]]:
     """(kind of worklist, SQL condition, its arguments) for the caller."""
-    if actor.role in (Role.DISPATCHER, Role.RETURN_VISITOR):
-        status = "returned" if actor.role is Role.DISPATCHER else "resolved"
-        kind = "redispatch" if actor.role is Role.DISPATCHER else "return_visit"
+    if actor.role is Role.DISPATCHER:  # what it may re-route: returned by a unit inside its reach
+        reach = dispatch_targets(actor, org)
+        if reach is None:
+            return "redispatch", "status = 'returned'", []
+        return "redispatch", "status = 'returned' AND unit_code = ANY($1::text[])", [sorted(reach)]
+    if actor.role is Role.RETURN_VISITOR:
         scope = scope_units(actor, org)
         if scope is None:
-            return kind, f"status = '{status}'", []
-        return kind, f"status = '{status}' AND grid_code = ANY($1::text[])", [scope]
+            return "return_visit", "status = 'resolved'", []
+        return "return_visit", "status = 'resolved' AND grid_code = ANY($1::text[])", [scope]
     # the unit's own work orders, and requests of the unit below that wait for its decision
     return "work_order", ("(unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused') "
                           "OR overseer_code = $1 AND pending_decision IS NOT NULL)"), [actor.unit_code]

@@ -14,10 +14,13 @@ from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey, claim_key
 from api.petition_views import command_out, events_out, petitions_out, state_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
-from api.scope import grid_in_scope, require_role
+from api.scope import grid_in_scope, require_role, scope_units
 from domain import commands as cmd
 from domain.enums import ReadKind
 from domain.workcalendar import CHINA
+from eventstore.petition_links import duplicates_of
+from org.geography import LocationError, grid_at, grid_holds
+from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
 
 router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
@@ -37,20 +40,24 @@ async def report_petition(
     require_role(actor, "report")
     if body.category not in org.categories:
         raise ApiError(422, "unknown_category", f"unknown category {body.category!r}; see GET /v1/categories")
-    if body.grid_code in org.units and not grid_in_scope(actor, org, body.grid_code):
-        raise ApiError(403, "out_of_scope", f"grid {body.grid_code} is outside your unit")
-    ladder = ladder_for_report(org, body.grid_code, body.category)
+    grid_code = _grid_of(body, org)
+    if grid_code in org.units and not grid_in_scope(actor, org, grid_code):
+        raise ApiError(403, "out_of_scope", f"grid {grid_code} is outside your unit")
+    ladder = ladder_for_report(org, grid_code, body.category)
     petition_id = new_petition_id()
     if idempotency_key is not None:
-        claimed = await claim_key(services.pool, actor.id, idempotency_key, body.model_dump(mode="json"), petition_id)
+        # fields added later count only when sent, so a retry of an older client's body still matches
+        later = {"lat", "long", "media_urls"} - body.model_fields_set
+        claimed = await claim_key(services.pool, actor.id, idempotency_key,
+                                  body.model_dump(mode="json", exclude=later), petition_id)
         petition_id = claimed.petition_id
     report = cmd.Report(
         actor=actor, petition_id=petition_id, category=body.category, description=body.description,
-        address=body.address, grid_code=body.grid_code, channel=body.channel, urgency=body.urgency,
+        address=body.address, grid_code=grid_code, channel=body.channel, urgency=body.urgency,
         reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, confidential=body.confidential,
-        public_summary=body.public_summary, policy_name=services.policy.name,
-        rules=services.policy.rules_for(body.category, body.urgency), ladder=ladder,
-        desk_code=dispatch_desk(org, body.grid_code), tracks_delivery=True,
+        public_summary=body.public_summary, latitude=body.lat, longitude=body.long, media_urls=body.media_urls,
+        policy_name=services.policy.name, rules=services.policy.rules_for(body.category, body.urgency),
+        ladder=ladder, desk_code=dispatch_desk(org, grid_code), tracks_delivery=True,
     )
     state = await services.petitions.report(report)
     if state is None:  # an earlier request with this key already reported (and perhaps closed) it
@@ -62,10 +69,27 @@ async def report_petition(
     return state_out(state, actor)
 
 
+def _grid_of(body: ReportIn, org: OrgTree) -> str:
+    """The grid of a report: `grid_code`, else the grid whose boundary holds `lat`/`long` (both: they agree)."""
+    if body.grid_code is not None:
+        if (body.lat is not None and body.long is not None and body.grid_code in org.units
+                and not grid_holds(org, body.grid_code, body.lat, body.long)):
+            raise ApiError(422, "location_mismatch",
+                           f"lat {body.lat}, long {body.long} lies outside grid {body.grid_code}")
+        return body.grid_code
+    assert body.lat is not None and body.long is not None  # ReportIn requires a grid or a point
+    try:
+        return grid_at(org, body.lat, body.long)
+    except LocationError as exc:
+        raise ApiError(422, "location_outside_grids", str(exc)) from None
+
+
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))
 async def get_petition(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep) -> PetitionOut:
     """One petition as the read model holds it."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
+    row["duplicates"] = await duplicates_of(services.pool, petition_id, scope_units(access.actor, org),
+                                            access.actor.id)
     [petition] = await petitions_out([row], access, ReadKind.PETITION)
     return petition
 

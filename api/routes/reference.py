@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from pydantic import Field
 
 from api.auth import CurrentActor
 from api.deps import OrgDep
@@ -31,18 +34,21 @@ def _unit_out(u: Unit) -> UnitOut:
 
 
 class UnitTree(UnitOut):
+    boundary: dict[str, Any] | None = Field(
+        default=None, description="a grid's area as a GeoJSON Polygon or MultiPolygon (lon/lat, WGS84); null: "
+                                  "not a grid, or the org gives it none")
     children: list[UnitTree] = []
     ancestors: list[str] = []
 
 
 @router.get("/units/{code}", response_model=UnitTree, responses=PROBLEM_RESPONSES(401, 404))
 async def get_unit(code: str, org: OrgDep, _: CurrentActor) -> UnitTree:
-    """One unit with everything below it, and the codes of the units above it."""
+    """One unit with everything below it, the codes of the units above it, and a grid's boundary (GeoJSON)."""
     if code not in org.units:
         raise ApiError(404, "unit_not_found", f"no unit {code}")
 
     def tree(unit_code: str) -> UnitTree:
-        return UnitTree(**_unit_out(org.units[unit_code]).model_dump(),
+        return UnitTree(**_unit_out(org.units[unit_code]).model_dump(), boundary=org.units[unit_code].boundary,
                         children=[tree(c.code) for c in sorted(org.children(unit_code), key=lambda u: u.code)])
 
     node = tree(code)

@@ -16,12 +16,13 @@ from api.errors import PROBLEM_RESPONSES
 from api.schemas import UtcTime
 from api.scope import require_role
 from api.unit_scope import cards_in, district_units, require_below, require_readable, units_below
+from domain.commands import MAX_TEXT
 from domain.enums import UnitKind, Waiver
 from domain.evaluation import Period
 from domain.text import StorableText
 from evaluation.desk import MONTHLY_CLOSE
 from evaluation.exports import to_csv, to_xlsx
-from evaluation.scorecards import CardSet, card_set, petitions_behind, ranking, select
+from evaluation.scorecards import CardSet, card_set, compared, petitions_behind, select
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 READ_ERRORS = PROBLEM_RESPONSES(401, 404, 422)
@@ -53,14 +54,17 @@ async def scorecards(services: ServicesDep, conn: EvaluationConn, org: OrgDep, a
     and those below it (admin: all).
 
     A published month shows its latest frozen edition (or `edition=N`); `live=true` shows today's
-    figures. Filter by kind of unit (`level`), by a unit and everything below it (`within`), or one unit."""
+    figures. Filter by kind of unit (`level`), by a unit and everything below it (`within`), or one unit.
+    `rank` is the place among the units of the same kind of the caller's district (admin: all) inside
+    `within`: the rank `/v1/rankings` gives with the same `within`."""
     reach = units_below(actor, org)
     if within is not None:
         require_readable(reach, org, within, around=actor.unit_code)
     if unit is not None:
         require_readable(reach, org, unit)
     chosen = await _cards(conn, services, org, period, edition, live)
-    chosen.cards = select(cards_in(chosen.cards, reach), org, level, within, unit)
+    ranked = compared(chosen.cards, org, district_units(actor, org), within)
+    chosen.cards = select(cards_in(ranked, reach), org, level, within, unit)
     return _respond(chosen, format, f"考评-{period}")
 
 
@@ -74,7 +78,7 @@ async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, act
     if within is not None:
         require_readable(reach, org, within)
     chosen = await _cards(conn, services, org, period, edition, live)
-    chosen.cards = ranking(cards_in(chosen.cards, reach), org, level, within)
+    chosen.cards = select(compared(chosen.cards, org, reach, within), org, level)
     return _respond(chosen, format, f"排名-{level.label}-{period}")
 
 
@@ -105,7 +109,7 @@ class CorrectionIn(StorableText):
     petition_id: str = Field(min_length=1, max_length=100)
     unit_code: str = Field(min_length=1, max_length=100)
     waive: list[Waiver] = Field(min_length=1)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
 @router.post("/scorecards/corrections", responses=PROBLEM_RESPONSES(401, 403, 404, 409, 422))

@@ -116,14 +116,25 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
 
             # an off-the-shelf Open311 client lists the services and reads a published request, in both
             # formats; the closed one's category (ebike_parking_charging) is not published: nonexistent
-            published = api.post("/v1/petitions", json=REPORT | {"category": "sanitation",
-                                                                 "description": "小区门口垃圾堆积"}).json()["id"]
+            # (reported by a point, as a client with GPS does: the point finds the grid)
+            grid = api.get("/v1/units/rc-jincheng-yongxin-g1").json()
+            [west, south], _, [east, north] = grid["boundary"]["coordinates"][0][:3]
+            by_point = {k: v for k, v in REPORT.items() if k != "grid_code"} | {
+                "category": "sanitation", "description": "小区门口垃圾堆积",
+                "lat": (south + north) / 2, "long": (west + east) / 2}
+            published_petition = api.post("/v1/petitions", json=by_point).json()
+            assert published_petition["grid_code"] == "rc-jincheng-yongxin-g1", published_petition
+            published = published_petition["id"]
+            since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
             for output_format in ("json", "xml"):
                 client = GeoReport(f"{stack.api}/open311/v2", output_format=output_format)
                 assert "ebike_parking_charging" in [s["service_code"] for s in client.get_service_list()]
                 request = client.get_service_request(published)
                 assert request["service_request_id"] == published and request["status"] == "open"
                 assert request["description"] == "环境卫生类诉求"
+                listed = client.get_service_requests(service_code="sanitation", start_date=since, status="open")
+                listed = [listed] if isinstance(listed, dict) else listed  # xmltodict: one request is no list
+                assert published in [r["service_request_id"] for r in listed]
                 with pytest.raises(requests.HTTPError):
                     client.get_service_request(pid)
 

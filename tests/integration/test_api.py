@@ -43,7 +43,7 @@ async def test_the_whole_loop_by_rest_alone(people):
     pid = (await people.grid.report())["id"]
     await people.grid.act(pid, "accept")
     await people.grid.act(pid, "progress", {"note": "已联系环卫"})
-    await people.grid.act(pid, "extension-request", {"duration": {"working_days": 1}, "reason": "环卫车检修"})
+    await people.grid.act(pid, "extension-request", {"duration": {"whole_working_days": 1}, "reason": "环卫车检修"})
     await people.community.act(pid, "extension-decision", {"approve": True})
     await people.grid.act(pid, "pause", {"reason": "等待群众在家", "reason_kind": "waiting_resident"})
     paused = await people.community.act(pid, "pause")
@@ -66,8 +66,10 @@ async def test_return_redispatch_and_close(people):
     assert (await people.grid.act(pid, "return", {"reason": "不属本网格"}))["status"] == "returned"
     moved = await people.dispatcher.act(pid, "dispatch", {"unit_code": "rc-jiyang-caoqiao"})
     assert moved["unit_code"] == "rc-jiyang-caoqiao" and moved["level"] == "community"
-    closed = await people.dispatcher.act(pid, "close", {"outcome": "duplicate", "explanation": "与另一件重复"})
-    assert closed["close_outcome"] == "duplicate"
+    original = (await people.grid.report())["id"]
+    closed = await people.dispatcher.act(pid, "close", {"outcome": "duplicate", "explanation": "与另一件重复",
+                                                        "duplicate_of": original})
+    assert closed["close_outcome"] == "duplicate" and closed["duplicate_of"] == original
     # any command on a closed petition is a 409 that says when and how it closed (not a 404)
     for caller, action, body in ((people.supervisor, "urge", {"note": "再催"}),
                                  (people.visitor, "return-visit", {"outcome": "satisfied"}),
@@ -106,7 +108,7 @@ async def test_personal_data_is_masked_for_roles_that_do_not_call_the_resident(p
     [
         ({k: v for k, v in REPORT.items() if k != "description"}, "description"),
         (REPORT | {"urgency": "whenever"}, "urgency"),
-        (REPORT | {"description": "长" * 2001}, "description"),
+        (REPORT | {"description": "长" * 4001}, "description"),  # one limit everywhere: 4,000 (GeoReport v2)
         (REPORT | {"reporter_phone": "call me"}, "reporter_phone"),
     ],
 )

@@ -36,6 +36,9 @@ CITY = "admin only: it acts on every district at once"
 CORRECTION = "supervisor or admin, for a unit below the caller; else 403 out_of_scope"
 PROPERTY_SCORE = "supervisor or admin, for a property company below the caller; else 403 out_of_scope"
 WHAT_IF = "supervisor, dispatcher or admin; replays only petitions reported in the caller's grids"
+FILE_APPEAL = "a handling unit's staff, about its own unit's record only; else 403 out_of_scope"
+DECIDE_APPEAL = "supervisor or admin, for an appeal of a unit below the caller; else 403 out_of_scope"
+APPEALS = "appeals of the caller's unit and those below it (admin: all)"
 
 COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
             "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close")
@@ -60,6 +63,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/property-rounds/{quarter}/scores"): PROPERTY_SCORE,
     ("GET", "/v1/property-rounds/{quarter}"): ROUND_READ,
     ("GET", "/v1/insight"): INSIGHT, ("POST", "/v1/insight/what-if"): WHAT_IF,
+    ("POST", "/v1/appeals"): FILE_APPEAL, ("POST", "/v1/appeals/{appeal_id}/decision"): DECIDE_APPEAL,
+    ("GET", "/v1/appeals"): APPEALS,
 }
 
 # (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of
@@ -81,7 +86,7 @@ PERSONAL = ("陈秀英", "13805371234")  # REPORT's reporter: never in a public 
 BODIES = {
     "accept": {}, "return": {"reason": "不属本单位"}, "allow-return": {"reason": "确属职能不符"},
     "escalate": {"reason": "无权处理"},
-    "extension-request": {"duration": {"working_days": 1}, "reason": "协调"},
+    "extension-request": {"duration": {"whole_working_days": 1}, "reason": "协调"},
     "extension-decision": {"approve": True}, "pause": {"reason": "等待群众"}, "resume": {},
     "progress": {"note": "处理中"}, "resolve": {"result": "已处理"}, "urge": {"note": "请尽快"},
     "return-visit": {"outcome": "satisfied"}, "dispatch": {"unit_code": "rc-yuehe-yuehe"},
@@ -190,8 +195,10 @@ async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http, org):
                 assert petition["unit_code"] == unit, (role, unit)
             elif item["kind"] == "decision":
                 assert petition["overseer_code"] == unit and petition["pending_decision"], (role, unit)
+            elif role == "dispatcher":  # returned orders it may re-route: returned by a unit of its district
+                assert petition["status"] == "returned" and same_district(org, unit, petition["unit_code"])
             else:
-                assert (role, petition["status"]) in {("dispatcher", "returned"), ("return_visitor", "resolved")}
+                assert (role, petition["status"]) == ("return_visitor", "resolved")
                 assert below(org, unit, petition["grid_code"]), (role, unit)
         assert pid not in [i["petition"]["id"] for i in queue.json()["items"]] or unit == "rc-yuehe-taibai-g1"
     for path in ("/v1/units", "/v1/queue", "/v1/scorecards?period=2026-10", "/v1/insight?period=2026-10",
@@ -288,6 +295,39 @@ async def test_evaluation_writes_by_role_and_scope(month, pool, org, as_):
         assert all(below(org, unit, c) for c in rounds["companies"]), (role, unit)
     assert (await admin.post("/v1/scorecards/publish", {"period": "2025-06"})).status_code == 200
     assert (await admin.post(f"/v1/property-rounds/{QUARTER}/close")).status_code == 200
+
+
+async def test_appeals_by_role_and_scope(month, pool, org, as_):
+    units = {u: r for r, u, where in people() if where == "inside" and allowed("file-appeal", r)}
+    fact = await pool.fetchrow("SELECT petition_id, unit_code FROM evaluation_facts WHERE month = $1 "
+                               "AND unit_code = ANY($2::text[]) ORDER BY petition_id LIMIT 1",
+                               Period.parse(month).months[0], sorted(units))
+    owner = as_(units[fact["unit_code"]], fact["unit_code"])
+    body = {"petition_id": fact["petition_id"], "unit_code": fact["unit_code"], "waive": ["return"],
+            "reason": "授权矩阵"}
+    admin, open_appeal = as_("admin", ""), None
+    for role, unit, _where in people():
+        caller = as_(role, unit)
+        if open_appeal is not None and unit == fact["unit_code"]:  # one open appeal at a time: decide it first
+            await admin.post(f"/v1/appeals/{open_appeal}/decision", {"upheld": False, "reason": "r"})
+            open_appeal = None
+        response = await caller.post("/v1/appeals", body)
+        expected = _write_outcome("file-appeal", role, unit == fact["unit_code"], ok=201)
+        assert (response.status_code, response.json().get("code")) == expected, (role, unit, response.text)
+        if response.status_code == 201:  # the owner's: decided at once, so that the next may be filed
+            await admin.post(f"/v1/appeals/{response.json()['appeal_id']}/decision", {"upheld": False, "reason": "r"})
+        if open_appeal is None:
+            filed = await owner.post("/v1/appeals", body)
+            assert filed.status_code == 201, filed.text
+            open_appeal = filed.json()["appeal_id"]
+        response = await caller.post(f"/v1/appeals/{open_appeal}/decision", {"upheld": False, "reason": "驳回"})
+        expected = _write_outcome("decide-appeal", role, below(org, unit, fact["unit_code"]))
+        assert (response.status_code, response.json().get("code")) == expected, (role, unit, response.text)
+        if response.status_code == 200:
+            open_appeal = None
+        listed = await caller.get("/v1/appeals", params={"period": month})
+        assert listed.status_code == 200 and all(below(org, unit, a["unit_code"]) for a in listed.json()), (role, unit)
+        assert bool(listed.json()) == below(org, unit, fact["unit_code"]), (role, unit)
 
 
 def _write_outcome(action: str, role: str, in_scope: bool, ok: int = 200) -> tuple[int, str | None]:

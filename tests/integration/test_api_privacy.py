@@ -42,3 +42,34 @@ async def test_a_confidential_petitions_reporter_is_shown_only_to_those_who_call
     events = (await colleague.get(f"/v1/petitions/{created['id']}/events")).json()
     assert events[0]["data"]["reporter_phone"] == "138****1234" and events[0]["data"]["confidential"] is True
     assert (await visitor.get(f"/v1/petitions/{created['id']}")).json()["reporter_phone"] == PHONE
+
+
+async def test_numbers_hidden_however_they_are_typed_and_never_found_digit_by_digit(as_):
+    """A fresh-eyes trial's inputs (issue 10): input-method spaces, glued letters, links, search probes."""
+    grid, street = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("street_staff", "rc-yuehe")
+    tricky = ("联系138\u30001234\u30005678或wx13912345678，座机0537 234 5678，身份证370802.1990.0101.1234，"
+              "车牌鲁\uff2812345")
+    pid = (await grid.report(description=tricky))["id"]
+    await grid.act(pid, "accept")
+    await grid.act(pid, "resolve", {"result": "已处理", "evidence_urls": ["https://img.example.com/13812345678.jpg"]})
+    seen = (await street.get(f"/v1/petitions/{pid}")).json()
+    events = str((await street.get(f"/v1/petitions/{pid}/events")).json())
+    for secret in ("1234\u30005678", "13912345678", "234 5678", "0101.1234", "\uff2812345", "13812345678"):
+        assert secret not in seen["description"] and secret not in events, secret
+    for probe in ("3812345678", "391234567", "1990.0101", "H12345", "5678"):
+        listed = (await street.get("/v1/petitions", params={"q": probe, "limit": 200})).json()["items"]
+        assert pid not in [p["id"] for p in listed], probe
+    assert pid in [p["id"] for p in (await street.get("/v1/petitions", params={"q": "联系"})).json()["items"]]
+
+
+async def test_text_that_would_break_a_feed_or_hide_nothing_is_refused(as_):
+    grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+    for description in ("\u200b\u200b", "\u3000 \u00ad", "灯坏了\u0001", "灯坏了\ufffe"):
+        response = await grid.post("/v1/petitions", {"category": "sanitation", "grid_code": "rc-yuehe-taibai-g1",
+                                                      "description": description})
+        assert response.status_code == 422 and "description" in response.text, (description, response.text)
+    pid = (await grid.report())["id"]
+    await grid.act(pid, "accept")
+    spaced = await grid.post(f"/v1/petitions/{pid}/resolve",
+                             {"result": "已处理", "evidence_urls": ["https://a b.com/x"]})
+    assert spaced.status_code == 422 and "evidence_urls" in spaced.text

@@ -190,3 +190,35 @@ async def test_a_token_must_name_a_unit_that_exists(http):
 
 
 pytestmark = pytest.mark.timeout(300)
+
+
+async def test_after_a_city_level_transfer_only_the_new_districts_dispatchers_move_it(as_):
+    """A fresh-eyes trial (issue 10): after admin moved a petition to Yanzhou, Rencheng's and Yanzhou's
+    dispatchers moved it back and forth between districts. Now a dispatcher moves only what a unit of
+    its own street or district holds, and the returned order is on the new district's desk."""
+    pid = await returned_petition(as_)
+    moved = await as_("admin", "").act(pid, "dispatch", {"unit_code": "yz-gulou-fuqian-g1"})
+    assert moved["desk_code"] == "yanzhou"
+    back = await as_("dispatcher", "rencheng").post(f"/v1/petitions/{pid}/dispatch", {"unit_code": "rc-jiyang"})
+    assert (back.status_code, back.json()["code"]) == (403, "out_of_scope"), back.text
+    await as_("grid_worker", "yz-gulou-fuqian-g1").act(pid, "return", {"reason": "不属本网格"})
+    desks = {}
+    for unit in ("rencheng", "yanzhou"):
+        queue = (await as_("dispatcher", unit).get("/v1/queue", params={"limit": 200})).json()["items"]
+        desks[unit] = pid in [i["petition"]["id"] for i in queue]
+    assert desks == {"rencheng": False, "yanzhou": True}
+    across = await as_("dispatcher", "yanzhou").post(f"/v1/petitions/{pid}/dispatch", {"unit_code": "rc-jiyang"})
+    assert (across.status_code, across.json()["code"]) == (403, "out_of_scope")
+    within = await as_("dispatcher", "yanzhou").act(pid, "dispatch", {"unit_code": "yz-gulou"})
+    assert within["unit_code"] == "yz-gulou"
+
+
+async def test_the_scored_company_does_not_learn_who_scored_it(as_):
+    admin, supervisor = as_("admin", ""), as_("supervisor", "rencheng")
+    await admin.post("/v1/property-rounds", {"quarter": "2025-Q1"})
+    await supervisor.post("/v1/property-rounds/2025-Q1/scores", {
+        "company_code": "pc-hongfan", "compound": "太白小区", "representative": "王大妈 13812345678", "score": 70})
+    seen = (await as_("property_staff", "pc-hongfan").get("/v1/property-rounds/2025-Q1")).json()["scores"]
+    assert [s["representative"] for s in seen] == ["王**"]
+    office = (await supervisor.get("/v1/property-rounds/2025-Q1")).json()["scores"]
+    assert [s["representative"] for s in office] == ["王大妈 13812345678"]

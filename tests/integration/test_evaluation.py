@@ -127,12 +127,22 @@ async def test_a_published_edition_stays_frozen_and_a_correction_publishes_a_new
 async def test_rebuild_equals_the_live_projection(pool, org, as_):
     await simulated(pool, org, "2026-05", 30, seed=5)
     await as_(*ADMIN).post("/v1/scorecards/publish", {"period": "2026-05"})
+    desk = EvaluationDesk(pool, org, ScoringWeights(), work_calendar())
+    fact = await pool.fetchrow("SELECT petition_id, unit_code FROM evaluation_facts WHERE month = '2026-05-01' "
+                               "ORDER BY 1, 2 LIMIT 1")
+    supervisor = Actor(id="s", name="督办员", unit_code="", role=Role.ADMIN)
+    for upheld in (False, True):  # an appeal rejected, another upheld: both projected, and rebuilt alike
+        appeal = await desk.file_appeal(fact["petition_id"], fact["unit_code"], [Waiver.RETURN], "申诉",
+                                        Actor(id="u", name="工作人员", unit_code=fact["unit_code"],
+                                              role=Role.GRID_WORKER), datetime.now(CHINA))
+        await desk.decide_appeal(appeal["appeal_id"], upheld, "决定", supervisor, datetime.now(CHINA))
 
     async def snapshot() -> list:
         async with pool.acquire() as conn:
             await evaluation_projection.catch_up(conn)
             return [await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2, 3") for table in
-                    ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores")]
+                    ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores",
+                     "evaluation_appeals")]
 
     live = await snapshot()
     async with pool.acquire() as conn:

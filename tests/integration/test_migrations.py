@@ -12,7 +12,7 @@ from domain.enums import VisitOutcome
 from domain.events import event_data
 from domain.timeline import Timeline
 from domain.workcalendar import CHINA
-from eventstore.petition_projection import petition_row, verify
+from eventstore.petition_projection import backfill_search_text, petition_row, verify
 from eventstore.store import EventStore, NewEvent
 from jiehu.reference_data import work_calendar
 from tests.integration.helpers import VISITOR, report, staff
@@ -45,7 +45,7 @@ def _old_life(org, steps: str) -> Timeline:
         elif step == "unreachable":
             life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
         elif step == "extend":
-            life.send(cmd.RequestExtension(actor=grid, duration={"working_days": 1}, reason="协调"))
+            life.send(cmd.RequestExtension(actor=grid, duration={"whole_working_days": 1}, reason="协调"))
         elif step == "pause":
             life.send(cmd.Pause(actor=grid, reason="等待群众"))
         elif step == "dissatisfied":
@@ -72,9 +72,10 @@ async def test_migration_009_backfills_rows_of_petitions_recorded_before_it(pool
             # what ALTER TABLE ... ADD COLUMN left in these rows, then the migration's backfill
             await conn.execute("UPDATE petitions SET reported_by = '', desk_code = '', redispatch_due = NULL, "
                                "next_due = NULL, visit_attempts = 0, delivery_pending_since = NULL, "
-                               "pending_decision = NULL "
+                               "pending_decision = NULL, search_text = NULL "
                                "WHERE id = ANY($1::text[])", ids)
             await conn.execute(_backfill_statement().rstrip(";") + " WHERE p.id = ANY($1::text[])", ids)
+            assert await backfill_search_text(conn) >= len(ids)  # migration 010's Python backfill
             filled = {r["id"]: r for r in await conn.fetch(
                 "SELECT id, reported_by, visit_attempts, next_due, pending_decision FROM petitions "
                 "WHERE id = ANY($1::text[])", ids)}

@@ -78,7 +78,8 @@ async def test_record_histories(running, org, temporal_env, pool):
     r = report(org)
     await running.report(r)
     await running.send(r.petition_id, cmd.Accept(actor=grid))
-    await running.send(r.petition_id, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="协调"))
+    await running.send(r.petition_id, cmd.RequestExtension(actor=grid, duration={"whole_working_days": 2},
+                                                           reason="协调"))
     await running.send(r.petition_id, cmd.DecideExtension(actor=COMMUNITY, approve=True))
     await running.send(r.petition_id, cmd.Pause(actor=grid, reason="等待群众"))
     await save("running-extended-pause-requested", r.petition_id)
@@ -133,14 +134,15 @@ async def test_record_extension_histories(running, org, temporal_env):
     from tests.integration.test_scenarios import accepted
 
     pid, grid = await accepted(running, org)
-    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="需协调环卫车辆"))
+    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"whole_working_days": 2},
+                                                 reason="需协调环卫车辆"))
     handle = temporal_env.client.get_workflow_handle(pid)
     await temporal_env.fast_forward(handle, timedelta(days=4))  # past the community's 1 working day
     await running.send(pid, cmd.DecideExtension(actor=COMMUNITY, approve=True, note="同意延期"))
     (HISTORIES / "running-extension-decided-late.json").write_text((await handle.fetch_history()).to_json())
 
     pid, grid = await accepted(running, org)
-    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="等材料"))
+    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"whole_working_days": 2}, reason="等材料"))
     await running.send(pid, cmd.Escalate(actor=grid, reason="需社区协调"))
     handle = temporal_env.client.get_workflow_handle(pid)
     (HISTORIES / "running-extension-lapsed.json").write_text((await handle.fetch_history()).to_json())

@@ -27,7 +27,8 @@ async def accepted(running: PetitionClient, org) -> tuple[str, Actor]:
 async def test_extension_granted_then_denied(running: PetitionClient, org, pool):
     pid, grid = await accepted(running, org)
     before = (await running.state(pid)).assignment.resolve_due
-    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"working_days": 2}, reason="需协调环卫车辆"))
+    await running.send(pid, cmd.RequestExtension(actor=grid, duration={"whole_working_days": 2},
+                                                 reason="需协调环卫车辆"))
     state = await running.send(pid, cmd.DecideExtension(actor=COMMUNITY, approve=True, note="同意延期"))
     assert state.assignment.resolve_due > before + timedelta(days=1)
     row = await pool.fetchrow("SELECT resolve_due FROM petitions WHERE id = $1", pid)
@@ -35,7 +36,7 @@ async def test_extension_granted_then_denied(running: PetitionClient, org, pool)
 
     other, grid2 = await accepted(running, org)
     due = (await running.state(other)).assignment.resolve_due
-    await running.send(other, cmd.RequestExtension(actor=grid2, duration={"working_days": 1}, reason="等材料"))
+    await running.send(other, cmd.RequestExtension(actor=grid2, duration={"whole_working_days": 1}, reason="等材料"))
     state = await running.send(other, cmd.DecideExtension(actor=COMMUNITY, approve=False, note="今日可办结"))
     # denied: the clock the request held restarts with the time that was left (moments later here)
     assert due <= state.assignment.resolve_due < due + timedelta(seconds=30) and state.pending_extension is None
@@ -78,9 +79,12 @@ async def test_deadline_across_new_year_2027(running: PetitionClient, org, tempo
         state = await running.send(pid, cmd.Resume(actor=grid, note="群众已返回"))
     resumed_at = await temporal_env.get_current_time(handle)
     assert resumed_at.astimezone(CHINA).date() == target.date()
-    # the working time left at the pause runs again from 31 Dec, skipping 1 Jan (holiday) and 2-3 Jan (weekend)
+    # the whole working days left at the pause (those not begun on the day it stopped) count again from the day
+    # after 31 Dec, skipping 1 Jan (holiday) and 2-3 Jan (weekend)
     left = paused.paused.resolve_left
-    expected = work_calendar().add(resumed_at, left, Clock.WORKING)
+    clock = paused.rules.resolve[paused.rung.level].clock
+    assert clock is Clock.WHOLE_WORKING_DAYS and abs(left / 86_400 - round(left / 86_400)) < 1e-6
+    expected = work_calendar().add(resumed_at, left, clock)
     assert abs((state.assignment.resolve_due - expected).total_seconds()) < 5
     assert state.assignment.resolve_due.astimezone(CHINA).date() >= datetime(2027, 1, 4).date()
     # 2027 has no official arrangement yet: the new deadline is provisional, in the state and on the row

@@ -147,7 +147,7 @@ async def test_requests_waiting_for_the_rung_above_are_on_its_worklist(as_):
     grid, community = as_("grid_worker", "rc-yuehe-taibai-g1"), as_("community_staff", "rc-yuehe-taibai")
     extension = (await grid.report(description="待审批 延期"))["id"]
     await grid.act(extension, "accept")
-    asked = await grid.act(extension, "extension-request", {"duration": {"working_days": 1}, "reason": "协调"})
+    asked = await grid.act(extension, "extension-request", {"duration": {"whole_working_days": 1}, "reason": "协调"})
     assert asked["pending_decision"] == "extension" and asked["overseer_code"] == "rc-yuehe-taibai"
     pause = (await grid.report(description="待审批 暂停"))["id"]
     await grid.act(pause, "pause", {"reason": "等待群众"})

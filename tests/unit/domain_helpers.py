@@ -9,6 +9,7 @@ from domain.decider import decide
 from domain.enums import Channel, Role, Urgency
 from domain.evolve import fold
 from domain.model import Actor, PetitionState
+from domain.policy import Rules
 from jiehu.reference_data import load_policy, work_calendar
 from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
@@ -27,14 +28,15 @@ class Petition:
     """A petition driven by the pure decider, with its own clock."""
 
     def __init__(self, org: OrgTree, now: datetime, *, category: str = "sanitation", policy: str = "default",
-                 urgency: Urgency = Urgency.NORMAL) -> None:
+                 urgency: Urgency = Urgency.NORMAL, rules: Rules | None = None) -> None:
         self.now = now
         self.events: list = []
         self.state = PetitionState(id="P-1")
         self.send(cmd.Report(
             actor=unit_actor(GRID), petition_id="P-1", category=category, description="垃圾堆积", grid_code=GRID,
             channel=Channel.GRID_WORKER, urgency=urgency, policy_name=policy,
-            rules=load_policy(policy).rules_for(category, urgency), ladder=ladder_for_report(org, GRID, category),
+            rules=rules or load_policy(policy).rules_for(category, urgency),
+            ladder=ladder_for_report(org, GRID, category),
             desk_code=dispatch_desk(org, GRID), tracks_delivery=True,
         ))
 

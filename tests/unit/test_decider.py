@@ -31,21 +31,24 @@ def test_report_assigns_the_first_rung_with_working_day_deadlines(demo_org) -> N
     p = Petition(demo_org, MONDAY)
     a = p.state.assignment
     assert p.state.status is Status.DISPATCHED and a.rung.level is Level.GRID
-    assert a.accept_due == MONDAY + timedelta(hours=4)
-    assert a.resolve_due == datetime(2026, 11, 25, 9, tzinfo=CHINA)  # 2 working days
-    assert a.warn_at == datetime(2026, 11, 24, 9, tzinfo=CHINA)  # one working day before
+    assert a.accept_due == datetime(2026, 11, 23, 14, 30, tzinfo=CHINA)  # 4 office hours: 09:00-12:00, 13:30-14:30
+    # 2 whole working days from the next working day (Tue, Wed), due when the office closes
+    assert a.resolve_due == datetime(2026, 11, 25, 17, 30, tzinfo=CHINA)
+    assert a.warn_at == datetime(2026, 11, 24, 17, 30, tzinfo=CHINA)  # one working day before
 
 
 def test_deadline_across_national_day(demo_org) -> None:
     p = Petition(demo_org, datetime(2026, 9, 30, 10, tzinfo=CHINA))
-    assert p.state.assignment.resolve_due == datetime(2026, 10, 9, 10, tzinfo=CHINA)
+    # 2 whole working days from the next working day: 1-7 Oct are holidays, so Thu 8 and Fri 9 Oct, to 17:30
+    # (winter hours from 1 October)
+    assert p.state.assignment.resolve_due == datetime(2026, 10, 9, 17, 30, tzinfo=CHINA)
 
 
 def test_unaccepted_order_is_breached_and_urged_then_climbs(demo_org) -> None:
     p = Petition(demo_org, MONDAY)
-    fired = p.wait(timedelta(hours=5))
+    fired = p.wait(timedelta(hours=6))  # Mon 15:00: accept was due at 14:30 (4 office hours)
     assert [e.type for e in fired] == ["DeadlineBreached", "PetitionUrged"]
-    fired = p.wait(timedelta(days=1, hours=20))  # Wed 10:00: the grid missed Wed 09:00
+    fired = p.wait(timedelta(days=2, hours=3))  # Wed 18:00: warned at Tue's close, the grid missed Wed 17:30
     assert [e.type for e in fired] == ["DeadlineWarned", "DeadlineBreached", "PetitionEscalated", "WorkOrderAssigned"]
     assert p.state.rung.level is Level.COMMUNITY
     grid = p.state.units["rc-yuehe-taibai-g1"]
@@ -71,21 +74,21 @@ def test_return_only_within_the_window(demo_org) -> None:
 def test_extension_rules(demo_org) -> None:
     p = accepted(demo_org)
     with pytest.raises(InvalidCommand, match="at most 10 working day"):
-        p.send(cmd.RequestExtension(actor=p.handler, duration={"working_days": 11}, reason="施工"))
-    p.send(cmd.RequestExtension(actor=p.handler, duration={"working_days": 3}, reason="需协调施工队"))
+        p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 11}, reason="施工"))
+    p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 3}, reason="需协调施工队"))
     with pytest.raises(NotPermitted, match="rung above"):
         p.send(cmd.DecideExtension(actor=p.handler, approve=True))
     due = p.state.assignment.resolve_due
     p.send(cmd.DecideExtension(actor=p.overseer, approve=True))
     assert p.state.assignment.resolve_due == CAL.add(due, 3 * 86_400, p.state.rules.max_extension.clock)
     with pytest.raises(InvalidCommand, match="none is left"):
-        p.send(cmd.RequestExtension(actor=p.handler, duration={"working_days": 1}, reason="again"))
+        p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 1}, reason="again"))
 
 
 def test_denied_extension_keeps_the_deadline(demo_org) -> None:
     p = accepted(demo_org)
     due = p.state.assignment.resolve_due
-    p.send(cmd.RequestExtension(actor=p.handler, duration={"working_days": 2}, reason="等材料"))
+    p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 2}, reason="等材料"))
     p.send(cmd.DecideExtension(actor=p.overseer, approve=False, note="可当天办结"))
     assert p.state.assignment.resolve_due == due and p.state.extensions_granted == 0
 
@@ -114,6 +117,42 @@ def test_dissatisfied_reopens_at_the_same_unit_up_to_the_limit(demo_org) -> None
     assert p.state.status is Status.CLOSED and p.state.reopens == 2
     assert p.state.last_visit is VisitOutcome.DISSATISFIED
     assert p.state.units["rc-yuehe-taibai-g1"].reopens == 2
+
+
+def _dissatisfied_to_the_limit(p: Petition) -> list:
+    for round_ in range(3):
+        p.send(cmd.Resolve(actor=p.handler, result="已清运"))
+        events = p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
+        if round_ < 2:
+            p.send(cmd.Accept(actor=p.handler))
+    return events
+
+
+def test_still_dissatisfied_at_the_reopen_limit_closes_not_resolved(demo_org) -> None:
+    p = accepted(demo_org)
+    assert p.state.rules.dissatisfied_at_limit == "not_resolved"  # the shipped policy's rule, frozen at report
+    events = _dissatisfied_to_the_limit(p)
+    closed = next(e for e in events if e.type == "PetitionClosed")
+    assert closed.outcome is CloseOutcome.CLOSED_NOT_RESOLVED and "未解决办结" in closed.explanation
+    assert p.state.close_outcome is CloseOutcome.CLOSED_NOT_RESOLVED
+    assert {e.close_outcome for e in events if e.type == "UnitEvaluated"} == {CloseOutcome.CLOSED_NOT_RESOLVED}
+
+
+def test_petitions_reported_under_older_rules_still_close_as_resolved_at_the_limit(demo_org) -> None:
+    p = accepted(demo_org)
+    old_rules = p.state.rules.model_copy(update={"dissatisfied_at_limit": None})  # frozen before the rule existed
+    p.state = p.state.model_copy(update={"rules": old_rules})
+    events = _dissatisfied_to_the_limit(p)
+    closed = next(e for e in events if e.type == "PetitionClosed")
+    assert closed.outcome is CloseOutcome.RESOLVED
+    assert closed.explanation == "reopen limit reached; resident still dissatisfied"
+
+
+def test_rules_frozen_before_the_reopen_limit_rule_decode_with_the_old_behaviour(demo_org) -> None:
+    p = Petition(demo_org, MONDAY)
+    reported = event_data(p.events[0])
+    del reported["rules"]["dissatisfied_at_limit"]
+    assert event_from("PetitionReported", reported).rules.dissatisfied_at_limit is None
 
 
 def test_unreachable_after_the_last_attempt_closes(demo_org) -> None:

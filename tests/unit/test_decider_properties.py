@@ -27,7 +27,7 @@ def _command(kind: str, who, p: Petition, choice: int):
         "accept": lambda: cmd.Accept(actor=actor),
         "return": lambda: cmd.Return(actor=actor, reason="misrouted"),
         "escalate": lambda: cmd.Escalate(actor=actor, reason="beyond us"),
-        "extension_request": lambda: cmd.RequestExtension(actor=actor, duration={"working_days": 1 + choice % 12},
+        "extension_request": lambda: cmd.RequestExtension(actor=actor, duration={"whole_working_days": 1 + choice % 12},
                                                           reason="needs time"),
         "extension_decision": lambda: cmd.DecideExtension(actor=actor, approve=choice % 2 == 0),
         "pause": lambda: cmd.Pause(actor=actor, reason="waiting", reason_kind=PauseReason.WAITING_RESIDENT,

@@ -18,11 +18,14 @@ def test_both_policies_ship_and_cover_every_demo_category(demo_org) -> None:
 
 def test_default_policy_follows_the_12345_rules() -> None:
     rules = load_policy("default").rules_for("sanitation", Urgency.NORMAL)
-    assert rules.return_window == Span(seconds=2 * 86_400, clock=Clock.WORKING)
-    assert rules.max_extension == Span(seconds=10 * 86_400, clock=Clock.WORKING)
-    assert rules.resolve[Level.STREET] == Span(seconds=5 * 86_400, clock=Clock.WORKING)
+    # whole working days counted from the next working day (次日起算), as the published rules count them
+    days = Clock.WHOLE_WORKING_DAYS
+    assert rules.return_window == Span(seconds=2 * 86_400, clock=days)
+    assert rules.max_extension == Span(seconds=10 * 86_400, clock=days)
+    assert rules.resolve[Level.STREET] == Span(seconds=5 * 86_400, clock=days)
     # the yellow card shows one working day before the deadline
-    assert rules.warning_offset(Level.STREET) == Span(seconds=4 * 86_400, clock=Clock.WORKING)
+    assert rules.warning_offset(Level.STREET) == Span(seconds=4 * 86_400, clock=days)
+    assert rules.accept == Span(seconds=4 * 3_600, clock=Clock.OFFICE)  # 签收: 4 office hours
 
 
 def test_utilities_within_24_hours_and_emergencies_within_2() -> None:

@@ -28,9 +28,10 @@ def test_deadlines_inside_an_official_year_are_not_provisional(demo_org) -> None
 
 
 def test_a_clock_from_2026_that_ends_in_2027_is_provisional(demo_org) -> None:
-    p = Petition(demo_org, LAST_DAYS)  # 2 working days: Thu 31 Dec, then (1 Jan, weekend) Mon 4 Jan 10:00
+    # 2 whole working days from the next working day: Thu 31 Dec, then (1 Jan, weekend) Mon 4 Jan, to 17:30
+    p = Petition(demo_org, LAST_DAYS)
     assigned = p.events[-1]
-    assert assigned.resolve_due == datetime(2027, 1, 4, 10, tzinfo=CHINA)
+    assert assigned.resolve_due == datetime(2027, 1, 4, 17, 30, tzinfo=CHINA)
     assert assigned.provisional and p.state.assignment.provisional and _row_flag(p)
     # the flag is stored with the event and folds back from the log
     assert event_from(assigned.type, assigned.model_dump(mode="json", exclude={"type"})).provisional
@@ -47,7 +48,7 @@ def test_an_approved_extension_into_2027_is_provisional(demo_org) -> None:
     p = Petition(demo_org, datetime(2026, 12, 21, 9, tzinfo=CHINA))  # due Wed 23 Dec
     p.send(cmd.Accept(actor=p.handler))
     assert not p.state.assignment.provisional
-    p.send(cmd.RequestExtension(actor=p.handler, duration={"working_days": 10}, reason="等材料"))
+    p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 10}, reason="等材料"))
     decided = p.send(cmd.DecideExtension(actor=p.overseer, approve=True, note="同意"))[-1]
     assert decided.resolve_due.year == 2027 and decided.provisional
     assert p.state.assignment.provisional and _row_flag(p)

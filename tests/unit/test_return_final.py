@@ -1,5 +1,5 @@
 """退单 ping-pong (issue 11, 3): an order sent back to the unit that returned it is final (终审) and its
-clock continues; only a supervisor lets it be returned again. Default policy: grid 2 working days."""
+clock continues; only a supervisor lets it be returned again. Default policy: grid 2 whole working days."""
 
 from __future__ import annotations
 
@@ -27,13 +27,15 @@ def sent_back(demo_org, p: Petition) -> None:
 def test_sent_back_after_a_return_the_order_is_final_and_its_clock_runs_on(demo_org) -> None:
     p = Petition(demo_org, MONDAY)
     grid = p.handler
-    p.now += timedelta(hours=5)  # the grid used 5 hours of its 2 working days
+    first_due = p.state.assignment.resolve_due  # 2 whole working days from the next: Tue, Wed 17:30
+    p.now += timedelta(days=1, hours=1)  # Tue 10:00: the grid has begun (spent) the first of its 2 days
     p.send(cmd.Return(actor=grid, reason="职能不符"))
     p.now += timedelta(hours=3)  # the dispatch desk's time, not the grid's
     sent_back(demo_org, p)
     assigned = p.events[-1]
     clock = p.state.rules.resolve[assigned.rung.level].clock
-    assert assigned.final and assigned.resolve_due == CAL.add(p.now, 2 * 86_400 - 5 * 3_600, clock)
+    assert assigned.final and assigned.resolve_due == CAL.add(p.now, 2 * 86_400 - 86_400, clock) == first_due
+    assert assigned.resolve_due < CAL.add(p.now, 2 * 86_400, clock)  # a fresh clock would run to Thu 17:30
     with pytest.raises(InvalidState, match="终审"):
         p.send(cmd.Return(actor=grid, reason="职能不符"))
     with pytest.raises(NotPermitted):

@@ -38,6 +38,47 @@ def test_three_petitions_by_hand():
     assert card["score"] == 51.67
 
 
+DUPLICATE = fact(received=1, accepted=1, accepted_in_time=1, seconds_to_accept=1800, close_outcome="duplicate")
+WITHDRAWN = fact(received=1, close_outcome="withdrawn")  # withdrawn before the accept deadline, never accepted
+NOT_OURS = fact(received=1, accept_breaches=1, close_outcome="not_government_responsibility")  # let the deadline pass
+
+
+def test_a_duplicate_no_longer_halves_the_resolution_rate():
+    """The trial: one petition resolved in time to a satisfied resident, one closed as a duplicate
+    by the dispatcher. Before, resolution 1/2 = 0.5 and a score of 85; now the duplicate leaves the rates."""
+    card = scorecard(UNIT, [IN_TIME, DUPLICATE], ScoringWeights())
+    assert (card["petitions"], card["rated"], card["excluded"], card["duplicates"]) == (2, 1, 1, 1)
+    assert card["resolution_rate"] == 1.0 and card["score"] == 100.0
+
+
+def test_petitions_that_were_never_the_units_leave_the_rates_by_hand():
+    card = scorecard(UNIT, [IN_TIME, DUPLICATE, WITHDRAWN, NOT_OURS], ScoringWeights())
+    # every petition the unit held is on the card, with why three of them are not in the rates
+    assert (card["petitions"], card["rated"], card["excluded"]) == (4, 1, 3)
+    assert (card["duplicates"], card["withdrawn"], card["not_government_responsibility"]) == (1, 1, 1)
+    # response: the in-time one (1), the duplicate accepted in time (1), the withdrawn one closed before
+    # its accept deadline (0: no longer due), the one let pass unaccepted (1) -> 2 in time of 3 due
+    assert (card["received"], card["response_due"], card["accepted_in_time"]) == (4, 3, 2)
+    assert card["response_rate"] == 0.6667
+    assert card["resolution_rate"] == 1.0       # 1 resolved of 1 rated petition
+    assert card["satisfaction_rate"] == 1.0     # 1 satisfied of 1 visit
+    assert card["in_time_rate"] == 1.0          # 1 of 1
+    assert card["breaches"] == 1                # the missed accept deadline still counts as a breach
+    # 100 × (0.2·0.6667 + 0.3·1 + 0.4·1 + 0.1·1)
+    assert card["score"] == 93.33
+
+
+def test_closed_at_the_reopen_limit_still_dissatisfied_counts_as_not_resolved():
+    still_dissatisfied = fact(received=3, accepted=3, accepted_in_time=3, resolved=3, resolved_in_time=3, reopens=2,
+                              visit_outcome="dissatisfied", close_outcome="closed_not_resolved")
+    card = scorecard(UNIT, [IN_TIME, still_dissatisfied], ScoringWeights())
+    assert (card["rated"], card["excluded"], card["closed_not_resolved"]) == (2, 0, 1)
+    assert card["resolution_rate"] == 0.5 and card["in_time_rate"] == 1.0 and card["satisfaction_rate"] == 0.5
+    assert card["response_rate"] == 1.0
+    # 100 × (0.2·1 + 0.3·0.5 + 0.4·0.5 + 0.1·1)
+    assert card["score"] == 65.0
+
+
 def test_a_property_company_takes_part_of_its_score_from_the_residents_round():
     card = scorecard(UNIT, [IN_TIME, LATE, LET_GO], ScoringWeights(), property_score=80)
     assert card["score"] == round(0.7 * 51.667 + 0.3 * 80, 2)

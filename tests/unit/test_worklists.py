@@ -28,8 +28,10 @@ def test_a_returned_order_has_a_redispatch_deadline_of_the_desk(demo_org) -> Non
     p = returned(demo_org)
     returned_event = p.events[-1]
     assert returned_event.type == "WorkOrderReturned" and returned_event.desk_code == "rencheng"
-    # default policy: 1 working day, the yellow card at 80 % of it (Mon 10:00 + 1 working day)
-    assert returned_event.redispatch_due == datetime(2026, 11, 24, 10, tzinfo=CHINA)
+    # default policy: 1 whole working day from the next working day (Tue, to the office's close at 17:30),
+    # the yellow card at 80 % of it
+    assert returned_event.redispatch_due == datetime(2026, 11, 24, 17, 30, tzinfo=CHINA)
+    assert returned_event.redispatch_warn_at == datetime(2026, 11, 24, 16, tzinfo=CHINA)  # 6 of 7.5 office hours
     assert p.state.status is Status.RETURNED and due_item(p.state).kind == "redispatch_warn"
     assert next_due(p.state) == returned_event.redispatch_due
     assert deadline_state(p.state) is DeadlineState.OK
