@@ -24,6 +24,7 @@ from api.routes import (
     petitions,
     property_rounds,
     reference,
+    reopen,
     scorecards,
 )
 from eventstore.pool import create_pool
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(listing.router)
     app.include_router(petitions.router)
     app.include_router(commands.router)
+    app.include_router(reopen.router)
     app.include_router(reference.router)
     app.include_router(calendar.router)
     app.include_router(scorecards.router)

@@ -80,5 +80,7 @@ def closed_petition(row: dict[str, Any]) -> ApiError:
     """409 `petition_closed`, saying when (Beijing time) and how the petition closed."""
     closed_at = row["closed_at"].astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     outcome = CloseOutcome(row["close_outcome"]).label if row["close_outcome"] else ""
-    return ApiError(409, "petition_closed", f"the petition closed at {closed_at} (Beijing time) as {outcome} "
-                                            f"({row['close_outcome']}); no command changes it any more")
+    return ApiError(409, "petition_closed",
+                    f"the petition closed at {closed_at} (Beijing time) as {outcome} ({row['close_outcome']}); "
+                    "no command changes it any more. If the resident called again: reopen it (POST .../reopen, "
+                    "a supervisor or dispatcher, within the policy's window) or report a new petition that follows it")

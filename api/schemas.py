@@ -44,6 +44,9 @@ class ReportIn(CheckedInput):
     reporter_phone: str = Field(default="", max_length=32, examples=["13805371234"])
     confidential: bool = False
     public_summary: str = Field(default="", max_length=200, examples=["小区门口垃圾清运不及时"])
+    follows: str | None = Field(default=None, min_length=1, max_length=64, description=(
+        "结案后再诉: the id of a closed petition (that the caller may see, closed within the policy's reopen "
+        "window) this one follows; the unit that resolved it (or held it last) gets a reopen counted"))
 
     @model_validator(mode="after")
     def _somewhere(self) -> ReportIn:
@@ -77,6 +80,7 @@ class PetitionOut(BaseModel):
     latitude: float | None = Field(default=None, description="where the problem is (WGS84), if the report gave it")
     longitude: float | None = None
     media_urls: list[str] = Field(default=[], description="photos sent with the report (evidence)")
+    follows: str | None = None  # the closed petition this one follows (结案后再诉)
     level: str | None
     level_label: str | None
     unit_code: str | None

@@ -31,6 +31,8 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "return-visit": {Role.RETURN_VISITOR, Role.DISPATCHER},
     "dispatch": {Role.DISPATCHER, Role.ADMIN},
     "close": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
+    # 结案后重办: a resident calls again about a closed petition, within the policy window
+    "reopen": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
     # evaluation (考评): a month's edition and a quarter's property round span every district, so
     # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
     # on its own); supervisors uphold appeals and record property scores inside their own subtree
@@ -112,6 +114,9 @@ def masked_row(row: dict[str, Any]) -> dict[str, Any]:
 def masked_event(data: dict[str, Any]) -> dict[str, Any]:
     """An event's data for a reader who may not see personal data."""
     masked = with_free_text_redacted(data)
+    if "contact_phone" in masked:  # the resident who called again about a closed petition (结案后重办)
+        masked = {**masked, "contact_name": mask_name(masked["contact_name"]),
+                  "contact_phone": mask_phone(masked["contact_phone"])}
     return with_reporter_masked(masked) if "reporter_phone" in masked else masked
 
 

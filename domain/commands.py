@@ -51,6 +51,10 @@ class Report(_Command):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     media_urls: list[str] = Field(default=[], max_length=MAX_EVIDENCE)
+    # 结案后再诉: a closed petition this one follows (the resident called again about it) and the unit
+    # charged with the follow-up (the one that resolved it, or held it last); checked by the API
+    follows: str = Field(default="", max_length=64)
+    follows_unit: str = Field(default="", max_length=64)
 
 
 class Dispatch(_Command):
@@ -151,6 +155,16 @@ class Close(_Command):
     duplicate_of: str = Field(default="", max_length=64)
 
 
+class ReopenClosed(_Command):
+    """结案后重办: the resident called again about a closed petition; a supervisor or dispatcher
+    reopens it within the policy window, naming who called (their contact is personal data)."""
+
+    kind: Literal["reopen_closed"] = "reopen_closed"
+    reason: str = Text
+    contact_name: str = Field(default="", max_length=64)
+    contact_phone: str = Field(default="", max_length=32)
+
+
 class ConfirmDelivery(_Command):
     """The workflow's own: a department's system took the work order off its task queue."""
 
@@ -168,5 +182,6 @@ class Tick(BaseModel):
 
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
-    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | Tick
+    | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
+    | Tick
 )

@@ -21,6 +21,10 @@ URGE_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
 VISIT_ROLES = {Role.RETURN_VISITOR, Role.DISPATCHER}
 CLOSE_ROLES = {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
 ALLOW_RETURN_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+REOPEN_CLOSED_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
+# A duplicate lives on in the petition it duplicated, and a withdrawn one ended at the resident's own
+# wish: a new call about either is a new petition (it may follow the closed one), not a reopen.
+NOT_REOPENABLE = {CloseOutcome.DUPLICATE, CloseOutcome.WITHDRAWN}
 SATISFIED = {VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED}
 
 
@@ -31,6 +35,8 @@ def decide(state: PetitionState, command: cmd.Command, now: datetime, calendar: 
         raise InvalidState("the petition has not been reported")
     if isinstance(command, cmd.Tick):
         return _tick(state, now, calendar)
+    if isinstance(command, cmd.ReopenClosed):
+        return _reopen_closed(state, command, now, calendar)
     if state.status is Status.CLOSED:
         raise InvalidState("the petition is closed")
     handler = _HANDLERS[type(command)]
@@ -114,7 +120,8 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
         latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
     )
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
-    return [reported, assign(s, 0, now, cal, "report")]
+    follows = [ev.FollowUpReported(at=now, follows=c.follows, unit_code=c.follows_unit)] if c.follows else []
+    return [reported, *follows, assign(s, 0, now, cal, "report")]
 
 
 def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
@@ -400,6 +407,35 @@ def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> 
     visit = s.last_visit if s.status is Status.RESOLVED and s.last_visit else VisitOutcome.NOT_VISITED
     return [*_lapse(s, now, "the petition was closed / 已结案"),
             *close_events(s, now, c.outcome, visit, c.explanation, c.actor, duplicate_of=c.duplicate_of)]
+
+
+def _reopen_closed(s: PetitionState, c: cmd.ReopenClosed, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """结案后重办: back to the unit that resolved it (or, closed without a resolution, the rung that held
+    it last) with fresh clocks; it is return-visited again once resolved."""
+    _require_role(c.actor, REOPEN_CLOSED_ROLES, "reopening a closed petition")
+    if s.status is not Status.CLOSED or s.closed_at is None:
+        raise InvalidState("the petition is not closed; reopening after close is for closed petitions")
+    assert s.rules is not None
+    window = s.rules.reopen_after_close
+    if window is None:
+        raise InvalidState("the rules this petition was reported under do not allow reopening it after it closed; "
+                           "report a new petition that follows it")
+    if s.close_outcome in NOT_REOPENABLE:
+        raise InvalidState(f"a petition closed as {s.close_outcome.value} is not reopened; report a new petition "
+                           "that follows it")
+    until = cal.add(s.closed_at, window.seconds, window.clock)
+    if now > until:
+        raise InvalidState(f"the petition closed at {_beijing(s.closed_at)}; it could be reopened until "
+                           f"{_beijing(until)} (Beijing time). Report a new petition that follows it")
+    if s.resolution is not None:
+        index, unit_code = s.resolution.rung_index, s.resolution.unit_code
+    else:
+        assert s.assignment is not None
+        index, unit_code = s.assignment.rung_index, s.assignment.rung.unit_code
+    return [ev.PetitionReopened(at=now, unit_code=unit_code, reopen_count=s.reopens + 1, note=c.reason,
+                                after_close=True, reason=c.reason, contact_name=c.contact_name,
+                                contact_phone=c.contact_phone, actor=c.actor),
+            assign(s, index, now, cal, "reopen")]
 
 
 def _outcome_of(s: PetitionState) -> CloseOutcome:

@@ -229,6 +229,8 @@ def scorecard(unit: dict[str, str], facts: list[dict[str, Any]], weights: Scorin
               property_score: float | None = None) -> dict[str, Any]:
     """One unit's scorecard over `facts` (its records on the petitions closed in the period)."""
     total = {name: sum(f[name] for f in facts) for name in COUNTED}
+    # 结案后再诉: new petitions that followed one it resolved (or held last) count as reopens too
+    follow_ups = sum(f.get("follow_ups", 0) for f in facts)
     petitions = len(facts)
     rated = [f for f in facts if not excluded(f)]
     solved = [f for f in rated if f["resolved"] > 0 and f.get("close_outcome") not in NOT_RESOLVED_OUTCOMES]
@@ -258,7 +260,8 @@ def scorecard(unit: dict[str, str], facts: list[dict[str, Any]], weights: Scorin
         **rates,
         "breaches": total["accept_breaches"] + total["resolve_breaches"], "returns": total["returns"],
         "escalations": total["escalations_by_deadline"] + total["escalations_requested"],
-        "reopens": total["reopens"], "extensions": total["extensions_requested"], "urges": total["urges"],
+        "reopens": total["reopens"] + follow_ups, "follow_ups": follow_ups,
+        "extensions": total["extensions_requested"], "urges": total["urges"],
         "hours_to_accept_median": _quantile(to_accept, 0.5), "hours_to_accept_p90": _quantile(to_accept, 0.9),
         "hours_to_resolve_median": _quantile(to_resolve, 0.5), "hours_to_resolve_p90": _quantile(to_resolve, 0.9),
         "property_score": property_score,

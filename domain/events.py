@@ -242,10 +242,28 @@ class ReturnVisitRecorded(_Event):
 
 
 class PetitionReopened(_Event):
+    """Back to a unit: after a dissatisfied return visit, or (`after_close`) when the resident called
+    again about a closed petition and a supervisor or dispatcher reopened it (结案后重办)."""
+
     type: Literal["PetitionReopened"] = "PetitionReopened"
     unit_code: str
     reopen_count: int
     note: str
+    # defaults: reopens recorded before reopening after close existed still decode
+    after_close: bool = False
+    reason: str = ""
+    contact_name: str = ""  # the caller who asked again: personal data, masked like the reporter
+    contact_phone: str = ""
+    actor: Actor | None = None
+
+
+class FollowUpReported(_Event):
+    """The petition follows a closed one: the resident called again about it after it closed (结案后再诉).
+    `unit_code` is charged with a reopen of the followed petition (empty: nobody is, e.g. a duplicate)."""
+
+    type: Literal["FollowUpReported"] = "FollowUpReported"
+    follows: str
+    unit_code: str = ""
 
 
 class PetitionClosed(_Event):
@@ -272,7 +290,7 @@ Event = Annotated[
     | ReturnAllowed | PetitionRedispatched
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
-    | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | PetitionClosed | UnitEvaluated,
+    | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated,
     Field(discriminator="type"),
 ]
 

@@ -276,6 +276,16 @@ def _(e: ev.PetitionReopened, s: PetitionState) -> None:
         s.units[e.unit_code].reopens += 1
     s.resolution = None
     s.visit_due = None
+    if e.after_close:  # open again: the next close is a new one, after a new return visit
+        s.closed_at = s.close_outcome = s.last_visit = s.last_visit_at = None
+        s.visit_attempts = 0
+        s.reopened_after_close += 1
+        s.contact_name, s.contact_phone = e.contact_name, e.contact_phone
+
+
+@_apply.register
+def _(e: ev.FollowUpReported, s: PetitionState) -> None:
+    s.follows = e.follows
 
 
 @_apply.register

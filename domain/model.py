@@ -199,6 +199,10 @@ class PetitionState(BaseModel):
     last_visit: VisitOutcome | None = None
     last_visit_at: datetime | None = None
     reopens: int = 0
+    follows: str = ""  # the closed petition this one follows (结案后再诉)
+    reopened_after_close: int = 0  # 结案后重办 (counted in `reopens` too)
+    contact_name: str = ""  # who called again about it when it was reopened after closing
+    contact_phone: str = ""
     urges: int = 0
     escalations: int = 0
     returns: int = 0

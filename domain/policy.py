@@ -104,6 +104,10 @@ class Rules(BaseModel):
     # `not_resolved` closes it as closed_not_resolved (未解决办结); None (rules frozen before the
     # rule existed) keeps the old close as `resolved`.
     dissatisfied_at_limit: Literal["resolved", "not_resolved"] | None = None
+    # 结案后重办: how long after a petition closed a supervisor or dispatcher may reopen it when the
+    # resident calls again (counted from `closed_at`). None in rules frozen before it existed: those
+    # petitions cannot be reopened after closing (a new petition that follows them can be reported).
+    reopen_after_close: Span | None = None
 
     def warning_offset(self, level: Level) -> Span:
         """How long after the clock starts the yellow card is shown."""
@@ -172,6 +176,7 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         max_reopens=int(raw["max_reopens"]),
         redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
         dissatisfied_at_limit=raw["dissatisfied_at_limit"] if "dissatisfied_at_limit" in raw else None,
+        reopen_after_close=Span.parse(raw["reopen_after_close"]) if "reopen_after_close" in raw else None,
         return_final_when_sent_back=bool(raw.get("returns", {}).get("final_when_sent_back", False)),
         return_keeps_clock=bool(raw.get("returns", {}).get("keeps_clock", False)),
     )

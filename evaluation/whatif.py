@@ -108,6 +108,9 @@ def _command_of(e: ev.Event, s: PetitionState) -> cmd.Command | None:
                            evidence_urls=e.evidence_urls)
     if isinstance(e, ev.ReturnVisitRecorded):
         return cmd.RecordReturnVisit(actor=e.actor, outcome=e.outcome, note=e.note)
+    if isinstance(e, ev.PetitionReopened) and e.after_close and e.actor is not None:  # 结案后重办
+        return cmd.ReopenClosed(actor=e.actor, reason=e.reason or e.note or "-", contact_name=e.contact_name,
+                                contact_phone=e.contact_phone)
     if isinstance(e, ev.PetitionClosed) and e.actor != SYSTEM_ACTOR and e.actor.role.value != "system":
         return cmd.Close(actor=e.actor, outcome=e.outcome, explanation=e.explanation)
     return None

@@ -29,13 +29,13 @@ from domain.evaluation import (
     ScorecardsPublished,
     apply_waivers,
 )
-from domain.events import UnitEvaluated
+from domain.events import FollowUpReported, UnitEvaluated
 
 NAME = "evaluation"
 _LOCK = 7_311_951
 TABLES = ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores", "property_rounds",
           "evaluation_appeals")
-TYPES = ["UnitEvaluated", *EVALUATION_EVENTS]
+TYPES = ["UnitEvaluated", "FollowUpReported", *EVALUATION_EVENTS]
 _READ = """
 SELECT position, tx_id::text AS tx_id, stream_id, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
 FROM events
@@ -131,6 +131,11 @@ async def _apply(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
     kind, data = row["type"], row["data"]
     if kind == "UnitEvaluated":
         await _evaluated(conn, row["stream_id"], UnitEvaluated.model_validate(data), row["position"])
+        return
+    if kind == "FollowUpReported":  # 结案后再诉: a reopen of the followed petition, for the unit charged
+        follow_up = FollowUpReported.model_validate(data)
+        await conn.execute("UPDATE evaluation_facts SET follow_ups = follow_ups + 1 "
+                           "WHERE petition_id = $1 AND unit_code = $2", follow_up.follows, follow_up.unit_code)
         return
     event = EVALUATION_EVENTS[kind].model_validate(data)
     if isinstance(event, EvaluationCorrected):

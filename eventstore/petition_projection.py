@@ -33,6 +33,7 @@ COLUMNS = (
     "search_text",  # migration 010
     "latitude", "longitude", "media_urls",  # migration 012
     "duplicate_of",  # migration 013
+    "follows",  # migration 014
 )
 
 
@@ -91,6 +92,7 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "longitude": state.longitude,
         "media_urls": list(state.media_urls),
         "duplicate_of": state.duplicate_of,
+        "follows": state.follows or None,
     }
 
 

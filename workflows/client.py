@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain import commands as cmd
 from domain.model import PetitionState
 from jiehu.request_context import REQUEST_ID
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
+
+ABORTED_UPDATE_RETRIES = 6  # about 1.5 s of backoff in all
 
 UPDATE_NAMES: dict[type, str] = {
     cmd.Report: "report",
@@ -28,6 +33,7 @@ UPDATE_NAMES: dict[type, str] = {
     cmd.Urge: "urge",
     cmd.RecordReturnVisit: "return_visit",
     cmd.Close: "close",
+    cmd.ReopenClosed: "reopen_closed",
 }
 
 
@@ -62,12 +68,40 @@ class PetitionClient:
                 return None
             raise
 
+    async def reopen_closed(self, snapshot: PetitionState, command: cmd.ReopenClosed,
+                            update_id: str | None = None) -> PetitionState:
+        """Reopen a closed petition (结案后重办): its workflow ended when it closed, so a new run with the
+        same id starts from `snapshot` (folded from the petition's events in the log) together with the
+        reopen update. A run still finishing its close takes the update itself and carries on."""
+        start = WithStartWorkflowOperation(
+            PetitionWorkflow.run,
+            PetitionInput(petition_id=snapshot.id, snapshot=snapshot, history_limit=self._history_limit),
+            id=snapshot.id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        return await self._client.execute_update_with_start_workflow(
+            PetitionWorkflow.reopen_closed, command, start_workflow_operation=start,
+            id=update_id or REQUEST_ID.get(),
+        )
+
     async def send(self, petition_id: str, command: cmd.Command, update_id: str | None = None) -> PetitionState:
         """Send `command` as an update. `update_id` (from an Idempotency-Key) makes a retry return the first
         result; without one the API request's id names the update, so the workflow's append logs carry it."""
         handle = self._client.get_workflow_handle(petition_id)
-        return await handle.execute_update(UPDATE_NAMES[type(command)], command, result_type=PetitionState,
-                                           id=update_id or REQUEST_ID.get())
+        name, update = UPDATE_NAMES[type(command)], update_id or REQUEST_ID.get()
+        for attempt in range(ABORTED_UPDATE_RETRIES):
+            try:
+                return await handle.execute_update(name, command, result_type=PetitionState, id=update)
+            except RPCError as error:
+                # The server aborts updates whose workflow task it rejected (many updates at once). The
+                # same update id again is safe: an update that did land answers with its outcome.
+                if error.status != RPCStatusCode.UNAVAILABLE or "aborted" not in error.message \
+                        or attempt == ABORTED_UPDATE_RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def state(self, petition_id: str) -> PetitionState:
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)

@@ -42,6 +42,7 @@ APPEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interv
 LOCAL_APPEND = "append-events-as-local-activity"  # workflow.patched id: never rename
 DELIVERY_RECEIPT = "record-work-order-delivered"  # workflow.patched id: never rename
 APPEND_AFTER_COMMIT = "append-events-after-the-task-commits"  # workflow.patched id: never rename
+REOPEN_AFTER_CLOSE = "reopen-after-close"  # workflow.patched id: never rename
 DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5))
 
 
@@ -66,18 +67,23 @@ class PetitionWorkflow:
     async def run(self, input: PetitionInput) -> PetitionState:
         await workflow.wait_condition(lambda: self._state.reported)
         self._ensure_delivery()
-        while self._state.open:
-            item = due_item(self._state)
-            self._changed = False
-            if item is not None:
-                wait = (item.at - workflow.now()).total_seconds()
-                if wait <= 0 or not await self._woken_within(wait):
-                    await self._execute(cmd.Tick())
-            else:
-                await workflow.wait_condition(lambda: self._changed)
-            if self._state.open and self._history_too_long():
-                await self._continue_as_new()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        while True:
+            while self._state.open:
+                item = due_item(self._state)
+                self._changed = False
+                if item is not None:
+                    wait = (item.at - workflow.now()).total_seconds()
+                    if wait <= 0 or not await self._woken_within(wait):
+                        await self._execute(cmd.Tick())
+                else:
+                    await workflow.wait_condition(lambda: self._changed)
+                if self._state.open and self._history_too_long():
+                    await self._continue_as_new()
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            # 结案后重办: a run started for a closed petition (its snapshot), or one that was ending when
+            # the reopen arrived, carries on with the reopened petition. Closed runs never get here open.
+            if not (self._state.open and workflow.patched(REOPEN_AFTER_CLOSE)):
+                break
         for task in self._deliveries.values():
             task.cancel()
         return self._state
@@ -207,6 +213,15 @@ class PetitionWorkflow:
 
     @close.validator
     def _v_close(self, c: cmd.Close) -> None:
+        self._validate(c)
+
+    @workflow.update
+    async def reopen_closed(self, c: cmd.ReopenClosed) -> PetitionState:
+        """结案后重办: sent with the start of a new run whose snapshot is the closed petition."""
+        return await self._execute(c)
+
+    @reopen_closed.validator
+    def _v_reopen_closed(self, c: cmd.ReopenClosed) -> None:
         self._validate(c)
 
     # --- the machinery -----------------------------------------------------------------------

@@ -16,9 +16,12 @@ from api.petition_views import command_out, events_out, petitions_out, state_out
 from api.schemas import EventOut, PetitionOut, ReportIn
 from api.scope import grid_in_scope, require_role, scope_units
 from domain import commands as cmd
-from domain.enums import ReadKind
+from domain.decider import NOT_REOPENABLE
+from domain.enums import ReadKind, Status
+from domain.policy import Rules
 from domain.workcalendar import CHINA
 from eventstore.petition_links import duplicates_of
+from jiehu.reference_data import work_calendar
 from org.geography import LocationError, grid_at, grid_holds
 from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
@@ -44,6 +47,8 @@ async def report_petition(
     if grid_code in org.units and not grid_in_scope(actor, org, grid_code):
         raise ApiError(403, "out_of_scope", f"grid {grid_code} is outside your unit")
     ladder = ladder_for_report(org, grid_code, body.category)
+    rules = services.policy.rules_for(body.category, body.urgency)
+    follows_unit = await _followed_unit(services, org, actor, body.follows, rules) if body.follows else ""
     petition_id = new_petition_id()
     if idempotency_key is not None:
         # fields added later count only when sent, so a retry of an older client's body still matches
@@ -56,8 +61,9 @@ async def report_petition(
         address=body.address, grid_code=grid_code, channel=body.channel, urgency=body.urgency,
         reporter_name=body.reporter_name, reporter_phone=body.reporter_phone, confidential=body.confidential,
         public_summary=body.public_summary, latitude=body.lat, longitude=body.long, media_urls=body.media_urls,
-        policy_name=services.policy.name, rules=services.policy.rules_for(body.category, body.urgency),
+        policy_name=services.policy.name, rules=rules,
         ladder=ladder, desk_code=dispatch_desk(org, grid_code), tracks_delivery=True,
+        follows=body.follows or "", follows_unit=follows_unit,
     )
     state = await services.petitions.report(report)
     if state is None:  # an earlier request with this key already reported (and perhaps closed) it
@@ -82,6 +88,28 @@ def _grid_of(body: ReportIn, org: OrgTree) -> str:
         return grid_at(org, body.lat, body.long)
     except LocationError as exc:
         raise ApiError(422, "location_outside_grids", str(exc)) from None
+
+
+async def _followed_unit(services: ServicesDep, org: OrgDep, actor: CurrentActor, follows: str, rules: Rules) -> str:
+    """结案后再诉: the petition followed must be one the caller may see (404), closed (409), within the reopen
+    window of the rules the new petition is reported under (409). Returns the unit charged with a reopen: the
+    one that resolved it or held it last — nobody for a duplicate or a withdrawn petition."""
+    row = await visible_row(services.pool, follows, actor, org)
+    if row["status"] != Status.CLOSED.value:
+        raise ApiError(409, "followed_petition_open", f"petition {follows} is still open: urge it rather than "
+                                                      "report it again")
+    window = rules.reopen_after_close
+    if window is None:
+        raise ApiError(409, "follow_up_not_allowed", "the policy in force has no window for following a closed "
+                                                     "petition")
+    until = work_calendar().add(row["closed_at"], window.seconds, window.clock)
+    if datetime.now(CHINA) > until:
+        raise ApiError(409, "follow_up_window_passed",
+                       f"petition {follows} closed at {row['closed_at'].astimezone(CHINA):%Y-%m-%d %H:%M}; it could "
+                       f"be followed until {until.astimezone(CHINA):%Y-%m-%d %H:%M} (Beijing time)")
+    if row["close_outcome"] in {o.value for o in NOT_REOPENABLE}:
+        return ""
+    return row["unit_code"] or ""
 
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))

@@ -41,7 +41,7 @@ DECIDE_APPEAL = "supervisor or admin, for an appeal of a unit below the caller; 
 APPEALS = "appeals of the caller's unit and those below it (admin: all)"
 
 COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
-            "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close")
+            "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close", "reopen")
 OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
                  "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
 ACCESS: dict[tuple[str, str], str] = {
@@ -91,6 +91,7 @@ BODIES = {
     "progress": {"note": "处理中"}, "resolve": {"result": "已处理"}, "urge": {"note": "请尽快"},
     "return-visit": {"outcome": "satisfied"}, "dispatch": {"unit_code": "rc-yuehe-yuehe"},
     "close": {"outcome": "withdrawn", "explanation": "群众撤回"},
+    "reopen": {"reason": "群众再次来电", "contact_phone": "13805379999"},  # an open petition: 409 for the allowed
 }
 MONTH, QUARTER = "2025-07", "2025-Q3"  # of their own: the session's database is shared
 

@@ -165,3 +165,40 @@ async def test_record_monthly_close_history(running, temporal_env, task_queue):
         task_queue=task_queue)
     await handle.result()
     (HISTORIES / "monthly-close.json").write_text((await handle.fetch_history()).to_json())
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_reopen_after_close_histories(running, org, temporal_env, pool):
+    """Issue 11 (6): 结案后重办 — the new run of a closed petition, started from its snapshot with the reopen;
+    one still running at the resolving unit, one resolved, visited and closed again."""
+    from domain.events import event_from
+    from domain.evolve import fold
+    from domain.model import PetitionState
+    from eventstore.store import EventStore
+
+    async def closed_then_reopened() -> tuple[str, Actor]:
+        r = report(org)
+        await running.report(r)
+        grid = staff(org, r.grid_code)
+        await running.send(r.petition_id, cmd.Accept(actor=grid))
+        await running.send(r.petition_id, cmd.Resolve(actor=grid, result="已清运"))
+        await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+        await client_of(r.petition_id).result()  # the first run ended with the close
+        events = [event_from(e.type, e.data) for e in await EventStore(pool).read_stream(r.petition_id)]
+        snapshot = fold(PetitionState(id=r.petition_id), events)
+        await running.reopen_closed(snapshot, cmd.ReopenClosed(
+            actor=DISPATCHER, reason="居民再次来电", contact_name="陈秀英", contact_phone="13805379999"))
+        return r.petition_id, grid
+
+    def client_of(pid: str):
+        return temporal_env.client.get_workflow_handle(pid)
+
+    pid, grid = await closed_then_reopened()
+    (HISTORIES / "running-reopened-after-close.json").write_text((await client_of(pid).fetch_history()).to_json())
+
+    pid, grid = await closed_then_reopened()
+    await running.send(pid, cmd.Accept(actor=grid))
+    await running.send(pid, cmd.Resolve(actor=grid, result="已再次清运"))
+    await running.send(pid, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+    await client_of(pid).result()
+    (HISTORIES / "closed-again-after-reopen.json").write_text((await client_of(pid).fetch_history()).to_json())

@@ -1,0 +1,50 @@
+"""结案后重办: reopening a closed petition when the resident calls again (issue 11, section 6)."""
+
+# no `from __future__ import annotations`: FastAPI reads the body model built at import
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from api.auth import CurrentActor
+from api.deps import OrgDep, ServicesDep, StoreDep
+from api.errors import PROBLEM_RESPONSES
+from api.idempotency import IdempotencyKey, claim_key, update_id
+from api.petition_views import state_out, visible_row
+from api.routes.commands import body_model
+from api.schemas import PetitionOut
+from api.scope import require_role
+from domain import commands as cmd
+from domain.decider import decide
+from domain.events import event_from
+from domain.evolve import fold
+from domain.model import PetitionState
+from domain.workcalendar import CHINA
+from jiehu.reference_data import work_calendar
+
+router = APIRouter(prefix="/v1/petitions", tags=["commands"])
+ReopenIn = body_model(cmd.ReopenClosed)
+
+
+@router.post("/{petition_id}/reopen", response_model=PetitionOut,
+             responses=PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 503))
+async def reopen(petition_id: str, body: ReopenIn, actor: CurrentActor,  # type: ignore[valid-type]
+                 services: ServicesDep, org: OrgDep, store: StoreDep,
+                 idempotency_key: IdempotencyKey = None) -> PetitionOut:
+    """Reopen a closed petition within the policy window, naming the caller who asked again (结案后重办)."""
+    require_role(actor, "reopen")
+    row = await visible_row(services.pool, petition_id, actor, org, for_command=True, closed_ok=True)
+    command = cmd.ReopenClosed(actor=actor, **dict(body))
+    update = None
+    if idempotency_key is not None:
+        claimed = await claim_key(services.pool, actor.id, idempotency_key,
+                                  {"petition": row["id"], "action": "reopen", "body": body.model_dump(mode="json")},
+                                  row["id"])
+        update = update_id(actor.id, idempotency_key)
+        if not claimed.first and row["status"] != "closed":  # a retry of a reopen that went through
+            return state_out(await services.petitions.send(row["id"], command, update_id=update), actor)
+    # The petition's workflow ended when it closed: its state is folded from the log, and the reopen is
+    # decided here first, so a refused reopen (window, outcome, role) starts no run at all.
+    snapshot = fold(PetitionState(id=row["id"]),
+                    [event_from(e.type, e.data) for e in await store.read_stream(row["id"])])
+    decide(snapshot, command, datetime.now(CHINA), work_calendar())  # raises the domain error (403/409/422)
+    return state_out(await services.petitions.reopen_closed(snapshot, command, update_id=update), actor)
