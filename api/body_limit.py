@@ -22,6 +22,30 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
+        if declared is None:
+            # no Content-Length (chunked): read the body here, up to the limit, so an oversize one is
+            # refused with 413 before the app starts parsing it (a failure inside the app's parsing
+            # surfaced as a 400 "error parsing the body")
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_bytes:
+                    await self._refuse(send)
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            buffered: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+            async def replayed_receive() -> Message:
+                return buffered.pop() if buffered else await receive()
+
+            receive = replayed_receive
         seen = 0
         started = False
 

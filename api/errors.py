@@ -69,7 +69,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return _answer(request, STATUS_OF_DOMAIN_ERROR.get(type(exc).__name__, 422), exc.code, exc.message)
+        field = getattr(exc, "field", None)
+        extra = {"errors": [{"field": field, "message": exc.message}]} if field else {}
+        return _answer(request, STATUS_OF_DOMAIN_ERROR.get(type(exc).__name__, 422), exc.code, exc.message, **extra)
 
     @app.exception_handler(StreamConflict)
     async def _conflict(request: Request, exc: StreamConflict) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -52,8 +52,10 @@ def _labelled(row: dict[str, Any]) -> PetitionOut:
 
 
 def state_out(state: PetitionState, actor: Actor) -> PetitionOut:
-    """A command's resulting state, as `command_out`."""
-    return command_out(petition_row(state, updated_at=datetime.now(CHINA).isoformat()), actor)
+    """A command's resulting state, as `command_out`; `updated_at` is its last event's time, as the
+    read model's row of the same version says."""
+    updated_at = state.updated_at or state.reported_at or datetime.now(UTC)
+    return command_out(petition_row(state, updated_at=updated_at.isoformat()), actor)
 
 
 async def visible_row(pool: asyncpg.Pool, petition_id: str, actor: Actor, org: OrgTree,

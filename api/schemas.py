@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from api.input_rules import CheckedInput
 from domain.commands import MAX_EVIDENCE, MAX_TEXT
 from domain.enums import Channel, Urgency
+
+
+def in_utc(value: datetime) -> datetime:
+    """Every time the API serves is UTC, written with `Z` (a naive one is taken as UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(in_utc)]
 
 
 class ReportIn(CheckedInput):
@@ -81,10 +89,10 @@ class PetitionOut(BaseModel):
     handled_units: list[str]
     deadline_state: str
     deadline_state_label: str
-    accept_due: datetime | None
-    warn_at: datetime | None
-    resolve_due: datetime | None
-    visit_due: datetime | None
+    accept_due: UtcTime | None
+    warn_at: UtcTime | None
+    resolve_due: UtcTime | None
+    visit_due: UtcTime | None
     escalations: int
     returns: int
     reopens: int
@@ -93,18 +101,18 @@ class PetitionOut(BaseModel):
     close_outcome: str | None
     close_outcome_label: str | None
     visit_outcome: str | None
-    reported_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
+    reported_at: UtcTime
+    updated_at: UtcTime
+    closed_at: UtcTime | None
     reported_by: str = Field(description="subject of the cadre who reported it (我的上报: `mine=true`)")
     desk_code: str = Field(description="the dispatch desk that re-routes it when returned ('' in older petitions)")
-    redispatch_due: datetime | None = Field(description="returned (退单): when the desk must re-route it")
-    next_due: datetime | None = Field(description="the next deadline of any kind: accept, resolve, re-dispatch "
+    redispatch_due: UtcTime | None = Field(description="returned (退单): when the desk must re-route it")
+    next_due: UtcTime | None = Field(description="the next deadline of any kind: accept, resolve, re-dispatch "
                                                   "or return visit; null while no clock runs")
     visit_attempts: int = Field(description="return-visit attempts since it was resolved")
     pending_decision: str | None = Field(description="extension or pause: a request waiting for the rung above "
                                                      "(overseer_code)")
-    delivery_pending_since: datetime | None = Field(
+    delivery_pending_since: UtcTime | None = Field(
         description="a department's work order not yet taken off its task queue (no worker or system picked it "
                     "up), since when; null once delivered")
     deadlines_provisional: bool = Field(
@@ -120,8 +128,8 @@ class EventOut(BaseModel):
     version: int
     event_id: str
     type: str
-    occurred_at: datetime
-    recorded_at: datetime
+    occurred_at: UtcTime
+    recorded_at: UtcTime
     data: dict[str, Any]
 
 

@@ -8,9 +8,10 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # the input field at fault, when there is one (the API names it)
 
 
 class InvalidCommand(DomainError):

@@ -21,6 +21,9 @@ from domain.model import Actor, UnitRecord
 # --- periods -------------------------------------------------------------------------------------
 
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
+# the years a period may name: any year petitions can have been handled in, with room on both sides
+# (year 0 does not exist, and the month after 9999-12 cannot be written)
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,17 @@ class Period:
     months: tuple[date, ...]
 
     @classmethod
-    def parse(cls, text: str) -> Period:
+    def parse(cls, text: str, field: str = "period") -> Period:
+        """Refuses (InvalidCommand naming `field`) text that is not a period or names a year outside
+        MIN_YEAR..MAX_YEAR."""
         m = _PERIOD.match(text.strip())
         if m is None:
-            raise InvalidCommand(f"period {text!r} is not a month (2026-10), a quarter (2026-Q4) or a year (2026)")
+            raise InvalidCommand(f"{field}: {text!r} is not a month (2026-10), a quarter (2026-Q4) or a year (2026)",
+                                 field=field)
         year = int(m["year"])
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InvalidCommand(f"{field}: {text!r} names the year {year}, outside {MIN_YEAR}–{MAX_YEAR}",
+                                 field=field)
         if m["month"]:
             months: list[int] = [int(m["month"])]
         elif m["quarter"]:

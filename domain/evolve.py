@@ -25,6 +25,7 @@ def evolve(state: PetitionState, event: ev.Event) -> PetitionState:
     new = _copy_for_change(state)
     _apply(event, new)
     new.version += 1
+    new.updated_at = event.at
     return new
 
 

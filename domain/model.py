@@ -210,6 +210,8 @@ class PetitionState(BaseModel):
     close_outcome: CloseOutcome | None = None
     duplicate_of: str = ""  # closed as a duplicate of this petition
     units: dict[str, UnitRecord] = {}
+    # when its last event happened (its version's time): what the read model's updated_at says
+    updated_at: datetime | None = None
 
     @property
     def rung(self) -> Rung | None:

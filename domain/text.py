@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 
 def unstorable_text(value: Any, where: str = "") -> str | None:
@@ -36,10 +36,11 @@ class StorableText(BaseModel):
     running petition's history was recorded; the workflow's validators check them instead.
     """
 
-    @model_validator(mode="before")
+    # per field, so the error's location is the field (a model-level check would name none)
+    @field_validator("*", mode="before")
     @classmethod
-    def _storable(cls, data: Any) -> Any:
-        problem = unstorable_text(data) if isinstance(data, dict) else None
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
+        problem = unstorable_text(value, info.field_name or "")
         if problem:
             raise ValueError(problem)
-        return data
+        return value

@@ -215,9 +215,9 @@ def _require_window(period: Period, editions: list[dict[str, Any]], now: datetim
 
 
 def _quarter(text: str) -> Period:
-    period = Period.parse(text)
+    period = Period.parse(text, field="quarter")
     if len(period.months) != 3:
-        raise InvalidCommand(f"{text!r} is not a quarter such as 2026-Q4")
+        raise InvalidCommand(f"quarter: {text!r} is not a quarter such as 2026-Q4", field="quarter")
     return period
 
 

@@ -10,12 +10,12 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from domain import commands as cmd
-from domain.enums import Urgency, VisitOutcome
+from domain.enums import CloseOutcome, Urgency, VisitOutcome
 from domain.errors import DomainError
 from domain.evaluation import Period
 from domain.events import event_data
@@ -59,8 +59,26 @@ def _holder_acts(life: Life, due: datetime, rng: random.Random) -> bool:
     return life.state.assignment is not None and life.state.assignment.assigned_at == assigned
 
 
+# what the desk writes when it closes a simulated petition its story left open
+LEFT_OPEN = "模拟结束：未在模拟期内办结，由派单员结案"
+
+
 def play(life: Life, org: OrgTree, rng: random.Random) -> Life:
-    """Carry one petition from report to close, unit by unit."""
+    """Carry one petition from report to close, unit by unit: a simulated petition has no workflow
+    to keep its clocks, so every one ends closed (the desk closes what its story left open)."""
+    _play(life, org, rng)
+    if life.state.open:
+        life.later(timedelta(hours=rng.uniform(1, 8)))
+    if life.state.open:
+        resolution = life.state.resolution
+        fixed = (life.state.status.value == "resolved" and resolution is not None
+                 and resolution.kind.value == "fixed")
+        outcome = CloseOutcome.RESOLVED if fixed else CloseOutcome.CLOSED_WITHOUT_FIX
+        life.send(cmd.Close(actor=DISPATCHER, outcome=outcome, explanation="" if fixed else LEFT_OPEN))
+    return life
+
+
+def _play(life: Life, org: OrgTree, rng: random.Random) -> Life:
     grid = org.units[life.state.grid_code]
     misrouted = MISROUTED.get(life.state.category, 0.0)
     if life.state.assignment and life.state.assignment.rung.level.value == "grid" and rng.random() < misrouted:
@@ -123,6 +141,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     for n in range(first, first + petitions):
         reported_at = start + timedelta(seconds=rng.uniform(0, span.total_seconds()))
         reported_at = reported_at.replace(hour=rng.randint(8, 18))
+        reported_at = reported_at.astimezone(UTC)  # office hours in Beijing; events record UTC like live ones
         category, urgency = rng.choice(categories), rng.choice([Urgency.NORMAL] * 9 + [Urgency.URGENT])
         life = Life(f"{prefix}-{n:05d}", org, policy.rules_for(category, urgency), "default", reported_at,
                     rng.choice(grids), category, urgency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -127,19 +128,57 @@ def worker() -> None:
 
 @app.command("dept-worker")
 def dept_worker_command(dept: str = typer.Option(..., help="Department unit code, e.g. rencheng-water.")) -> None:
-    """Serve one district department's task queue (dept-<code>), delivering into its inbox."""
+    """Serve one district department's task queue (dept-<code>), delivering into its inbox. Waits for
+    Temporal while it is unreachable; Ctrl-C (or SIGTERM) stops it at any moment."""
     settings = _settings()
+    asyncio.run(_serve_department(settings, dept))
 
-    async def main() -> None:
-        from eventstore.pool import create_pool
-        from jiehu.temporal import connect_temporal, department_worker
 
-        pool = await create_pool(settings.database_url, max_size=2)
-        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
-                                        settings.temporal_sdk_metrics)  # its polls show in the SDK metrics
-        await department_worker(client, dept, pool=pool).run()
+async def _serve_department(settings: Settings, dept: str) -> None:
+    import signal
 
-    asyncio.run(main())
+    from eventstore.pool import create_pool
+    from jiehu.temporal import connect_temporal, department_worker
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        client = None
+        waiting = False
+        while client is None and not stop.is_set():
+            try:
+                client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                                settings.temporal_sdk_metrics)  # its polls show in the SDK metrics
+            except RuntimeError as error:
+                if "metrics" in str(error).lower():
+                    raise  # the SDK metrics address is taken: waiting will not help
+                if not waiting:
+                    typer.echo(f"jiehu dept-worker: Temporal at {settings.temporal_address} is not reachable; "
+                               "waiting for it (Ctrl-C stops)", err=True)
+                    waiting = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2)
+        if client is not None:
+            worker = department_worker(client, dept, pool=pool)
+            running = asyncio.create_task(worker.run())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if running.done():
+                stopping.cancel()
+                running.result()  # the worker failed on its own: say why
+            else:
+                # a graceful shutdown waits for polls in flight; with Temporal down they never end
+                with contextlib.suppress(TimeoutError, Exception):
+                    await asyncio.wait_for(worker.shutdown(), 10)
+                running.cancel()
+                with contextlib.suppress(BaseException):
+                    await running
+    finally:
+        await pool.close()
+    typer.echo(f"jiehu dept-worker: stopped (dept-{dept})", err=True)
 
 
 @app.command()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
+import os
 import signal
 import sys
 import time
@@ -20,7 +22,7 @@ from domain.enums import Role
 from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
-from jiehu.embedded import EmbeddedPostgres, TemporalDevServer
+from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
 from jiehu.gauges import OrgLevels, refresh_gauges
 from jiehu.reference_data import DEMO_ORG, load_scoring
 from jiehu.settings import Settings
@@ -54,17 +56,65 @@ def run_dev(options: DevOptions) -> None:
                          "still stopping); wait for it, or use another --data-dir") from None
     postgres = EmbeddedPostgres(options.data_dir / "postgres", options.pg_port)
     temporal = TemporalDevServer(options.data_dir / "temporal", options.temporal_port, options.temporal_port + 1000)
+    leftovers = _stop_leftovers(options.data_dir, postgres, temporal)
+    if leftovers:
+        print(f"jiehu dev: a previous jiehu dev on {options.data_dir} ended without stopping its servers; "
+              f"stopped {leftovers}", flush=True)
+    failure = None
     try:
         postgres.start()
         temporal.start()
+        _write_stack_file(options, postgres, temporal)
         settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy=options.policy,
                             api_port=options.api_port, jwt_secret=options.jwt_secret,
                             temporal_sdk_metrics=f"127.0.0.1:{options.sdk_metrics_port}")
         asyncio.run(_serve(settings, options, temporal, started))
+    except (RuntimeError, TimeoutError) as error:  # a server that would not start: say why in one line
+        failure = str(error)
+    except KeyboardInterrupt:  # Ctrl-C before the stack was up
+        pass
     finally:
-        temporal.stop()
-        postgres.stop()
-        print("jiehu dev: stopped PostgreSQL and Temporal", flush=True)
+        stopped = [f"Temporal (pid {pid})" for pid in [temporal.stop()] if pid]
+        stopped += [f"PostgreSQL (pid {pid})" for pid in [postgres.stop()] if pid]
+        (options.data_dir / STACK_FILE).unlink(missing_ok=True)
+        print(f"jiehu dev: stopped {' and '.join(stopped) if stopped else 'nothing (no server was running)'}",
+              flush=True)
+    if failure:
+        raise SystemExit(f"jiehu dev: could not start: {failure}")
+
+
+STACK_FILE = "stack.json"  # what the running stack started, for whoever finds it left over
+
+
+def _write_stack_file(options: DevOptions, postgres: EmbeddedPostgres, temporal: TemporalDevServer) -> None:
+    stack = {"owner_pid": os.getpid(),
+             "postgres": {"pid": postgres.running_pid(), "port": postgres.port, "data_dir": str(postgres.data_dir)},
+             "temporal": {"pid": temporal.pid, "port": temporal.port, "db_file": str(temporal.db_file)},
+             "api_port": options.api_port}
+    (options.data_dir / STACK_FILE).write_text(json.dumps(stack, indent=2))
+
+
+def _stop_leftovers(data_dir: Path, postgres: EmbeddedPostgres, temporal: TemporalDevServer) -> str:
+    """Servers of this data dir still running after their jiehu dev died (kill -9): we hold the data
+    dir's lock, so nobody owns them. Stops them and says which, or '' when there were none. Only
+    processes on this data dir's files are touched (PostgreSQL's postmaster.pid and command line,
+    Temporal's --db-filename); the pids in stack.json are checked the same way."""
+    stopped = []
+    recorded: dict = {}
+    with contextlib.suppress(OSError, ValueError):
+        recorded = json.loads((data_dir / STACK_FILE).read_text())
+    candidates = set(temporal.leftover_pids())
+    pid = (recorded.get("temporal") or {}).get("pid")
+    if isinstance(pid, int) and pid_alive(pid) and str(temporal.db_file) in cmdline(pid):
+        candidates.add(pid)
+    for pid in sorted(candidates):
+        terminate(pid)
+        stopped.append(f"Temporal (pid {pid})")
+    if postgres.running_pid() is not None:
+        pid = postgres.stop()
+        stopped.append(f"PostgreSQL (pid {pid})")
+    (data_dir / STACK_FILE).unlink(missing_ok=True)
+    return " and ".join(stopped)
 
 
 async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevServer, started: float) -> None:

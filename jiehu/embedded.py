@@ -6,8 +6,10 @@ directory, so state survives a restart and two stacks can run side by side on ot
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +42,54 @@ def wait_for_port(host: str, port: int, timeout: float = 60.0) -> None:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def pid_alive(pid: int) -> bool:
+    """A process with this id exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def cmdline(pid: int) -> str:
+    """The process's command line, its arguments joined by spaces ('' if it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """The live processes (but this one) whose command line contains `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid() and text in cmdline(int(entry.name)):
+            if pid_alive(int(entry.name)):
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def terminate(pid: int, grace: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds; returns once the process has gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if pid_alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def port_taken(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
 
 
 def free_port() -> int:
@@ -81,15 +131,25 @@ class EmbeddedPostgres:
         if exists != "1":
             self._psql("CREATE DATABASE jiehu", "postgres")
 
-    def stop(self) -> None:
+    def running_pid(self) -> int | None:
+        """The pid of a live server on this data dir (from its postmaster.pid), else None."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if pid_alive(pid) and str(self.data_dir) in cmdline(pid) else None
+
+    def stop(self) -> int | None:
         """Stop the server and wait until it has gone (its postmaster.pid removed). A fast shutdown that
         does not finish in time (a loaded machine) is followed by an immediate one: either way the next
-        start finds the data dir free."""
+        start finds the data dir free. Returns the pid it stopped (None: none was running)."""
+        pid = self.running_pid()
         if not (self.data_dir / "postmaster.pid").exists():
-            return
+            return None
         fast = self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "120", "-m", "fast", "stop", check=False)
         if fast.returncode != 0 and (self.data_dir / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
+        return pid
 
     def _psql(self, sql: str, database: str) -> str:
         return self._run("psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
@@ -125,19 +185,45 @@ class TemporalDevServer:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def db_file(self) -> Path:
+        return self.data_dir / "temporal.db"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def leftover_pids(self) -> list[int]:
+        """Live Temporal servers on this data dir's database that this object did not start."""
+        return [pid for pid in processes_mentioning(f"--db-filename {self.db_file}") if pid != self.pid]
+
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        for port in (self.port, self.ui_port):
+            if port and port_taken(port):
+                raise RuntimeError(f"port {port} is taken by another program; choose another --temporal-port")
         log = open(self.data_dir / "temporal.log", "ab")  # noqa: SIM115 - owned by the child process
         command = [temporal_binary(), "server", "start-dev",
-                   *temporal_dev_server_args(self.port, self.ui_port, self.data_dir / "temporal.db")]
+                   *temporal_dev_server_args(self.port, self.ui_port, self.db_file)]
         self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          start_new_session=True)
-        wait_for_port("127.0.0.1", self.port, timeout=60)
+        deadline = time.monotonic() + 60
+        while not port_taken(self.port):  # ours: it is the only one that may have bound the port
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the Temporal server exited ({self._process.returncode}) before it listened "
+                                   f"on {self.port}; see {self.data_dir / 'temporal.log'}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Temporal server did not listen on {self.port} within 60s")
+            time.sleep(0.2)
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """Stop the server this object started; returns its pid (None: it was not running)."""
         if self._process and self._process.poll() is None:
             self._process.terminate()
             try:
                 self._process.wait(15)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+                self._process.wait(5)
+            return self._process.pid
+        return None

@@ -12,7 +12,7 @@ Confidential petitions (工单保密) never leave through Open311. Fields: GeoRe
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.enums import CloseOutcome, Status, UnitKind
@@ -66,4 +66,5 @@ def coarse_address(org: OrgTree, grid_code: str) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """UTC with Z, as everywhere in the API."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
+from api.schemas import UtcTime
 from api.scope import require_role, scope_units
 from domain.enums import ReadKind, Role
 from eventstore.access_log import AccessQuery, list_access
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["audit"])
 
 class AccessRecordOut(BaseModel):
     id: int
-    at: datetime
+    at: UtcTime
     actor_id: str
     actor_name: str
     role: str

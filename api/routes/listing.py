@@ -15,7 +15,7 @@ from api.access import ReadAccessDep
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import petitions_out
-from api.schemas import PetitionOut
+from api.schemas import PetitionOut, UtcTime
 from api.scope import SEES_PERSONAL_DATA, scope_units
 from api.unit_scope import dispatch_targets
 from domain.enums import Channel, CloseOutcome, Level, ReadKind, Role, Status, Urgency
@@ -55,7 +55,7 @@ class QueueItem(BaseModel):
     seconds_to_visit: float | None
     seconds_to_next: float | None
     visit_attempts: int
-    delivery_pending_since: datetime | None
+    delivery_pending_since: UtcTime | None
 
 
 class Queue(BaseModel):

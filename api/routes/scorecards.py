@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from api.auth import CurrentActor
 from api.deps import DeskDep, EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES
+from api.schemas import UtcTime
 from api.scope import require_role
 from api.unit_scope import cards_in, district_units, require_below, require_readable, units_below
 from domain.commands import MAX_TEXT
@@ -38,8 +39,8 @@ class CardsOut(BaseModel):
     period: str
     provisional: bool = Field(description="live figures: the month is not published (or `live=true` was asked)")
     edition: int | None
-    published_at: datetime | None
-    appeal_due: datetime | None
+    published_at: UtcTime | None
+    appeal_due: UtcTime | None
     reason: str | None
     editions: list[dict[str, Any]]
     cards: list[dict[str, Any]]

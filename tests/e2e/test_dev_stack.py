@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -149,7 +150,7 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
         assert verify.returncode == 0, verify.stderr
     finally:
         assert stack.stop() == 0
-    assert "stopped PostgreSQL and Temporal" in stack.output.read_text()
+    assert re.search(r"stopped Temporal \(pid \d+\) and PostgreSQL \(pid \d+\)", stack.output.read_text())
     assert not (stack.data_dir / "postgres" / "postmaster.pid").exists()
 
     # state survives a restart: the same data dir still knows the petition and its workflow

@@ -1,0 +1,35 @@
+"""A simulated month leaves no half-petitions: every simulated petition is closed (it has no
+workflow to keep its clocks), so none sits open in a queue, overdue, answering 404 to a command."""
+
+from __future__ import annotations
+
+from domain.evaluation import Period
+from evaluation.simulate import simulate_month
+
+
+async def test_every_simulated_petition_is_closed_and_in_no_queue(pool, org, as_):
+    # a month and a seed of its own: the session's database is shared, and event ids come from the seed
+    written = await simulate_month(pool, org, Period.parse("2024-05"), 400, seed=4205)
+    assert written["petitions"] == 400
+    rows = await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIM202405-%'")
+    assert len(rows) == 400
+    still_open = [(r["id"], r["status"], r["unit_code"]) for r in rows if r["status"] != "closed"]
+    assert still_open == []
+    assert [r["id"] for r in rows if r["closed_at"] is None or r["close_outcome"] is None] == []
+    assert [r["id"] for r in rows if r["deadline_state"] == "overdue"] == []
+    assert [r["id"] for r in rows if r["next_due"] or r["accept_due"] or r["resolve_due"] or r["visit_due"]] == []
+    def staff_of(unit: str):
+        role = {"grid": "grid_worker", "community": "community_staff", "street": "street_staff",
+                "department": "department_staff", "property_company": "property_staff"}[org.units[unit].kind.value]
+        return as_(role, unit)
+
+    for unit in sorted({r["unit_code"] for r in rows if r["unit_code"]})[:12]:
+        queue = (await staff_of(unit).get("/v1/queue", params={"limit": 200})).json()
+        assert [i["petition"]["id"] for i in queue["items"] if i["petition"]["id"].startswith("SIM")] == []
+    # its events record UTC like a live petition's
+    events = (await staff_of(rows[0]["unit_code"]).get(f"/v1/petitions/{rows[0]['id']}/events")).json()
+    assert events and all(e["data"]["at"].endswith("Z") and e["occurred_at"].endswith("Z") for e in events)
+    # a command on one is refused as closed, not 404 as if it did not exist
+    one = next(r for r in rows if r["level"] == "grid")
+    accept = await staff_of(one["unit_code"]).post(f"/v1/petitions/{one['id']}/accept", {})
+    assert accept.status_code == 409 and accept.json()["code"] == "petition_closed", accept.text
