@@ -135,8 +135,10 @@ async def test_the_auditor_lists_records_with_filters_and_pages(as_, pool):
 
 
 async def test_only_auditors_and_admins_read_the_access_log(as_, http):
-    for role in ("grid_worker", "community_staff", "street_staff", "dispatcher", "return_visitor", "supervisor"):
-        response = await as_(role, "rencheng").get("/v1/access-log")
+    for role, unit in (("grid_worker", "rc-yuehe-taibai-g1"), ("community_staff", "rc-yuehe-taibai"),
+                       ("street_staff", "rc-yuehe"), ("dispatcher", "rencheng"), ("return_visitor", "rencheng"),
+                       ("supervisor", "rencheng"), ("property_staff", "pc-hongfan")):
+        response = await as_(role, unit).get("/v1/access-log")
         assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), role
     assert (await as_("department_staff", "rencheng-water").get("/v1/access-log")).status_code == 403
     assert (await http.get("/v1/access-log")).status_code == 401
