@@ -21,10 +21,11 @@ from domain.text import StorableText
 
 MAX_URL = 2000
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()（）]")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u3164\u2800\u115f\u1160\uffa0]")
 # control characters XML 1.0 cannot carry (a single one would break every Open311 XML answer), and
-# the non-characters U+FFFE/U+FFFF; tab, newline and carriage return stay allowed
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# the non-characters U+FFFE/U+FFFF, C1 controls and bidi overrides (they reorder what others read);
+# tab, newline and carriage return stay allowed
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 _HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]+$")
 
 

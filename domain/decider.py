@@ -9,7 +9,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import CloseOutcome, Resolution, Role, Status, VisitOutcome
+from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
@@ -60,6 +60,7 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
         resolve_due = calendar.add(at, left, resolve.clock)
         warn_at = max(at, calendar.subtract(resolve_due, resolve.seconds - rules.warning_offset(rung.level).seconds,
                                             resolve.clock))
+    accept_due = min(accept_due, resolve_due) if used > 0 else accept_due  # no later than what it must finish
     return ev.WorkOrderAssigned(
         at=at, rung_index=index, rung=rung,
         accept_due=accept_due,
@@ -223,6 +224,8 @@ def _request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
     limit = s.rules.max_extension
     if c.duration.clock is not limit.clock or c.duration.seconds > limit.seconds:
         raise InvalidCommand(f"an extension may be at most {_describe(limit)}")
+    if limit.clock is Clock.WHOLE_WORKING_DAYS and c.duration.seconds % 86_400:
+        raise InvalidCommand(f"an extension counts whole working days: at most {_describe(limit)}")
     if s.assignment.resolve_breached:
         raise InvalidState("the deadline has already been missed; an extension can no longer be granted")
     window = s.rules.extension_decision

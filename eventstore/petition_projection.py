@@ -45,6 +45,7 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
     dump = state.model_dump(mode="json", include={"reported_at", "closed_at", "visit_due"})
     due = a.model_dump(mode="json", include={"accept_due", "warn_at", "resolve_due"}) if a else {}
     open_clock = a is not None and state.status.value in ("dispatched", "accepted", "paused")
+    held = state.pending_extension is not None and state.pending_extension.resolve_left is not None
     return {
         "id": state.id,
         "version": state.version,
@@ -64,8 +65,8 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "handled_units": sorted(state.units),
         "deadline_state": deadline_state(state).value,
         "accept_due": due.get("accept_due") if open_clock and a and a.accepted_at is None else None,
-        "warn_at": due.get("warn_at") if open_clock else None,
-        "resolve_due": due.get("resolve_due") if open_clock else None,
+        "warn_at": due.get("warn_at") if open_clock and not held else None,
+        "resolve_due": due.get("resolve_due") if open_clock and not held else None,  # held: restarts on decision
         "visit_due": dump["visit_due"],
         "escalations": state.escalations,
         "returns": state.returns,

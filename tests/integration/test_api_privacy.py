@@ -64,7 +64,8 @@ async def test_numbers_hidden_however_they_are_typed_and_never_found_digit_by_di
 
 async def test_text_that_would_break_a_feed_or_hide_nothing_is_refused(as_):
     grid = as_("grid_worker", "rc-yuehe-taibai-g1")
-    for description in ("\u200b\u200b", "\u3000 \u00ad", "灯坏了\u0001", "灯坏了\ufffe"):
+    for description in ("\u200b\u200b", "\u3000 \u00ad", "灯坏了\u0001", "灯坏了\ufffe", "\u3164\u2800\u180e",
+                        "灯坏了\u0085", "灯坏了\u202e"):
         response = await grid.post("/v1/petitions", {"category": "sanitation", "grid_code": "rc-yuehe-taibai-g1",
                                                       "description": description})
         assert response.status_code == 422 and "description" in response.text, (description, response.text)

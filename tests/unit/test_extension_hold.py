@@ -10,8 +10,9 @@ import pytest
 
 from domain import commands as cmd
 from domain.enums import Status
-from domain.errors import InvalidState
+from domain.errors import InvalidCommand, InvalidState
 from domain.workcalendar import CHINA
+from eventstore.petition_projection import petition_row
 from tests.unit.domain_helpers import Petition
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)
@@ -72,3 +73,18 @@ def test_rules_frozen_before_decision_deadlines_keep_the_old_behaviour(demo_org)
     fired = p.wait(timedelta(seconds=10))
     assert "PetitionEscalated" in [e.type for e in fired]  # the deadline ran on, as it did for these petitions
     assert "ExtensionRequestLapsed" not in [e.type for e in fired]
+
+
+def test_whole_working_days_are_asked_for_whole(demo_org) -> None:
+    """A second trial: 1.5 whole working days was accepted and fell due at 13:45, not at closing."""
+    p = Petition(demo_org, START)  # default policy: extensions in whole working days
+    p.send(cmd.Accept(actor=p.handler))
+    with pytest.raises(InvalidCommand, match="whole working days"):
+        p.send(cmd.RequestExtension(actor=p.handler, duration={"seconds": 129_600, "clock": "whole_working_days"},
+                                    reason="等配件"))
+
+
+def test_while_the_request_holds_the_clock_the_row_shows_no_running_deadline(demo_org) -> None:
+    p = asking_6s_before_the_deadline(demo_org)
+    row = petition_row(p.state, updated_at=p.now.isoformat())
+    assert row["resolve_due"] is None and row["warn_at"] is None and row["next_due"] is not None

@@ -66,3 +66,12 @@ def test_older_rules_keep_fresh_clocks_and_repeatable_returns(demo_org) -> None:
         assert not p.state.assignment.final
         assert p.state.assignment.resolve_due == CAL.add(p.now, 2 * 86_400, p.state.rules.resolve[
             p.state.assignment.rung.level].clock)
+
+
+def test_a_sent_back_order_must_be_accepted_before_it_must_be_resolved(demo_org) -> None:
+    """A second trial: the fresh accept deadline fell after the resolve deadline the unit kept."""
+    p = Petition(demo_org, MONDAY, policy="fast")  # 6 s to accept, 8 s to resolve
+    p.now += timedelta(seconds=7)
+    p.send(cmd.Return(actor=p.handler, reason="职能不符"))
+    sent_back(demo_org, p)
+    assert p.state.assignment.accept_due <= p.state.assignment.resolve_due
