@@ -45,7 +45,23 @@ class DevOptions:
     sdk_metrics_port: int
 
 
+def _port_clash(options: DevOptions) -> str | None:
+    """Two of the stack's servers asked to listen on one port (the Temporal UI takes the Temporal port
+    + 1000): say which, before anything starts."""
+    ports = {"--api-port": options.api_port, "the SDK metrics (API port + 1)": options.sdk_metrics_port,
+             "--temporal-port": options.temporal_port, "the Temporal UI (Temporal port + 1000)":
+             options.temporal_port + 1000, "--pg-port": options.pg_port}
+    seen: dict[int, str] = {}
+    for name, port in ports.items():
+        if port in seen:
+            return f"{seen[port]} and {name} are both {port}; choose other ports"
+        seen[port] = name
+    return None
+
+
 def run_dev(options: DevOptions) -> None:
+    if clash := _port_clash(options):
+        raise SystemExit(f"jiehu dev: {clash}")
     started = time.monotonic()
     options.data_dir.mkdir(parents=True, exist_ok=True)
     lock = open(options.data_dir / ".lock", "w")  # noqa: SIM115 - held for the life of the stack
