@@ -5,6 +5,8 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.open311.formats import to_xml
+
 
 class BodyTooLarge(Exception):
     pass
@@ -20,7 +22,7 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         if declared is None:
             # no Content-Length (chunked): read the body here, up to the limit, so an oversize one is
@@ -35,7 +37,7 @@ class BodyLimitMiddleware:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.max_bytes:
-                    await self._refuse(send)
+                    await self._refuse(scope, send)
                     return
                 chunks.append(chunk)
                 if not message.get("more_body", False):
@@ -67,13 +69,19 @@ class BodyLimitMiddleware:
             await self.app(scope, counted_receive, tracked_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = orjson.dumps({"type": "https://jiehu.example/problems/body_too_large", "title": "body too large",
-                             "status": 413, "code": "body_too_large",
-                             "detail": f"the request body exceeds {self.max_bytes} bytes"})
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        detail = f"the request body exceeds {self.max_bytes} bytes"
+        path: str = scope.get("path", "")
+        if path.startswith("/open311/"):  # GeoReport clients read errors in the format of the URL
+            body, media = to_xml("errors", [{"code": 413, "description": detail}]), b"text/xml; charset=utf-8"
+            if not path.endswith(".xml"):
+                body, media = orjson.dumps([{"code": 413, "description": detail}]), b"application/json"
+        else:
+            body = orjson.dumps({"type": "https://jiehu.example/problems/body_too_large", "title": "body too large",
+                                 "status": 413, "code": "body_too_large", "detail": detail})
+            media = b"application/problem+json"
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+                    "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

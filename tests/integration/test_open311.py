@@ -380,3 +380,14 @@ async def test_every_open311_error_comes_in_georeport_format_of_the_url(http, me
     else:
         [problem] = response.json()
         assert problem["code"] == status and problem["description"]
+
+
+async def test_an_oversize_body_is_refused_in_the_urls_format(http):
+    """Even before any route runs, an Open311 client reads a GeoReport error, in the URL's format."""
+    big = {"api_key": OPEN311_KEY, "service_code": "noise", "description": "扰" * 40_000}
+    as_json = await http.post(f"{BASE}/requests.json", data=big)
+    assert as_json.status_code == 413 and as_json.json()[0]["code"] == 413
+    as_xml = await http.post(f"{BASE}/requests.xml", data=big)
+    assert as_xml.status_code == 413 and ET.fromstring(as_xml.content).find("error/code").text == "413"
+    rest = await http.post("/v1/petitions", content=b"x" * 70_000, headers={"content-type": "application/json"})
+    assert rest.status_code == 413 and rest.json()["code"] == "body_too_large"
