@@ -39,6 +39,10 @@ MONTHLY_CLOSE = "月度考评发布 (monthly close)"
 APPEAL_WINDOW = Span.parse({"working_days": 5})  # units may appeal for five working days after publication
 
 
+def new_appeal_id() -> str:
+    return f"AP-{uuid.uuid4().hex[:12].upper()}"
+
+
 @dataclass
 class EvaluationDesk:
     pool: asyncpg.Pool
@@ -101,7 +105,7 @@ class EvaluationDesk:
         return result
 
     async def file_appeal(self, petition_id: str, unit_code: str, waive: list[Waiver], reason: str, actor: Actor,
-                          now: datetime) -> dict:
+                          now: datetime, appeal_id: str | None = None) -> dict:
         """A unit appeals part of its own record on a closed petition, inside the window (5 working days
         after edition 1; before publication, against the live figures). One open appeal at a time."""
         async with self.pool.acquire() as conn:
@@ -117,7 +121,7 @@ class EvaluationDesk:
             if pending is not None:
                 raise InvalidState(f"appeal {pending} of {unit_code} on {petition_id} waits for a decision")
             version = await stream_version(conn, f"appeals-{petition_id}")
-        filed = AppealFiled(at=now, appeal_id=f"AP-{uuid.uuid4().hex[:12].upper()}", period=period.text,
+        filed = AppealFiled(at=now, appeal_id=appeal_id or new_appeal_id(), period=period.text,
                             petition_id=petition_id, unit_code=unit_code, waive=waive, reason=reason, actor=actor)
         await self._append(f"appeals-{petition_id}", version, filed)
         return await self.appeal(filed.appeal_id)

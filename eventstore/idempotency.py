@@ -14,7 +14,7 @@ import asyncpg
 @dataclass(frozen=True)
 class Claim:
     request_hash: str  # of the request that first used the key
-    petition_id: str
+    petition_id: str  # what the first request made: a petition's id (intake, commands) or an appeal's
     first: bool  # True: this request claimed the key; False: an earlier one did (a retry or a reuse)
 
 

@@ -151,11 +151,17 @@ async def test_a_rejected_appeal_changes_no_figure_and_a_late_one_is_refused(poo
     published = (await admin.post("/v1/scorecards/publish", {"period": "2024-11"})).json()
     petition, unit, role = await _appealable(pool, org, "2024-11", "returns > 0")
     staff = as_(role, unit)
-    filed = (await staff.post("/v1/appeals", {"petition_id": petition, "unit_code": unit, "waive": ["return"],
-                                              "reason": "派错了单位"})).json()
-    rejected = await supervisor.post(f"/v1/appeals/{filed['appeal_id']}/decision",
-                                     {"upheld": False, "reason": "退单理由不成立"})
+    body, key = {"petition_id": petition, "unit_code": unit, "waive": ["return"], "reason": "派错了单位"}, "ap-1"
+    filed = (await staff.post("/v1/appeals", body, headers={"idempotency-key": key})).json()
+    again = await staff.post("/v1/appeals", body, headers={"idempotency-key": key})  # a retry: the same appeal
+    assert again.json()["appeal_id"] == filed["appeal_id"] and again.json()["status"] == "filed"
+    reused = await staff.post("/v1/appeals", body | {"reason": "别的理由"}, headers={"idempotency-key": key})
+    assert (reused.status_code, reused.json()["code"]) == (409, "idempotency_key_reused")
+    decision, decided_key = {"upheld": False, "reason": "退单理由不成立"}, {"idempotency-key": "dec-1"}
+    rejected = await supervisor.post(f"/v1/appeals/{filed['appeal_id']}/decision", decision, headers=decided_key)
     assert rejected.status_code == 200, rejected.text
+    retried = await supervisor.post(f"/v1/appeals/{filed['appeal_id']}/decision", decision, headers=decided_key)
+    assert (retried.status_code, retried.json()["status"]) == (200, "rejected")
     assert (rejected.json()["status"], rejected.json()["edition"]) == ("rejected", None)
     cards = (await staff.get("/v1/scorecards", params={"period": "2024-11"})).json()
     assert cards["edition"] == 1 and await pool.fetchval(
