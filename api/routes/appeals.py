@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import Field
 
 from api.auth import CurrentActor
@@ -37,7 +37,7 @@ class DecisionIn(StorableText):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEM_RESPONSES(401, 403, 404, 409, 422))
-async def file_appeal(body: AppealIn, desk: DeskDep, actor: CurrentActor, services: ServicesDep,
+async def file_appeal(body: AppealIn, desk: DeskDep, actor: CurrentActor, services: ServicesDep, response: Response,
                       idempotency_key: IdempotencyKey = None) -> dict:
     """File an appeal (申诉) against part of the caller's own unit's record on one closed petition, with the
     reason, inside the window (5 working days after the month's first edition; before it, against the live
@@ -52,7 +52,9 @@ async def file_appeal(body: AppealIn, desk: DeskDep, actor: CurrentActor, servic
         appeal_id = claimed.petition_id
         if not claimed.first:
             with suppress(NotFound):  # not found: the first request stopped before filing; file it now
-                return await desk.appeal(appeal_id)
+                found = await desk.appeal(appeal_id)
+                response.status_code = status.HTTP_200_OK  # as intake answers a retry: nothing new was made
+                return found
     return await desk.file_appeal(body.petition_id, body.unit_code, body.waive, body.reason, actor,
                                   datetime.now(UTC), appeal_id=appeal_id)
 

@@ -154,7 +154,7 @@ async def test_a_rejected_appeal_changes_no_figure_and_a_late_one_is_refused(poo
     body, key = {"petition_id": petition, "unit_code": unit, "waive": ["return"], "reason": "派错了单位"}, "ap-1"
     filed = (await staff.post("/v1/appeals", body, headers={"idempotency-key": key})).json()
     again = await staff.post("/v1/appeals", body, headers={"idempotency-key": key})  # a retry: the same appeal
-    assert again.json()["appeal_id"] == filed["appeal_id"] and again.json()["status"] == "filed"
+    assert again.status_code == 200 and again.json()["appeal_id"] == filed["appeal_id"]
     reused = await staff.post("/v1/appeals", body | {"reason": "别的理由"}, headers={"idempotency-key": key})
     assert (reused.status_code, reused.json()["code"]) == (409, "idempotency_key_reused")
     decision, decided_key = {"upheld": False, "reason": "退单理由不成立"}, {"idempotency-key": "dec-1"}
