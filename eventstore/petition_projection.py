@@ -7,6 +7,7 @@ log with the same `evolve` and the same `petition_row`, so `verify` can prove th
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ import asyncpg
 from pydantic import TypeAdapter
 
 from domain.events import PETITION_EVENT_TYPES, event_from
-from domain.evolve import evolve
+from domain.evolve import evolve, fold
 from domain.model import PetitionState
 from domain.redaction import redact
 from domain.timers import deadline_state, deadlines_provisional, next_due
@@ -95,6 +96,12 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "duplicate_of": state.duplicate_of,
         "follows": state.follows or None,
     }
+
+
+def fold_stored(petition_id: str, stored: Iterable[Any]) -> PetitionState:
+    """A petition's state folded from its stored events (anything with `type` and `data`, e.g.
+    `EventStore.read_stream`), with the `evolve` the rebuild and the workflow use."""
+    return fold(PetitionState(id=petition_id), (event_from(e.type, e.data) for e in stored))
 
 
 def search_text(description: str, address: str) -> str:

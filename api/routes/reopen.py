@@ -15,10 +15,8 @@ from api.schemas import PetitionOut
 from api.scope import require_role
 from domain import commands as cmd
 from domain.decider import decide
-from domain.events import event_from
-from domain.evolve import fold
-from domain.model import PetitionState
 from domain.workcalendar import CHINA
+from eventstore.petition_projection import fold_stored
 from jiehu.reference_data import work_calendar
 
 router = APIRouter(prefix="/v1/petitions", tags=["commands"])
@@ -44,7 +42,6 @@ async def reopen(petition_id: str, body: ReopenIn, actor: CurrentActor,  # type:
             return state_out(await services.petitions.send(row["id"], command, update_id=update), actor)
     # The petition's workflow ended when it closed: its state is folded from the log, and the reopen is
     # decided here first, so a refused reopen (window, outcome, role) starts no run at all.
-    snapshot = fold(PetitionState(id=row["id"]),
-                    [event_from(e.type, e.data) for e in await store.read_stream(row["id"])])
+    snapshot = fold_stored(row["id"], await store.read_stream(row["id"]))
     decide(snapshot, command, datetime.now(CHINA), work_calendar())  # raises the domain error (403/409/422)
     return state_out(await services.petitions.reopen_closed(snapshot, command, update_id=update), actor)

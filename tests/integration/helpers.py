@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import asyncpg
 
 from domain import commands as cmd
-from domain.enums import Channel, Role, Urgency
+from domain.enums import Channel, Role, Urgency, VisitOutcome
 from domain.model import Actor
 from eventstore.store import EventStore
 from jiehu.reference_data import load_policy
@@ -41,6 +42,17 @@ def report(org: OrgTree, *, category: str = "sanitation", grid: str = "rc-yuehe-
         policy_name=policy, rules=rules, ladder=ladder_for_report(org, grid, category),
         desk_code=dispatch_desk(org, grid), tracks_delivery=True,
     )
+
+
+async def closed_satisfied(running: Any, org: OrgTree, result: str = "已清运") -> tuple[str, Actor]:
+    """A petition reported, accepted, resolved and closed by a satisfied visit: (its id, the grid's staff)."""
+    r = report(org)
+    await running.report(r)
+    grid = staff(org, r.grid_code)
+    await running.send(r.petition_id, cmd.Accept(actor=grid))
+    await running.send(r.petition_id, cmd.Resolve(actor=grid, result=result))
+    await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+    return r.petition_id, grid
 
 
 async def event_types(pool: asyncpg.Pool, petition_id: str) -> list[str]:

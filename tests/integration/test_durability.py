@@ -10,11 +10,11 @@ import sys
 import time
 
 from domain import commands as cmd
-from domain.enums import Level, Status, VisitOutcome
+from domain.enums import Level, Status
 from eventstore.petition_projection import rebuild, verify
 from eventstore.store import EventStore
 from jiehu.embedded import free_port
-from tests.integration.helpers import VISITOR, report, staff
+from tests.integration.helpers import closed_satisfied, report, staff
 from workflows.client import PetitionClient
 
 
@@ -68,12 +68,7 @@ async def test_worker_killed_mid_flight_and_restarted(temporal_env, postgres, po
 
 async def test_rebuild_equals_live(running: PetitionClient, org, pool):
     for _ in range(3):
-        r = report(org)
-        await running.report(r)
-        grid = staff(org, r.grid_code)
-        await running.send(r.petition_id, cmd.Accept(actor=grid))
-        await running.send(r.petition_id, cmd.Resolve(actor=grid, result="已处理"))
-        await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+        await closed_satisfied(running, org, result="已处理")
     async with pool.acquire() as conn:
         assert await verify(conn) == []
         live = await conn.fetch("SELECT * FROM petitions ORDER BY id")

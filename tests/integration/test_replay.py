@@ -17,13 +17,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain import commands as cmd
-from domain.enums import Role, VisitOutcome
+from domain.enums import VisitOutcome
 from domain.model import Actor
 from domain.workcalendar import CHINA
 from jiehu.reference_data import work_calendar
 from jiehu.temporal import department_worker, sandbox_runner
 from org.routing import ladder_from_unit
-from tests.integration.helpers import DISPATCHER, VISITOR, report, staff
+from tests.integration.helpers import DISPATCHER, SUPERVISOR, VISITOR, closed_satisfied, report, staff
 from tests.integration.test_durability import wait_for
 from tests.integration.test_scenarios import COMMUNITY
 from workflows.inputs import MonthlyCloseInput
@@ -31,7 +31,6 @@ from workflows.monthly_close import MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories"
-SUPERVISOR = Actor(id="s1", name="区督查员", unit_code="rencheng", role=Role.SUPERVISOR)
 
 
 def recorded() -> list[Path]:
@@ -171,24 +170,16 @@ async def test_record_monthly_close_history(running, temporal_env, task_queue):
 async def test_record_reopen_after_close_histories(running, org, temporal_env, pool):
     """Issue 11 (6): 结案后重办 — the new run of a closed petition, started from its snapshot with the reopen;
     one still running at the resolving unit, one resolved, visited and closed again."""
-    from domain.events import event_from
-    from domain.evolve import fold
-    from domain.model import PetitionState
+    from eventstore.petition_projection import fold_stored
     from eventstore.store import EventStore
 
     async def closed_then_reopened() -> tuple[str, Actor]:
-        r = report(org)
-        await running.report(r)
-        grid = staff(org, r.grid_code)
-        await running.send(r.petition_id, cmd.Accept(actor=grid))
-        await running.send(r.petition_id, cmd.Resolve(actor=grid, result="已清运"))
-        await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
-        await client_of(r.petition_id).result()  # the first run ended with the close
-        events = [event_from(e.type, e.data) for e in await EventStore(pool).read_stream(r.petition_id)]
-        snapshot = fold(PetitionState(id=r.petition_id), events)
+        pid, grid = await closed_satisfied(running, org)
+        await client_of(pid).result()  # the first run ended with the close
+        snapshot = fold_stored(pid, await EventStore(pool).read_stream(pid))
         await running.reopen_closed(snapshot, cmd.ReopenClosed(
             actor=DISPATCHER, reason="居民再次来电", contact_name="陈秀英", contact_phone="13805379999"))
-        return r.petition_id, grid
+        return pid, grid
 
     def client_of(pid: str):
         return temporal_env.client.get_workflow_handle(pid)
