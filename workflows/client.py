@@ -91,17 +91,16 @@ class PetitionClient:
         result; without one the API request's id names the update, so the workflow's append logs carry it."""
         handle = self._client.get_workflow_handle(petition_id)
         name, update = UPDATE_NAMES[type(command)], update_id or REQUEST_ID.get()
-        for attempt in range(ABORTED_UPDATE_RETRIES):
+        for attempt in range(ABORTED_UPDATE_RETRIES - 1):
             try:
                 return await handle.execute_update(name, command, result_type=PetitionState, id=update)
             except RPCError as error:
                 # The server aborts updates whose workflow task it rejected (many updates at once). The
                 # same update id again is safe: an update that did land answers with its outcome.
-                if error.status != RPCStatusCode.UNAVAILABLE or "aborted" not in error.message \
-                        or attempt == ABORTED_UPDATE_RETRIES - 1:
+                if error.status != RPCStatusCode.UNAVAILABLE or "aborted" not in error.message:
                     raise
                 await asyncio.sleep(0.05 * 2**attempt)
-        raise AssertionError("unreachable")
+        return await handle.execute_update(name, command, result_type=PetitionState, id=update)  # the last try
 
     async def state(self, petition_id: str) -> PetitionState:
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)
