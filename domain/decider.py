@@ -1,6 +1,10 @@
-"""decide(state, command, now, calendar) -> events. Pure: the caller supplies the time and calendar.
+"""The rule of each command: `handler(state, command, now, calendar) -> events`. Pure: the caller
+supplies the time and calendar.
 
-Raises a DomainError subtype when the command is not allowed; returns [] when there is nothing to do.
+`domain.catalogue.decide` is the entry point: it finds the command's handler in the catalogue, checks the
+roles the catalogue grants it and the petition's stage, and calls the handler here, which checks the
+unit (the handling unit, the rung above) and the state. Handlers raise a DomainError subtype when the
+command is not allowed and return [] when there is nothing to do. `tick` acts on the timers.
 """
 
 from __future__ import annotations
@@ -9,38 +13,18 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
+from domain.enums import Clock, CloseOutcome, Resolution, Status, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
+from domain.roles import URGING_ANYWHERE
 from domain.timers import due_item
 from domain.workcalendar import CHINA, WorkCalendar
 
-DISPATCH_ROLES = {Role.DISPATCHER, Role.ADMIN}
-URGE_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
-VISIT_ROLES = {Role.RETURN_VISITOR, Role.DISPATCHER}
-CLOSE_ROLES = {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
-ALLOW_RETURN_ROLES = {Role.SUPERVISOR, Role.ADMIN}
-REOPEN_CLOSED_ROLES = {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN}
 # A duplicate lives on in the petition it duplicated, and a withdrawn one ended at the resident's own
 # wish: a new call about either is a new petition (it may follow the closed one), not a reopen.
 NOT_REOPENABLE = {CloseOutcome.DUPLICATE, CloseOutcome.WITHDRAWN}
 SATISFIED = {VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED}
-
-
-def decide(state: PetitionState, command: cmd.Command, now: datetime, calendar: WorkCalendar) -> list[ev.Event]:
-    if isinstance(command, cmd.Report):
-        return _report(state, command, now, calendar)
-    if not state.reported:
-        raise InvalidState("the petition has not been reported")
-    if isinstance(command, cmd.Tick):
-        return _tick(state, now, calendar)
-    if isinstance(command, cmd.ReopenClosed):
-        return _reopen_closed(state, command, now, calendar)
-    if state.status is Status.CLOSED:
-        raise InvalidState("the petition is closed")
-    handler = _HANDLERS[type(command)]
-    return handler(state, command, now, calendar)
 
 
 def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalendar, cause: str,
@@ -94,12 +78,6 @@ def _require_overseer(state: PetitionState, actor: Actor) -> Rung:
     return rung
 
 
-def _require_role(actor: Actor, roles: set[Role], what: str) -> None:
-    if actor.role not in roles:
-        allowed = ", ".join(sorted(r.value for r in roles))
-        raise NotPermitted(f"{what} needs one of the roles: {allowed}")
-
-
 def _require_status(state: PetitionState, allowed: set[Status], what: str) -> None:
     if state.status not in allowed:
         allowed_text = ", ".join(sorted(s.value for s in allowed))
@@ -109,7 +87,7 @@ def _require_status(state: PetitionState, allowed: set[Status], what: str) -> No
 # --- commands ---------------------------------------------------------------------------------
 
 
-def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     if s.reported:
         raise AlreadyReported("the petition has already been reported")
     reported = ev.PetitionReported(
@@ -125,8 +103,7 @@ def _report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -
     return [reported, *follows, assign(s, 0, now, cal, "report")]
 
 
-def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
-    _require_role(c.actor, DISPATCH_ROLES, "re-dispatching")
+def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     _require_status(s, {Status.RETURNED, Status.DISPATCHED, Status.ACCEPTED}, "re-dispatch")
     if s.rung is not None and s.status is not Status.RETURNED and c.ladder[0].unit_code == s.rung.unit_code:
         raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
@@ -138,7 +115,7 @@ def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalenda
     ]
 
 
-def _accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED}, "accept")
     assert s.assignment is not None
@@ -146,7 +123,7 @@ def _accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) -
                                  actor=c.actor)]
 
 
-def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def return_order(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "return")
     assert s.assignment is not None and s.rules is not None
@@ -172,8 +149,7 @@ def _return(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -
     )]
 
 
-def _allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
-    _require_role(c.actor, ALLOW_RETURN_ROLES, "allowing a further return")
+def allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     a = s.assignment
     if a is None or s.status not in (Status.DISPATCHED, Status.ACCEPTED) or not a.final:
         raise InvalidState("the order is not final (终审): its unit may return it within the window as it is")
@@ -182,8 +158,8 @@ def _allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: Work
     return [ev.ReturnAllowed(at=now, unit_code=a.rung.unit_code, reason=c.reason, actor=c.actor)]
 
 
-def _confirm_delivery(s: PetitionState, c: cmd.ConfirmDelivery, now: datetime,
-                      cal: WorkCalendar) -> list[ev.Event]:
+def confirm_delivery(s: PetitionState, c: cmd.ConfirmDelivery, now: datetime,
+                     cal: WorkCalendar) -> list[ev.Event]:
     """Only the delivery of the order that still waits counts; a late confirmation of an order that
     has moved on records nothing."""
     a = s.assignment
@@ -192,7 +168,7 @@ def _confirm_delivery(s: PetitionState, c: cmd.ConfirmDelivery, now: datetime,
     return [ev.WorkOrderDelivered(at=now, unit_code=a.rung.unit_code, delivery_id=c.delivery_id)]
 
 
-def _escalate(s: PetitionState, c: cmd.Escalate, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def escalate(s: PetitionState, c: cmd.Escalate, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "escalate")
     return _climb(s, now, cal, reason=c.reason, by_deadline=False, actor=c.actor, from_rung=rung)
@@ -212,8 +188,8 @@ def _climb(s: PetitionState, now: datetime, cal: WorkCalendar, *, reason: str, b
     ]
 
 
-def _request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
-                       cal: WorkCalendar) -> list[ev.Event]:
+def request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
+                      cal: WorkCalendar) -> list[ev.Event]:
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.ACCEPTED}, "ask for an extension")
     assert s.rules is not None and s.assignment is not None
@@ -251,8 +227,8 @@ def _lapse(s: PetitionState, now: datetime, reason: str) -> list[ev.Event]:
                                       requested_at=pending.requested_at, reason=reason)]
 
 
-def _decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
-                      cal: WorkCalendar) -> list[ev.Event]:
+def decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
+                     cal: WorkCalendar) -> list[ev.Event]:
     pending = s.pending_extension
     lapsed = s.lapsed_extension
     if pending is None and lapsed is not None:
@@ -284,7 +260,7 @@ def _decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
                                 warn_at=warn, resolve_due=due, actor=c.actor, provisional=provisional)]
 
 
-def _pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = s.rung
     if rung is None:
         raise InvalidState("no unit holds the petition")
@@ -315,7 +291,7 @@ def _pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> 
                            resolve_left=cal.between(now, a.resolve_due, clock), actor=c.actor)]
 
 
-def _resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = s.rung
     if s.status is not Status.PAUSED or s.paused is None or rung is None or s.assignment is None:
         raise InvalidState("the clock is not paused")
@@ -330,13 +306,13 @@ def _resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) -
                             resolve_due=resolve_due, note=c.note, actor=c.actor, provisional=provisional)]
 
 
-def _progress(s: PetitionState, c: cmd.NoteProgress, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def note_progress(s: PetitionState, c: cmd.NoteProgress, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED, Status.PAUSED}, "note progress")
     return [ev.ProgressNoted(at=now, note=c.note, actor=c.actor)]
 
 
-def _resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.ACCEPTED}, "resolve")
     assert s.assignment is not None and s.rules is not None
@@ -351,19 +327,18 @@ def _resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar)
     )]
 
 
-def _urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = s.rung
     if rung is None or s.status is Status.RETURNED:
         raise InvalidState("no unit holds the petition to be urged")
-    if c.actor.role not in URGE_ROLES and c.actor.unit_code != rung.overseer_code:
+    if c.actor.role not in URGING_ANYWHERE and c.actor.unit_code != rung.overseer_code:
         raise NotPermitted("only a supervisor, a dispatcher or the rung above may urge")
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED, Status.PAUSED}, "urge")
     return [ev.PetitionUrged(at=now, unit_code=rung.unit_code, note=c.note, automatic=False, actor=c.actor)]
 
 
-def _return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
-                  cal: WorkCalendar) -> list[ev.Event]:
-    _require_role(c.actor, VISIT_ROLES, "recording a return visit")
+def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
+                 cal: WorkCalendar) -> list[ev.Event]:
     _require_status(s, {Status.RESOLVED}, "record a return visit")
     if c.outcome is VisitOutcome.NOT_VISITED:
         raise InvalidCommand("'not_visited' is recorded by the system when the window closes")
@@ -398,8 +373,7 @@ def _return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
     return [visit]
 
 
-def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
-    _require_role(c.actor, CLOSE_ROLES, "closing")
+def close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     if c.outcome is CloseOutcome.RESOLVED:
         if s.status is not Status.RESOLVED or (s.resolution and s.resolution.kind is not Resolution.FIXED):
             raise InvalidState("only a petition resolved as fixed can be closed as resolved")
@@ -414,10 +388,9 @@ def _close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> 
             *close_events(s, now, c.outcome, visit, c.explanation, c.actor, duplicate_of=c.duplicate_of)]
 
 
-def _reopen_closed(s: PetitionState, c: cmd.ReopenClosed, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def reopen_closed(s: PetitionState, c: cmd.ReopenClosed, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     """结案后重办: back to the unit that resolved it (or, closed without a resolution, the rung that held
     it last) with fresh clocks; it is return-visited again once resolved."""
-    _require_role(c.actor, REOPEN_CLOSED_ROLES, "reopening a closed petition")
     if s.status is not Status.CLOSED or s.closed_at is None:
         raise InvalidState("the petition is not closed; reopening after close is for closed petitions")
     assert s.rules is not None
@@ -465,7 +438,7 @@ def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: 
 # --- timers -----------------------------------------------------------------------------------
 
 
-def _tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     """Act on the earliest deadline that has passed (the workflow ticks until nothing is due)."""
     item = due_item(s)
     if item is None or item.at > now:
@@ -506,13 +479,3 @@ def _beijing(moment: datetime) -> str:
 
 def _describe(span: Span) -> str:
     return span.describe()
-
-
-_HANDLERS = {
-    cmd.Dispatch: _dispatch, cmd.Accept: _accept, cmd.Return: _return, cmd.Escalate: _escalate,
-    cmd.RequestExtension: _request_extension, cmd.DecideExtension: _decide_extension, cmd.Pause: _pause,
-    cmd.Resume: _resume, cmd.NoteProgress: _progress, cmd.Resolve: _resolve, cmd.Urge: _urge,
-    cmd.RecordReturnVisit: _return_visit, cmd.Close: _close, cmd.ConfirmDelivery: _confirm_delivery,
-    cmd.AllowReturn: _allow_return,
-}
-

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from domain import commands as cmd
-from domain.decider import decide
+from domain.catalogue import decide
 from domain.events import Event
 from domain.evolve import fold
 from domain.model import PetitionState

@@ -18,7 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import commands as cmd
-    from domain.decider import decide
+    from domain.catalogue import decide
     from domain.errors import DomainError, InvalidCommand
     from domain.events import Event, WorkOrderAssigned, event_data
     from domain.evolve import fold

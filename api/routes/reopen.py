@@ -14,7 +14,7 @@ from api.routes.commands import body_model
 from api.schemas import PetitionOut
 from api.scope import require_role
 from domain import commands as cmd
-from domain.decider import decide
+from domain.catalogue import decide
 from domain.workcalendar import CHINA
 from eventstore.petition_projection import fold_stored
 from jiehu.reference_data import work_calendar

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from domain import commands as cmd
-from domain.decider import decide
+from domain.catalogue import decide
 from domain.enums import Channel, Role, Urgency
 from domain.evolve import fold
 from domain.model import Actor, PetitionState

@@ -10,13 +10,13 @@ from datetime import (
 import pytest
 
 from domain import commands as cmd
-from domain.enums import CloseOutcome, Level, Resolution, Status, VisitOutcome
+from domain.enums import CloseOutcome, Level, Resolution, Role, Status, VisitOutcome
 from domain.errors import InvalidCommand, InvalidState, NotPermitted
 from domain.events import event_data, event_from
 from domain.evolve import fold
 from domain.model import PetitionState
 from domain.workcalendar import CHINA
-from tests.unit.domain_helpers import CAL, DISPATCHER, VISITOR, Petition
+from tests.unit.domain_helpers import CAL, DISPATCHER, VISITOR, Petition, unit_actor
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)
 
@@ -76,8 +76,10 @@ def test_extension_rules(demo_org) -> None:
     with pytest.raises(InvalidCommand, match="at most 10 working day"):
         p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 11}, reason="施工"))
     p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 3}, reason="需协调施工队"))
-    with pytest.raises(NotPermitted, match="rung above"):
+    with pytest.raises(NotPermitted, match="needs one of the roles"):  # a grid worker never decides one
         p.send(cmd.DecideExtension(actor=p.handler, approve=True))
+    with pytest.raises(NotPermitted, match="rung above"):  # nor does an overseeing role of the holding unit
+        p.send(cmd.DecideExtension(actor=unit_actor(p.state.rung.unit_code, Role.COMMUNITY_STAFF), approve=True))
     due = p.state.assignment.resolve_due
     p.send(cmd.DecideExtension(actor=p.overseer, approve=True))
     assert p.state.assignment.resolve_due == CAL.add(due, 3 * 86_400, p.state.rules.max_extension.clock)

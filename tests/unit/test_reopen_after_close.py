@@ -8,7 +8,7 @@ import pytest
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.decider import decide
+from domain.catalogue import decide
 from domain.enums import Channel, CloseOutcome, Role, Status, Urgency, VisitOutcome
 from domain.errors import InvalidState, NotPermitted
 from domain.evaluation import ScoringWeights, scorecard

@@ -1,0 +1,151 @@
+"""The command catalogue: each command of a petition written once, with its name, who may send it and
+the rule that decides it; and `decide`, which sends every command through it.
+
+Everything else derives from `CATALOGUE`: the workflow's Temporal updates (`workflows/petition.py`),
+the client's update names (`workflows/client.py`), the REST actions and their role check
+(`api/routes/commands.py`, `api/scope.py`). A command's name is its class's `kind`; it is also its
+Temporal update name, which recorded histories hold, so a `kind` is never renamed.
+
+Roles live here and only here: the API refuses a role early (403 `role_not_allowed`) from the same
+sets, and `decide` refuses it again for every caller that does not pass through the API (what-if
+replays, simulations, the reopen check). The decider's handlers check the unit and the state.
+
+urge (督办/催办): the API used to let community and street staff urge and the decider let anyone of the
+rung above's unit urge, whatever their role. One rule now, as the decider applied it and DESIGN.md
+names it ("a supervisor pushes an overdue or sensitive case"): supervisors, dispatchers and admins
+urge any open petition they see; community and street staff (overseeing roles) only as the rung above
+the holding unit. Nothing changes through the API; a grid worker, return visitor or auditor of the
+rung above's unit may no longer urge by calling `decide` directly.
+
+Pure: no I/O, no clock. To add a command: its class in `domain/commands.py` (with a new `kind`), its
+handler in `domain/decider.py`, one `CommandSpec` below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from domain import commands as cmd
+from domain import decider
+from domain import roles as r
+from domain.enums import Role, Status
+from domain.errors import InvalidState, NotPermitted
+from domain.events import Event
+from domain.model import Actor, PetitionState
+from domain.workcalendar import WorkCalendar
+
+Handler = Callable[[PetitionState, Any, datetime, WorkCalendar], list[Event]]
+
+
+class Stage(StrEnum):
+    """Which petitions a command is for; `decide` refuses the others before its handler runs."""
+
+    NEW = "new"  # any, reported or not (the handler refuses a second report)
+    OPEN = "open"  # reported and not closed
+    CLOSED = "closed"  # reported, closed or not (the handler refuses an open one)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command: its class, the roles that may send it and its handler.
+
+    `action`: the REST action (`POST /v1/petitions/{id}/{action}`), None for a command no person sends.
+    `update`: False for the workflow's own command (no Temporal update; the workflow decides it itself).
+    `summary`: what it is for, in a line; the API's summary and the update's docstring.
+    """
+
+    command: type[cmd.Command]
+    handler: Handler
+    roles: frozenset[Role]
+    summary: str
+    action: str | None
+    stage: Stage = Stage.OPEN
+    update: bool = True
+
+    @property
+    def name(self) -> str:
+        """The command's `kind`, which is also its Temporal update name (never renamed)."""
+        kind = self.command.model_fields["kind"].default
+        assert isinstance(kind, str)
+        return kind
+
+
+# In the order the workflow has always declared its updates.
+CATALOGUE: tuple[CommandSpec, ...] = (
+    CommandSpec(cmd.Report, decider.report, r.HANDLING | r.DISPATCHING,
+                "Report a petition (发现上报); sent together with the start of its workflow", "report",
+                stage=Stage.NEW),
+    CommandSpec(cmd.Dispatch, decider.dispatch, r.DISPATCHING,
+                "Re-route the petition to another unit (分办/改派); its ladder continues above that unit",
+                "dispatch"),
+    CommandSpec(cmd.Accept, decider.accept, r.HANDLING, "Accept the work order (签收)", "accept"),
+    CommandSpec(cmd.Return, decider.return_order, r.HANDLING,
+                "Return a misrouted order to the dispatcher (退单)", "return"),
+    CommandSpec(cmd.AllowReturn, decider.allow_return, r.SUPERVISING,
+                "Let the holding unit return a final (终审) order once more, as a supervisor", "allow-return"),
+    CommandSpec(cmd.Escalate, decider.escalate, r.HANDLING, "Escalate one rung up (上报/提级)", "escalate"),
+    CommandSpec(cmd.RequestExtension, decider.request_extension, r.HANDLING,
+                "Ask the rung above for more time (申请延期)", "extension-request"),
+    CommandSpec(cmd.DecideExtension, decider.decide_extension, r.OVERSEEING,
+                "Grant or deny an extension, as the rung above (延期审批)", "extension-decision"),
+    CommandSpec(cmd.Pause, decider.pause, r.HANDLING | r.OVERSEEING,
+                "Request, approve or deny stopping the clock (暂停计时)", "pause"),
+    CommandSpec(cmd.Resume, decider.resume, r.HANDLING | r.OVERSEEING, "Restart the clock (恢复计时)", "resume"),
+    CommandSpec(cmd.NoteProgress, decider.note_progress, r.HANDLING, "Note progress (办理进展)", "progress"),
+    CommandSpec(cmd.Resolve, decider.resolve, r.HANDLING, "Resolve with a result and evidence (办结)", "resolve"),
+    CommandSpec(cmd.Urge, decider.urge, r.URGING_ANYWHERE | r.OVERSEEING,
+                "Urge the handling unit (督办/催办)", "urge"),
+    CommandSpec(cmd.RecordReturnVisit, decider.return_visit, r.VISITING,
+                "Record the resident's return visit (回访)", "return-visit"),
+    CommandSpec(cmd.Close, decider.close, r.CLOSING, "Close with an explicit outcome (结案)", "close"),
+    CommandSpec(cmd.ReopenClosed, decider.reopen_closed, r.CLOSING,
+                "Reopen a closed petition within the policy window (结案后重办); sent with the start of a new "
+                "run whose snapshot is the closed petition", "reopen", stage=Stage.CLOSED),
+    CommandSpec(cmd.ConfirmDelivery, decider.confirm_delivery, r.SYSTEM,
+                "A department's system took the work order off its task queue", None, update=False),
+)
+
+BY_TYPE: dict[type, CommandSpec] = {spec.command: spec for spec in CATALOGUE}
+BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in CATALOGUE}
+BY_ACTION: dict[str, CommandSpec] = {spec.action: spec for spec in CATALOGUE if spec.action}
+UPDATES: tuple[CommandSpec, ...] = tuple(spec for spec in CATALOGUE if spec.update)
+
+
+def spec_of(command: cmd.Command | type[cmd.Command]) -> CommandSpec:
+    """The catalogue entry of a command or command class. KeyError for `Tick` (the timers' own, no actor)."""
+    return BY_TYPE[command if isinstance(command, type) else type(command)]
+
+
+def allowed(actor: Actor, spec: CommandSpec) -> bool:
+    return actor.role in spec.roles
+
+
+def role_refusal(spec: CommandSpec) -> str:
+    """The words of a refusal by role, the same in the API's 403 and the decider's NotPermitted."""
+    names = ", ".join(sorted(role.value for role in spec.roles))
+    return f"{spec.action or spec.name} needs one of the roles: {names}"
+
+
+def decide(state: PetitionState, command: cmd.Command, now: datetime, calendar: WorkCalendar) -> list[Event]:
+    """The events `command` makes on `state` at `now` (aware datetime), counting time on `calendar`.
+
+    Raises NotPermitted (a role the catalogue does not grant, or the handler's unit rule), InvalidState
+    (the petition's stage or state does not allow it), InvalidCommand (the command breaks a rule or a
+    policy limit); returns [] when there is nothing to do (a tick with nothing due). Pure.
+    """
+    if isinstance(command, cmd.Tick):
+        if not state.reported:
+            raise InvalidState("the petition has not been reported")
+        return decider.tick(state, now, calendar)
+    spec = spec_of(command)
+    if not allowed(command.actor, spec):
+        raise NotPermitted(role_refusal(spec))
+    if spec.stage is not Stage.NEW and not state.reported:
+        raise InvalidState("the petition has not been reported")
+    if spec.stage is Stage.OPEN and state.status is Status.CLOSED:
+        raise InvalidState("the petition is closed")
+    return spec.handler(state, command, now, calendar)

@@ -1,0 +1,32 @@
+"""Groups of roles that the command catalogue grants commands to, named once.
+
+The catalogue (`domain/catalogue.py`) says which roles may send each command; the decider then checks
+the unit (the handling unit, the rung above). Only `URGING_ANYWHERE` is read by a decider rule itself,
+because urging is the one command whose unit rule depends on the role. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from domain.enums import Role
+
+# Staff of a unit that can hold a work order (a rung of the ladder: grid, community, street,
+# district department, property company).
+HANDLING = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTMENT_STAFF,
+                      Role.PROPERTY_STAFF})
+# Staff of a unit that can be the rung above a work order (a community over its grids and property
+# companies, a street over its communities, the district over its streets and departments).
+OVERSEEING = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.SUPERVISOR, Role.DISPATCHER})
+# 督办/催办 (urge): a supervisor, the hotline's dispatchers and admins push any open petition they see
+# (DESIGN.md glossary: "a supervisor pushes an overdue or sensitive case"); other overseeing staff
+# only the work orders of the units right below them (the decider's unit rule).
+URGING_ANYWHERE = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})
+# The hotline's dispatch desk (分办流转) and admins re-route orders.
+DISPATCHING = frozenset({Role.DISPATCHER, Role.ADMIN})
+# Who may end a petition by hand or reopen it after it closed (结案 / 结案后重办).
+CLOSING = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+# Who calls the resident back (回访).
+VISITING = frozenset({Role.RETURN_VISITOR, Role.DISPATCHER})
+# Who lifts 终审 on an order sent back after a return (issue 11).
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# The workflow itself (timers, delivery receipts).
+SYSTEM = frozenset({Role.SYSTEM})
