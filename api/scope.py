@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from api.errors import ApiError
+from domain.catalogue import BY_ACTION
 from domain.enums import Role, UnitKind
 from domain.model import Actor
 from domain.redaction import redact
+from domain.roles import HANDLING
 from org.model import OrgTree
 
-HANDLERS = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTMENT_STAFF, Role.PROPERTY_STAFF}
-OVERSEERS = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.SUPERVISOR, Role.DISPATCHER}
-
-# Which roles may send each command at all; the workflow then checks the unit (the handling unit,
-# the rung above, ...). Keys are the API's action names.
-ROLES_OF_ACTION: dict[str, set[Role]] = {
-    "report": HANDLERS | {Role.DISPATCHER, Role.ADMIN},
-    "accept": HANDLERS,
-    "return": HANDLERS,
-    "allow-return": {Role.SUPERVISOR, Role.ADMIN},  # lifts 终审 on an order sent back after a return
-    "escalate": HANDLERS,
-    "extension-request": HANDLERS,
-    "extension-decision": OVERSEERS,
-    "pause": HANDLERS | OVERSEERS,
-    "resume": HANDLERS | OVERSEERS,
-    "progress": HANDLERS,
-    "resolve": HANDLERS,
-    "urge": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.COMMUNITY_STAFF, Role.STREET_STAFF},
-    "return-visit": {Role.RETURN_VISITOR, Role.DISPATCHER},
-    "dispatch": {Role.DISPATCHER, Role.ADMIN},
-    "close": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
-    # 结案后重办: a resident calls again about a closed petition, within the policy window
-    "reopen": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
+# Which roles may do each thing at all; the workflow and the routes then check the unit (the handling
+# unit, the rung above, the caller's subtree). Keys are the API's action names. The petition's commands
+# take theirs from the catalogue (`domain/catalogue.py`), where the decider reads the same sets.
+ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
+    **{action: spec.roles for action, spec in BY_ACTION.items()},
     # evaluation (考评): a month's edition and a quarter's property round span every district, so
     # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
     # on its own); supervisors uphold appeals and record property scores inside their own subtree
@@ -41,7 +26,7 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "correct-evaluation": {Role.SUPERVISOR, Role.ADMIN},
     # appeals (申诉): a handling unit files one about its own record; a supervisor (its subtree) or admin
     # upholds or rejects it
-    "file-appeal": HANDLERS,
+    "file-appeal": HANDLING,
     "decide-appeal": {Role.SUPERVISOR, Role.ADMIN},
     "property-round": {Role.ADMIN},
     "property-score": {Role.SUPERVISOR, Role.ADMIN},

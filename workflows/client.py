@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain import commands as cmd
+from domain.catalogue import UPDATES
 from domain.model import PetitionState
 from jiehu.request_context import REQUEST_ID
 from workflows.inputs import PetitionInput
@@ -17,24 +18,8 @@ from workflows.petition import PetitionWorkflow
 
 ABORTED_UPDATE_RETRIES = 6  # about 1.5 s of backoff in all
 
-UPDATE_NAMES: dict[type, str] = {
-    cmd.Report: "report",
-    cmd.Dispatch: "dispatch",
-    cmd.Accept: "accept",
-    cmd.Return: "return",
-    cmd.AllowReturn: "allow_return",
-    cmd.Escalate: "escalate",
-    cmd.RequestExtension: "extension_request",
-    cmd.DecideExtension: "extension_decision",
-    cmd.Pause: "pause",
-    cmd.Resume: "resume",
-    cmd.NoteProgress: "progress",
-    cmd.Resolve: "resolve",
-    cmd.Urge: "urge",
-    cmd.RecordReturnVisit: "return_visit",
-    cmd.Close: "close",
-    cmd.ReopenClosed: "reopen_closed",
-}
+# The update of each command people send, named by the catalogue (recorded histories hold these names).
+UPDATE_NAMES: dict[type, str] = {spec.command: spec.name for spec in UPDATES}
 
 
 class PetitionClient:
@@ -59,7 +44,8 @@ class PetitionClient:
         )
         try:
             return await self._client.execute_update_with_start_workflow(
-                PetitionWorkflow.report, report, start_workflow_operation=start, id=REQUEST_ID.get()
+                UPDATE_NAMES[cmd.Report], report, start_workflow_operation=start, result_type=PetitionState,
+                id=REQUEST_ID.get(),
             )
         except WorkflowAlreadyStartedError:
             return None
@@ -82,7 +68,7 @@ class PetitionClient:
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
         return await self._client.execute_update_with_start_workflow(
-            PetitionWorkflow.reopen_closed, command, start_workflow_operation=start,
+            UPDATE_NAMES[cmd.ReopenClosed], command, start_workflow_operation=start, result_type=PetitionState,
             id=update_id or REQUEST_ID.get(),
         )
 

@@ -1,16 +1,18 @@
 """PetitionWorkflow: the single writer of one petition's event stream.
 
-Commands arrive as Updates; each validator runs `decide` so that an invalid command is rejected
-before it touches history. Accepted commands are decided again under a lock (so two commands never
-append against the same version), appended through an activity with the expected version and
-deterministic event ids, and only then folded into the state. Deadlines are one durable timer:
-the workflow sleeps until the earliest due item and sends itself a `Tick`.
+Commands arrive as Updates, one per command of the catalogue (`domain/catalogue.py`), added to the
+class from its catalogue entry by `command_updates`; each validator runs `decide` so that an invalid
+command is rejected before it touches history. Accepted commands are decided again under a lock (so
+two commands never append against the same version), appended through an activity with the expected
+version and deterministic event ids, and only then folded into the state. Deadlines are one durable
+timer: the workflow sleeps until the earliest due item and sends itself a `Tick`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -18,7 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import commands as cmd
-    from domain.catalogue import decide
+    from domain.catalogue import UPDATES, CommandSpec, decide
     from domain.errors import DomainError, InvalidCommand
     from domain.events import Event, WorkOrderAssigned, event_data
     from domain.evolve import fold
@@ -50,7 +52,43 @@ def _rejected(error: DomainError) -> ApplicationError:
     return ApplicationError(error.message, {"code": error.code}, type=type(error).__name__, non_retryable=True)
 
 
+W = TypeVar("W", bound=type)
+
+
+def command_updates(cls: W) -> W:
+    """Add one Temporal update with its validator to `cls` for each command of the catalogue that people
+    send (`domain.catalogue.UPDATES`), named as the catalogue names it. Applied before `@workflow.defn`,
+    which collects them as if they were written in the class body; `tests/unit/test_catalogue.py` checks
+    that the workflow's updates are exactly the catalogue's."""
+    for spec in UPDATES:
+        setattr(cls, spec.name, _command_update(spec))
+    return cls
+
+
+def _command_update(spec: CommandSpec) -> Any:
+    """The update of one command: validated by `decide` (a refused command leaves no trace in history),
+    then decided again and appended under the workflow's lock (`_execute`)."""
+
+    async def update(self: PetitionWorkflow, c: cmd.Command) -> PetitionState:
+        return await self._execute(c)
+
+    def validate(self: PetitionWorkflow, c: cmd.Command) -> None:
+        self._validate(c)
+
+    # Temporal decodes the update's argument into the class its annotation names (this command's), and
+    # requires the validator's parameters to be the update's: both say it, `self` unannotated.
+    update.__annotations__ = {"c": spec.command, "return": PetitionState}
+    validate.__annotations__ = {"c": spec.command, "return": None}
+    update.__name__ = update.__qualname__ = spec.name
+    validate.__name__ = validate.__qualname__ = f"validate_{spec.name}"
+    update.__doc__ = spec.summary
+    handler = workflow.update(name=spec.name)(update)
+    handler.validator(validate)
+    return handler
+
+
 @workflow.defn
+@command_updates
 class PetitionWorkflow:
     @workflow.init
     def __init__(self, input: PetitionInput) -> None:
@@ -91,138 +129,6 @@ class PetitionWorkflow:
     @workflow.query
     def state(self) -> PetitionState:
         return self._state
-
-    # --- updates: one per command, each validated by `decide` ------------------------------
-
-    @workflow.update
-    async def report(self, c: cmd.Report) -> PetitionState:
-        return await self._execute(c)
-
-    @report.validator
-    def _v_report(self, c: cmd.Report) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def dispatch(self, c: cmd.Dispatch) -> PetitionState:
-        return await self._execute(c)
-
-    @dispatch.validator
-    def _v_dispatch(self, c: cmd.Dispatch) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def accept(self, c: cmd.Accept) -> PetitionState:
-        return await self._execute(c)
-
-    @accept.validator
-    def _v_accept(self, c: cmd.Accept) -> None:
-        self._validate(c)
-
-    @workflow.update(name="return")
-    async def return_order(self, c: cmd.Return) -> PetitionState:
-        return await self._execute(c)
-
-    @return_order.validator
-    def _v_return(self, c: cmd.Return) -> None:
-        self._validate(c)
-
-    @workflow.update(name="allow_return")
-    async def allow_return(self, c: cmd.AllowReturn) -> PetitionState:
-        """A supervisor lifts 终审 so the holding unit may return the order once more (issue 11)."""
-        return await self._execute(c)
-
-    @allow_return.validator
-    def _v_allow_return(self, c: cmd.AllowReturn) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def escalate(self, c: cmd.Escalate) -> PetitionState:
-        return await self._execute(c)
-
-    @escalate.validator
-    def _v_escalate(self, c: cmd.Escalate) -> None:
-        self._validate(c)
-
-    @workflow.update(name="extension_request")
-    async def request_extension(self, c: cmd.RequestExtension) -> PetitionState:
-        return await self._execute(c)
-
-    @request_extension.validator
-    def _v_request_extension(self, c: cmd.RequestExtension) -> None:
-        self._validate(c)
-
-    @workflow.update(name="extension_decision")
-    async def decide_extension(self, c: cmd.DecideExtension) -> PetitionState:
-        return await self._execute(c)
-
-    @decide_extension.validator
-    def _v_decide_extension(self, c: cmd.DecideExtension) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def pause(self, c: cmd.Pause) -> PetitionState:
-        return await self._execute(c)
-
-    @pause.validator
-    def _v_pause(self, c: cmd.Pause) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def resume(self, c: cmd.Resume) -> PetitionState:
-        return await self._execute(c)
-
-    @resume.validator
-    def _v_resume(self, c: cmd.Resume) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def progress(self, c: cmd.NoteProgress) -> PetitionState:
-        return await self._execute(c)
-
-    @progress.validator
-    def _v_progress(self, c: cmd.NoteProgress) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def resolve(self, c: cmd.Resolve) -> PetitionState:
-        return await self._execute(c)
-
-    @resolve.validator
-    def _v_resolve(self, c: cmd.Resolve) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def urge(self, c: cmd.Urge) -> PetitionState:
-        return await self._execute(c)
-
-    @urge.validator
-    def _v_urge(self, c: cmd.Urge) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def return_visit(self, c: cmd.RecordReturnVisit) -> PetitionState:
-        return await self._execute(c)
-
-    @return_visit.validator
-    def _v_return_visit(self, c: cmd.RecordReturnVisit) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def close(self, c: cmd.Close) -> PetitionState:
-        return await self._execute(c)
-
-    @close.validator
-    def _v_close(self, c: cmd.Close) -> None:
-        self._validate(c)
-
-    @workflow.update
-    async def reopen_closed(self, c: cmd.ReopenClosed) -> PetitionState:
-        """结案后重办: sent with the start of a new run whose snapshot is the closed petition."""
-        return await self._execute(c)
-
-    @reopen_closed.validator
-    def _v_reopen_closed(self, c: cmd.ReopenClosed) -> None:
-        self._validate(c)
 
     # --- the machinery -----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from api.schemas import DispatchIn, PetitionOut
 from api.scope import require_role
 from api.unit_scope import require_dispatch_target
 from domain import commands as cmd
+from domain.catalogue import BY_ACTION
 from domain.enums import CloseOutcome
 from org.routing import ladder_from_unit
 
@@ -87,27 +88,20 @@ def _command_route(path: str, command_type: type[BaseModel], summary: str) -> No
                 summary=summary)(endpoint)
 
 
-for _path, _type, _summary in [
-    ("accept", cmd.Accept, "Accept the work order (签收)"),
-    ("return", cmd.Return, "Return a misrouted order to the dispatcher (退单)"),
-    ("allow-return", cmd.AllowReturn, "Let the holding unit return a final (终审) order once more, as a supervisor"),
-    ("escalate", cmd.Escalate, "Escalate one rung up (上报/提级)"),
-    ("extension-request", cmd.RequestExtension, "Ask the rung above for more time (申请延期)"),
-    ("extension-decision", cmd.DecideExtension, "Grant or deny an extension, as the rung above (延期审批)"),
-    ("pause", cmd.Pause, "Request, approve or deny stopping the clock (暂停计时)"),
-    ("resume", cmd.Resume, "Restart the clock (恢复计时)"),
-    ("progress", cmd.NoteProgress, "Note progress (办理进展)"),
-    ("resolve", cmd.Resolve, "Resolve with a result and evidence (办结)"),
-    ("urge", cmd.Urge, "Urge the handling unit (督办/催办)"),
-    ("return-visit", cmd.RecordReturnVisit, "Record the resident's return visit (回访)"),
-]:
-    _command_route(_path, _type, _summary)
+# Commands with a route of their own: a report starts a petition (routes/petitions.py), a dispatch names a
+# unit instead of a ladder, a close checks the petition it duplicates, a reopen starts a new run
+# (routes/reopen.py). Every other command the catalogue gives an action is one generic route.
+OWN_ROUTES = {cmd.Report, cmd.Dispatch, cmd.Close, cmd.ReopenClosed}
+
+for _action, _spec in BY_ACTION.items():
+    if _spec.command not in OWN_ROUTES:
+        _command_route(_action, _spec.command, _spec.summary)
 
 CloseBody = body_model(cmd.Close)
 
 
 @router.post("/{petition_id}/close", response_model=PetitionOut, responses=COMMAND_ERRORS,
-             summary="Close with an explicit outcome (结案)")
+             summary=BY_ACTION["close"].summary)
 async def close(petition_id: str, body: CloseBody, actor: CurrentActor,  # type: ignore[valid-type]
                 services: ServicesDep, org: OrgDep, idempotency_key: IdempotencyKey = None) -> PetitionOut:
     """Close with an explicit outcome (结案); anything but `resolved` needs an explanation. Closing as

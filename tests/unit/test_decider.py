@@ -1,40 +1,180 @@
-"""decide/evolve: the rules of the closed loop, without Temporal or PostgreSQL."""
+"""decide/evolve: the rules of the closed loop, without Temporal or PostgreSQL.
+
+A single command's rule reads as given events / when command / then events (`decider_spec`); the
+stories of several commands and timers drive a `Petition` through its life (`domain_helpers`).
+"""
 
 from __future__ import annotations
 
-from datetime import (
-    datetime,  # noqa: E402, I001
-    timedelta,
-)
+from datetime import datetime, timedelta
 
 import pytest
 
 from domain import commands as cmd
-from domain.enums import CloseOutcome, Level, Resolution, Role, Status, VisitOutcome
+from domain import events as ev
+from domain.enums import Clock, CloseOutcome, Level, Resolution, Role, Status, VisitOutcome
 from domain.errors import InvalidCommand, InvalidState, NotPermitted
 from domain.events import event_data, event_from
 from domain.evolve import fold
-from domain.model import PetitionState
+from domain.model import SYSTEM_ACTOR, PetitionState
+from domain.policy import Span
 from domain.workcalendar import CHINA
-from tests.unit.domain_helpers import CAL, DISPATCHER, VISITOR, Petition, unit_actor
+from tests.unit import decider_spec as spec
+from tests.unit.decider_spec import (
+    ACCEPT_DUE,
+    COMMUNITY,
+    COMMUNITY_STAFF,
+    GRID,
+    GRID_WORKER,
+    OTHER_COMMUNITY_STAFF,
+    RESOLVE_DUE,
+    SUPERVISOR,
+    WARN_AT,
+    actor,
+    given,
+    reported,
+)
+from tests.unit.domain_helpers import DISPATCHER, VISITOR, Petition
 
-MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)
+MONDAY = spec.MONDAY
 
 
-def accepted(demo_org, **kwargs) -> Petition:
+def at(text: str) -> datetime:
+    """A moment in Beijing time: at("Mon 23 Nov 15:00") reads better than a datetime(...)."""
+    return datetime.strptime(f"2026 {text}", "%Y %a %d %b %H:%M").replace(tzinfo=CHINA)
+
+
+# --- given / when / then ------------------------------------------------------------------------
+
+
+def test_a_report_assigns_the_first_rung_with_working_day_deadlines(demo_org) -> None:
+    facts = reported(demo_org)
+    r = facts[0]
+    assert isinstance(r, ev.PetitionReported)
+    report = cmd.Report(actor=r.actor, petition_id=r.petition_id, category=r.category, description=r.description,
+                        grid_code=r.grid_code, channel=r.channel, policy_name=r.policy_name, rules=r.rules,
+                        ladder=r.ladder, desk_code=r.desk_code, tracks_delivery=True)
+    given().when(report, at=MONDAY).then(*facts)  # accept Mon 14:30, warned Tue 17:30, resolve Wed 17:30
+    given(*facts).when(report).then_raises(InvalidState, "already been reported")
+
+
+def test_the_handling_unit_accepts_in_time_or_late(demo_org) -> None:
+    given(*reported(demo_org)).when(cmd.Accept(actor=GRID_WORKER), at=at("Mon 23 Nov 10:00")).then(
+        ev.WorkOrderAccepted(at=at("Mon 23 Nov 10:00"), unit_code=GRID, in_time=True, actor=GRID_WORKER))
+    given(*reported(demo_org)).when(cmd.Accept(actor=GRID_WORKER), at=at("Mon 23 Nov 15:00")).then(
+        ev.WorkOrderAccepted(at=at("Mon 23 Nov 15:00"), unit_code=GRID, in_time=False, actor=GRID_WORKER))
+
+
+def test_only_the_handling_unit_accepts_and_only_once(demo_org) -> None:
+    other_grid = actor("rc-yuehe-taibai-g2", Role.GRID_WORKER)
+    given(*reported(demo_org)).when(cmd.Accept(actor=other_grid)).then_raises(NotPermitted, "only the handling unit")
+    given(*reported(demo_org)).when(cmd.Accept(actor=SUPERVISOR)).then_raises(NotPermitted, "accept needs one of")
+    given(*reported(demo_org), spec.accepted()).when(cmd.Accept(actor=GRID_WORKER)).then_raises(
+        InvalidState, "it must be dispatched")
+
+
+def test_an_unaccepted_order_is_breached_and_urged_when_the_timer_fires(demo_org) -> None:
+    given(*reported(demo_org)).when(cmd.Tick(), at=at("Mon 23 Nov 15:00")).then(
+        ev.DeadlineBreached(at=at("Mon 23 Nov 15:00"), unit_code=GRID, deadline="accept", due=ACCEPT_DUE),
+        ev.PetitionUrged(at=at("Mon 23 Nov 15:00"), unit_code=GRID, automatic=True, actor=SYSTEM_ACTOR,
+                         note="not accepted in time / 超时未签收"),
+    )
+    given(*reported(demo_org)).when(cmd.Tick(), at=at("Mon 23 Nov 14:00")).then()  # nothing due yet
+
+
+def test_return_only_within_the_window(demo_org) -> None:
+    given(*reported(demo_org)).when(cmd.Return(actor=GRID_WORKER, reason="not ours"), at=at("Thu 26 Nov 09:00")) \
+        .then_raises(InvalidCommand, "return window")
+
+
+def test_an_extension_is_at_most_the_policy_limit(demo_org) -> None:
+    given(*reported(demo_org), spec.accepted()).when(
+        cmd.RequestExtension(actor=GRID_WORKER, duration={"whole_working_days": 11}, reason="施工"),
+    ).then_raises(InvalidCommand, "at most 10 working day")
+
+
+def extension_requested(days: int = 3) -> ev.ExtensionRequested:
+    """The grid asked at 10:00 on MONDAY, in time: the rung above decides by Tue 17:30 and the grid's clock
+    stands still with its 2 working days (and 1 before the warning) left."""
+    return ev.ExtensionRequested(
+        at=at("Mon 23 Nov 10:00"), unit_code=GRID, span=Span(seconds=days * 86_400, clock=Clock.WHOLE_WORKING_DAYS),
+        reason="需协调施工队", actor=GRID_WORKER, decide_due=at("Tue 24 Nov 17:30"), resolve_left=2 * 86_400,
+        warn_left=86_400)
+
+
+def test_the_rung_above_grants_an_extension_on_the_held_clock(demo_org) -> None:
+    # the 2 days left and the 3 granted count from the decision: Tue to Mon, due when the office closes
+    given(*reported(demo_org), spec.accepted(), extension_requested()).when(
+        cmd.DecideExtension(actor=COMMUNITY_STAFF, approve=True), at=at("Mon 23 Nov 11:00"),
+    ).then(ev.ExtensionDecided(at=at("Mon 23 Nov 11:00"), unit_code=GRID, approved=True, note="", held=True,
+                               warn_at=at("Fri 27 Nov 17:30"), resolve_due=at("Mon 30 Nov 17:30"),
+                               actor=COMMUNITY_STAFF))
+
+
+def test_a_denied_extension_gives_back_only_the_time_that_was_left(demo_org) -> None:
+    given(*reported(demo_org), spec.accepted(), extension_requested()).when(
+        cmd.DecideExtension(actor=COMMUNITY_STAFF, approve=False, note="可当天办结"), at=at("Mon 23 Nov 11:00"),
+    ).then(ev.ExtensionDecided(at=at("Mon 23 Nov 11:00"), unit_code=GRID, approved=False, note="可当天办结", held=True,
+                               warn_at=WARN_AT, resolve_due=RESOLVE_DUE, actor=COMMUNITY_STAFF))
+
+
+def test_only_the_rung_above_decides_an_extension(demo_org) -> None:
+    asked = given(*reported(demo_org), spec.accepted(), extension_requested())
+    asked.when(cmd.DecideExtension(actor=GRID_WORKER, approve=True)).then_raises(
+        NotPermitted, "extension-decision needs one of the roles")  # a grid worker never decides one
+    asked.when(cmd.DecideExtension(actor=actor(GRID, Role.COMMUNITY_STAFF), approve=True)).then_raises(
+        NotPermitted, "rung above")  # nor does an overseeing role of the unit that asked
+    asked.when(cmd.DecideExtension(actor=OTHER_COMMUNITY_STAFF, approve=True)).then_raises(NotPermitted, "rung above")
+
+
+def test_one_extension_only(demo_org) -> None:
+    granted = ev.ExtensionDecided(at=at("Mon 23 Nov 11:00"), unit_code=GRID, approved=True, note="", held=True,
+                                  warn_at=at("Fri 27 Nov 17:30"), resolve_due=at("Mon 30 Nov 17:30"),
+                                  actor=COMMUNITY_STAFF)
+    given(*reported(demo_org), spec.accepted(), extension_requested(), granted).when(
+        cmd.RequestExtension(actor=GRID_WORKER, duration={"whole_working_days": 1}, reason="again"),
+    ).then_raises(InvalidCommand, "none is left")
+
+
+def test_supervisors_urge_any_open_order_and_overseeing_staff_only_the_one_below_them(demo_org) -> None:
+    """The catalogue's rule for 督办/催办 (urge): supervisors, dispatchers and admins anywhere; community and
+    street staff as the rung above; no other role, even of the rung above's unit."""
+    for urger in (SUPERVISOR, spec.DISPATCHER, actor("jining", Role.ADMIN), COMMUNITY_STAFF):
+        given(*reported(demo_org)).when(cmd.Urge(actor=urger, note="群众反映强烈, 请尽快处理")).then(
+            ev.PetitionUrged(at=MONDAY, unit_code=GRID, note="群众反映强烈, 请尽快处理", automatic=False, actor=urger))
+    given(*reported(demo_org)).when(cmd.Urge(actor=OTHER_COMMUNITY_STAFF, note="催办")).then_raises(
+        NotPermitted, "the rung above may urge")
+    for role in (Role.GRID_WORKER, Role.RETURN_VISITOR, Role.AUDITOR):  # of the rung above's unit, still refused
+        given(*reported(demo_org)).when(cmd.Urge(actor=actor(COMMUNITY, role), note="催办")).then_raises(
+            NotPermitted, "urge needs one of the roles")
+
+
+def test_close_outcomes_are_explicit(demo_org) -> None:
+    open_ = given(*reported(demo_org))
+    open_.when(cmd.Close(actor=DISPATCHER, outcome=CloseOutcome.DUPLICATE)).then_raises(InvalidCommand, "explanation")
+    open_.when(cmd.Close(actor=DISPATCHER, outcome=CloseOutcome.RESOLVED)).then_raises(
+        InvalidState, "resolved as fixed")
+    open_.when(cmd.Close(actor=GRID_WORKER, outcome=CloseOutcome.WITHDRAWN, explanation="群众撤回")).then_raises(
+        NotPermitted, "close needs one of the roles")
+
+
+def test_a_closed_petition_takes_no_command_but_a_reopen(demo_org) -> None:
+    withdrawn = ev.PetitionClosed(at=at("Mon 23 Nov 10:00"), outcome=CloseOutcome.WITHDRAWN,
+                                  visit_outcome=VisitOutcome.NOT_VISITED, explanation="群众来电撤回", actor=DISPATCHER)
+    closed = given(*reported(demo_org), withdrawn)
+    closed.when(cmd.Accept(actor=GRID_WORKER)).then_raises(InvalidState, "closed")
+    closed.when(cmd.Tick(), at=at("Mon 30 Nov 10:00")).then()  # no clock runs on a closed petition
+    closed.when(cmd.ReopenClosed(actor=DISPATCHER, reason="群众再次来电")).then_raises(
+        InvalidState, "closed as withdrawn is not reopened")
+
+
+# --- stories: several commands and timers -------------------------------------------------------
+
+
+def accepted_petition(demo_org, **kwargs) -> Petition:
     p = Petition(demo_org, MONDAY, **kwargs)
     p.send(cmd.Accept(actor=p.handler))
     return p
-
-
-def test_report_assigns_the_first_rung_with_working_day_deadlines(demo_org) -> None:
-    p = Petition(demo_org, MONDAY)
-    a = p.state.assignment
-    assert p.state.status is Status.DISPATCHED and a.rung.level is Level.GRID
-    assert a.accept_due == datetime(2026, 11, 23, 14, 30, tzinfo=CHINA)  # 4 office hours: 09:00-12:00, 13:30-14:30
-    # 2 whole working days from the next working day (Tue, Wed), due when the office closes
-    assert a.resolve_due == datetime(2026, 11, 25, 17, 30, tzinfo=CHINA)
-    assert a.warn_at == datetime(2026, 11, 24, 17, 30, tzinfo=CHINA)  # one working day before
 
 
 def test_deadline_across_national_day(demo_org) -> None:
@@ -64,39 +204,8 @@ def test_at_the_top_a_breach_is_urged_not_escalated(demo_org) -> None:
         p.send(cmd.Escalate(actor=p.handler, reason="still cannot"))
 
 
-def test_return_only_within_the_window(demo_org) -> None:
-    p = Petition(demo_org, MONDAY)
-    p.now += timedelta(days=3)
-    with pytest.raises(InvalidCommand, match="return window"):
-        p.send(cmd.Return(actor=p.handler, reason="not ours"))
-
-
-def test_extension_rules(demo_org) -> None:
-    p = accepted(demo_org)
-    with pytest.raises(InvalidCommand, match="at most 10 working day"):
-        p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 11}, reason="施工"))
-    p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 3}, reason="需协调施工队"))
-    with pytest.raises(NotPermitted, match="needs one of the roles"):  # a grid worker never decides one
-        p.send(cmd.DecideExtension(actor=p.handler, approve=True))
-    with pytest.raises(NotPermitted, match="rung above"):  # nor does an overseeing role of the holding unit
-        p.send(cmd.DecideExtension(actor=unit_actor(p.state.rung.unit_code, Role.COMMUNITY_STAFF), approve=True))
-    due = p.state.assignment.resolve_due
-    p.send(cmd.DecideExtension(actor=p.overseer, approve=True))
-    assert p.state.assignment.resolve_due == CAL.add(due, 3 * 86_400, p.state.rules.max_extension.clock)
-    with pytest.raises(InvalidCommand, match="none is left"):
-        p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 1}, reason="again"))
-
-
-def test_denied_extension_keeps_the_deadline(demo_org) -> None:
-    p = accepted(demo_org)
-    due = p.state.assignment.resolve_due
-    p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 2}, reason="等材料"))
-    p.send(cmd.DecideExtension(actor=p.overseer, approve=False, note="可当天办结"))
-    assert p.state.assignment.resolve_due == due and p.state.extensions_granted == 0
-
-
 def test_pause_needs_the_rung_above_and_shifts_the_deadline(demo_org) -> None:
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     due = p.state.assignment.resolve_due
     p.send(cmd.Pause(actor=p.handler, reason="等待群众提供材料"))
     assert p.state.status is Status.ACCEPTED and p.state.pending_pause is not None
@@ -109,7 +218,7 @@ def test_pause_needs_the_rung_above_and_shifts_the_deadline(demo_org) -> None:
 
 
 def test_dissatisfied_reopens_at_the_same_unit_up_to_the_limit(demo_org) -> None:
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     for round_ in range(3):
         p.send(cmd.Resolve(actor=p.handler, result="已清运"))
         p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
@@ -131,7 +240,7 @@ def _dissatisfied_to_the_limit(p: Petition) -> list:
 
 
 def test_still_dissatisfied_at_the_reopen_limit_closes_not_resolved(demo_org) -> None:
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     assert p.state.rules.dissatisfied_at_limit == "not_resolved"  # the shipped policy's rule, frozen at report
     events = _dissatisfied_to_the_limit(p)
     closed = next(e for e in events if e.type == "PetitionClosed")
@@ -141,7 +250,7 @@ def test_still_dissatisfied_at_the_reopen_limit_closes_not_resolved(demo_org) ->
 
 
 def test_petitions_reported_under_older_rules_still_close_as_resolved_at_the_limit(demo_org) -> None:
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     old_rules = p.state.rules.model_copy(update={"dissatisfied_at_limit": None})  # frozen before the rule existed
     p.state = p.state.model_copy(update={"rules": old_rules})
     events = _dissatisfied_to_the_limit(p)
@@ -158,7 +267,7 @@ def test_rules_frozen_before_the_reopen_limit_rule_decode_with_the_old_behaviour
 
 
 def test_unreachable_after_the_last_attempt_closes(demo_org) -> None:
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     p.send(cmd.Resolve(actor=p.handler, result="已修复"))
     for _ in range(2):
         p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
@@ -170,7 +279,7 @@ def test_unreachable_after_the_last_attempt_closes(demo_org) -> None:
 
 def test_a_second_unreachable_attempt_too_soon_is_refused_with_when_it_may_be_made(demo_org) -> None:
     """A retried 'unreachable' must not count as the next attempt (issue 11: retried commands)."""
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     p.send(cmd.Resolve(actor=p.handler, result="已修复"))
     p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
     p.wait(timedelta(minutes=30))
@@ -182,25 +291,11 @@ def test_a_second_unreachable_attempt_too_soon_is_refused_with_when_it_may_be_ma
 
 
 def test_no_visit_in_the_window_closes_as_not_visited(demo_org) -> None:
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     p.send(cmd.Resolve(actor=p.handler, resolution=Resolution.NOT_FIXED_EXPLAINED, result="需纳入改造计划"))
     p.wait(timedelta(days=10))
     assert p.state.close_outcome is CloseOutcome.CLOSED_WITHOUT_FIX
     assert p.state.last_visit is VisitOutcome.NOT_VISITED
-
-
-def test_close_outcomes_are_explicit(demo_org) -> None:
-    p = Petition(demo_org, MONDAY)
-    with pytest.raises(InvalidCommand, match="explanation"):
-        p.send(cmd.Close(actor=DISPATCHER, outcome=CloseOutcome.DUPLICATE))
-    with pytest.raises(InvalidState, match="resolved as fixed"):
-        p.send(cmd.Close(actor=DISPATCHER, outcome=CloseOutcome.RESOLVED))
-    with pytest.raises(NotPermitted, match="roles"):
-        p.send(cmd.Close(actor=p.handler, outcome=CloseOutcome.WITHDRAWN, explanation="群众撤回"))
-    events = p.send(cmd.Close(actor=DISPATCHER, outcome=CloseOutcome.WITHDRAWN, explanation="群众来电撤回"))
-    assert [e.type for e in events] == ["PetitionClosed", "UnitEvaluated"]
-    with pytest.raises(InvalidState, match="closed"):
-        p.send(cmd.Accept(actor=p.handler))
 
 
 def test_every_unit_that_held_it_is_evaluated_for_its_own_part(demo_org) -> None:
@@ -217,7 +312,7 @@ def test_every_unit_that_held_it_is_evaluated_for_its_own_part(demo_org) -> None
 
 
 def test_events_round_trip_and_fold_to_the_same_state(demo_org) -> None:
-    p = accepted(demo_org)
+    p = accepted_petition(demo_org)
     p.send(cmd.Resolve(actor=p.handler, result="已清运", evidence_urls=["https://x/1.jpg"]))
     p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
     stored = [event_from(e.type, event_data(e)) for e in p.events]
