@@ -54,7 +54,7 @@ class CommandSpec:
     """One command: its class, the roles that may send it and its handler.
 
     `action`: the REST action (`POST /v1/petitions/{id}/{action}`), None for a command no person sends.
-    `update`: False for the workflow's own command (no Temporal update; the workflow decides it itself).
+    `update`: False for the workflow's own commands (no Temporal update; the workflow decides them itself).
     `summary`: what it is for, in a line; the API's summary and the update's docstring.
     """
 
@@ -107,6 +107,10 @@ CATALOGUE: tuple[CommandSpec, ...] = (
                 "run whose snapshot is the closed petition", "reopen", stage=Stage.CLOSED),
     CommandSpec(cmd.ConfirmDelivery, decider.confirm_delivery, r.SYSTEM,
                 "A department's system took the work order off its task queue", None, update=False),
+    # sent by the workflow's `calendar_changed` signal, which the calendar re-plan workflow sends
+    CommandSpec(cmd.ReplanDeadlines, decider.replan_deadlines, r.SYSTEM,
+                "A year's official holiday arrangement was loaded: re-plan the deadlines still ahead it moves",
+                None, update=False),
 )
 
 BY_TYPE: dict[type, CommandSpec] = {spec.command: spec for spec in CATALOGUE}
