@@ -6,9 +6,10 @@ the client's update names (`workflows/client.py`), the REST actions and their ro
 (`api/routes/commands.py`, `api/scope.py`). A command's name is its class's `kind`; it is also its
 Temporal update name, which recorded histories hold, so a `kind` is never renamed.
 
-Roles live here and only here: the API refuses a role early (403 `role_not_allowed`) from the same
-sets, and `decide` refuses it again for every caller that does not pass through the API (what-if
-replays, simulations, the reopen check). The decider's handlers check the unit and the state.
+Each command's roles are granted here and only here (from the groups of `domain/roles.py`): the API
+refuses a role early (403 `role_not_allowed`) from the same sets, and `decide` refuses it again for
+every caller that does not pass through the API (what-if replays, simulations, the reopen check).
+The decider's handlers check the unit and the state.
 
 urge (督办/催办): the API used to let community and street staff urge and the decider let anyone of the
 rung above's unit urge, whatever their role. One rule now, as the decider applied it and DESIGN.md
