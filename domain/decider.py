@@ -11,6 +11,7 @@ from domain import commands as cmd
 from domain import events as ev
 from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
+from domain.evolve import evolve
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
 from domain.timers import due_item
@@ -450,11 +451,13 @@ def _outcome_of(s: PetitionState) -> CloseOutcome:
 
 def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: VisitOutcome,
                  explanation: str, actor: Actor, duplicate_of: str = "") -> list[ev.Event]:
-    """The petition closes and every unit that held it gets its evaluation record."""
+    """The petition closes and every unit with a record on it gets its evaluation: each unit that held
+    it, and a dispatch desk or an approver with a part of their own (`UnitRecord`). The records are
+    read after the close, which ends a returned order's wait at the desk."""
     closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor,
                                duplicate_of=duplicate_of)
     records = []
-    for record in s.units.values():
+    for record in evolve(s, closed).units.values():
         if s.resolution is not None and record.unit_code == s.resolution.unit_code:
             record = record.model_copy(update={"visit_outcome": visit})
         records.append(ev.UnitEvaluated(at=now, record=record, close_outcome=outcome, category=s.category,

@@ -26,16 +26,16 @@ LET_GO = fact(received=1, resolve_breaches=1, escalations_by_deadline=1)  # esca
 
 def test_three_petitions_by_hand():
     card = scorecard(UNIT, [IN_TIME, LATE, LET_GO], ScoringWeights())
-    assert (card["petitions"], card["received"], card["accepted_in_time"], card["resolved"]) == (3, 3, 1, 2)
-    assert card["response_rate"] == 0.3333      # 1 of 3 work orders accepted in time
-    assert card["resolution_rate"] == 0.6667    # 2 of 3 petitions resolved by this unit
-    assert card["satisfaction_rate"] == 0.5     # 1 satisfied of 2 visits
-    assert card["in_time_rate"] == 0.5          # 1 of 2 resolutions in time
-    assert (card["breaches"], card["escalations"], card["reopens"]) == (3, 1, 1)
-    assert (card["hours_to_accept_median"], card["hours_to_accept_p90"]) == (1.5, 1.9)
-    assert (card["hours_to_resolve_median"], card["hours_to_resolve_p90"]) == (6.0, 9.2)
+    assert (card.petitions, card.received, card.accepted_in_time, card.resolved) == (3, 3, 1, 2)
+    assert card.response_rate == 0.3333      # 1 of 3 work orders accepted in time
+    assert card.resolution_rate == 0.6667    # 2 of 3 petitions resolved by this unit
+    assert card.satisfaction_rate == 0.5     # 1 satisfied of 2 visits
+    assert card.in_time_rate == 0.5          # 1 of 2 resolutions in time
+    assert (card.breaches, card.escalations, card.reopens) == (3, 1, 1)
+    assert (card.hours_to_accept_median, card.hours_to_accept_p90) == (1.5, 1.9)
+    assert (card.hours_to_resolve_median, card.hours_to_resolve_p90) == (6.0, 9.2)
     # 100 × (0.2·0.3333 + 0.3·0.6667 + 0.4·0.5 + 0.1·0.5)
-    assert card["score"] == 51.67
+    assert card.score == 51.67
 
 
 DUPLICATE = fact(received=1, accepted=1, accepted_in_time=1, seconds_to_accept=1800, close_outcome="duplicate")
@@ -47,47 +47,47 @@ def test_a_duplicate_no_longer_halves_the_resolution_rate():
     """The trial: one petition resolved in time to a satisfied resident, one closed as a duplicate
     by the dispatcher. Before, resolution 1/2 = 0.5 and a score of 85; now the duplicate leaves the rates."""
     card = scorecard(UNIT, [IN_TIME, DUPLICATE], ScoringWeights())
-    assert (card["petitions"], card["rated"], card["excluded"], card["duplicates"]) == (2, 1, 1, 1)
-    assert card["resolution_rate"] == 1.0 and card["score"] == 100.0
+    assert (card.petitions, card.rated, card.excluded, card.duplicates) == (2, 1, 1, 1)
+    assert card.resolution_rate == 1.0 and card.score == 100.0
 
 
 def test_petitions_that_were_never_the_units_leave_the_rates_by_hand():
     card = scorecard(UNIT, [IN_TIME, DUPLICATE, WITHDRAWN, NOT_OURS], ScoringWeights())
     # every petition the unit held is on the card, with why three of them are not in the rates
-    assert (card["petitions"], card["rated"], card["excluded"]) == (4, 1, 3)
-    assert (card["duplicates"], card["withdrawn"], card["not_government_responsibility"]) == (1, 1, 1)
+    assert (card.petitions, card.rated, card.excluded) == (4, 1, 3)
+    assert (card.duplicates, card.withdrawn, card.not_government_responsibility) == (1, 1, 1)
     # response: the in-time one (1), the duplicate accepted in time (1), the withdrawn one closed before
     # its accept deadline (0: no longer due), the one let pass unaccepted (1) -> 2 in time of 3 due
-    assert (card["received"], card["response_due"], card["accepted_in_time"]) == (4, 3, 2)
-    assert card["response_rate"] == 0.6667
-    assert card["resolution_rate"] == 1.0       # 1 resolved of 1 rated petition
-    assert card["satisfaction_rate"] == 1.0     # 1 satisfied of 1 visit
-    assert card["in_time_rate"] == 1.0          # 1 of 1
-    assert card["breaches"] == 1                # the missed accept deadline still counts as a breach
+    assert (card.received, card.response_due, card.accepted_in_time) == (4, 3, 2)
+    assert card.response_rate == 0.6667
+    assert card.resolution_rate == 1.0       # 1 resolved of 1 rated petition
+    assert card.satisfaction_rate == 1.0     # 1 satisfied of 1 visit
+    assert card.in_time_rate == 1.0          # 1 of 1
+    assert card.breaches == 1                # the missed accept deadline still counts as a breach
     # 100 × (0.2·0.6667 + 0.3·1 + 0.4·1 + 0.1·1)
-    assert card["score"] == 93.33
+    assert card.score == 93.33
 
 
 def test_closed_at_the_reopen_limit_still_dissatisfied_counts_as_not_resolved():
     still_dissatisfied = fact(received=3, accepted=3, accepted_in_time=3, resolved=3, resolved_in_time=3, reopens=2,
                               visit_outcome="dissatisfied", close_outcome="closed_not_resolved")
     card = scorecard(UNIT, [IN_TIME, still_dissatisfied], ScoringWeights())
-    assert (card["rated"], card["excluded"], card["closed_not_resolved"]) == (2, 0, 1)
-    assert card["resolution_rate"] == 0.5 and card["in_time_rate"] == 1.0 and card["satisfaction_rate"] == 0.5
-    assert card["response_rate"] == 1.0
+    assert (card.rated, card.excluded, card.closed_not_resolved) == (2, 0, 1)
+    assert card.resolution_rate == 0.5 and card.in_time_rate == 1.0 and card.satisfaction_rate == 0.5
+    assert card.response_rate == 1.0
     # 100 × (0.2·1 + 0.3·0.5 + 0.4·0.5 + 0.1·1)
-    assert card["score"] == 65.0
+    assert card.score == 65.0
 
 
 def test_a_property_company_takes_part_of_its_score_from_the_residents_round():
     card = scorecard(UNIT, [IN_TIME, LATE, LET_GO], ScoringWeights(), property_score=80)
-    assert card["score"] == round(0.7 * 51.667 + 0.3 * 80, 2)
+    assert card.score == round(0.7 * 51.667 + 0.3 * 80, 2)
 
 
 def test_rates_without_petitions_behind_them_are_left_out():
     card = scorecard(UNIT, [LET_GO], ScoringWeights())
-    assert card["satisfaction_rate"] is None and card["in_time_rate"] is None
-    assert card["score"] == 0.0  # response 0 and resolution 0, renormalised over their weights
+    assert card.satisfaction_rate is None and card.in_time_rate is None
+    assert card.score == 0.0  # response 0 and resolution 0, renormalised over their weights
 
 
 def test_an_upheld_appeal_takes_off_only_what_it_names():
@@ -98,8 +98,9 @@ def test_an_upheld_appeal_takes_off_only_what_it_names():
 
 
 def test_ties_share_a_rank_and_unscored_units_come_last():
-    cards = [UNIT | {"unit_code": c, "score": s} for c, s in (("a", 90.0), ("b", 95.0), ("c", 90.0), ("d", None))]
-    assert [(c["unit_code"], c["rank"]) for c in rank(cards)] == [("b", 1), ("a", 2), ("c", 2), ("d", None)]
+    cards = [scorecard(UNIT | {"unit_code": c}, [], ScoringWeights()).model_copy(update={"score": s})
+             for c, s in (("a", 90.0), ("b", 95.0), ("c", 90.0), ("d", None))]
+    assert [(c.unit_code, c.rank) for c in rank(cards)] == [("b", 1), ("a", 2), ("c", 2), ("d", None)]
 
 
 def test_periods():
