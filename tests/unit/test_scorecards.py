@@ -111,3 +111,47 @@ def test_periods():
     for bad in ("2026-13", "2026-Q5", "26-10", "October"):
         with pytest.raises(InvalidCommand):
             Period.parse(bad)
+
+
+def test_the_gauge_and_the_cards_share_one_definition_of_the_rates():
+    from jiehu.gauges import month_rates
+
+    facts = [IN_TIME, LATE, LET_GO, DUPLICATE, WITHDRAWN, NOT_OURS]
+    card = scorecard(UNIT, facts, ScoringWeights())
+    # the gauge reads facts grouped by what the rates read: two identical facts are one group of n=2
+    groups = [{**f, "n": 1} for f in facts[1:]] + [{**IN_TIME, "n": 1}]
+    rates = month_rates(groups)
+    assert rates == {name: getattr(card, name) for name in rates}
+    doubled = month_rates([{**f, "n": 2} for f in facts])
+    assert doubled == rates  # the same mix twice over: the same rates
+
+
+def test_an_edition_frozen_before_the_exclusions_still_loads_as_it_was_computed():
+    """A card of the first editions (2026, before `rated`, `excluded` and the desk's figures)."""
+    from domain.evaluation import ScorecardsPublished
+
+    first = {"unit_code": "c1", "unit_name": "社区一", "kind": "community", "level": "community", "parent_code": "s1",
+             "district_code": "d1", "petitions": 3, "received": 4, "accepted_in_time": 2, "resolved": 2,
+             "resolved_in_time": 1, "visited": 2, "satisfied": 1, "response_rate": 0.5, "resolution_rate": 0.6667,
+             "satisfaction_rate": 0.5, "in_time_rate": 0.5, "breaches": 2, "returns": 0, "escalations": 1,
+             "reopens": 1, "extensions": 0, "urges": 0, "hours_to_accept_median": 1.5, "hours_to_accept_p90": 1.9,
+             "hours_to_resolve_median": 6.0, "hours_to_resolve_p90": 9.2, "property_score": None, "score": 51.67,
+             "rank": 2}
+    event = ScorecardsPublished.model_validate({
+        "at": "2026-11-01T00:30:00Z", "period": "2026-10", "edition": 1, "reason": "月度考评发布",
+        "appeal_due": "2026-11-06T09:30:00Z", "cards": [first],
+        "actor": {"id": "system", "name": "jiehu", "unit_code": "", "role": "system"}})
+    card = event.cards[0]
+    assert (card.rated, card.response_due, card.excluded, card.duplicates) == (3, 4, 0, 0)
+    assert (card.score, card.rank, card.redispatch_breaches, card.hours_holding_returns) == (51.67, 2, 0, None)
+    assert {k: v for k, v in card.model_dump().items() if k in first} == first  # nothing it held is changed
+
+
+def test_the_openapi_schema_says_what_a_card_holds():
+    from api.routes.scorecards import CardsOut
+
+    schema = CardsOut.model_json_schema()
+    card = schema["$defs"]["CardOut"]["properties"]
+    assert {"unit_code", "response_rate", "resolution_rate", "satisfaction_rate", "score", "rank", "kind_label",
+            "redispatch_breaches", "decision_breaches", "returns_held", "hours_holding_returns"} <= set(card)
+    assert "deadlines it missed" in card["breaches"]["description"]
