@@ -130,7 +130,9 @@ def _dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalenda
     _require_role(c.actor, DISPATCH_ROLES, "re-dispatching")
     _require_status(s, {Status.RETURNED, Status.DISPATCHED, Status.ACCEPTED}, "re-dispatch")
     if s.rung is not None and s.status is not Status.RETURNED and c.ladder[0].unit_code == s.rung.unit_code:
-        raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
+        # a fine command against the petition's state (HTTP 409), not a malformed one
+        raise InvalidState(f"the petition is already with {s.rung.unit_name} ({s.rung.unit_code}), "
+                           f"{s.status.label}: dispatch it to another unit, or urge the holder to act")
     return [
         *_lapse(s, now, "the dispatcher re-routed the petition / 已改派"),
         ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor,
@@ -223,10 +225,15 @@ def _request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
     if s.extensions_granted >= s.rules.max_extensions:
         raise InvalidCommand(f"the policy allows {s.rules.max_extensions} extension(s); none is left")
     limit = s.rules.max_extension
-    if c.duration.clock is not limit.clock or c.duration.seconds > limit.seconds:
-        raise InvalidCommand(f"an extension may be at most {_describe(limit)}")
+    if c.duration.clock is not limit.clock:  # the clock its rules froze at report (docs/deadline-rules.md)
+        raise InvalidCommand(f"duration: this petition's extensions count in {limit.unit} ({limit.clock.label}), "
+                             f"not {c.duration.unit} ({c.duration.clock.label}): at most {_describe(limit)}",
+                             field="duration")
+    if c.duration.seconds > limit.seconds:
+        raise InvalidCommand(f"duration: an extension may be at most {_describe(limit)}", field="duration")
     if limit.clock is Clock.WHOLE_WORKING_DAYS and c.duration.seconds % 86_400:
-        raise InvalidCommand(f"an extension counts whole working days: at most {_describe(limit)}")
+        raise InvalidCommand(f"duration: an extension counts whole working days: at most {_describe(limit)}",
+                             field="duration")
     if s.assignment.resolve_breached:
         raise InvalidState("the deadline has already been missed; an extension can no longer be granted")
     window = s.rules.extension_decision
