@@ -6,7 +6,9 @@ history must keep decoding as it was written, so the domain models stay as lenie
   count as spaces), and no control characters (description, reasons, notes…);
 - phone numbers: empty, or 7 to 20 digits once spaces, dashes, dots, brackets and a leading + go;
 - links (evidence, Open311 media_url): http or https with a host and no spaces, nothing else
-  (no javascript:).
+  (no javascript:);
+- booleans (`confidential`, `approve`, `upheld`…): JSON true or false only; pydantic's lax mode would
+  read "yes", "on", "1" or 0 as one, and a client that sends a string has a bug worth hearing about.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u3164\u2800
 # tab, newline and carriage return stay allowed
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 _HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]+$")
+_BOOLEAN = (bool, bool | None)
 
 
 def phone_problem(value: str) -> str | None:
@@ -64,7 +67,16 @@ def blank_problem(value: str) -> str | None:
 
 
 class CheckedInput(StorableText):
-    """Request bodies: no whitespace-only text, phone fields that hold a phone number, http(s) links."""
+    """Request bodies: no whitespace-only text, phone fields that hold a phone number, http(s) links,
+    booleans that are JSON booleans."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_boolean(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation in _BOOLEAN and value is not None and not isinstance(value, bool):
+            raise ValueError(f"must be true or false, not {value!r}")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

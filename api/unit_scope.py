@@ -7,10 +7,9 @@ company, `unit` and `within` of evaluation reads). `None` means "every unit" (ad
 
 from __future__ import annotations
 
-from typing import Any
-
 from api.errors import ApiError
 from domain.enums import Role, UnitKind
+from domain.evaluation import Scorecard
 from domain.model import Actor
 from org.model import OrgTree
 
@@ -96,5 +95,5 @@ def require_readable(reach: set[str] | None, org: OrgTree, code: str, *, around:
     raise ApiError(404, "unit_not_found", f"no unit {code!r} in your part of the org tree")
 
 
-def cards_in(cards: list[dict[str, Any]], reach: set[str] | None) -> list[dict[str, Any]]:
-    return cards if reach is None else [c for c in cards if c["unit_code"] in reach]
+def cards_in(cards: list[Scorecard], reach: set[str] | None) -> list[Scorecard]:
+    return cards if reach is None else [c for c in cards if c.unit_code in reach]

@@ -15,6 +15,7 @@ from domain import commands as cmd
 from domain import events as ev
 from domain.enums import Clock, CloseOutcome, Resolution, Status, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
+from domain.evolve import evolve
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
 from domain.roles import URGING_ANYWHERE
@@ -106,7 +107,9 @@ def report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) ->
 def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     _require_status(s, {Status.RETURNED, Status.DISPATCHED, Status.ACCEPTED}, "re-dispatch")
     if s.rung is not None and s.status is not Status.RETURNED and c.ladder[0].unit_code == s.rung.unit_code:
-        raise InvalidCommand(f"the petition is already with {s.rung.unit_code}")
+        # a fine command against the petition's state (HTTP 409), not a malformed one
+        raise InvalidState(f"the petition is already with {s.rung.unit_name} ({s.rung.unit_code}), "
+                           f"{s.status.label}: dispatch it to another unit, or urge the holder to act")
     return [
         *_lapse(s, now, "the dispatcher re-routed the petition / 已改派"),
         ev.PetitionRedispatched(at=now, ladder=c.ladder, note=c.note, actor=c.actor,
@@ -198,10 +201,15 @@ def request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
     if s.extensions_granted >= s.rules.max_extensions:
         raise InvalidCommand(f"the policy allows {s.rules.max_extensions} extension(s); none is left")
     limit = s.rules.max_extension
-    if c.duration.clock is not limit.clock or c.duration.seconds > limit.seconds:
-        raise InvalidCommand(f"an extension may be at most {_describe(limit)}")
+    if c.duration.clock is not limit.clock:  # the clock its rules froze at report (docs/deadline-rules.md)
+        raise InvalidCommand(f"duration: this petition's extensions count in {limit.unit} ({limit.clock.label}), "
+                             f"not {c.duration.unit} ({c.duration.clock.label}): at most {_describe(limit)}",
+                             field="duration")
+    if c.duration.seconds > limit.seconds:
+        raise InvalidCommand(f"duration: an extension may be at most {_describe(limit)}", field="duration")
     if limit.clock is Clock.WHOLE_WORKING_DAYS and c.duration.seconds % 86_400:
-        raise InvalidCommand(f"an extension counts whole working days: at most {_describe(limit)}")
+        raise InvalidCommand(f"duration: an extension counts whole working days: at most {_describe(limit)}",
+                             field="duration")
     if s.assignment.resolve_breached:
         raise InvalidState("the deadline has already been missed; an extension can no longer be granted")
     window = s.rules.extension_decision
@@ -423,11 +431,13 @@ def _outcome_of(s: PetitionState) -> CloseOutcome:
 
 def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: VisitOutcome,
                  explanation: str, actor: Actor, duplicate_of: str = "") -> list[ev.Event]:
-    """The petition closes and every unit that held it gets its evaluation record."""
+    """The petition closes and every unit with a record on it gets its evaluation: each unit that held
+    it, and a dispatch desk or an approver with a part of their own (`UnitRecord`). The records are
+    read after the close, which ends a returned order's wait at the desk."""
     closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor,
                                duplicate_of=duplicate_of)
     records = []
-    for record in s.units.values():
+    for record in evolve(s, closed).units.values():
         if s.resolution is not None and record.unit_code == s.resolution.unit_code:
             record = record.model_copy(update={"visit_outcome": visit})
         records.append(ev.UnitEvaluated(at=now, record=record, close_outcome=outcome, category=s.category,

@@ -139,6 +139,8 @@ class Waiver(Labelled):
     ESCALATION = "escalation"
     RETURN = "return"
     DISSATISFACTION = "dissatisfaction"
+    REDISPATCH_BREACH = "redispatch_breach"  # the dispatch desk's missed re-dispatch deadline
+    DECISION_BREACH = "decision_breach"  # the approver's extension decision past its deadline
 
 
 class CalendarStatus(Labelled):
@@ -218,7 +220,8 @@ _LABELS: dict[str, dict[str, str]] = {
     },
     "Waiver": {
         "accept_breach": "超时签收不计", "resolve_breach": "超时办结不计", "escalation": "升级不计",
-        "return": "退单不计", "dissatisfaction": "不满意不计",
+        "return": "退单不计", "dissatisfaction": "不满意不计", "redispatch_breach": "超时分办不计",
+        "decision_breach": "超时审批不计",
     },
     "CalendarStatus": {"official": "国务院正式安排", "provisional": "暂定(仅法定节假日)"},
 }

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.enums import CloseOutcome, VisitOutcome, Waiver
 from domain.errors import InvalidCommand
@@ -125,7 +125,7 @@ class ScorecardsPublished(BaseModel):
     edition: int
     reason: str
     appeal_due: datetime
-    cards: list[dict[str, Any]]
+    cards: list[Scorecard]
     actor: Actor
 
 
@@ -175,6 +175,10 @@ def apply_waivers(record: dict[str, Any], waive: list[Waiver]) -> dict[str, Any]
             fact["escalations_by_deadline"] = fact["escalations_requested"] = 0
         elif waiver is Waiver.RETURN:
             fact["returns"] = 0
+        elif waiver is Waiver.REDISPATCH_BREACH:
+            fact["redispatch_breaches"] = 0
+        elif waiver is Waiver.DECISION_BREACH:
+            fact["decision_breaches"] = 0
         elif waiver is Waiver.DISSATISFACTION:
             fact["reopens"] = 0
             if fact.get("visit_outcome") == VisitOutcome.DISSATISFIED.value:
@@ -199,7 +203,8 @@ SATISFIED = {VisitOutcome.SATISFIED.value, VisitOutcome.BASICALLY_SATISFIED.valu
 VISITED = SATISFIED | {VisitOutcome.DISSATISFIED.value}
 COUNTED = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolve_breaches", "returns",
            "escalations_requested", "escalations_by_deadline", "extensions_requested", "extensions_granted",
-           "urges", "resolved", "resolved_in_time", "reopens")
+           "urges", "resolved", "resolved_in_time", "reopens", "redispatch_breaches", "decision_breaches",
+           "returns_held")
 FACT_FIELDS = tuple(f for f in UnitRecord.model_fields if f not in ("unit_code", "unit_name", "level"))
 
 
@@ -219,54 +224,170 @@ def excluded(fact: dict[str, Any]) -> bool:
     return fact.get("close_outcome") in EXCLUDED_OUTCOMES
 
 
+def held(fact: dict[str, Any]) -> bool:
+    """Whether the unit held the petition (received a work order on it). A dispatch desk's or an
+    approver's record of a petition it never held counts only its own part (issue 11 §3, §4): its
+    breaches and its time with returned orders, never in the rates or in `petitions`."""
+    return fact["received"] > 0
+
+
 def _accept_due(fact: dict[str, Any]) -> int:
     """Work orders of an excluded petition that count in the response rate: those the unit accepted
     and those whose accept deadline passed unaccepted before the close."""
     return min(fact["received"], max(fact["accepted"], fact["accepted_in_time"] + fact["accept_breaches"]))
 
 
+@dataclass(frozen=True)
+class RateCounts:
+    """What the rates are made of: THE definition of the three rates (响应率, 解决率, 满意率) and the
+    in-time rate, for scorecards and for the `jiehu_evaluation_rate` gauge alike. Counts add up over
+    facts (`+`, `*` a number of identical facts); `rates` divides them."""
+
+    accepted_in_time: int = 0  # work orders accepted before their accept deadline
+    response_due: int = 0  # work orders due (see `_accept_due` for an excluded petition)
+    rated: int = 0  # held petitions in the rates (not excluded)
+    resolved: int = 0  # rated petitions the unit resolved itself, not closed as not resolved
+    resolved_in_time: int = 0  # of them, resolved within the deadline
+    visited: int = 0  # rated petitions whose final return visit reached the resident
+    satisfied: int = 0  # of them, satisfied or basically satisfied
+
+    @classmethod
+    def of(cls, fact: dict[str, Any]) -> RateCounts:
+        """One fact's counts (the keys of a `UnitRecord` plus `close_outcome`)."""
+        if not held(fact):
+            return cls()
+        rated = not excluded(fact)
+        solved = rated and fact["resolved"] > 0 and fact.get("close_outcome") not in NOT_RESOLVED_OUTCOMES
+        visited = rated and fact["visit_outcome"] in VISITED
+        return cls(accepted_in_time=fact["accepted_in_time"],
+                   response_due=_accept_due(fact) if not rated else fact["received"], rated=int(rated),
+                   resolved=int(solved), resolved_in_time=int(solved and fact["resolved_in_time"] > 0),
+                   visited=int(visited), satisfied=int(visited and fact["visit_outcome"] in SATISFIED))
+
+    def __add__(self, other: RateCounts) -> RateCounts:
+        return RateCounts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def __mul__(self, times: int) -> RateCounts:
+        return RateCounts(*(a * times for a in astuple(self)))
+
+    def rates(self) -> dict[str, float | None]:
+        """Each rate 0–1 to 4 decimals; None when nothing is behind it."""
+        return {
+            "response_rate": _ratio(self.accepted_in_time, self.response_due),
+            "resolution_rate": _ratio(self.resolved, self.rated),
+            "satisfaction_rate": _ratio(self.satisfied, self.visited),
+            "in_time_rate": _ratio(self.resolved_in_time, self.resolved),
+        }
+
+
+def rate_counts(facts: list[dict[str, Any]]) -> RateCounts:
+    return sum((RateCounts.of(f) for f in facts), RateCounts())
+
+
+class Scorecard(BaseModel):
+    """One unit's figures over a period (`docs/evaluation.md` defines each), as served by
+    `/v1/scorecards` and frozen in `ScorecardsPublished`. Rates are 0–1, hours are hours, `score` 0–100.
+
+    Editions frozen before a figure existed still load: a figure added later has a default, and cards
+    from before the exclusions (no `rated`) are read as they were computed, every petition rated."""
+
+    unit_code: str
+    unit_name: str = ""
+    kind: str = ""  # UnitKind value ('' for a unit no longer in the org)
+    level: str = ""  # Level value ('' for a unit that is no rung: a district)
+    parent_code: str = ""
+    district_code: str = ""
+    petitions: int = Field(description="petitions the unit held that closed in the period")
+    received: int = Field(description="work orders it received")
+    accepted_in_time: int
+    resolved: int = Field(description="rated petitions it resolved itself")
+    resolved_in_time: int
+    visited: int
+    satisfied: int
+    rated: int = Field(description="held petitions in the rates")
+    response_due: int = Field(description="work orders due in the response rate")
+    excluded: int = Field(description="held petitions that leave the rates (duplicates, withdrawn, not government)")
+    duplicates: int = 0
+    withdrawn: int = 0
+    not_government_responsibility: int = 0
+    closed_not_resolved: int = 0
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    in_time_rate: float | None
+    breaches: int = Field(description="deadlines it missed: accept, resolve, re-dispatch (as the dispatch desk) "
+                                      "and extension decisions (as the approver)")
+    returns: int
+    escalations: int
+    reopens: int
+    follow_ups: int = 0
+    extensions: int
+    urges: int
+    redispatch_breaches: int = Field(0, description="as the dispatch desk: re-dispatch deadlines it missed")
+    decision_breaches: int = Field(0, description="as the approver: extension decisions it let pass their deadline")
+    returns_held: int = Field(0, description="as the dispatch desk: returned orders it re-dispatched or closed")
+    hours_holding_returns: float | None = Field(None, description="as the dispatch desk: hours those orders waited")
+    hours_per_return_held: float | None = None
+    hours_to_accept_median: float | None
+    hours_to_accept_p90: float | None
+    hours_to_resolve_median: float | None
+    hours_to_resolve_p90: float | None
+    property_score: float | None
+    score: float | None
+    rank: int | None = None  # the place among the compared cards of its kind; set when ranked
+
+    @model_validator(mode="before")
+    @classmethod
+    def _before_exclusions(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "rated" not in data and "petitions" in data:
+            data = {**data, "rated": data["petitions"], "response_due": data.get("received", 0), "excluded": 0}
+        return data
+
+
+ScorecardsPublished.model_rebuild()  # its cards are Scorecards, defined after it
+
+
 def scorecard(unit: dict[str, str], facts: list[dict[str, Any]], weights: ScoringWeights,
-              property_score: float | None = None) -> dict[str, Any]:
-    """One unit's scorecard over `facts` (its records on the petitions closed in the period)."""
-    total = {name: sum(f[name] for f in facts) for name in COUNTED}
+              property_score: float | None = None) -> Scorecard:
+    """One unit's scorecard over `facts` (its records on the petitions closed in the period); `unit`
+    holds the unit's fields of `Scorecard` (at least `unit_code`)."""
+    total = {name: sum(f.get(name, 0) for f in facts) for name in COUNTED}
     # 结案后再诉: new petitions that followed one it resolved (or held last) count as reopens too
     follow_ups = sum(f.get("follow_ups", 0) for f in facts)
-    petitions = len(facts)
-    rated = [f for f in facts if not excluded(f)]
-    solved = [f for f in rated if f["resolved"] > 0 and f.get("close_outcome") not in NOT_RESOLVED_OUTCOMES]
-    resolved = len(solved)
-    in_time = sum(1 for f in solved if f["resolved_in_time"] > 0)
-    visited = [f for f in rated if f["visit_outcome"] in VISITED]
-    satisfied = sum(1 for f in visited if f["visit_outcome"] in SATISFIED)
-    response_due = sum(_accept_due(f) if excluded(f) else f["received"] for f in facts)
-    rates = {
-        "response_rate": _ratio(total["accepted_in_time"], response_due),
-        "resolution_rate": _ratio(resolved, len(rated)),
-        "satisfaction_rate": _ratio(satisfied, len(visited)),
-        "in_time_rate": _ratio(in_time, resolved),
-    }
-    outcomes = {o: sum(1 for f in facts if f.get("close_outcome") == o)
+    kept = [f for f in facts if held(f)]
+    counts = rate_counts(kept)
+    rates = counts.rates()
+    outcomes = {o: sum(1 for f in kept if f.get("close_outcome") == o)
                 for o in (*EXCLUDED_OUTCOMES, *NOT_RESOLVED_OUTCOMES)}
     to_accept = [f["seconds_to_accept"] / 3600 for f in facts if f["seconds_to_accept"] is not None]
     to_resolve = [f["seconds_to_resolve"] / 3600 for f in facts if f["seconds_to_resolve"] is not None]
-    return {
+    holding = [f["seconds_holding_returns"] for f in facts if f.get("seconds_holding_returns") is not None]
+    hours_holding = round(sum(holding) / 3600, 2) if holding else None
+    return Scorecard(
         **unit,
-        "petitions": petitions, "received": total["received"], "accepted_in_time": total["accepted_in_time"],
-        "resolved": resolved, "resolved_in_time": in_time, "visited": len(visited), "satisfied": satisfied,
-        "rated": len(rated), "response_due": response_due, "excluded": petitions - len(rated),
-        "duplicates": outcomes[CloseOutcome.DUPLICATE.value], "withdrawn": outcomes[CloseOutcome.WITHDRAWN.value],
-        "not_government_responsibility": outcomes[CloseOutcome.NOT_GOVERNMENT_RESPONSIBILITY.value],
-        "closed_not_resolved": outcomes[CloseOutcome.CLOSED_NOT_RESOLVED.value],
+        petitions=len(kept), received=total["received"], accepted_in_time=counts.accepted_in_time,
+        resolved=counts.resolved, resolved_in_time=counts.resolved_in_time, visited=counts.visited,
+        satisfied=counts.satisfied, rated=counts.rated, response_due=counts.response_due,
+        excluded=len(kept) - counts.rated,
+        duplicates=outcomes[CloseOutcome.DUPLICATE.value], withdrawn=outcomes[CloseOutcome.WITHDRAWN.value],
+        not_government_responsibility=outcomes[CloseOutcome.NOT_GOVERNMENT_RESPONSIBILITY.value],
+        closed_not_resolved=outcomes[CloseOutcome.CLOSED_NOT_RESOLVED.value],
         **rates,
-        "breaches": total["accept_breaches"] + total["resolve_breaches"], "returns": total["returns"],
-        "escalations": total["escalations_by_deadline"] + total["escalations_requested"],
-        "reopens": total["reopens"] + follow_ups, "follow_ups": follow_ups,
-        "extensions": total["extensions_requested"], "urges": total["urges"],
-        "hours_to_accept_median": _quantile(to_accept, 0.5), "hours_to_accept_p90": _quantile(to_accept, 0.9),
-        "hours_to_resolve_median": _quantile(to_resolve, 0.5), "hours_to_resolve_p90": _quantile(to_resolve, 0.9),
-        "property_score": property_score,
-        "score": composite(rates, weights, property_score),
-    }
+        breaches=(total["accept_breaches"] + total["resolve_breaches"] + total["redispatch_breaches"]
+                  + total["decision_breaches"]),
+        returns=total["returns"],
+        escalations=total["escalations_by_deadline"] + total["escalations_requested"],
+        reopens=total["reopens"] + follow_ups, follow_ups=follow_ups,
+        extensions=total["extensions_requested"], urges=total["urges"],
+        redispatch_breaches=total["redispatch_breaches"], decision_breaches=total["decision_breaches"],
+        returns_held=total["returns_held"], hours_holding_returns=hours_holding,
+        hours_per_return_held=(round(hours_holding / total["returns_held"], 2)
+                               if hours_holding is not None and total["returns_held"] else None),
+        hours_to_accept_median=_quantile(to_accept, 0.5), hours_to_accept_p90=_quantile(to_accept, 0.9),
+        hours_to_resolve_median=_quantile(to_resolve, 0.5), hours_to_resolve_p90=_quantile(to_resolve, 0.9),
+        property_score=property_score,
+        score=composite(rates, weights, property_score),
+    )
 
 
 def composite(rates: dict[str, float | None], weights: ScoringWeights, property_score: float | None) -> float | None:
@@ -282,15 +403,15 @@ def composite(rates: dict[str, float | None], weights: ScoringWeights, property_
     return round(score, 2)
 
 
-def rank(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def rank(cards: list[Scorecard]) -> list[Scorecard]:
     """Best score first (ties share a rank; units without a score come last, unranked)."""
-    scored = sorted((c for c in cards if c["score"] is not None), key=lambda c: (-c["score"], c["unit_code"]))
+    scored = sorted((c for c in cards if c.score is not None), key=lambda c: (-(c.score or 0.0), c.unit_code))
     ranked, previous, place = [], None, 0
     for index, card in enumerate(scored, start=1):
-        if card["score"] != previous:
-            place, previous = index, card["score"]
-        ranked.append({**card, "rank": place})
-    return ranked + [{**c, "rank": None} for c in cards if c["score"] is None]
+        if card.score != previous:
+            place, previous = index, card.score
+        ranked.append(card.model_copy(update={"rank": place}))
+    return ranked + [c.model_copy(update={"rank": None}) for c in cards if c.score is None]
 
 
 def _ratio(part: int, whole: int) -> float | None:

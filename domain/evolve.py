@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import singledispatch
 
 from domain import events as ev
@@ -46,11 +47,38 @@ def fold(state: PetitionState, events: Iterable[ev.Event]) -> PetitionState:
 
 
 def _unit(state: PetitionState) -> UnitRecord:
+    """The record of the unit holding the petition."""
     assert state.assignment is not None
     rung = state.assignment.rung
-    return state.units.setdefault(
-        rung.unit_code, UnitRecord(unit_code=rung.unit_code, unit_name=rung.unit_name, level=rung.level)
-    )
+    record = state.units.get(rung.unit_code)
+    if record is None:
+        record = state.units[rung.unit_code] = UnitRecord(unit_code=rung.unit_code, unit_name=rung.unit_name,
+                                                          level=rung.level)
+    elif record.level is None:  # begun as a desk or approver off the ladder; now it holds the petition
+        record.unit_name, record.level = rung.unit_name, rung.level
+    return record
+
+
+def _record_of(state: PetitionState, code: str) -> UnitRecord:
+    """The record of a unit that may not hold the petition (a dispatch desk, an approver): named and
+    levelled from the ladder when it is a rung of it, else by its code alone (events carry no more)."""
+    record = state.units.get(code)
+    if record is None:
+        rung = next((r for r in state.ladder if r.unit_code == code), None)
+        record = state.units[code] = UnitRecord(unit_code=code, unit_name=rung.unit_name if rung else code,
+                                                level=rung.level if rung else None)
+    return record
+
+
+def _end_hold(state: PetitionState, at: datetime) -> None:
+    """A returned order leaves the dispatch desk (re-dispatched, or the petition closed): the time it
+    waited there is the desk's (issue 11 §3). Only orders with a re-dispatch clock name their desk."""
+    clock = state.redispatch
+    if clock is None or not clock.desk_code:
+        return
+    desk = _record_of(state, clock.desk_code)
+    desk.returns_held += 1
+    desk.seconds_holding_returns = (desk.seconds_holding_returns or 0.0) + (at - clock.since).total_seconds()
 
 
 @singledispatch
@@ -78,6 +106,7 @@ def _(e: ev.WorkOrderAssigned, s: PetitionState) -> None:
         accept_due=e.accept_due, warn_at=e.warn_at, resolve_due=e.resolve_due, provisional=e.provisional,
     )
     s.status = Status.DISPATCHED
+    _end_hold(s, e.at)
     s.pending_extension = s.pending_pause = s.paused = s.redispatch = None
     # a department's order waits on its task queue until WorkOrderDelivered (if this petition tracks it)
     s.delivery_pending_since = e.at if s.tracks_delivery and e.rung.task_queue is not None else None
@@ -243,13 +272,15 @@ def _(e: ev.DeadlineWarned, s: PetitionState) -> None:
 
 @_apply.register
 def _(e: ev.DeadlineBreached, s: PetitionState) -> None:
-    if e.deadline == "decision":  # the approver's, on a pending extension request
+    if e.deadline == "decision":  # the approver's, on a pending extension request: on its own record
         assert s.pending_extension is not None
         s.pending_extension = s.pending_extension.model_copy(update={"decision_breached": True})
+        _record_of(s, e.unit_code).decision_breaches += 1
         return
     if e.deadline == "redispatch":  # the dispatch desk's, not the unit that returned the order
         assert s.redispatch is not None
         s.redispatch = s.redispatch.model_copy(update={"breached": True})
+        _record_of(s, e.unit_code).redispatch_breaches += 1
         return
     assert s.assignment is not None
     unit = _unit(s)
@@ -290,6 +321,7 @@ def _(e: ev.FollowUpReported, s: PetitionState) -> None:
 
 @_apply.register
 def _(e: ev.PetitionClosed, s: PetitionState) -> None:
+    _end_hold(s, e.at)  # closed while it waited at the desk (e.g. not government responsibility)
     s.status = Status.CLOSED
     s.closed_at = e.at
     s.close_outcome = e.outcome

@@ -128,11 +128,17 @@ class ResolutionRecord(BaseModel):
 
 
 class UnitRecord(BaseModel):
-    """What one unit did with this petition while it held it; the basis of its evaluation."""
+    """What one unit did with this petition; the basis of its evaluation (`docs/evaluation.md`).
+
+    Mostly what it did while it held the petition (`received` > 0). Two parts are a unit's without
+    holding it (issue 11 §3, §4): the dispatch desk's time with returned orders and its missed
+    re-dispatch deadlines, and the approver's late extension decisions. A desk or approver that never
+    held the petition has a record with `received` == 0, and with `level` None when it is no rung of
+    the ladder (a district's dispatch desk) and `unit_name` its code (events name only the code)."""
 
     unit_code: str
     unit_name: str
-    level: Level
+    level: Level | None
     received: int = 0
     accepted: int = 0
     accepted_in_time: int = 0
@@ -151,6 +157,12 @@ class UnitRecord(BaseModel):
     seconds_to_accept: float | None = None
     seconds_to_resolve: float | None = None
     visit_outcome: VisitOutcome | None = None
+    # the dispatch desk's part (defaults: records evaluated before it existed still decode)
+    returns_held: int = 0  # returned orders it held until it re-dispatched them or the petition closed
+    seconds_holding_returns: float | None = None  # elapsed seconds those orders waited for it (None: held none)
+    redispatch_breaches: int = 0  # re-dispatch deadlines (退单待重新分办) it missed
+    # the approver's part: extension requests of the rung below whose decision deadline it let pass
+    decision_breaches: int = 0
 
 
 class PetitionState(BaseModel):

@@ -62,6 +62,11 @@ class Span(BaseModel):
     def scaled(self, fraction: float) -> Span:
         return Span(seconds=self.seconds * fraction, clock=self.clock)
 
+    @property
+    def unit(self) -> str:
+        """The policy unit a command writes this span's clock in, e.g. `whole_working_days`."""
+        return _DESCRIBED[self.clock][0]
+
     def describe(self) -> str:
         """In words and as a command writes it, e.g. `10 working day(s) from the next working day
         ({"whole_working_days": 10})`."""

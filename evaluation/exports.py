@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from pydantic import BaseModel
 
 # (key, header); rates are shown as percentages
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -19,10 +21,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("closed_not_resolved", "未解决办结(仍不满意)"),
     ("received", "接单次数"), ("accepted_in_time", "按时签收"), ("resolved", "办结件数"),
     ("resolved_in_time", "按时办结"), ("visited", "回访件数"), ("satisfied", "满意(含基本满意)"),
-    ("breaches", "超时次数"), ("returns", "退单次数"), ("escalations", "升级次数"), ("reopens", "重办次数"),
+    ("breaches", "超时次数"), ("redispatch_breaches", "其中超时分办"), ("decision_breaches", "其中超时审批"),
+    ("returns", "退单次数"), ("escalations", "升级次数"), ("reopens", "重办次数"),
     ("extensions", "延期申请"), ("urges", "催办次数"), ("hours_to_accept_median", "签收用时中位数(小时)"),
     ("hours_to_accept_p90", "签收用时P90(小时)"), ("hours_to_resolve_median", "办结用时中位数(小时)"),
-    ("hours_to_resolve_p90", "办结用时P90(小时)"), ("property_score", "物业评议得分"),
+    ("hours_to_resolve_p90", "办结用时P90(小时)"), ("returns_held", "待分办退单件数"),
+    ("hours_holding_returns", "退单待分办用时(小时)"), ("property_score", "物业评议得分"),
 )
 RATES = {"response_rate", "resolution_rate", "satisfaction_rate", "in_time_rate"}
 
@@ -35,11 +39,12 @@ def _cell(key: str, value: Any) -> Any:
     return value
 
 
-def rows_of(cards: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[_cell(key, card.get(key)) for key, _ in COLUMNS] for card in cards]
+def rows_of(cards: Sequence[BaseModel]) -> list[list[Any]]:
+    """One row per card (a `Scorecard`, with `kind_label` as the API serves it) in the order of COLUMNS."""
+    return [[_cell(key, getattr(card, key, None)) for key, _ in COLUMNS] for card in cards]
 
 
-def to_csv(cards: list[dict[str, Any]]) -> bytes:
+def to_csv(cards: Sequence[BaseModel]) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens the Chinese headers correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -48,7 +53,7 @@ def to_csv(cards: list[dict[str, Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(cards: list[dict[str, Any]], title: str) -> bytes:
+def to_xlsx(cards: Sequence[BaseModel], title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on sheet names

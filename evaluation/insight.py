@@ -19,12 +19,12 @@ SUSPECT_RETURN_RATE, SUSPECT_MIN_RETURNS = 0.3, 3
 async def unit_insight(conn: asyncpg.Connection, period: Period, unit_code: str | None,
                        units: set[str] | None = None, top: int = 5) -> list[dict]:
     """Per unit (of `units`, None: all): the categories it returns and escalates most (escalations count
-    the unit that let go)."""
+    the unit that let go), over the petitions it held."""
     rows = await conn.fetch(
         "SELECT unit_code, unit_name, category, count(*) AS petitions, sum(returns) AS returns, "
         "sum(escalations_by_deadline + escalations_requested) AS escalations, "
         "sum(accept_breaches + resolve_breaches) AS breaches "
-        "FROM evaluation_facts WHERE month = ANY($1::date[]) AND ($2::text IS NULL OR unit_code = $2) "
+        "FROM evaluation_facts WHERE month = ANY($1::date[]) AND received > 0 AND ($2::text IS NULL OR unit_code = $2) "
         "AND ($3::text[] IS NULL OR unit_code = ANY($3::text[])) "
         "GROUP BY 1, 2, 3", list(period.months), unit_code, _codes(units))
     units: dict[str, dict[str, Any]] = {}
@@ -46,7 +46,7 @@ async def routing_suspects(conn: asyncpg.Connection, period: Period, units: set[
         """
         WITH first_held AS (  -- each petition's first holder: the unit its category is routed to
             SELECT DISTINCT ON (petition_id) petition_id, category, level, unit_code, returns
-            FROM evaluation_facts WHERE month = ANY($1::date[])
+            FROM evaluation_facts WHERE month = ANY($1::date[]) AND received > 0  -- holders, not desks or approvers
             ORDER BY petition_id, first_assigned_at NULLS LAST
         ),
         routed AS (SELECT * FROM first_held WHERE $2::text[] IS NULL OR unit_code = ANY($2::text[])),

@@ -11,7 +11,7 @@ import asyncpg
 
 from domain.enums import UnitKind
 from domain.errors import InvalidCommand
-from domain.evaluation import FACT_FIELDS, Period, ScoringWeights, rank, scorecard
+from domain.evaluation import FACT_FIELDS, Period, Scorecard, ScoringWeights, rank, scorecard
 from org.model import OrgTree, Unit
 from org.routing import LEVEL_OF_KIND
 
@@ -27,7 +27,7 @@ class CardSet:
     """The cards of a period, and where they come from (a frozen edition, or live and provisional)."""
 
     period: str
-    cards: list[dict[str, Any]]
+    cards: list[Scorecard]
     edition: int | None = None
     published_at: datetime | None = None
     appeal_due: datetime | None = None
@@ -47,7 +47,8 @@ def unit_fields(unit: Unit | None, code: str, name: str) -> dict[str, str]:
             "district_code": (unit.district_code or "") if unit else ""}
 
 
-async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights) -> list[dict]:
+async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period,
+                     weights: ScoringWeights) -> list[Scorecard]:
     """Every unit with facts in the period, scored now (ranked within its kind)."""
     by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in await conn.fetch(_FACTS, list(period.months)):
@@ -62,13 +63,13 @@ async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, wei
 
 
 async def corrected_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights,
-                          edition: int, unit_code: str) -> list[dict]:
+                          edition: int, unit_code: str) -> list[Scorecard]:
     """Edition `edition` with only `unit_code`'s card recomputed (after a correction of that unit): every
     other unit keeps its frozen figures, so a correction never pulls late petitions into others' cards."""
     rows = await conn.fetch("SELECT card FROM published_scorecards WHERE period = $1 AND edition = $2",
                             period.text, edition)
-    others = [r["card"] for r in rows if r["card"]["unit_code"] != unit_code]
-    corrected = [c for c in await live_cards(conn, org, period, weights) if c["unit_code"] == unit_code]
+    others = [card for card in _cards_of(rows) if card.unit_code != unit_code]
+    corrected = [c for c in await live_cards(conn, org, period, weights) if c.unit_code == unit_code]
     return _ranked_by_kind(others + corrected)
 
 
@@ -81,7 +82,7 @@ async def card_set(conn: asyncpg.Connection, org: OrgTree, period: Period, weigh
         if chosen is not None:
             rows = await conn.fetch("SELECT card FROM published_scorecards WHERE period = $1 AND edition = $2",
                                     period.text, chosen["edition"])
-            return CardSet(period.text, [r["card"] for r in rows], chosen["edition"], chosen["published_at"],
+            return CardSet(period.text, _cards_of(rows), chosen["edition"], chosen["published_at"],
                            chosen["appeal_due"], chosen["reason"], editions)
     if edition is not None:
         raise InvalidCommand(f"{period.text} has no edition {edition}")
@@ -94,24 +95,24 @@ async def editions_of(conn: asyncpg.Connection, period: str) -> list[dict[str, A
     return [dict(r) for r in rows]
 
 
-def select(cards: list[dict[str, Any]], org: OrgTree, kind: UnitKind | None = None, within: str | None = None,
-           unit: str | None = None) -> list[dict[str, Any]]:
+def select(cards: list[Scorecard], org: OrgTree, kind: UnitKind | None = None, within: str | None = None,
+           unit: str | None = None) -> list[Scorecard]:
     """Cards of one kind of unit, under one unit of the tree, or of one unit."""
     inside = org.subtree(within) if within else None
     chosen = [c for c in cards
-              if (kind is None or c["kind"] == kind.value) and (inside is None or c["unit_code"] in inside)
-              and (unit is None or c["unit_code"] == unit)]
-    return sorted(chosen, key=lambda c: (c["kind"], c["rank"] is None, c["rank"] or 0, c["unit_code"]))
+              if (kind is None or c.kind == kind.value) and (inside is None or c.unit_code in inside)
+              and (unit is None or c.unit_code == unit)]
+    return sorted(chosen, key=lambda c: (c.kind, c.rank is None, c.rank or 0, c.unit_code))
 
 
-def compared(cards: list[dict[str, Any]], org: OrgTree, among: set[str] | None,
-             within: str | None) -> list[dict[str, Any]]:
+def compared(cards: list[Scorecard], org: OrgTree, among: set[str] | None,
+             within: str | None) -> list[Scorecard]:
     """THE ranking rule, for scorecards and rankings alike: the cards of the compared set (the units
     `among`, None: all, narrowed to the `within` subtree) ranked kind by kind by composite score,
     ties sharing a rank. A rank stored on a card (a frozen edition's) is replaced."""
     inside = org.subtree(within) if within else None
-    chosen = [{k: v for k, v in c.items() if k != "rank"} for c in cards
-              if (among is None or c["unit_code"] in among) and (inside is None or c["unit_code"] in inside)]
+    chosen = [c.model_copy(update={"rank": None}) for c in cards
+              if (among is None or c.unit_code in among) and (inside is None or c.unit_code in inside)]
     return _ranked_by_kind(chosen)
 
 
@@ -133,8 +134,13 @@ async def _property_scores(conn: asyncpg.Connection, period: Period) -> dict[str
     return {r["company_code"]: round(float(r["score"]), 2) for r in rows}
 
 
-def _ranked_by_kind(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def _cards_of(rows: list[asyncpg.Record]) -> list[Scorecard]:
+    """Frozen cards (`published_scorecards.card`), as their edition stored them."""
+    return [Scorecard.model_validate(r["card"]) for r in rows]
+
+
+def _ranked_by_kind(cards: list[Scorecard]) -> list[Scorecard]:
+    kinds: dict[str, list[Scorecard]] = defaultdict(list)
     for card in cards:
-        kinds[card["kind"]].append(card)
+        kinds[card.kind].append(card)
     return [card for group in kinds.values() for card in rank(group)]

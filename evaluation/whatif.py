@@ -40,6 +40,9 @@ class Tally:
         self.skipped_actions += skipped
         self.closed += not state.open
         for record in state.units.values():
+            if not record.received:  # a dispatch desk's or approver's record: none of the rungs' deadlines
+                continue
+            assert record.level is not None
             self.accept_breaches += record.accept_breaches
             self.resolve_breaches += record.resolve_breaches
             self.escalations_by_deadline += record.escalations_by_deadline

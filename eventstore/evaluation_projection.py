@@ -30,6 +30,7 @@ from domain.evaluation import (
     apply_waivers,
 )
 from domain.events import FollowUpReported, UnitEvaluated
+from domain.model import UnitRecord
 
 NAME = "evaluation"
 _LOCK = 7_311_951
@@ -148,7 +149,7 @@ async def _apply(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
         await conn.executemany(
             "INSERT INTO published_scorecards (period, edition, unit_code, level, card) VALUES ($1, $2, $3, $4, $5) "
             "ON CONFLICT DO NOTHING",
-            [(event.period, event.edition, c["unit_code"], c["level"], c) for c in event.cards])
+            [(event.period, event.edition, c.unit_code, c.level, c.model_dump(mode="json")) for c in event.cards])
     elif isinstance(event, PropertyRoundOpened):
         await conn.execute("INSERT INTO property_rounds (quarter, opened_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                            event.quarter, event.at)
@@ -187,7 +188,9 @@ async def _corrected(conn: asyncpg.Connection, event: EvaluationCorrected) -> No
         log.warning("correction without an evaluation", petition_id=event.petition_id, unit=event.unit_code)
         return
     waived = sorted({*row["waived"], *(w.value for w in event.waive)})
-    fact = apply_waivers({name: row["original"][name] for name in FACT_FIELDS}, [Waiver(w) for w in waived])
+    # an original evaluated before a figure existed has that figure's default
+    original = UnitRecord.model_validate(row["original"]).model_dump(mode="json")
+    fact = apply_waivers({name: original[name] for name in FACT_FIELDS}, [Waiver(w) for w in waived])
     sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(FACT_FIELDS, start=3))
     await conn.execute(
         f"UPDATE evaluation_facts SET {sets}, waived = ${len(FACT_FIELDS) + 3} "
@@ -198,8 +201,9 @@ async def _corrected(conn: asyncpg.Connection, event: EvaluationCorrected) -> No
 def _fact_args(petition_id: str, e: UnitEvaluated, fact: dict[str, Any], original: dict[str, Any],
                waived: list[str], position: int) -> list[Any]:
     r = e.record
-    return [petition_id, r.unit_code, r.unit_name, r.level.value, e.category, e.channel.value, e.close_outcome.value,
-            e.at, *(_db(name, fact[name]) for name in FACT_FIELDS), original, waived, position]
+    level = r.level.value if r.level else ""  # '' for a unit that is no rung (a district's dispatch desk)
+    return [petition_id, r.unit_code, r.unit_name, level, e.category, e.channel.value, e.close_outcome.value, e.at,
+            *(_db(name, fact[name]) for name in FACT_FIELDS), original, waived, position]
 
 
 def _db(name: str, value: Any) -> Any:

@@ -63,7 +63,8 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "unit_code": a.rung.unit_code if a else None,
         "unit_name": a.rung.unit_name if a else None,
         "overseer_code": a.rung.overseer_code if a else None,
-        "handled_units": sorted(state.units),
+        # the units that held it; a dispatch desk or approver with only a record of its own (received 0) did not
+        "handled_units": sorted(code for code, record in state.units.items() if record.received),
         "deadline_state": deadline_state(state).value,
         "accept_due": due.get("accept_due") if open_clock and a and a.accepted_at is None else None,
         "warn_at": due.get("warn_at") if open_clock and not held else None,

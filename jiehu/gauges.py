@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import structlog
@@ -17,6 +18,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from domain.enums import DeadlineState, Level, UnitKind
+from domain.evaluation import RateCounts
 from domain.workcalendar import CHINA, WorkCalendar
 from eventstore import evaluation_projection
 from jiehu import metrics
@@ -28,16 +30,23 @@ from org.routing import LEVEL_OF_KIND
 log = structlog.get_logger(__name__)
 POLLED_WITHIN = 120.0  # a poller seen in the last two minutes counts as polling
 
-_THREE_RATES = """
-SELECT sum(accepted_in_time)::float / nullif(sum(received), 0) AS response,
-       count(DISTINCT petition_id) FILTER (WHERE resolved > 0)::float / nullif(count(DISTINCT petition_id), 0)
-           AS resolution,
-       count(DISTINCT petition_id) FILTER (WHERE visit_outcome IN ('satisfied', 'basically_satisfied'))::float
-           / nullif(count(DISTINCT petition_id) FILTER (WHERE visit_outcome IN
-                    ('satisfied', 'basically_satisfied', 'dissatisfied')), 0) AS satisfaction
+# this month's facts, grouped by what the rates read (a few hundred groups, not one row per fact): the rates
+# themselves are `domain.evaluation.RateCounts`, the one definition the scorecards use too
+_RATE_FIELDS = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved", "resolved_in_time",
+                "visit_outcome", "close_outcome")
+_RATE_GROUPS = f"""
+SELECT {", ".join(_RATE_FIELDS)}, count(*) AS n
 FROM evaluation_facts
 WHERE month = date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date
+GROUP BY {", ".join(_RATE_FIELDS)}
 """
+
+
+def month_rates(groups: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The rates of every unit's facts of the month together, as one card would have them; `groups` are
+    facts (the keys of `_RATE_FIELDS`) each with `n`, how many facts are alike."""
+    counts = sum((RateCounts.of(g) * g["n"] for g in groups), RateCounts())
+    return counts.rates()
 
 
 class OrgLevels:
@@ -72,7 +81,7 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
         today = await conn.fetchval(
             "SELECT count(*) FROM petitions WHERE reported_at >= "
             "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')")
-        rates = await conn.fetchrow(_THREE_RATES)
+        rates = month_rates([dict(r) for r in await conn.fetch(_RATE_GROUPS)])
         lag = await evaluation_projection.lag(conn)
     counts = {(r["level"] or "none", r["deadline_state"]): r["n"] for r in open_rows}
     for level in [*(lv.value for lv in Level), "none"]:  # every series exists, zero included
@@ -80,8 +89,8 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
             metrics.OPEN.labels(level, state.value).set(counts.get((level, state.value), 0))
     metrics.REPORTED_TODAY.set(today)
     for name in ("response", "resolution", "satisfaction"):
-        if rates[name] is not None:
-            metrics.RATES.labels(name).set(rates[name])
+        if rates[f"{name}_rate"] is not None:
+            metrics.RATES.labels(name).set(rates[f"{name}_rate"])
     metrics.PROJECTION_LAG_EVENTS.labels("evaluation").set(lag["events"])
     metrics.PROJECTION_LAG_SECONDS.labels("evaluation").set(lag["seconds"])
     metrics.PROJECTION_LAG_EVENTS.labels("petitions").set(0)  # written in the append statement itself

@@ -46,8 +46,8 @@ HTTP_SECONDS = Histogram("jiehu_http_request_duration_seconds", "REST API reques
 
 OPEN = Gauge("jiehu_petitions_open", "Open petitions by level and deadline state", ["level", "deadline_state"])
 REPORTED_TODAY = Gauge("jiehu_petitions_reported_today", "Petitions reported since midnight, China time")
-RATES = Gauge("jiehu_evaluation_rate", "This month's district-wide three rates (0–1) from the scorecards",
-              ["rate"])
+RATES = Gauge("jiehu_evaluation_rate", "This month's three rates (0–1) over every unit's facts, as the "
+              "scorecards define them (domain.evaluation.RateCounts)", ["rate"])
 PROJECTION_LAG_EVENTS = Gauge("jiehu_projection_lag_events", "Events in the log not yet projected", ["projection"])
 PROJECTION_LAG_SECONDS = Gauge("jiehu_projection_lag_seconds", "Age of the oldest unprojected event",
                                ["projection"])

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.arrangements import Arrangement, apply_arrangements
     from domain.catalogue import UPDATES, CommandSpec, decide
     from domain.errors import DomainError, InvalidCommand
-    from domain.events import Event, WorkOrderAssigned, event_data
+    from domain.events import Event, UnitEvaluated, WorkOrderAssigned, event_data
     from domain.evolve import fold
     from domain.model import SYSTEM_ACTOR, PetitionState
     from domain.text import unstorable_text
@@ -46,6 +46,7 @@ LOCAL_APPEND = "append-events-as-local-activity"  # workflow.patched id: never r
 DELIVERY_RECEIPT = "record-work-order-delivered"  # workflow.patched id: never rename
 APPEND_AFTER_COMMIT = "append-events-after-the-task-commits"  # workflow.patched id: never rename
 REOPEN_AFTER_CLOSE = "reopen-after-close"  # workflow.patched id: never rename
+DESK_AND_APPROVER_RECORDS = "evaluate-desk-and-approver"  # workflow.patched id: never rename
 DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5))
 
 
@@ -188,6 +189,12 @@ class PetitionWorkflow:
             return self._state
 
     async def _append(self, events: list[Event], kind: str) -> None:
+        # A close now also evaluates a dispatch desk or an approver that never held the petition (a
+        # record with received 0). A close appended before that had no such events: replaying it, the
+        # workflow leaves them out so that its stream version stays the log's.
+        off_ladder = [e for e in events if isinstance(e, UnitEvaluated) and not e.record.received]
+        if off_ladder and not workflow.patched(DESK_AND_APPROVER_RECORDS):
+            events = [e for e in events if not any(e is o for o in off_ladder)]
         new_state = fold(self._state, events)
         stored = [
             StoredEventIn(event_id=str(workflow.uuid4()), type=e.type, data=event_data(e), occurred_at=e.at.isoformat())

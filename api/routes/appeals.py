@@ -12,28 +12,31 @@ from api.auth import CurrentActor
 from api.deps import DeskDep, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey, claim_key
+from api.input_rules import CheckedInput
 from api.scope import require_role
 from api.unit_scope import require_below, units_below
+from domain.commands import MAX_TEXT
 from domain.enums import Waiver
 from domain.errors import NotFound
 from domain.evaluation import Period
-from domain.text import StorableText
 from evaluation.desk import new_appeal_id
 
 router = APIRouter(prefix="/v1/appeals", tags=["evaluation"])
 
 
-class AppealIn(StorableText):
+class AppealIn(CheckedInput):
     petition_id: str = Field(min_length=1, max_length=100, description="the closed petition whose record is appealed")
     unit_code: str = Field(min_length=1, max_length=100, description="the caller's own unit")
     waive: list[Waiver] = Field(min_length=1, description="what should not count: accept_breach, resolve_breach, "
-                                                          "escalation, return, dissatisfaction")
-    reason: str = Field(min_length=1, max_length=2000)
+                                                          "escalation, return, dissatisfaction, and a dispatch "
+                                                          "desk's redispatch_breach or an approver's decision_breach")
+    # the one text limit of every reason, note and description (GeoReport's 4,000 characters)
+    reason: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
-class DecisionIn(StorableText):
+class DecisionIn(CheckedInput):
     upheld: bool
-    reason: str = Field(min_length=1, max_length=2000, description="what the unit reads about the decision")
+    reason: str = Field(min_length=1, max_length=MAX_TEXT, description="what the unit reads about the decision")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEM_RESPONSES(401, 403, 404, 409, 422))

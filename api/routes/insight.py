@@ -22,14 +22,21 @@ router = APIRouter(prefix="/v1/insight", tags=["evaluation"])
 
 
 @router.get("", responses=PROBLEM_RESPONSES(401, 404, 422))
-async def insight(period: str, conn: EvaluationConn, org: OrgDep, actor: CurrentActor, unit: str | None = None) -> dict:
-    """For each unit of the caller's subtree (or one): the categories it returned and escalated most in the
-    period, and the routing rules that look wrong (a category most often returned by the level it is
-    routed to), counted over the petitions first routed inside the caller's subtree (admin: all)."""
+async def insight(period: str, conn: EvaluationConn, org: OrgDep, actor: CurrentActor, unit: str | None = None,
+                  within: str | None = None) -> dict:
+    """For each unit of the caller's subtree (or one, or those `within` a unit): the categories it returned
+    and escalated most in the period, and the routing rules that look wrong (a category most often
+    returned by the level it is routed to), counted over the petitions first routed inside the caller's
+    subtree (admin: all) and `within`. A `unit` or `within` outside the caller's subtree is a 404, as
+    on the other evaluation reads; `within` above the caller narrows to the caller's subtree."""
     parsed = Period.parse(period)
     reach = units_below(actor, org)
     if unit is not None:
         require_readable(reach, org, unit)
+    if within is not None:
+        require_readable(reach, org, within, around=actor.unit_code)
+        inside = org.subtree(within)
+        reach = inside if reach is None else reach & inside
     return {"period": parsed.text, "units": await unit_insight(conn, parsed, unit, reach),
             "routing_suspects": await routing_suspects(conn, parsed, reach)}
 

@@ -18,7 +18,7 @@ from api.scope import require_role
 from api.unit_scope import cards_in, district_units, require_below, require_readable, units_below
 from domain.commands import MAX_TEXT
 from domain.enums import UnitKind, Waiver
-from domain.evaluation import Period
+from domain.evaluation import Period, Scorecard
 from domain.text import StorableText
 from evaluation.desk import MONTHLY_CLOSE
 from evaluation.exports import to_csv, to_xlsx
@@ -35,6 +35,12 @@ class Format(StrEnum):
     XLSX = "xlsx"
 
 
+class CardOut(Scorecard):
+    """A unit's scorecard (definitions: docs/evaluation.md), with its kind's Chinese label."""
+
+    kind_label: str = Field(description="the unit kind's Chinese label ('' for a unit no longer in the org)")
+
+
 class CardsOut(BaseModel):
     period: str
     provisional: bool = Field(description="live figures: the month is not published (or `live=true` was asked)")
@@ -43,7 +49,7 @@ class CardsOut(BaseModel):
     appeal_due: UtcTime | None
     reason: str | None
     editions: list[dict[str, Any]]
-    cards: list[dict[str, Any]]
+    cards: list[CardOut]
 
 
 @router.get("/scorecards", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
@@ -128,17 +134,17 @@ async def _cards(conn: EvaluationConn, services: ServicesDep, org: OrgDep, perio
 
 
 def _respond(chosen: CardSet, format: Format, title: str) -> Any:
-    for card in chosen.cards:
-        card["kind_label"] = UnitKind(card["kind"]).label if card.get("kind") else ""
+    cards = [CardOut(**card.model_dump(), kind_label=UnitKind(card.kind).label if card.kind else "")
+             for card in chosen.cards]
     if format is Format.JSON:
         return CardsOut(period=chosen.period, provisional=chosen.provisional, edition=chosen.edition,
                         published_at=chosen.published_at, appeal_due=chosen.appeal_due, reason=chosen.reason,
-                        editions=chosen.editions, cards=chosen.cards)
+                        editions=chosen.editions, cards=cards)
     suffix = f"-第{chosen.edition}版" if chosen.edition else "-实时"
     name = f"{title}{suffix}.{format.value}"
     disposition = f"attachment; filename*=UTF-8''{quote(name)}"
     if format is Format.CSV:
-        return Response(to_csv(chosen.cards), media_type="text/csv; charset=utf-8",
+        return Response(to_csv(cards), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": disposition})
-    return Response(to_xlsx(chosen.cards, title), headers={"content-disposition": disposition},
+    return Response(to_xlsx(cards, title), headers={"content-disposition": disposition},
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -80,6 +80,15 @@ async def test_return_redispatch_and_close(people):
         assert "重复" in refused.json()["detail"] and "Beijing time" in refused.json()["detail"]
 
 
+async def test_dispatching_to_the_unit_that_holds_it_is_a_409_that_says_so(people):
+    """User trial: a 422, as if the command were malformed; it is the petition's state that forbids it."""
+    pid = (await people.grid.report())["id"]
+    refused = await people.dispatcher.post(f"/v1/petitions/{pid}/dispatch", {"unit_code": "rc-yuehe-taibai-g1"})
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "already with" in refused.json()["detail"] and "(rc-yuehe-taibai-g1)" in refused.json()["detail"]
+
+
 async def test_another_streets_staff_cannot_see_or_touch_it(people):
     pid = (await people.grid.report())["id"]
     assert (await people.street.get(f"/v1/petitions/{pid}")).status_code == 200

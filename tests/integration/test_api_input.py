@@ -22,6 +22,9 @@ def grid(as_):
         ({"reporter_phone": "1" * 21}, "reporter_phone"),
         ({"address": "  "}, "address"),
         ({"public_summary": " "}, "public_summary"),
+        ({"confidential": "yes"}, "confidential"),  # a JSON boolean only, not what lax parsing reads as one
+        ({"confidential": "true"}, "confidential"),
+        ({"confidential": 1}, "confidential"),
     ],
 )
 async def test_a_report_with_blank_text_or_no_phone_number_is_refused(grid, change, field):

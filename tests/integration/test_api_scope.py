@@ -167,6 +167,19 @@ async def test_insight_covers_only_the_readers_subtree(month_of_cards, org, as_)
     assert (response.status_code, response.json()["code"]) == (404, "unit_not_found")
 
 
+async def test_insight_within_a_unit_outside_the_readers_subtree_is_404(month_of_cards, org, as_):
+    """User trial: `within` was ignored (200, the caller's whole subtree); it is a 404 as on the other reads."""
+    street, params = as_("street_staff", "rc-yuehe"), {"period": month_of_cards}
+    for within in ("qf-lucheng", "rc-jiyang", "nope"):
+        response = await street.get("/v1/insight", params=params | {"within": within})
+        assert (response.status_code, response.json()["code"]) == (404, "unit_not_found"), within
+    mine = (await street.get("/v1/insight", params=params)).json()
+    assert (await street.get("/v1/insight", params=params | {"within": "rencheng"})).json() == mine  # above: narrows
+    community = (await street.get("/v1/insight", params=params | {"within": "rc-yuehe-taibai"})).json()
+    assert {u["unit_code"] for u in community["units"]} <= org.subtree("rc-yuehe-taibai")
+    assert len(community["units"]) < len(mine["units"])
+
+
 async def test_the_what_if_replays_only_the_callers_petitions(pool, org, as_):
     await simulate_month(pool, org, Period.parse(WHAT_IF), 60, 13, 0)
     body = {"period": WHAT_IF, "policy": "fast"}
@@ -182,7 +195,8 @@ async def test_the_what_if_replays_only_the_callers_petitions(pool, org, as_):
 async def test_unknown_units_in_evaluation_reads_are_404(as_):
     admin = as_("admin", "")
     for path, params in (("/v1/scorecards", {"unit": "nope"}), ("/v1/scorecards", {"within": "nope"}),
-                         ("/v1/rankings", {"level": "street", "within": "nope"}), ("/v1/insight", {"unit": "nope"})):
+                         ("/v1/rankings", {"level": "street", "within": "nope"}), ("/v1/insight", {"unit": "nope"}),
+                         ("/v1/insight", {"within": "nope"})):
         response = await admin.get(path, params={"period": "2026-10"} | params)
         assert response.status_code == 404, (path, params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")

@@ -228,3 +228,27 @@ async def test_record_reopen_after_close_histories(running, org, temporal_env, p
     await running.send(pid, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
     await client_of(pid).result()
     (HISTORIES / "closed-again-after-reopen.json").write_text((await client_of(pid).fetch_history()).to_json())
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_desk_and_approver_history(running, org, temporal_env):
+    """Issue 11 §3, §4: closed after the desk re-dispatched late and the community decided late, so the
+    close evaluates the desk and the approver too. `…before-desk-records.json` is the same story recorded
+    by the code before (commit 5cf7565): its close evaluated the grid alone, and replays without them."""
+    r = report(org)
+    await running.report(r)
+    grid = staff(org, r.grid_code)
+    handle = temporal_env.client.get_workflow_handle(r.petition_id)
+    await running.send(r.petition_id, cmd.Return(actor=grid, reason="职能不符"))
+    await temporal_env.fast_forward(handle, timedelta(days=4))  # past the desk's 1 working day
+    await running.send(r.petition_id, cmd.Dispatch(actor=DISPATCHER, ladder=ladder_from_unit(
+        org, r.grid_code, r.grid_code, r.category)))
+    await running.send(r.petition_id, cmd.Accept(actor=grid))
+    await running.send(r.petition_id, cmd.RequestExtension(actor=grid, duration={"whole_working_days": 2},
+                                                           reason="需协调环卫车辆"))
+    await temporal_env.fast_forward(handle, timedelta(days=4))  # past the community's 1 working day
+    await running.send(r.petition_id, cmd.DecideExtension(actor=COMMUNITY, approve=True, note="同意延期"))
+    await running.send(r.petition_id, cmd.Resolve(actor=grid, result="已清运"))
+    await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+    await handle.result()
+    (HISTORIES / "closed-after-late-redispatch-and-decision.json").write_text((await handle.fetch_history()).to_json())

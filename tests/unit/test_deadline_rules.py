@@ -150,6 +150,21 @@ def test_an_extension_adds_whole_working_days_after_the_deadline() -> None:
     assert a.warn_at == at(2026, 12, 3, 17, 30)  # one working day before, as at report
 
 
+def test_an_extension_on_the_wrong_clock_is_told_the_petitions_clock_and_maximum() -> None:
+    """User trial: {"working_days": 3} on a petition counting whole working days was refused without
+    saying which unit to use."""
+    p = Petition(_org(), at(2026, 11, 27, 17))
+    p.send(cmd.Accept(actor=p.handler))
+    with pytest.raises(InvalidCommand) as refused:
+        p.send(cmd.RequestExtension(actor=p.handler, duration={"working_days": 3}, reason="施工"))
+    assert refused.value.field == "duration"
+    assert refused.value.message == (
+        "duration: this petition's extensions count in whole_working_days (工作日(次日起算)), not working_days "
+        '(工作日): at most 10 working day(s) from the next working day ({"whole_working_days": 10})')
+    with pytest.raises(InvalidCommand, match=r'^duration: an extension may be at most 10 working day'):
+        p.send(cmd.RequestExtension(actor=p.handler, duration={"whole_working_days": 11}, reason="施工"))
+
+
 def test_a_paused_clock_keeps_the_whole_days_not_yet_begun() -> None:
     p = Petition(_org(), at(2026, 11, 27, 17))  # due Tue 1 Dec 17:30
     p.send(cmd.Accept(actor=p.handler))

@@ -124,8 +124,8 @@ def test_a_petition_reported_as_following_a_closed_one_records_the_link(demo_org
     # the unit charged sees the follow-up among its reopens (facts of the followed petition carry it)
     record = first.state.units[GRID].model_dump()
     card = scorecard({"unit_code": GRID}, [{**record, "follow_ups": 1}], ScoringWeights())
-    assert card["reopens"] == 1 and card["follow_ups"] == 1
-    assert scorecard({"unit_code": GRID}, [record], ScoringWeights())["reopens"] == 0  # facts without the column
+    assert card.reopens == 1 and card.follow_ups == 1
+    assert scorecard({"unit_code": GRID}, [record], ScoringWeights()).reopens == 0  # facts without the column
 
 
 def test_the_what_if_replays_a_reopen_after_close(demo_org) -> None:

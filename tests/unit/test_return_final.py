@@ -75,3 +75,13 @@ def test_a_sent_back_order_must_be_accepted_before_it_must_be_resolved(demo_org)
     p.send(cmd.Return(actor=p.handler, reason="职能不符"))
     sent_back(demo_org, p)
     assert p.state.assignment.accept_due <= p.state.assignment.resolve_due
+
+
+def test_dispatching_to_the_unit_that_holds_it_is_a_state_conflict(demo_org) -> None:
+    """User trial: it answered 422 (a malformed command); the command is fine, the petition's state is not."""
+    p = Petition(demo_org, MONDAY)
+    with pytest.raises(InvalidState, match=r"already with .*\(rc-yuehe-taibai-g1\).*another unit"):
+        sent_back(demo_org, p)
+    p.send(cmd.Return(actor=p.handler, reason="职能不符"))
+    sent_back(demo_org, p)  # returned, it may go back to the same unit (终审)
+    assert p.state.rung.unit_code == GRID and p.state.assignment.final

@@ -26,16 +26,16 @@ LET_GO = fact(received=1, resolve_breaches=1, escalations_by_deadline=1)  # esca
 
 def test_three_petitions_by_hand():
     card = scorecard(UNIT, [IN_TIME, LATE, LET_GO], ScoringWeights())
-    assert (card["petitions"], card["received"], card["accepted_in_time"], card["resolved"]) == (3, 3, 1, 2)
-    assert card["response_rate"] == 0.3333      # 1 of 3 work orders accepted in time
-    assert card["resolution_rate"] == 0.6667    # 2 of 3 petitions resolved by this unit
-    assert card["satisfaction_rate"] == 0.5     # 1 satisfied of 2 visits
-    assert card["in_time_rate"] == 0.5          # 1 of 2 resolutions in time
-    assert (card["breaches"], card["escalations"], card["reopens"]) == (3, 1, 1)
-    assert (card["hours_to_accept_median"], card["hours_to_accept_p90"]) == (1.5, 1.9)
-    assert (card["hours_to_resolve_median"], card["hours_to_resolve_p90"]) == (6.0, 9.2)
+    assert (card.petitions, card.received, card.accepted_in_time, card.resolved) == (3, 3, 1, 2)
+    assert card.response_rate == 0.3333      # 1 of 3 work orders accepted in time
+    assert card.resolution_rate == 0.6667    # 2 of 3 petitions resolved by this unit
+    assert card.satisfaction_rate == 0.5     # 1 satisfied of 2 visits
+    assert card.in_time_rate == 0.5          # 1 of 2 resolutions in time
+    assert (card.breaches, card.escalations, card.reopens) == (3, 1, 1)
+    assert (card.hours_to_accept_median, card.hours_to_accept_p90) == (1.5, 1.9)
+    assert (card.hours_to_resolve_median, card.hours_to_resolve_p90) == (6.0, 9.2)
     # 100 × (0.2·0.3333 + 0.3·0.6667 + 0.4·0.5 + 0.1·0.5)
-    assert card["score"] == 51.67
+    assert card.score == 51.67
 
 
 DUPLICATE = fact(received=1, accepted=1, accepted_in_time=1, seconds_to_accept=1800, close_outcome="duplicate")
@@ -47,47 +47,47 @@ def test_a_duplicate_no_longer_halves_the_resolution_rate():
     """The trial: one petition resolved in time to a satisfied resident, one closed as a duplicate
     by the dispatcher. Before, resolution 1/2 = 0.5 and a score of 85; now the duplicate leaves the rates."""
     card = scorecard(UNIT, [IN_TIME, DUPLICATE], ScoringWeights())
-    assert (card["petitions"], card["rated"], card["excluded"], card["duplicates"]) == (2, 1, 1, 1)
-    assert card["resolution_rate"] == 1.0 and card["score"] == 100.0
+    assert (card.petitions, card.rated, card.excluded, card.duplicates) == (2, 1, 1, 1)
+    assert card.resolution_rate == 1.0 and card.score == 100.0
 
 
 def test_petitions_that_were_never_the_units_leave_the_rates_by_hand():
     card = scorecard(UNIT, [IN_TIME, DUPLICATE, WITHDRAWN, NOT_OURS], ScoringWeights())
     # every petition the unit held is on the card, with why three of them are not in the rates
-    assert (card["petitions"], card["rated"], card["excluded"]) == (4, 1, 3)
-    assert (card["duplicates"], card["withdrawn"], card["not_government_responsibility"]) == (1, 1, 1)
+    assert (card.petitions, card.rated, card.excluded) == (4, 1, 3)
+    assert (card.duplicates, card.withdrawn, card.not_government_responsibility) == (1, 1, 1)
     # response: the in-time one (1), the duplicate accepted in time (1), the withdrawn one closed before
     # its accept deadline (0: no longer due), the one let pass unaccepted (1) -> 2 in time of 3 due
-    assert (card["received"], card["response_due"], card["accepted_in_time"]) == (4, 3, 2)
-    assert card["response_rate"] == 0.6667
-    assert card["resolution_rate"] == 1.0       # 1 resolved of 1 rated petition
-    assert card["satisfaction_rate"] == 1.0     # 1 satisfied of 1 visit
-    assert card["in_time_rate"] == 1.0          # 1 of 1
-    assert card["breaches"] == 1                # the missed accept deadline still counts as a breach
+    assert (card.received, card.response_due, card.accepted_in_time) == (4, 3, 2)
+    assert card.response_rate == 0.6667
+    assert card.resolution_rate == 1.0       # 1 resolved of 1 rated petition
+    assert card.satisfaction_rate == 1.0     # 1 satisfied of 1 visit
+    assert card.in_time_rate == 1.0          # 1 of 1
+    assert card.breaches == 1                # the missed accept deadline still counts as a breach
     # 100 × (0.2·0.6667 + 0.3·1 + 0.4·1 + 0.1·1)
-    assert card["score"] == 93.33
+    assert card.score == 93.33
 
 
 def test_closed_at_the_reopen_limit_still_dissatisfied_counts_as_not_resolved():
     still_dissatisfied = fact(received=3, accepted=3, accepted_in_time=3, resolved=3, resolved_in_time=3, reopens=2,
                               visit_outcome="dissatisfied", close_outcome="closed_not_resolved")
     card = scorecard(UNIT, [IN_TIME, still_dissatisfied], ScoringWeights())
-    assert (card["rated"], card["excluded"], card["closed_not_resolved"]) == (2, 0, 1)
-    assert card["resolution_rate"] == 0.5 and card["in_time_rate"] == 1.0 and card["satisfaction_rate"] == 0.5
-    assert card["response_rate"] == 1.0
+    assert (card.rated, card.excluded, card.closed_not_resolved) == (2, 0, 1)
+    assert card.resolution_rate == 0.5 and card.in_time_rate == 1.0 and card.satisfaction_rate == 0.5
+    assert card.response_rate == 1.0
     # 100 × (0.2·1 + 0.3·0.5 + 0.4·0.5 + 0.1·1)
-    assert card["score"] == 65.0
+    assert card.score == 65.0
 
 
 def test_a_property_company_takes_part_of_its_score_from_the_residents_round():
     card = scorecard(UNIT, [IN_TIME, LATE, LET_GO], ScoringWeights(), property_score=80)
-    assert card["score"] == round(0.7 * 51.667 + 0.3 * 80, 2)
+    assert card.score == round(0.7 * 51.667 + 0.3 * 80, 2)
 
 
 def test_rates_without_petitions_behind_them_are_left_out():
     card = scorecard(UNIT, [LET_GO], ScoringWeights())
-    assert card["satisfaction_rate"] is None and card["in_time_rate"] is None
-    assert card["score"] == 0.0  # response 0 and resolution 0, renormalised over their weights
+    assert card.satisfaction_rate is None and card.in_time_rate is None
+    assert card.score == 0.0  # response 0 and resolution 0, renormalised over their weights
 
 
 def test_an_upheld_appeal_takes_off_only_what_it_names():
@@ -98,8 +98,9 @@ def test_an_upheld_appeal_takes_off_only_what_it_names():
 
 
 def test_ties_share_a_rank_and_unscored_units_come_last():
-    cards = [UNIT | {"unit_code": c, "score": s} for c, s in (("a", 90.0), ("b", 95.0), ("c", 90.0), ("d", None))]
-    assert [(c["unit_code"], c["rank"]) for c in rank(cards)] == [("b", 1), ("a", 2), ("c", 2), ("d", None)]
+    cards = [scorecard(UNIT | {"unit_code": c}, [], ScoringWeights()).model_copy(update={"score": s})
+             for c, s in (("a", 90.0), ("b", 95.0), ("c", 90.0), ("d", None))]
+    assert [(c.unit_code, c.rank) for c in rank(cards)] == [("b", 1), ("a", 2), ("c", 2), ("d", None)]
 
 
 def test_periods():
@@ -110,3 +111,47 @@ def test_periods():
     for bad in ("2026-13", "2026-Q5", "26-10", "October"):
         with pytest.raises(InvalidCommand):
             Period.parse(bad)
+
+
+def test_the_gauge_and_the_cards_share_one_definition_of_the_rates():
+    from jiehu.gauges import month_rates
+
+    facts = [IN_TIME, LATE, LET_GO, DUPLICATE, WITHDRAWN, NOT_OURS]
+    card = scorecard(UNIT, facts, ScoringWeights())
+    # the gauge reads facts grouped by what the rates read: two identical facts are one group of n=2
+    groups = [{**f, "n": 1} for f in facts[1:]] + [{**IN_TIME, "n": 1}]
+    rates = month_rates(groups)
+    assert rates == {name: getattr(card, name) for name in rates}
+    doubled = month_rates([{**f, "n": 2} for f in facts])
+    assert doubled == rates  # the same mix twice over: the same rates
+
+
+def test_an_edition_frozen_before_the_exclusions_still_loads_as_it_was_computed():
+    """A card of the first editions (2026, before `rated`, `excluded` and the desk's figures)."""
+    from domain.evaluation import ScorecardsPublished
+
+    first = {"unit_code": "c1", "unit_name": "社区一", "kind": "community", "level": "community", "parent_code": "s1",
+             "district_code": "d1", "petitions": 3, "received": 4, "accepted_in_time": 2, "resolved": 2,
+             "resolved_in_time": 1, "visited": 2, "satisfied": 1, "response_rate": 0.5, "resolution_rate": 0.6667,
+             "satisfaction_rate": 0.5, "in_time_rate": 0.5, "breaches": 2, "returns": 0, "escalations": 1,
+             "reopens": 1, "extensions": 0, "urges": 0, "hours_to_accept_median": 1.5, "hours_to_accept_p90": 1.9,
+             "hours_to_resolve_median": 6.0, "hours_to_resolve_p90": 9.2, "property_score": None, "score": 51.67,
+             "rank": 2}
+    event = ScorecardsPublished.model_validate({
+        "at": "2026-11-01T00:30:00Z", "period": "2026-10", "edition": 1, "reason": "月度考评发布",
+        "appeal_due": "2026-11-06T09:30:00Z", "cards": [first],
+        "actor": {"id": "system", "name": "jiehu", "unit_code": "", "role": "system"}})
+    card = event.cards[0]
+    assert (card.rated, card.response_due, card.excluded, card.duplicates) == (3, 4, 0, 0)
+    assert (card.score, card.rank, card.redispatch_breaches, card.hours_holding_returns) == (51.67, 2, 0, None)
+    assert {k: v for k, v in card.model_dump().items() if k in first} == first  # nothing it held is changed
+
+
+def test_the_openapi_schema_says_what_a_card_holds():
+    from api.routes.scorecards import CardsOut
+
+    schema = CardsOut.model_json_schema()
+    card = schema["$defs"]["CardOut"]["properties"]
+    assert {"unit_code", "response_rate", "resolution_rate", "satisfaction_rate", "score", "rank", "kind_label",
+            "redispatch_breaches", "decision_breaches", "returns_held", "hours_holding_returns"} <= set(card)
+    assert "deadlines it missed" in card["breaches"]["description"]
