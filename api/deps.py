@@ -9,6 +9,7 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Request
+from temporalio.client import Client
 
 from domain.evaluation import ScoringWeights
 from domain.policy import Policy
@@ -33,6 +34,7 @@ class Services:
     policy: Policy
     org: OrgTree
     weights: ScoringWeights = field(default_factory=ScoringWeights)
+    temporal: Client | None = None  # for use cases that start workflows of their own (a calendar re-plan)
     org_loaded_at: float = field(default_factory=time.monotonic)
 
     async def current_org(self) -> OrgTree:

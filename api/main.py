@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 
 from api.auth import verifier_from
@@ -27,12 +29,17 @@ from api.routes import (
     reopen,
     scorecards,
 )
+from eventstore.calendar_log import read_calendar_log
 from eventstore.pool import create_pool
-from jiehu.reference_data import load_policy, load_scoring
+from eventstore.store import EventStore
+from jiehu.reference_data import adopt_arrangements, load_policy, load_scoring
 from jiehu.settings import Settings
 from jiehu.temporal import connect_temporal
 from org.repository import load_org
+from services.calendar import follow_calendar, resume_replans
 from workflows.client import PetitionClient
+
+log = structlog.get_logger()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -46,12 +53,19 @@ def create_app(settings: Settings) -> FastAPI:
         org = await load_org(pool)
         policy = load_policy(settings.policy)
         policy.validate_all(list(org.categories))
+        store = EventStore(pool)
+        adopt_arrangements((await read_calendar_log(store)).arrangements)  # before the first petition starts
         app.state.services = Services(settings=settings, pool=pool, org=org, policy=policy,
                                       petitions=PetitionClient(client, settings.task_queue),
-                                      weights=load_scoring(settings.scoring))
+                                      weights=load_scoring(settings.scoring), temporal=client)
+        following = asyncio.create_task(follow_calendar(store))
+        resumed = await resume_replans(store, client, settings.task_queue)
+        if resumed:
+            log.info("calendar re-plans resumed", sequences=resumed)
         try:
             yield
         finally:
+            following.cancel()
             await pool.close()
 
     app = FastAPI(title="jiehu", version="0.1.0", lifespan=lifespan,

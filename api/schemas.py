@@ -193,3 +193,15 @@ class CalendarYearOut(BaseModel):
         default=None, description="office hours that `office_hours` durations count in and at whose close a "
                                   "whole working day ends (make-up working days keep their season's hours); "
                                   "null: none are configured, every working day counts whole")
+    source: str | None = Field(default=None, description="the notice of an arrangement loaded while jiehu runs "
+                                                         "(null: shipped with jiehu, or provisional)")
+    loaded_at: UtcTime | None = None
+    loaded_by: str | None = Field(default=None, description="who loaded it (name)")
+    sequence: int | None = Field(default=None, description="the load's version in the log's `calendar` stream")
+
+
+class CalendarLoadOut(CalendarYearOut):
+    """A year's arrangement after a load: what is in force, and the re-plan of the open petitions."""
+
+    recorded: bool = Field(description="false: the year already had exactly these days; nothing was recorded")
+    replan_workflow_id: str = Field(description="the Temporal workflow telling every open petition of it")

@@ -43,6 +43,8 @@ ROLES_OF_ACTION: dict[str, set[Role]] = {
     "file-appeal": HANDLERS,
     "decide-appeal": {Role.SUPERVISOR, Role.ADMIN},
     "property-round": {Role.ADMIN},
+    # the State Council's holiday arrangement is the whole city's calendar: the city level loads it
+    "load-calendar": {Role.ADMIN},
     "property-score": {Role.SUPERVISOR, Role.ADMIN},
     "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},
     # who read a resident's data (访问留痕): the auditors' office, and admins

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from domain.arrangements import Arrangement
 from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency, VisitOutcome
 from domain.model import Actor, Rung
 from domain.policy import Rules, Span
@@ -172,6 +173,14 @@ class ConfirmDelivery(_Command):
     delivery_id: str = Field(min_length=1, max_length=200)
 
 
+class ReplanDeadlines(_Command):
+    """The workflow's own: a year's official holiday arrangement was loaded (`domain.arrangements`);
+    re-plan the deadlines still ahead that it moves. Sent by the calendar re-plan, never by a person."""
+
+    kind: Literal["replan_deadlines"] = "replan_deadlines"
+    arrangement: Arrangement
+
+
 class Tick(BaseModel):
     """The workflow's timer fired: act on whatever deadline is due."""
 
@@ -183,5 +192,5 @@ class Tick(BaseModel):
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
     | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
-    | Tick
+    | ReplanDeadlines | Tick
 )

@@ -13,7 +13,7 @@ from domain.enums import Clock, CloseOutcome, Resolution, Role, Status, VisitOut
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
 from domain.policy import Span
-from domain.timers import due_item
+from domain.timers import deadlines_provisional, due_item
 from domain.workcalendar import CHINA, WorkCalendar
 
 DISPATCH_ROLES = {Role.DISPATCHER, Role.ADMIN}
@@ -462,6 +462,68 @@ def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: 
     return [closed, *records]
 
 
+def _replan(s: PetitionState, c: cmd.ReplanDeadlines, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """Re-plan the deadlines still ahead under the newly loaded arrangement, the way SLA engines repair
+    SLAs: each keeps the clock time it had left from now, counted again on the new calendar. A deadline
+    already passed, or already warned of or breached, stays as it was; so does a paused clock (it holds
+    time left, not instants). Returns [] when nothing moves and nothing stops being provisional."""
+    arrangement = c.arrangement
+    new = cal.with_years({arrangement.year: arrangement.rules()})
+    rules = s.rules
+    assert rules is not None
+    moves: list[ev.DeadlineMove] = []
+
+    def moved(kind: str, unit_code: str, due: datetime, clock: Clock) -> datetime:
+        if due <= now:
+            return due
+        left = cal.between(now, due, clock)
+        before, after = cal.add(now, left, clock), new.add(now, left, clock)
+        if before == after:  # the changed days lie elsewhere
+            return due
+        moves.append(ev.DeadlineMove(deadline=kind, unit_code=unit_code, old=due, new=after))  # type: ignore[arg-type]
+        return after
+
+    provisional = False
+    if s.status is Status.RESOLVED and s.visit_due is not None:
+        due = moved("visit", s.desk_code, s.visit_due, rules.visit_window.clock)
+        provisional = new.provisional(now, due, rules.visit_window.clock)
+    elif s.status is Status.RETURNED and s.redispatch is not None and not s.redispatch.breached \
+            and rules.redispatch is not None:
+        clock, r = rules.redispatch.clock, s.redispatch
+        if not r.warned:
+            moved("redispatch_warn", r.desk_code, r.warn_at, clock)
+        due = moved("redispatch", r.desk_code, r.due, clock)
+        provisional = new.provisional(now, due, clock)
+    elif s.status in (Status.DISPATCHED, Status.ACCEPTED) and s.assignment is not None:
+        a, pending = s.assignment, s.pending_extension
+        if pending is not None and pending.resolve_left is not None:  # held: only the approver's clock runs
+            if pending.decide_due is not None and not pending.decision_breached and rules.extension_decision:
+                clock = rules.extension_decision.clock
+                due = moved("decision", a.rung.overseer_code, pending.decide_due, clock)
+                provisional = new.provisional(now, due, clock)
+        else:
+            resolve = rules.resolve[a.rung.level].clock
+            accept_due = a.accept_due
+            if a.accepted_at is None and not a.accept_breached:
+                accept_due = moved("accept", a.rung.unit_code, a.accept_due, rules.accept.clock)
+            if not a.warned and not a.resolve_breached:
+                moved("warn", a.rung.unit_code, a.warn_at, resolve)
+            resolve_due = a.resolve_due if a.resolve_breached else moved("resolve", a.rung.unit_code,
+                                                                         a.resolve_due, resolve)
+            provisional = (a.accepted_at is None and new.provisional(now, accept_due, rules.accept.clock)) \
+                or new.provisional(now, resolve_due, resolve)
+    else:
+        return []
+    if not moves and provisional == deadlines_provisional(s):
+        return []
+    return [ev.DeadlinesReplanned(
+        at=now, year=arrangement.year, sequence=arrangement.sequence, source=arrangement.source, moves=moves,
+        provisional=provisional,
+        reason=f"{arrangement.year}年节假日安排已载入({arrangement.source}), 未到期的截止时间按新的工作日重新计算 / "
+               f"the official {arrangement.year} holiday arrangement was loaded; deadlines still ahead re-planned",
+    )]
+
+
 # --- timers -----------------------------------------------------------------------------------
 
 
@@ -513,6 +575,6 @@ _HANDLERS = {
     cmd.RequestExtension: _request_extension, cmd.DecideExtension: _decide_extension, cmd.Pause: _pause,
     cmd.Resume: _resume, cmd.NoteProgress: _progress, cmd.Resolve: _resolve, cmd.Urge: _urge,
     cmd.RecordReturnVisit: _return_visit, cmd.Close: _close, cmd.ConfirmDelivery: _confirm_delivery,
-    cmd.AllowReturn: _allow_return,
+    cmd.AllowReturn: _allow_return, cmd.ReplanDeadlines: _replan,
 }
 

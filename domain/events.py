@@ -275,6 +275,32 @@ class PetitionClosed(_Event):
     duplicate_of: str = ""  # closed as `duplicate`: the petition it duplicates ('' before it was asked)
 
 
+class DeadlineMove(BaseModel):
+    """One deadline a new holiday arrangement moved: whose it is, and its instants before and after."""
+
+    model_config = ConfigDict(frozen=True)
+
+    deadline: Literal["accept", "warn", "resolve", "redispatch_warn", "redispatch", "visit", "decision"]
+    unit_code: str
+    old: datetime
+    new: datetime
+
+
+class DeadlinesReplanned(_Event):
+    """A year's official holiday arrangement was loaded and changed what counts as a working day: the
+    deadlines still ahead are re-planned (`moves`: only those that changed), and `provisional` says
+    whether the running deadlines still count a year without an official arrangement. Deadlines that
+    had passed and breaches already recorded stay as they were."""
+
+    type: Literal["DeadlinesReplanned"] = "DeadlinesReplanned"
+    year: int
+    sequence: int  # the arrangement's version in the `calendar` stream
+    source: str
+    moves: list[DeadlineMove]
+    provisional: bool
+    reason: str
+
+
 class UnitEvaluated(_Event):
     """One unit's record on this petition, appended when it closes (step 5, 考评)."""
 
@@ -290,7 +316,8 @@ Event = Annotated[
     | ReturnAllowed | PetitionRedispatched
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
-    | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated,
+    | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated
+    | DeadlinesReplanned,
     Field(discriminator="type"),
 ]
 

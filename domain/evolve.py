@@ -303,3 +303,27 @@ def _(e: ev.PetitionClosed, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.UnitEvaluated, s: PetitionState) -> None:
     pass
+
+
+@_apply.register
+def _(e: ev.DeadlinesReplanned, s: PetitionState) -> None:
+    for move in e.moves:
+        if move.deadline == "visit":
+            s.visit_due = move.new
+        elif move.deadline in ("redispatch_warn", "redispatch"):
+            assert s.redispatch is not None
+            field = "warn_at" if move.deadline == "redispatch_warn" else "due"
+            s.redispatch = s.redispatch.model_copy(update={field: move.new})
+        elif move.deadline == "decision":
+            assert s.pending_extension is not None
+            s.pending_extension = s.pending_extension.model_copy(update={"decide_due": move.new})
+        else:
+            assert s.assignment is not None
+            setattr(s.assignment, {"accept": "accept_due", "warn": "warn_at", "resolve": "resolve_due"}[move.deadline],
+                    move.new)
+    if s.status is Status.RESOLVED:
+        s.visit_due_provisional = e.provisional
+    elif s.status is Status.RETURNED and s.redispatch is not None:
+        s.redispatch = s.redispatch.model_copy(update={"provisional": e.provisional})
+    elif s.assignment is not None:
+        s.assignment.provisional = e.provisional

@@ -114,6 +114,10 @@ class WorkCalendar:
     office_hours: OfficeHours | None = None
     _warned: set[int] = field(default_factory=set, repr=False, compare=False)
 
+    def with_years(self, years: Mapping[int, YearRules]) -> WorkCalendar:
+        """A copy in which each year of `years` replaces what this calendar holds for it."""
+        return WorkCalendar({**self.years, **years}, self.office_hours)
+
     def is_working_day(self, day: date) -> bool:
         rules = self.years.get(day.year)
         if rules is None:

@@ -19,7 +19,9 @@ T = TypeVar("T")
 app = typer.Typer(help="jiehu (街呼区应): closed-loop handling of residents' petitions.", no_args_is_help=True)
 org_app = typer.Typer(help="The org tree and categories.", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models projected from the event log.", no_args_is_help=True)
+calendar_app = typer.Typer(help="The working-day calendar (official holiday arrangements).", no_args_is_help=True)
 app.add_typer(org_app, name="org")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(projections_app, name="projections")
 
 
@@ -104,9 +106,11 @@ def worker() -> None:
 
         from eventstore.evaluation_projection import run_projector
         from eventstore.pool import create_pool
+        from eventstore.store import EventStore
         from jiehu.gauges import OrgLevels, refresh_gauges
         from jiehu.reference_data import load_scoring
         from jiehu.temporal import connect_temporal, ensure_monthly_close, petition_worker
+        from services.calendar import follow_calendar
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
@@ -117,10 +121,12 @@ def worker() -> None:
         levels, stop = OrgLevels(), asyncio.Event()
         background = [asyncio.create_task(run_projector(pool, stop)),  # scorecards stay current
                       asyncio.create_task(refresh_gauges(pool, client, levels, stop))]
+        following = asyncio.create_task(follow_calendar(EventStore(pool)))  # the month's working days
         try:
             await petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels).run()
         finally:
             stop.set()
+            following.cancel()
             await asyncio.gather(*background)
 
     asyncio.run(main())
@@ -227,6 +233,54 @@ def org_load(
         typer.echo(f"loaded {len(org.units)} units and {len(org.categories)} categories")
     else:
         typer.echo("an org is already stored; left as it is")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Path = typer.Argument(..., help="Arrangement YAML: source: <notice>, years: {2027: {holidays: "
+                                           "{2027-01-01: 元旦, ...}, workdays: [2027-02-20, ...]}}"),
+    operator: str = typer.Option("", help="Who loads it (recorded in the log); default: the OS user."),
+) -> None:
+    """Load the State Council's holiday arrangement of FILE's years into the log, without a release:
+    running processes adopt it within 30 s, and every open petition re-plans the deadlines it moves."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from domain.errors import DomainError
+    from domain.model import Actor
+    from eventstore.pool import create_pool
+    from eventstore.store import EventStore
+    from jiehu.temporal import connect_temporal
+    from services.calendar import load_arrangement, parse_arrangement_file
+
+    settings = _settings()
+    try:
+        source, years = parse_arrangement_file(file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, DomainError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    who = operator or getpass.getuser()
+    actor = Actor(id=f"cli:{who}"[:64], name=who[:64], unit_code="", role=Role.ADMIN)
+
+    async def main() -> None:
+        pool = await create_pool(settings.database_url, max_size=2)
+        try:
+            client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+            for year, (holidays, workdays) in sorted(years.items()):
+                result = await load_arrangement(EventStore(pool), client, settings.task_queue, year=year,
+                                                holidays=holidays, workdays=workdays, source=source, actor=actor,
+                                                now=datetime.now(UTC))
+                what = "loaded" if result.recorded else "unchanged (already in force)"
+                typer.echo(f"{year}: {what}, sequence {result.arrangement.sequence}; "
+                           f"open petitions re-planned by workflow {result.replan_workflow_id}")
+        finally:
+            await pool.close()
+
+    try:
+        asyncio.run(main())
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command("simulate-month")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
@@ -10,6 +12,7 @@ from pathlib import Path
 import chinese_calendar
 import yaml
 
+from domain.arrangements import Arrangement, apply_arrangements
 from domain.evaluation import ScoringWeights
 from domain.policy import Policy
 from domain.workcalendar import CHINA, OfficeHours, OfficeSchedule, WorkCalendar, YearRules, build_calendar
@@ -70,8 +73,42 @@ def load_office_hours(text: str) -> OfficeHours:
         raise ValueError(f"invalid office hours: {exc}") from exc
 
 
-@cache
+@dataclass
+class _Adopted:
+    """The arrangements loaded into the log that this process follows (see `adopt_arrangements`)."""
+
+    arrangements: tuple[Arrangement, ...] = ()
+    calendar: WorkCalendar | None = None
+
+
+_ADOPTED = _Adopted()
+
+
 def work_calendar() -> WorkCalendar:
+    """The calendar this process uses now: the shipped one (`base_calendar`) with the arrangements
+    loaded since (`jiehu calendar load`, `PUT /v1/calendar/{year}`) that it has adopted. Workflows do
+    not use it: a petition's calendar is the base one plus the arrangements in its own history."""
+    return _ADOPTED.calendar or base_calendar()
+
+
+def adopt_arrangements(arrangements: Iterable[Arrangement]) -> bool:
+    """Follow `arrangements` (every one loaded into the log, in any order) from now on; True if that
+    changed the calendar. Each process calls it at start and whenever it reads the `calendar` stream."""
+    adopted = tuple(sorted(arrangements, key=lambda a: a.sequence))
+    if adopted == _ADOPTED.arrangements:
+        return False
+    _ADOPTED.arrangements = adopted
+    _ADOPTED.calendar = apply_arrangements(base_calendar(), adopted) if adopted else None
+    return True
+
+
+def current_arrangements() -> list[Arrangement]:
+    """The arrangements this process follows, in load order (new petitions start with them)."""
+    return list(_ADOPTED.arrangements)
+
+
+@cache
+def base_calendar() -> WorkCalendar:
     """chinese-calendar's holidays and make-up days, plus the shipped override file; every year up to
     YEARS_AHEAD after this one without an official arrangement gets its statutory holidays (provisional);
     the shipped office hours."""

@@ -23,12 +23,14 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.calendar import CalendarActivities
 from activities.department import DepartmentActivities, DepartmentAdapter, InboxAdapter
 from activities.event_log import EventLogActivities
 from activities.scorecards import ScorecardActivities
 from domain.evaluation import ScoringWeights
 from eventstore.store import EventStore
-from jiehu.reference_data import load_scoring, work_calendar
+from jiehu.reference_data import base_calendar, load_scoring
+from workflows.calendar_replan import CalendarReplanWorkflow
 from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
@@ -58,16 +60,18 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 
 def petition_worker(client: Client, pool: asyncpg.Pool, task_queue: str,
                     weights: ScoringWeights | None = None, level_of: Callable[[str], str] | None = None) -> Worker:
-    """The worker that runs petition workflows, the monthly close, and their activities.
+    """The worker that runs petition workflows, the monthly close, the calendar re-plan and their activities.
     `level_of` (unit code → ladder level) labels the domain metrics; see jiehu.gauges.OrgLevels."""
-    work_calendar()  # load the calendar files here, outside the workflow sandbox
+    base_calendar()  # load the calendar files here, outside the workflow sandbox
+    calendar = CalendarActivities(pool)
     log_activities = EventLogActivities(EventStore(pool), *([level_of] if level_of else []))
     scorecards = ScorecardActivities(pool, weights or load_scoring())
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow, MonthlyCloseWorkflow],
-        activities=[log_activities.append_events, scorecards.publish_scorecards],
+        workflows=[PetitionWorkflow, MonthlyCloseWorkflow, CalendarReplanWorkflow],
+        activities=[log_activities.append_events, scorecards.publish_scorecards, calendar.open_petitions,
+                    calendar.record_replan_finished],
         workflow_runner=sandbox_runner(),
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),

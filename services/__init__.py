@@ -1,4 +1,5 @@
-"""Use cases that more than one entry point runs (cosmicpython's service layer): one module per use case.
+"""Use cases: one module per thing a caller asks jiehu to do, shared by the API, the CLI and the workers
+(cosmicpython's service layer).
 
 A service takes one input dataclass and the clients it needs, and answers with domain state or raises
 a domain error type (`services/errors.py`, mapped to HTTP once in `api/errors.py`). It may not parse a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -10,7 +11,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain import commands as cmd
+from domain.arrangements import Arrangement
 from domain.model import PetitionState
+from jiehu.reference_data import current_arrangements
 from jiehu.request_context import REQUEST_ID
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
@@ -38,7 +41,9 @@ UPDATE_NAMES: dict[type, str] = {
 
 
 class PetitionClient:
-    def __init__(self, client: Client, task_queue: str, history_limit: int = 2000) -> None:
+    def __init__(self, client: Client, task_queue: str, history_limit: int = 2000,
+                 arrangements: Callable[[], list[Arrangement]] = current_arrangements) -> None:
+        self._arrangements = arrangements  # the holiday arrangements loaded since release: new runs start with them
         self._client = client
         self._task_queue = task_queue
         self._history_limit = history_limit
@@ -51,7 +56,8 @@ class PetitionClient:
         """
         start = WithStartWorkflowOperation(
             PetitionWorkflow.run,
-            PetitionInput(petition_id=report.petition_id, history_limit=self._history_limit),
+            PetitionInput(petition_id=report.petition_id, history_limit=self._history_limit,
+                          arrangements=self._arrangements()),
             id=report.petition_id,
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -75,7 +81,8 @@ class PetitionClient:
         reopen update. A run still finishing its close takes the update itself and carries on."""
         start = WithStartWorkflowOperation(
             PetitionWorkflow.run,
-            PetitionInput(petition_id=snapshot.id, snapshot=snapshot, history_limit=self._history_limit),
+            PetitionInput(petition_id=snapshot.id, snapshot=snapshot, history_limit=self._history_limit,
+                          arrangements=self._arrangements()),
             id=snapshot.id,
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

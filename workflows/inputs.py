@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
+from domain.arrangements import Arrangement
 from domain.model import PetitionState
 
 APPEND_TIMEOUT = timedelta(seconds=30)  # per attempt: transient failures retry until the database is back
@@ -20,6 +21,9 @@ class PetitionInput(BaseModel):
     snapshot: PetitionState | None = None
     delivered: list[str] = []
     history_limit: int = 2000  # continue-as-new once the history is this long
+    # official holiday arrangements loaded into the log after the calendar files were shipped: the
+    # petition counts its deadlines on the shipped calendar with these (and those it is told of later)
+    arrangements: list[Arrangement] = []
 
 
 class StoredEventIn(BaseModel):
@@ -66,3 +70,32 @@ class MonthlyCloseInput(BaseModel):
 
 class PublishScorecardsInput(BaseModel):
     period: str
+
+
+class CalendarReplanInput(BaseModel):
+    """Tell every open petition of a newly loaded arrangement (`after`: resume after this petition id)."""
+
+    arrangement: Arrangement
+    after: str = ""
+    signalled: int = 0
+    gone: int = 0
+    page_size: int = 200
+    second_pass: bool = False  # the pass after SETTLE, for petitions reported meanwhile (counted again)
+
+
+class OpenPetitionsPage(BaseModel):
+    """One page of the petitions a re-plan tells, in id order."""
+
+    ids: list[str]
+
+
+class OpenPetitionsInput(BaseModel):
+    after: str  # petition id: the page starts after it
+    limit: int
+    reported_since: datetime | None = None  # only petitions reported at or after this instant
+
+
+class ReplanFinishedInput(BaseModel):
+    sequence: int
+    signalled: int
+    gone: int

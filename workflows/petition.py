@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import commands as cmd
+    from domain.arrangements import Arrangement, apply_arrangements
     from domain.decider import decide
     from domain.errors import DomainError, InvalidCommand
     from domain.events import Event, WorkOrderAssigned, event_data
@@ -26,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.text import unstorable_text
     from domain.timers import due_item
     from eventstore.petition_projection import petition_row
-    from jiehu.reference_data import work_calendar
+    from jiehu.reference_data import base_calendar
     from workflows.inputs import (
         APPEND_TIMEOUT,
         DELIVERY_TIMEOUT,
@@ -58,7 +59,9 @@ class PetitionWorkflow:
         self._state = input.snapshot or PetitionState(id=input.petition_id)
         self._delivered = set(input.delivered)
         self._history_limit = input.history_limit
-        self._calendar = work_calendar()
+        # the shipped calendar and the arrangements loaded since, as this petition's history knows them
+        self._arrangements = list(input.arrangements)
+        self._calendar = apply_arrangements(base_calendar(), self._arrangements)
         self._lock = asyncio.Lock()
         self._changed = False
         self._deliveries: dict[str, asyncio.Task[None]] = {}
@@ -224,6 +227,32 @@ class PetitionWorkflow:
     def _v_reopen_closed(self, c: cmd.ReopenClosed) -> None:
         self._validate(c)
 
+    # --- signals ------------------------------------------------------------------------------
+
+    @workflow.signal
+    async def calendar_changed(self, arrangement: Arrangement) -> None:
+        """A year's official holiday arrangement was loaded (`jiehu calendar load`): re-plan the deadlines
+        it moves (one `DeadlinesReplanned` event) and count every later deadline on it. A signal, not an
+        update, because the calendar re-plan workflow sends it; sent twice, it changes nothing."""
+        if any(known.sequence >= arrangement.sequence for known in self._arrangements
+               if known.year == arrangement.year):
+            return  # this arrangement (or a later one of its year) is already in force here
+        command = cmd.ReplanDeadlines(actor=SYSTEM_ACTOR, arrangement=arrangement)
+        async with self._lock:
+            # the re-plan and the switch of calendars happen together, between two commands
+            try:
+                events = decide(self._state, command, workflow.now(), self._calendar) if self._state.open else []
+            except DomainError as error:
+                workflow.logger.info("calendar re-plan not recorded: %s", error.message)
+                events = []
+            if events:
+                try:
+                    await self._append(events, command.kind)
+                except ActivityError as failed:  # the log refused: the petition keeps its old deadlines
+                    workflow.logger.error("calendar re-plan not recorded: %s", failed.cause)
+            self._arrangements.append(arrangement)
+            self._calendar = apply_arrangements(base_calendar(), self._arrangements)
+
     # --- the machinery -----------------------------------------------------------------------
 
     def _validate(self, command: cmd.Command) -> None:
@@ -346,5 +375,5 @@ class PetitionWorkflow:
             task.cancel()
         workflow.continue_as_new(PetitionInput(
             petition_id=self._state.id, snapshot=self._state, delivered=sorted(self._delivered),
-            history_limit=self._history_limit,
+            history_limit=self._history_limit, arrangements=self._arrangements,
         ))

@@ -46,6 +46,10 @@ class Caller:
         headers = self.headers | kwargs.pop("headers", {})
         return await self.http.post(path, json=json, headers=headers, **kwargs)
 
+    async def put(self, path: str, json: dict | None = None, **kwargs) -> httpx.Response:
+        headers = self.headers | kwargs.pop("headers", {})
+        return await self.http.put(path, json=json, headers=headers, **kwargs)
+
     async def report(self, **overrides) -> dict:
         response = await self.post("/v1/petitions", REPORT | overrides)
         assert response.status_code == 201, response.text

@@ -39,6 +39,8 @@ WHAT_IF = "supervisor, dispatcher or admin; replays only petitions reported in t
 FILE_APPEAL = "a handling unit's staff, about its own unit's record only; else 403 out_of_scope"
 DECIDE_APPEAL = "supervisor or admin, for an appeal of a unit below the caller; else 403 out_of_scope"
 APPEALS = "appeals of the caller's unit and those below it (admin: all)"
+CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
+                "else 403 (the city admin's load: test_calendar_load.py, on a database of its own)"
 
 COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
             "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close", "reopen")
@@ -52,7 +54,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/open311/v2/requests.{fmt}"): API_KEY,
     ("GET", "/v1/units"): EVERYONE, ("GET", "/v1/units/{code}"): EVERYONE, ("GET", "/v1/categories"): EVERYONE,
     ("GET", "/v1/labels"): EVERYONE, ("GET", "/v1/queue"): OWN_QUEUE, ("GET", "/v1/access-log"): ACCESS_LOG,
-    ("GET", "/v1/calendar/{year}"): EVERYONE,
+    ("GET", "/v1/calendar/{year}"): EVERYONE, ("PUT", "/v1/calendar/{year}"): CALENDAR_LOAD,
     ("POST", "/v1/petitions"): REPORT_RULE, ("GET", "/v1/petitions"): PETITIONS,
     ("GET", "/v1/petitions/{petition_id}"): PETITIONS, ("GET", "/v1/petitions/{petition_id}/events"): PETITIONS,
     **{("POST", f"/v1/petitions/{{petition_id}}/{action}"): COMMAND for action in COMMANDS},
@@ -205,6 +207,21 @@ async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http, org):
     for path in ("/v1/units", "/v1/queue", "/v1/scorecards?period=2026-10", "/v1/insight?period=2026-10",
                  "/v1/access-log", "/v1/calendar/2027"):
         assert (await http.get(path)).status_code == 401, path
+
+
+async def test_loading_the_calendar_by_role_and_scope(as_, http):
+    """Only the city level loads an arrangement; nobody else's attempt records anything (the shared
+    database must keep 2027 provisional for the other tests)."""
+    body = {"source": "授权矩阵", "holidays": [{"date": "2027-01-01", "name": "元旦"}], "workdays": []}
+    for role, unit, _where in people():
+        if (role, unit) == ("admin", ""):
+            continue
+        response = await as_(role, unit).put("/v1/calendar/2027", body)
+        assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, unit)
+    district_admin = await as_("admin", "rencheng").put("/v1/calendar/2027", body)
+    assert (district_admin.status_code, district_admin.json()["code"]) == (403, "city_level_only")
+    assert (await http.put("/v1/calendar/2027", json=body)).status_code == 401
+    assert (await as_("grid_worker", "rc-yuehe-taibai-g1").get("/v1/calendar/2027")).json()["status"] == "provisional"
 
 
 async def test_the_access_log_by_role_and_scope(as_, pool):

@@ -20,13 +20,14 @@ from domain import commands as cmd
 from domain.enums import VisitOutcome
 from domain.model import Actor
 from domain.workcalendar import CHINA
-from jiehu.reference_data import work_calendar
+from jiehu.reference_data import base_calendar
 from jiehu.temporal import department_worker, sandbox_runner
 from org.routing import ladder_from_unit
 from tests.integration.helpers import DISPATCHER, SUPERVISOR, VISITOR, closed_satisfied, report, staff
 from tests.integration.test_durability import wait_for
 from tests.integration.test_scenarios import COMMUNITY
-from workflows.inputs import MonthlyCloseInput
+from workflows.calendar_replan import CalendarReplanWorkflow
+from workflows.inputs import CalendarReplanInput, MonthlyCloseInput
 from workflows.monthly_close import MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
 
@@ -43,9 +44,9 @@ def test_histories_are_recorded():
 
 @pytest.mark.parametrize("path", recorded(), ids=lambda p: p.stem)
 async def test_recorded_history_replays(path: Path):
-    work_calendar()
-    replayer = Replayer(workflows=[PetitionWorkflow, MonthlyCloseWorkflow], data_converter=pydantic_data_converter,
-                        workflow_runner=sandbox_runner())
+    base_calendar()
+    replayer = Replayer(workflows=[PetitionWorkflow, MonthlyCloseWorkflow, CalendarReplanWorkflow],
+                        data_converter=pydantic_data_converter, workflow_runner=sandbox_runner())
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     await replayer.replay_workflow(history)
 
@@ -125,6 +126,40 @@ async def test_record_provisional_history(running, org, temporal_env):
     state = await running.send(pid, cmd.Resume(actor=grid, note="群众已返回"))
     assert state.assignment.provisional
     (HISTORIES / "running-provisional-2027.json").write_text((await handle.fetch_history()).to_json())
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_calendar_replan_histories(running, org, temporal_env, task_queue):
+    """Issue 11 (1): a petition told of a loaded arrangement that moves its deadline, and the first run of
+    the re-plan that told it."""
+    from domain.arrangements import Arrangement
+    from domain.enums import Role
+
+    r = report(org)
+    state = await running.report(r)
+    day = state.assignment.resolve_due.astimezone(CHINA).date()
+    rules = base_calendar().years[day.year]
+    arrangement = Arrangement(
+        year=day.year, holidays={**{d: rules.names.get(d, "节日") for d in rules.holidays}, day: "调休"},
+        workdays=sorted(rules.workdays), source="recorded for the replay suite", sequence=1,
+        loaded_by=Actor(id="ops", name="运维", unit_code="", role=Role.ADMIN), loaded_at=datetime.now(CHINA))
+    client = temporal_env.client
+    replan = await client.start_workflow(CalendarReplanWorkflow.run, CalendarReplanInput(arrangement=arrangement),
+                                         id=f"calendar-replan-{uuid.uuid4()}", task_queue=task_queue)
+    handle = client.get_workflow_handle(r.petition_id)
+    await wait_for(lambda: _replanned(handle))
+    (HISTORIES / "running-calendar-replanned.json").write_text((await handle.fetch_history()).to_json())
+    first = client.get_workflow_handle(replan.id, run_id=replan.result_run_id)
+    await wait_for(lambda: _ended(first))
+    (HISTORIES / "calendar-replan-first-page.json").write_text((await first.fetch_history()).to_json())
+
+
+async def _replanned(handle) -> bool:
+    return (await handle.query(PetitionWorkflow.state)).version > 2  # reported, assigned, then re-planned
+
+
+async def _ended(handle) -> bool:
+    return (await handle.describe()).status.name != "RUNNING"
 
 
 @pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")

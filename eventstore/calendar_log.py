@@ -1,0 +1,97 @@
+"""The `calendar` stream: official holiday arrangements loaded while jiehu runs, and their re-plans.
+
+One event per load (`CalendarArrangementLoaded`: the year's days, who loaded it, when, from which
+notice) and one when every open petition has been told of it (`CalendarReplanFinished`). Every
+process rebuilds the calendar it uses from this stream (`read_arrangements`), so a load needs no
+release and no restart.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from domain.arrangements import CALENDAR_STREAM, Arrangement, ArrangementLoaded, ReplanFinished
+from domain.errors import StreamConflict
+from eventstore.store import EventStore, NewEvent
+
+_OPEN_PETITIONS = """
+SELECT id FROM petitions
+WHERE status <> 'closed' AND id > $1 AND ($3::timestamptz IS NULL OR reported_at >= $3)
+ORDER BY id LIMIT $2
+"""
+
+
+@dataclass(frozen=True)
+class CalendarLog:
+    """What the `calendar` stream says: the arrangements in load order, and the loads re-planned."""
+
+    arrangements: list[Arrangement]
+    replanned: set[int]  # sequences whose re-plan finished
+    version: int  # the stream's last version: the expected version of the next append
+
+    @property
+    def unfinished(self) -> list[Arrangement]:
+        return [a for a in self.arrangements if a.sequence not in self.replanned]
+
+
+async def read_calendar_log(store: EventStore) -> CalendarLog:
+    arrangements, replanned = [], set()
+    stream = await store.read_stream(CALENDAR_STREAM)
+    for stored in stream:
+        if stored.type == "CalendarArrangementLoaded":
+            loaded = ArrangementLoaded.model_validate(stored.data).arrangement
+            arrangements.append(loaded.model_copy(update={"sequence": stored.version, "event_id": stored.event_id}))
+        elif stored.type == "CalendarReplanFinished":
+            replanned.add(ReplanFinished.model_validate(stored.data).sequence)
+    return CalendarLog(arrangements, replanned, stream[-1].version if stream else 0)
+
+
+async def record_arrangement(store: EventStore, arrangement: Arrangement) -> Arrangement | None:
+    """Append the load of `arrangement` and return it with its `sequence` and `event_id`; None when the
+    arrangement in force for its year already has the same days (a repeated load records nothing).
+    Two loads at once: one appends, the other reads the stream again and compares with it."""
+    for _ in range(5):
+        log = await read_calendar_log(store)
+        current = [a for a in log.arrangements if a.year == arrangement.year]
+        if current and current[-1].same_days(arrangement):
+            return None
+        event_id = str(uuid.uuid4())
+        loaded = ArrangementLoaded(arrangement=arrangement)
+        try:
+            result = await store.append(CALENDAR_STREAM, log.version, [NewEvent(
+                event_id=event_id, type=loaded.type, data=loaded.model_dump(mode="json", exclude={"type"}),
+                occurred_at=arrangement.loaded_at, metadata={"actor": arrangement.loaded_by.id},
+            )])
+        except StreamConflict:
+            continue
+        return arrangement.model_copy(update={"sequence": result.version, "event_id": event_id})
+    raise StreamConflict("the calendar stream kept moving; try the load again")
+
+
+async def record_replan_finished(store: EventStore, finished: ReplanFinished) -> None:
+    """Append that the re-plan of arrangement `finished.sequence` is done (once: a retry records nothing)."""
+    for _ in range(5):
+        log = await read_calendar_log(store)
+        if finished.sequence in log.replanned:
+            return
+        try:
+            await store.append(CALENDAR_STREAM, log.version, [NewEvent(
+                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"jiehu:calendar-replan:{finished.sequence}")),
+                type=finished.type, data=finished.model_dump(mode="json", exclude={"type"}),
+                occurred_at=finished.at,
+            )])
+            return
+        except StreamConflict:
+            continue
+    raise StreamConflict("the calendar stream kept moving; the re-plan will record its end on retry")
+
+
+async def open_petition_ids(pool: asyncpg.Pool, after: str, limit: int,
+                            reported_since: datetime | None = None) -> list[str]:
+    """Up to `limit` ids of petitions not closed, after `after` in id order (a re-plan's page)."""
+    async with pool.acquire() as conn:
+        return [r["id"] for r in await conn.fetch(_OPEN_PETITIONS, after, limit, reported_since)]
