@@ -20,6 +20,7 @@ from jiehu.reference_data import work_calendar
 from jiehu.settings import Settings
 from org.model import OrgTree
 from org.repository import load_org
+from services.intake import IntakeService
 from workflows.client import PetitionClient
 
 ORG_TTL_SECONDS = 30.0  # `jiehu org load` reaches a running API within this time
@@ -63,6 +64,11 @@ async def _org(request: Request) -> OrgTree:
     return await _services(request).current_org()
 
 
+def _intake(request: Request) -> IntakeService:
+    services = _services(request)
+    return IntakeService(services.pool, services.petitions, services.policy, work_calendar)
+
+
 def _store(request: Request) -> EventStore:
     return EventStore(_services(request).pool)
 
@@ -70,5 +76,6 @@ def _store(request: Request) -> EventStore:
 ServicesDep = Annotated[Services, Depends(_services)]
 OrgDep = Annotated[OrgTree, Depends(_org)]
 StoreDep = Annotated[EventStore, Depends(_store)]
+IntakeDep = Annotated[IntakeService, Depends(_intake)]
 DeskDep = Annotated[EvaluationDesk, Depends(_desk)]
 EvaluationConn = Annotated[asyncpg.Connection, Depends(_evaluation_conn)]

@@ -26,6 +26,12 @@ STATUS_OF_DOMAIN_ERROR = {"InvalidCommand": 422, "InvalidState": 409, "AlreadyRe
                           "NotFound": 404, "DomainError": 422}
 
 
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error: its own type's, else the nearest base type's (a service's
+    `OutOfScope(NotPermitted)` answers 403)."""
+    return next(STATUS_OF_DOMAIN_ERROR[t.__name__] for t in type(error).__mro__ if t.__name__ in STATUS_OF_DOMAIN_ERROR)
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, detail: str) -> None:
         super().__init__(detail)
@@ -71,7 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         field = getattr(exc, "field", None)
         extra = {"errors": [{"field": field, "message": exc.message}]} if field else {}
-        return _answer(request, STATUS_OF_DOMAIN_ERROR.get(type(exc).__name__, 422), exc.code, exc.message, **extra)
+        return _answer(request, status_of(exc), exc.code, exc.message, **extra)
 
     @app.exception_handler(StreamConflict)
     async def _conflict(request: Request, exc: StreamConflict) -> Response:

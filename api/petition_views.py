@@ -1,7 +1,13 @@
-"""Turning read-model rows and workflow state into API responses, masked for the caller."""
+"""Turning read-model rows, events and workflow state into API responses, masked for the caller.
+
+Every response that shows a petition or its events passes `api.scope.sees_personal_data` and, when it
+answers no, `domain.masking.masked`: one decision and one masking for the row and its events alike.
+It may not hold SQL (reads go through `eventstore/petition_queries.py`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,11 +16,13 @@ import asyncpg
 from api.access import ReadAccess
 from api.errors import ApiError
 from api.schemas import EventOut, PetitionOut
-from api.scope import in_scope, mask_personal_data, masked_event, masked_row, scope_units
+from api.scope import grid_in_scope, in_scope, scope_units, sees_personal_data
 from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, Status
+from domain.masking import masked
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
 from eventstore.petition_projection import petition_row
+from eventstore.petition_queries import find_petition
 from eventstore.store import StoredEvent
 from org.model import OrgTree
 
@@ -22,7 +30,7 @@ from org.model import OrgTree
 async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: ReadKind) -> list[PetitionOut]:
     """Rows as the reader may see them; each one shown unmasked leaves an access record."""
     unmasked = await access.shown_unmasked(rows, what)
-    return [_labelled(row if shown else masked_row(row)) for row, shown in zip(rows, unmasked, strict=True)]
+    return [_labelled(row if shown else masked(row)) for row, shown in zip(rows, unmasked, strict=True)]
 
 
 async def events_out(row: dict[str, Any], events: list[StoredEvent], access: ReadAccess) -> list[EventOut]:
@@ -31,13 +39,13 @@ async def events_out(row: dict[str, Any], events: list[StoredEvent], access: Rea
     [shown] = await access.shown_unmasked([row], ReadKind.EVENTS)
     return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
                      occurred_at=e.occurred_at, recorded_at=e.recorded_at,
-                     data=e.data if shown else masked_event(e.data))
+                     data=e.data if shown else masked(e.data))
             for e in events]
 
 
 def command_out(row: dict[str, Any], actor: Actor) -> PetitionOut:
     """What a command answers: masked for `actor`, not access-recorded (its event names the actor)."""
-    return _labelled(mask_personal_data(row, actor))
+    return _labelled(row if sees_personal_data(row, actor) else masked(row))
 
 
 def _labelled(row: dict[str, Any]) -> PetitionOut:
@@ -63,10 +71,9 @@ async def visible_row(pool: asyncpg.Pool, petition_id: str, actor: Actor, org: O
     """The petition's row if the caller may see it: 404 if not (403 for a command on someone else's);
     for a command, 409 `petition_closed` (with when and how) once it has closed, unless `closed_ok`
     (the caller answers a keyed retry of the command that closed it)."""
-    row = await pool.fetchrow("SELECT * FROM petitions WHERE id = $1", petition_id)
-    if row is None:
+    found = await find_petition(pool, petition_id)
+    if found is None:
         raise ApiError(404, "petition_not_found", f"no petition {petition_id}")
-    found = dict(row)
     if not in_scope(found, scope_units(actor, org), actor):
         if for_command:
             raise ApiError(403, "out_of_scope", "this petition is outside your unit's part of the org tree")
@@ -84,3 +91,18 @@ def closed_petition(row: dict[str, Any]) -> ApiError:
                     f"the petition closed at {closed_at} (Beijing time) as {outcome} ({row['close_outcome']}); "
                     "no command changes it any more. If the resident called again: reopen it (POST .../reopen, "
                     "a supervisor or dispatcher, within the policy's window) or report a new petition that follows it")
+
+
+@dataclass(frozen=True)
+class ActorReach:
+    """What a caller with a token may reach when reporting (`services.intake.Reach`): grids inside their
+    subtree (a district's dispatcher: its district), and the petitions they may see."""
+
+    actor: Actor
+    org: OrgTree
+
+    def may_report_in(self, grid_code: str) -> bool:
+        return grid_in_scope(self.actor, self.org, grid_code)
+
+    def may_see(self, row: dict[str, Any]) -> bool:
+        return in_scope(row, scope_units(self.actor, self.org), self.actor)

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from api.input_rules import CheckedInput
-from domain.commands import MAX_EVIDENCE, MAX_TEXT
+from domain.commands import MAX_TEXT
 from domain.enums import Channel, Urgency
+from services.intake_command import LIMITS, MAX_MEDIA
 
 
 def in_utc(value: datetime) -> datetime:
@@ -21,6 +22,7 @@ def in_utc(value: datetime) -> datetime:
 UtcTime = Annotated[datetime, AfterValidator(in_utc)]
 
 
+# field limits: `services.intake_command.LIMITS`, which every channel reads
 class ReportIn(CheckedInput):
     """A resident's problem as a grid worker, hotline agent or visiting cadre reports it.
 
@@ -31,20 +33,21 @@ class ReportIn(CheckedInput):
     Where: `grid_code`, or a point (`lat`, `long`, WGS84) that lies in one grid's boundary, or both
     (they must agree). `media_urls`: photos of the problem, kept as evidence."""
 
-    category: str = Field(min_length=1, max_length=64, examples=["sanitation"])
-    description: str = Field(min_length=1, max_length=MAX_TEXT, examples=["小区门口垃圾堆积三天无人清运"])
-    grid_code: str | None = Field(default=None, min_length=1, max_length=64, examples=["rc-yuehe-taibai-g1"])
+    category: str = Field(min_length=1, max_length=LIMITS["category"], examples=["sanitation"])
+    description: str = Field(min_length=1, max_length=LIMITS["description"], examples=["小区门口垃圾堆积三天无人清运"])
+    grid_code: str | None = Field(default=None, min_length=1, max_length=LIMITS["grid_code"],
+                                 examples=["rc-yuehe-taibai-g1"])
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, examples=[35.4135])
     long: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False, examples=[116.5905])
-    media_urls: list[str] = Field(default=[], max_length=MAX_EVIDENCE)
+    media_urls: list[str] = Field(default=[], max_length=MAX_MEDIA)
     channel: Channel = Channel.GRID_WORKER
     urgency: Urgency = Urgency.NORMAL
-    address: str = Field(default="", max_length=200)
-    reporter_name: str = Field(default="", max_length=64)
-    reporter_phone: str = Field(default="", max_length=32, examples=["13805371234"])
+    address: str = Field(default="", max_length=LIMITS["address"])
+    reporter_name: str = Field(default="", max_length=LIMITS["reporter_name"])
+    reporter_phone: str = Field(default="", max_length=LIMITS["reporter_phone"], examples=["13805371234"])
     confidential: bool = False
-    public_summary: str = Field(default="", max_length=200, examples=["小区门口垃圾清运不及时"])
-    follows: str | None = Field(default=None, min_length=1, max_length=64, description=(
+    public_summary: str = Field(default="", max_length=LIMITS["public_summary"], examples=["小区门口垃圾清运不及时"])
+    follows: str | None = Field(default=None, min_length=1, max_length=LIMITS["follows"], description=(
         "结案后再诉: the id of a closed petition (that the caller may see, closed within the policy's reopen "
         "window) this one follows; the unit that resolved it (or held it last) gets a reopen counted"))
 

@@ -9,7 +9,6 @@ from api.errors import ApiError
 from domain.catalogue import BY_ACTION
 from domain.enums import Role, UnitKind
 from domain.model import Actor
-from domain.redaction import redact
 from domain.roles import HANDLING
 from org.model import OrgTree
 
@@ -40,9 +39,6 @@ ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
 # Roles that talk to the resident and so see their name and phone unmasked (and find petitions by them).
 # Not the auditor: they read who saw a resident's data, never the data itself.
 SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
-# Free text of read-model rows and events in which residents write numbers (passed through `redact`).
-FREE_TEXT = ("description", "address", "public_summary", "note", "reason", "result", "explanation")
-FREE_TEXT_LISTS = ("evidence_urls", "media_urls")  # links carry numbers too (…/13812345678.jpg?tel=…)
 
 
 def require_role(actor: Actor, action: str) -> None:
@@ -86,69 +82,9 @@ def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
 def sees_personal_data(row: dict[str, Any], actor: Actor) -> bool:
     """THE decision: the resident's name and phone (and the numbers in free text) are shown to the
     roles that contact the resident, to the cadre who reported it (they typed them in), and to the
-    unit that holds the petition unless it is confidential (工单保密); masked to everyone else.
-    Reads go through `api.access.ReadAccess.shown_unmasked`, which records every `True`."""
+    unit that holds the petition unless it is confidential (工单保密); masked (`domain.masking.masked`)
+    to everyone else, on the petition, in its events and in listings alike. Reads go through
+    `api.access.ReadAccess.shown_unmasked`, which records every `True`."""
     if actor.role in SEES_PERSONAL_DATA or (row.get("reported_by") and row["reported_by"] == actor.id):
         return True
     return not row.get("confidential") and bool(row.get("unit_code")) and row["unit_code"] == actor.unit_code
-
-
-def masked_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A row for a reader who may not see personal data: reporter masked, free text redacted."""
-    return with_free_text_redacted(with_reporter_masked(row))
-
-
-def masked_event(data: dict[str, Any]) -> dict[str, Any]:
-    """An event's data for a reader who may not see personal data."""
-    masked = with_free_text_redacted(data)
-    if "contact_phone" in masked:  # the resident who called again about a closed petition (结案后重办)
-        masked = {**masked, "contact_name": mask_name(masked["contact_name"]),
-                  "contact_phone": mask_phone(masked["contact_phone"])}
-    return with_reporter_masked(masked) if "reporter_phone" in masked else masked
-
-
-def mask_personal_data(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """`row` as `actor` may see it, without an access record: for command responses only, whose
-    actor, petition and time the event log already holds. Reads use `ReadAccess.shown_unmasked`."""
-    return row if sees_personal_data(row, actor) else masked_row(row)
-
-
-def with_reporter_masked(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `data` (a row or a PetitionReported event) with the reporter's name and phone masked."""
-    return {**data, "reporter_name": mask_name(data["reporter_name"]),
-            "reporter_phone": mask_phone(data["reporter_phone"])}
-
-
-def with_free_text_redacted(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `data` with ID, phone and plate numbers hidden in its free-text fields (`FREE_TEXT`,
-    and each item of `FREE_TEXT_LISTS`)."""
-    def hidden(key: str, value: Any) -> Any:
-        if key in FREE_TEXT and isinstance(value, str):
-            return redact(value)
-        if key in FREE_TEXT_LISTS and isinstance(value, list):
-            return [redact(item) if isinstance(item, str) else item for item in value]
-        return value
-
-    return {key: hidden(key, value) for key, value in data.items()}
-
-
-def mask_representative(text: str) -> str:
-    """A residents' representative of a property scoring round, for readers other than the
-    supervisors who run it (the company scored must not learn who scored it): 王大妈 13812345678 ->
-    王**."""
-    return mask_name(redact(text).replace(" ", ""))
-
-
-def mask_name(name: str) -> str:
-    """陈秀英 -> 陈**, 张三 -> 张**: the first character and two stars, whatever the length (it says nothing)."""
-    return name[:1] + "**" if name else name
-
-
-def mask_phone(phone: str) -> str:
-    """13805371234 -> 138****1234; short numbers keep only their last four digits."""
-    digits = phone.strip()
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    if len(digits) > 7:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * (len(digits) - 4) + digits[-4:]

@@ -12,6 +12,7 @@ from domain.events import PETITION_EVENT_TYPES, event_from
 from domain.policy import Policy
 from domain.workcalendar import WorkCalendar
 from evaluation.whatif import Tally, replay
+from eventstore.store import read_streams, streams_reported
 
 SUSPECT_RETURN_RATE, SUSPECT_MIN_RETURNS = 0.3, 3
 
@@ -76,14 +77,8 @@ async def what_if(conn: asyncpg.Connection, period: Period, candidate: Policy, c
     """Breaches and escalations of the period's petitions (those reported in `grids`, None: all) as
     recorded, and under `candidate`."""
     first, last = period.months[0], period.months[-1]
-    ids = [r["stream_id"] for r in await conn.fetch(
-        "SELECT stream_id FROM events WHERE type = 'PetitionReported' "
-        "AND occurred_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' "
-        "AND occurred_at < (($2::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai') "
-        "AND ($4::text[] IS NULL OR data->>'grid_code' = ANY($4::text[])) "
-        "ORDER BY position LIMIT $3", first, last, limit, _codes(grids))]
-    rows = await conn.fetch("SELECT stream_id, type, data, occurred_at FROM events WHERE stream_id = ANY($1::text[]) "
-                            "AND type = ANY($2::text[]) ORDER BY stream_id, version", ids, list(PETITION_EVENT_TYPES))
+    ids = await streams_reported(conn, first, last, _codes(grids), limit)
+    rows = await read_streams(conn, ids, PETITION_EVENT_TYPES)
     now = await conn.fetchval("SELECT now()")
     streams: dict[str, list] = {}
     for r in rows:

@@ -21,6 +21,7 @@ from domain.model import SYSTEM_ACTOR, Actor, PetitionState
 from domain.policy import Rules, Span
 from domain.timeline import Timeline
 from domain.workcalendar import WorkCalendar
+from services.intake_command import Intake, Route, report_command
 
 RulesFor = Callable[[str, Urgency], Rules]
 
@@ -64,11 +65,12 @@ def replay(events: list[ev.Event], calendar: WorkCalendar, rules_for: RulesFor |
     assert isinstance(reported, ev.PetitionReported), "a petition's stream starts with its report"
     rules = rules_for(reported.category, reported.urgency) if rules_for else reported.rules
     timeline = Timeline(reported.petition_id, reported.at, calendar)
-    timeline.send(cmd.Report(
-        actor=reported.actor, petition_id=reported.petition_id, category=reported.category,
-        description=reported.description, address=reported.address, grid_code=reported.grid_code,
-        channel=reported.channel, urgency=reported.urgency, policy_name=reported.policy_name, rules=rules,
-        ladder=reported.ladder, desk_code=reported.desk_code, tracks_delivery=reported.tracks_delivery))
+    intake = Intake(actor=reported.actor, category=reported.category, description=reported.description,
+                    channel=reported.channel, grid_code=reported.grid_code, address=reported.address,
+                    urgency=reported.urgency)
+    where = Route(reported.grid_code, reported.ladder, reported.desk_code)  # as routed then, not as the org is now
+    timeline.send(report_command(intake, reported.petition_id, where, reported.policy_name, rules,
+                                 tracks_delivery=reported.tracks_delivery))
     skipped = 0
     for event in events[1:]:
         timeline.advance_to(event.at)

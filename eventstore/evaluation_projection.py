@@ -31,19 +31,13 @@ from domain.evaluation import (
 )
 from domain.events import FollowUpReported, UnitEvaluated
 from domain.model import UnitRecord
+from eventstore.store import LogCursor, events_after, read_typed
 
 NAME = "evaluation"
 _LOCK = 7_311_951
 TABLES = ("evaluation_facts", "published_scorecards", "scorecard_editions", "property_scores", "property_rounds",
           "evaluation_appeals")
 TYPES = ["UnitEvaluated", "FollowUpReported", *EVALUATION_EVENTS]
-_READ = """
-SELECT position, tx_id::text AS tx_id, stream_id, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
-FROM events
-WHERE (tx_id, position) > ($1::text::xid8, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY events.tx_id, events.position
-LIMIT $3
-"""
 _FACT_COLUMNS = ("petition_id", "unit_code", "unit_name", "level", "category", "channel", "close_outcome",
                  "closed_at", *FACT_FIELDS, "original", "waived", "source_position")
 _UPSERT_FACT = f"""
@@ -88,12 +82,8 @@ async def rebuild(conn: asyncpg.Connection) -> CatchUp:
 
 async def lag(conn: asyncpg.Connection) -> dict[str, float]:
     """How far the projection is behind the log: events and seconds."""
-    row = await conn.fetchrow(
-        "WITH cp AS (SELECT coalesce((SELECT tx_id FROM projection_checkpoints WHERE name = $1), '0') AS tx_id, "
-        "coalesce((SELECT position FROM projection_checkpoints WHERE name = $1), 0) AS position) "
-        "SELECT count(*) AS events, extract(epoch FROM now() - min(e.recorded_at)) AS seconds "
-        "FROM events e, cp WHERE (e.tx_id, e.position) > (cp.tx_id, cp.position)", NAME)
-    return {"events": row["events"], "seconds": float(row["seconds"] or 0.0)}
+    events, seconds = await events_after(conn, await _checkpoint(conn))
+    return {"events": events, "seconds": seconds}
 
 
 async def run_projector(pool: asyncpg.Pool, stop: asyncio.Event, interval: float = 1.0) -> None:
@@ -112,10 +102,9 @@ async def run_projector(pool: asyncpg.Pool, stop: asyncio.Event, interval: float
 
 async def _one_batch(conn: asyncpg.Connection, batch: int) -> tuple[int, int]:
     await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
-    checkpoint = await conn.fetchrow("SELECT tx_id::text AS tx_id, position FROM projection_checkpoints "
-                                     "WHERE name = $1", NAME)
-    tx_id, position = (checkpoint["tx_id"], checkpoint["position"]) if checkpoint else ("0", 0)
-    rows = await conn.fetch(_READ, tx_id, position, batch, TYPES)
+    checkpoint = await _checkpoint(conn)
+    position = checkpoint.position
+    rows = await read_typed(conn, checkpoint, batch, TYPES)
     for row in rows:
         if row["data"] is not None:
             await _apply(conn, row)
@@ -126,6 +115,13 @@ async def _one_batch(conn: asyncpg.Connection, batch: int) -> tuple[int, int]:
             "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, tx_id = EXCLUDED.tx_id, "
             "updated_at = now()", NAME, position, tx_id)
     return len(rows), position
+
+
+async def _checkpoint(conn: asyncpg.Connection) -> LogCursor:
+    """Where the projection stands in the log (the start if it has not read anything yet)."""
+    row = await conn.fetchrow("SELECT tx_id::text AS tx_id, position FROM projection_checkpoints WHERE name = $1",
+                              NAME)
+    return LogCursor(row["tx_id"], row["position"]) if row is not None else LogCursor()
 
 
 async def _apply(conn: asyncpg.Connection, row: asyncpg.Record) -> None:

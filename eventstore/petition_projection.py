@@ -20,22 +20,10 @@ from domain.evolve import evolve, fold
 from domain.model import PetitionState
 from domain.redaction import redact
 from domain.timers import deadline_state, deadlines_provisional, next_due
+from eventstore.petition_columns import COLUMNS
+from eventstore.store import replay_streams
 
 _DATETIME = TypeAdapter(datetime)
-COLUMNS = (
-    "id", "version", "status", "category", "channel", "urgency", "description", "address", "grid_code",
-    "reporter_name", "reporter_phone", "level", "unit_code", "unit_name", "overseer_code", "handled_units",
-    "deadline_state", "accept_due", "warn_at", "resolve_due", "visit_due", "escalations", "returns", "reopens",
-    "urges", "resolution", "close_outcome", "visit_outcome", "reported_at", "updated_at", "closed_at",
-    "last_position", "confidential", "public_summary",  # migration 007
-    "reported_by", "desk_code", "redispatch_due", "next_due", "visit_attempts",  # migration 009
-    "delivery_pending_since", "pending_decision",
-    "deadlines_provisional",  # migration 011
-    "search_text",  # migration 010
-    "latitude", "longitude", "media_urls",  # migration 012
-    "duplicate_of",  # migration 013
-    "follows",  # migration 014
-)
 
 
 def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
@@ -168,12 +156,7 @@ async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: in
     async with conn.transaction():
         await conn.execute(f"TRUNCATE {target}")
         last_at = None
-        query = (
-            "SELECT stream_id, position, type, data, occurred_at FROM events "
-            "WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) AND type = ANY($1::text[]) "
-            "ORDER BY stream_id, version"
-        )
-        async for r in conn.cursor(query, list(PETITION_EVENT_TYPES), prefetch=5000):
+        async for r in replay_streams(conn, PETITION_EVENT_TYPES):
             if state is None or state.id != r["stream_id"]:
                 if state is not None:
                     finish(state)

@@ -25,3 +25,8 @@ async def connect(dsn: str) -> asyncpg.Connection:
     conn = await asyncpg.connect(dsn)
     await _init(conn)
     return conn
+
+
+async def check_database(pool: asyncpg.Pool) -> None:
+    """Raise (asyncpg or OS errors) unless PostgreSQL answers a query on `pool`."""
+    await pool.fetchval("SELECT 1")

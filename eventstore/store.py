@@ -1,20 +1,25 @@
-"""Append to and read from the event log.
+"""Append to and read from the event log: the only module whose SQL names the `events` table.
 
 One round trip per append: the version check, the insert of every event and the upsert of the
 petition's read-model row are a single statement, so a retried activity either finds its events
 already there (idempotent) or appends them with the read model, never half of it.
+
+Readers of the whole log (the projections, their rebuilds) never skip an event still being committed:
+they read only below the snapshot's xmin (`_COMMITTED`, written once here). Projections, the what-if
+and the tools read through the functions below; nothing else may query `events`.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
 from domain.errors import StreamConflict
-from eventstore.petition_projection import COLUMNS
+from eventstore.petition_columns import COLUMNS
 
 _UPSERT_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
 
@@ -42,16 +47,30 @@ row AS (
 SELECT count(*) AS n, max(position) AS last FROM ins
 """
 
-# In commit order: (tx_id, position). A transaction still running may hold a lower position than
-# one already committed, but it can only commit with a tx_id at or above the snapshot's xmin.
-# ORDER BY names the column, not the text alias: as text, '1000' sorts before '999' and the cursor
-# (compared as xid8) would then skip every event below it.
-_READ_ALL = """
+# Committed for good: a transaction still running may hold a lower position than one already
+# committed, but it can only commit with a tx_id at or above the snapshot's xmin.
+_COMMITTED = "tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+# In commit order: (tx_id, position). ORDER BY names the column, not the text alias: as text, '1000'
+# sorts before '999' and the cursor (compared as xid8) would then skip every event below it.
+_READ_ALL = f"""
 SELECT position, tx_id::text AS tx_id, stream_id, version, event_id, type, data, metadata, occurred_at, recorded_at
 FROM events
-WHERE (tx_id, position) > ($1::text::xid8, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+WHERE (tx_id, position) > ($1::text::xid8, $2) AND {_COMMITTED}
 ORDER BY events.tx_id, events.position
 LIMIT $3
+"""
+# The same order for a projection that decodes only some types: the data of the others stays NULL.
+_READ_TYPED = f"""
+SELECT position, tx_id::text AS tx_id, stream_id, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
+FROM events
+WHERE (tx_id, position) > ($1::text::xid8, $2) AND {_COMMITTED}
+ORDER BY events.tx_id, events.position
+LIMIT $3
+"""
+_REPLAY = f"""
+SELECT stream_id, position, type, data, occurred_at FROM events
+WHERE {_COMMITTED} AND type = ANY($1::text[])
+ORDER BY stream_id, version
 """
 
 
@@ -163,6 +182,57 @@ class EventStore:
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(_READ_ALL, after.tx_id, after.position, limit)
         return [_stored(r) for r in rows]
+
+
+async def read_typed(conn: asyncpg.Connection, after: LogCursor, limit: int, types: Sequence[str]
+                     ) -> list[asyncpg.Record]:
+    """Up to `limit` committed events after `after`, in commit order, as records of `position`, `tx_id`
+    (text), `stream_id`, `type` and `data` — None unless `type` is one of `types` (the rest are only
+    passed over, without decoding)."""
+    return await conn.fetch(_READ_TYPED, after.tx_id, after.position, limit, list(types))
+
+
+async def replay_streams(conn: asyncpg.Connection, types: Sequence[str], prefetch: int = 5000
+                         ) -> AsyncIterator[asyncpg.Record]:
+    """Every committed event of `types`, stream by stream in version order, as records of `stream_id`,
+    `position`, `type`, `data` and `occurred_at` (a server-side cursor: call it inside a transaction)."""
+    async for record in conn.cursor(_REPLAY, list(types), prefetch=prefetch):
+        yield record
+
+
+async def events_after(conn: asyncpg.Connection, after: LogCursor) -> tuple[int, float]:
+    """How far a reader standing at `after` is behind the log: (events past it, seconds since the oldest
+    of them was recorded; 0.0 for none)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS events, extract(epoch FROM now() - min(recorded_at)) AS seconds FROM events "
+        "WHERE (tx_id, position) > ($1::text::xid8, $2)", after.tx_id, after.position)
+    return row["events"], float(row["seconds"] or 0.0)
+
+
+async def streams_reported(conn: asyncpg.Connection, first_month: date, last_month: date, grids: list[str] | None,
+                           limit: int) -> list[str]:
+    """Ids of the petitions reported from the first day of `first_month` to the end of `last_month`
+    (Beijing time) in one of `grids` (None: any), the first `limit` in log order."""
+    rows = await conn.fetch(
+        "SELECT stream_id FROM events WHERE type = 'PetitionReported' "
+        "AND occurred_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' "
+        "AND occurred_at < (($2::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai') "
+        "AND ($4::text[] IS NULL OR data->>'grid_code' = ANY($4::text[])) "
+        "ORDER BY position LIMIT $3", first_month, last_month, limit, grids)
+    return [r["stream_id"] for r in rows]
+
+
+async def read_streams(conn: asyncpg.Connection, stream_ids: list[str], types: Sequence[str]
+                       ) -> list[asyncpg.Record]:
+    """The events of `types` of each stream of `stream_ids`, stream by stream in version order, as records
+    of `stream_id`, `type`, `data` and `occurred_at`."""
+    return await conn.fetch("SELECT stream_id, type, data, occurred_at FROM events WHERE stream_id = ANY($1::text[]) "
+                            "AND type = ANY($2::text[]) ORDER BY stream_id, version", stream_ids, list(types))
+
+
+async def count_events(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    """How many events the log holds (all streams)."""
+    return await conn.fetchval("SELECT count(*) FROM events")
 
 
 async def stream_version(conn: asyncpg.Connection, stream_id: str) -> int:

@@ -11,7 +11,6 @@ Confidential petitions (工单保密) never leave through Open311. Fields: GeoRe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,13 +22,12 @@ from org.model import OrgTree
 PUBLIC_READER = Open311Client(name="public", read="public")
 
 
-def published_where(reader: Open311Client, org: OrgTree, arg: Callable[[Any], str]) -> list[str]:
-    """SQL conditions on `petitions` selecting what `reader` may see; `arg(value)` binds a parameter."""
-    where = ["NOT confidential"]
-    if reader.read != "all":
-        public = sorted(code for code, category in org.categories.items() if category.public)
-        where.append(f"category = ANY({arg(public)}::text[])")
-    return where
+def readable_categories(reader: Open311Client, org: OrgTree) -> list[str] | None:
+    """The categories whose petitions `reader` may see (None: all); a confidential petition never, whatever
+    its category (`eventstore.petition_queries.PublishedQuery` leaves them out)."""
+    if reader.read == "all":
+        return None
+    return sorted(code for code, category in org.categories.items() if category.public)
 
 
 def request_out(row: dict[str, Any], org: OrgTree, reader: Open311Client) -> dict[str, Any]:

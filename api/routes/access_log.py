@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from api import cursors
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
@@ -68,19 +67,16 @@ async def list_access_log(
     return AccessPage(
         items=[AccessRecordOut(**row, role_label=Role(row["role"]).label, what_label=ReadKind(row["what"]).label)
                for row in page],
-        next_cursor=_encode(last["at"], last["id"]) if last else None,
+        next_cursor=cursors.encode("access", last["at"], last["id"]) if last else None,
     )
 
 
-def _encode(at: datetime, last_id: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(["access", at.isoformat(), last_id])).decode().rstrip("=")
-
-
 def _decode(cursor: str) -> tuple[datetime, int]:
+    """(at, id) of the last record a cursor of this listing stands after; 422 `invalid_cursor` otherwise."""
     try:
-        kind, at, last_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if kind != "access" or not isinstance(last_id, int):
-            raise ValueError(kind)
-        return datetime.fromisoformat(at), last_id
-    except (ValueError, TypeError) as exc:
-        raise ApiError(422, "invalid_cursor", "the cursor is not one this API handed out") from exc
+        kind, at, last_id = cursors.decode(cursor)
+    except cursors.InvalidCursor as exc:
+        raise ApiError(422, "invalid_cursor", str(exc)) from exc
+    if kind != "access" or not isinstance(last_id, int) or isinstance(last_id, bool):
+        raise ApiError(422, "invalid_cursor", cursors.NOT_OURS)
+    return at, last_id

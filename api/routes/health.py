@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import ServicesDep
+from eventstore.pool import check_database
 
 router = APIRouter(tags=["health"])
 
@@ -22,7 +23,7 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     """PostgreSQL and Temporal are reachable."""
     checks = {}
     try:
-        await services.pool.fetchval("SELECT 1")
+        await check_database(services.pool)
         checks["postgres"] = "ok"
     except Exception as exc:  # noqa: BLE001 - readiness reports any failure
         checks["postgres"] = f"error: {exc}"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import orjson
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from api import cursors
 from api.access import ReadAccessDep
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
@@ -20,13 +19,11 @@ from api.scope import SEES_PERSONAL_DATA, scope_units
 from api.unit_scope import dispatch_targets
 from domain.enums import Channel, CloseOutcome, Level, ReadKind, Role, Status, Urgency
 from domain.model import Actor
-from eventstore.petition_search import search_condition
+from eventstore import petition_queries
+from eventstore.petition_queries import PetitionQuery, WorklistQuery
 from org.model import OrgTree
 
 router = APIRouter(prefix="/v1", tags=["petitions"])
-NARROW_SCOPE = 4  # a grid, a department, a property company, a small community: list via their own rows
-NEXT_DUE = "coalesce(next_due, 'infinity'::timestamptz)"  # as indexed (migration 009)
-NEVER = datetime.max.replace(tzinfo=UTC)  # the cursor key of 'infinity': no running clock
 
 
 WorklistKind = Literal["work_order", "redispatch", "return_visit"]
@@ -90,55 +87,25 @@ async def list_petitions(
 ) -> PetitionPage:
     """Petitions the caller may see, newest first or nearest deadline first, one page at a time."""
     actor = access.actor
-    where, args = ["TRUE"], []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    scope = scope_units(actor, org)
-    if mine:
-        where.append(f"reported_by = {arg(actor.id)}")
-    elif scope is not None:  # handled inside the caller's subtree, or reported by the caller
-        where.append(f"(handled_units && {arg(scope)}::text[] OR reported_by = {arg(actor.id)})")
-    for column, value in (("status", status), ("level", level), ("category", category), ("channel", channel),
-                          ("urgency", urgency), ("close_outcome", close_outcome)):
-        if value is not None:
-            where.append(f"{column} = {arg(str(value))}")
-    if unit is not None:
-        if unit not in org.units:
-            raise ApiError(422, "unknown_unit", f"unknown unit {unit!r}")
-        where.append(f"unit_code = ANY({arg(sorted(org.subtree(unit)))}::text[])")
-    if overdue is not None:
-        where.append("deadline_state = 'overdue'" if overdue else "deadline_state <> 'overdue'")
-    if created_from is not None:
-        where.append(f"reported_at >= {arg(created_from)}")
-    if created_to is not None:
-        where.append(f"reported_at < {arg(created_to)}")
-    if q is not None:
-        where.append(search_condition(q, arg, by_reporter=actor.role in SEES_PERSONAL_DATA))
-    if sort is SortOrder.NEWEST:
-        order = "reported_at DESC, id DESC"
-        if cursor:
-            at, last_id = _decode(cursor, "newest")
-            where.append(f"(reported_at, id) < ({arg(datetime.fromisoformat(at))}, {arg(last_id)})")
-    else:  # the next deadline of any kind; petitions with no running clock come last, never dropped
-        order = f"{NEXT_DUE} ASC, id ASC"
-        if cursor:
-            due, last_id = _decode(cursor, "deadline")
-            where.append(f"({NEXT_DUE}, id) > ({arg(datetime.fromisoformat(due))}, {arg(last_id)})")
-    matching = f"SELECT * FROM petitions WHERE {' AND '.join(where)}"
-    if scope is not None and len(scope) <= NARROW_SCOPE:
-        # A grid's or a department's petitions are few: fetch them through the GIN index and sort,
-        # rather than let the planner walk the whole date index looking for a rare filter's rows.
-        matching = f"WITH candidates AS MATERIALIZED ({matching}) SELECT * FROM candidates"
-    rows = await services.pool.fetch(f"{matching} ORDER BY {order} LIMIT {arg(limit + 1)}", *args)
-    page = [dict(r) for r in rows[:limit]]
+    if unit is not None and unit not in org.units:
+        raise ApiError(422, "unknown_unit", f"unknown unit {unit!r}")
+    equal = {column: str(value) for column, value in (
+        ("status", status), ("level", level), ("category", category), ("channel", channel), ("urgency", urgency),
+        ("close_outcome", close_outcome)) if value is not None}
+    query = PetitionQuery(
+        reader=actor.id, scope=scope_units(actor, org), mine=mine, equal=equal,
+        held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue,
+        reported_from=created_from, reported_before=created_to,
+        q=q, search_reporter=actor.role in SEES_PERSONAL_DATA,
+        sort=sort.value, after=_after(cursor, sort.value), limit=limit,
+    )
+    rows = await petition_queries.list_petitions(services.pool, query)
+    page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        key = last["reported_at"] if sort is SortOrder.NEWEST else (last["next_due"] or NEVER)
-        next_cursor = _encode(sort.value, key.isoformat(), last["id"])
+        key = last["reported_at"] if sort is SortOrder.NEWEST else (last["next_due"] or cursors.NEVER)
+        next_cursor = cursors.encode(sort.value, key, last["id"])
     what = ReadKind.LIST if q is None else ReadKind.SEARCH
     return PetitionPage(items=await petitions_out(page, access, what), next_cursor=next_cursor)
 
@@ -155,27 +122,18 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
     - return visitors: resolved petitions of grids in their part of the tree waiting for a visit (待回访),
       by visit deadline, with the attempts so far."""
     actor = access.actor
-    kind, where, args = _worklist(actor, org)
-    count_args = list(args)
-    if cursor:
-        key, last_id = _decode(cursor, "queue")
-        args += [datetime.fromisoformat(key), last_id]
-        page_where = f"{where} AND ({NEXT_DUE}, id) > (${len(args) - 1}, ${len(args)})"
-    else:
-        page_where = where
-    rows = await services.pool.fetch(
-        f"SELECT * FROM petitions WHERE {page_where} ORDER BY {NEXT_DUE}, id LIMIT {limit + 1}", *args)
-    open_count = await services.pool.fetchval(f"SELECT count(*) FROM petitions WHERE {where}", *count_args)
+    query = worklist_of(actor, org, _after(cursor, "queue"), limit)
+    rows, open_count = await petition_queries.worklist(services.pool, query)
     page, more = rows[:limit], len(rows) > limit
     now = datetime.now(UTC)
-    petitions = await petitions_out([dict(r) for r in page], access, ReadKind.QUEUE)
+    petitions = await petitions_out(page, access, ReadKind.QUEUE)
 
     def left(at: datetime | None) -> float | None:
         return (at - now).total_seconds() if at else None
 
     items = [
         QueueItem(
-            kind="decision" if kind == "work_order" and r["unit_code"] != actor.unit_code else kind,
+            kind="decision" if query.kind == "work_order" and r["unit_code"] != actor.unit_code else query.kind,
             petition=petition,
             seconds_to_accept=left(r["accept_due"]), seconds_to_resolve=left(r["resolve_due"]),
             seconds_to_redispatch=left(r["redispatch_due"]), seconds_to_visit=left(r["visit_due"]),
@@ -185,39 +143,30 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
         for r, petition in zip(page, petitions, strict=True)
     ]
     last = page[-1] if more else None
-    next_cursor = _encode("queue", (last["next_due"] or NEVER).isoformat(), last["id"]) if last else None
-    return Queue(unit_code=actor.unit_code, kind=kind, open_count=open_count, items=items, next_cursor=next_cursor)
+    next_cursor = cursors.encode("queue", last["next_due"] or cursors.NEVER, last["id"]) if last else None
+    return Queue(unit_code=actor.unit_code, kind=query.kind, open_count=open_count, items=items,
+                 next_cursor=next_cursor)
 
 
-def _worklist(actor: Actor, org: OrgTree) -> tuple[str, str, list[Any]]:
-    """(kind of worklist, SQL condition, its arguments) for the caller."""
+def worklist_of(actor: Actor, org: OrgTree, after: tuple[datetime, str] | None, limit: int) -> WorklistQuery:
+    """The caller's worklist: a dispatcher's returned orders, a return visitor's visits, a unit's work orders."""
     if actor.role is Role.DISPATCHER:  # what it may re-route: returned by a unit inside its reach
         reach, scope = dispatch_targets(actor, org), scope_units(actor, org)
         if reach is None or scope is None:
-            return "redispatch", "status = 'returned'", []
+            return WorklistQuery("redispatch", after=after, limit=limit)
         # and inside what it may see: a property company serves communities of several streets
-        return "redispatch", ("status = 'returned' AND unit_code = ANY($1::text[]) "
-                              "AND handled_units && $2::text[]"), [sorted(reach), scope]
+        return WorklistQuery("redispatch", reach=sorted(reach), scope=scope, after=after, limit=limit)
     if actor.role is Role.RETURN_VISITOR:
-        scope = scope_units(actor, org)
-        if scope is None:
-            return "return_visit", "status = 'resolved'", []
-        return "return_visit", "status = 'resolved' AND grid_code = ANY($1::text[])", [scope]
+        return WorklistQuery("return_visit", scope=scope_units(actor, org), after=after, limit=limit)
     # the unit's own work orders, and requests of the unit below that wait for its decision
-    return "work_order", ("(unit_code = $1 AND status IN ('dispatched', 'accepted', 'paused') "
-                          "OR overseer_code = $1 AND pending_decision IS NOT NULL)"), [actor.unit_code]
+    return WorklistQuery("work_order", unit_code=actor.unit_code, after=after, limit=limit)
 
 
-def _encode(sort: str, key: str, last_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([sort, key, last_id])).decode().rstrip("=")
-
-
-def _decode(cursor: str, sort: str) -> tuple[str, str]:
+def _after(cursor: str | None, sort: str) -> tuple[datetime, str] | None:
+    """The (key, id) a cursor of `sort` stands after; 422 `invalid_cursor` for any other."""
+    if not cursor:
+        return None
     try:
-        kind, key, last_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        datetime.fromisoformat(key)
-    except (ValueError, TypeError) as exc:
-        raise ApiError(422, "invalid_cursor", "the cursor is not one this API handed out") from exc
-    if kind != sort:
-        raise ApiError(422, "invalid_cursor", f"this cursor belongs to sort={kind}")
-    return key, last_id
+        return cursors.decode_sorted(cursor, sort)
+    except cursors.InvalidCursor as exc:
+        raise ApiError(422, "invalid_cursor", str(exc)) from exc

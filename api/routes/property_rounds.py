@@ -11,9 +11,10 @@ from pydantic import Field
 from api.auth import CurrentActor
 from api.deps import DeskDep, EvaluationConn, OrgDep
 from api.errors import PROBLEM_RESPONSES, ApiError
-from api.scope import mask_representative, require_role
+from api.scope import require_role
 from api.unit_scope import require_below, units_below
 from domain.enums import Role
+from domain.masking import mask_representative
 from domain.text import StorableText
 from evaluation.property_rounds import property_round
 

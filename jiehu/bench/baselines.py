@@ -10,7 +10,6 @@ from typing import Any
 
 import asyncpg
 
-from domain import commands as cmd
 from domain.catalogue import decide
 from domain.enums import Channel, Role, Urgency
 from domain.evolve import fold
@@ -19,7 +18,7 @@ from eventstore.petition_projection import petition_row
 from eventstore.store import EventStore, NewEvent
 from jiehu.reference_data import DEMO_ORG, load_policy, work_calendar
 from org.loader import load_org_file
-from org.routing import ladder_for_report
+from services.intake_command import Intake, report_command, route
 
 
 async def raw_inserts(pool: asyncpg.Pool, writers: int, seconds: float) -> float:
@@ -59,13 +58,13 @@ async def store_appends(pool: asyncpg.Pool, writers: int, seconds: float, *, wit
 
 def _sample_row(petition_id: str) -> dict[str, Any]:
     """A realistic read-model row: a petition as the decider reports it on the demo org."""
-    state = fold(PetitionState(id=petition_id), decide(PetitionState(id=petition_id), cmd.Report(
-        actor=Actor(id="b", name="b", unit_code="rc-yuehe-taibai-g1", role=Role.GRID_WORKER),
-        petition_id=petition_id, category="sanitation", description="bench", grid_code="rc-yuehe-taibai-g1",
-        channel=Channel.GRID_WORKER, policy_name="fast", rules=load_policy("fast").rules_for("sanitation",
-                                                                                            Urgency.NORMAL),
-        ladder=ladder_for_report(_org(), "rc-yuehe-taibai-g1", "sanitation"),
-    ), datetime.now(UTC), work_calendar()))
+    grid = "rc-yuehe-taibai-g1"
+    intake = Intake(actor=Actor(id="b", name="b", unit_code=grid, role=Role.GRID_WORKER), category="sanitation",
+                    description="bench", channel=Channel.GRID_WORKER, grid_code=grid)
+    report = report_command(intake, petition_id, route(_org(), grid, "sanitation"), "fast",
+                            load_policy("fast").rules_for("sanitation", Urgency.NORMAL), tracks_delivery=False)
+    state = fold(PetitionState(id=petition_id), decide(PetitionState(id=petition_id), report, datetime.now(UTC),
+                                                       work_calendar()))
     return petition_row(state, updated_at=datetime.now(UTC).isoformat())
 
 

@@ -16,7 +16,8 @@ from domain.policy import Rules
 from domain.timeline import Timeline
 from jiehu.reference_data import work_calendar
 from org.model import OrgTree
-from org.routing import dispatch_desk, ladder_for_report, ladder_from_unit
+from org.routing import ladder_from_unit
+from services.intake_command import Intake, report_command, route
 
 DISPATCHER = Actor(id="bench-dispatcher", name="派单员", unit_code="rencheng", role=Role.DISPATCHER)
 VISITOR = Actor(id="bench-visitor", name="回访员", unit_code="rencheng", role=Role.RETURN_VISITOR)
@@ -35,12 +36,12 @@ class Life(Timeline):
     def __init__(self, petition_id: str, org: OrgTree, rules: Rules, policy_name: str, reported_at: datetime,
                  grid: str, category: str, urgency: Urgency = Urgency.NORMAL) -> None:
         super().__init__(petition_id, reported_at, work_calendar())
-        self.send(cmd.Report(
-            actor=staff(grid), petition_id=petition_id, category=category, description=f"{category} 群众反映",
-            address=f"{grid} {petition_id[-4:]}号楼", grid_code=grid, channel=Channel.GRID_WORKER, urgency=urgency,
-            reporter_name="张三", reporter_phone="13800000000", policy_name=policy_name, rules=rules,
-            ladder=ladder_for_report(org, grid, category), desk_code=dispatch_desk(org, grid),
-        ))
+        intake = Intake(actor=staff(grid), category=category, description=f"{category} 群众反映",
+                        channel=Channel.GRID_WORKER, grid_code=grid, address=f"{grid} {petition_id[-4:]}号楼",
+                        urgency=urgency, reporter_name="张三", reporter_phone="13800000000")
+        # no workflow runs a simulated life: no department delivery is ever confirmed
+        self.send(report_command(intake, petition_id, route(org, grid, category), policy_name, rules,
+                                 tracks_delivery=False))
 
     def before(self, due: datetime | None, rng: random.Random) -> None:
         """Act somewhere in the first 80 % of the time left before `due` (units mostly act in time)."""

@@ -19,6 +19,7 @@ from eventstore.evaluation_projection import lag as evaluation_lag
 from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
+from eventstore.store import count_events
 from jiehu.bench.baselines import eventsourcing_recorder, raw_inserts, store_appends
 from jiehu.bench.cadres import Cadres, Tally, pick_kind
 from jiehu.bench.ceiling import bare_ceiling, jiehu_ceiling
@@ -73,7 +74,7 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
                                      timeout=60) as http:
             cadres = Cadres(http, SECRET, tally)
-            events_before = await pool.fetchval("SELECT count(*) FROM events")
+            events_before = await count_events(pool)
             cpu_before = {name: _cpu(procs) for name, procs in processes.items()}
             peak = {name: 0 for name in processes}
             stop = asyncio.Event()
@@ -97,7 +98,7 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
             await lister
             await projector
             seconds = time.perf_counter() - began
-            events = await pool.fetchval("SELECT count(*) FROM events") - events_before
+            events = await count_events(pool) - events_before
             cpu = {name: _cpu(procs) - cpu_before[name] for name, procs in processes.items()}
             history = await _history_lengths(client, tally.closed_ids[:20])
             print(f"ceiling: {CONCURRENCY} cadres back to back, then bare Temporal, {CEILING_S:.0f} s each ...",

@@ -8,7 +8,7 @@ import pytest
 
 from api.open311.names import display_name
 from api.open311.routes import parse_datetime
-from api.scope import mask_name
+from domain.masking import mask_name
 from domain.workcalendar import CHINA
 
 

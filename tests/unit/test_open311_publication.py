@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from api.open311.publication import PUBLIC_READER, coarse_address, published_where, request_out
+from api.open311.publication import PUBLIC_READER, coarse_address, readable_categories, request_out
 from jiehu.settings import Open311Client
 
 TRUSTED = Open311Client(name="12345平台", read="all")
@@ -38,12 +38,5 @@ def test_coarse_address_of_grids_streets_and_vanished_units(demo_org):
 
 
 def test_what_each_reader_may_select(demo_org):
-    args: list = []
-
-    def arg(value):
-        args.append(value)
-        return f"${len(args)}"
-
-    assert published_where(TRUSTED, demo_org, arg) == ["NOT confidential"] and args == []
-    assert published_where(PUBLIC_READER, demo_org, arg) == ["NOT confidential", "category = ANY($1::text[])"]
-    assert args == [["greening", "municipal_facilities", "sanitation"]]
+    assert readable_categories(TRUSTED, demo_org) is None
+    assert readable_categories(PUBLIC_READER, demo_org) == ["greening", "municipal_facilities", "sanitation"]

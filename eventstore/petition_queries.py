@@ -1,0 +1,208 @@
+"""Reads of the petitions read model (table `petitions`): one petition, filtered listings, worklists,
+duplicates, and what Open311 publishes. Every SQL statement on the read model's rows for a reader lives
+here (the `q` search condition in `petition_search.py`); routes and services call these functions.
+
+It may not decide who may see what: callers pass the scope (unit codes, None: all) their rules computed,
+and mask what they show. Rows come back as dicts of the table's columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+
+from eventstore.petition_search import search_condition
+
+NARROW_SCOPE = 4  # a grid, a department, a property company, a small community: list via their own rows
+NEXT_DUE = "coalesce(next_due, 'infinity'::timestamptz)"  # as indexed (migration 009)
+
+
+class _Args:
+    """Positional parameters of one statement: `arg(value)` binds `value` and returns its `$n`."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values: list[Any] = list(values)
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+async def find_petition(pool: asyncpg.Pool, petition_id: str) -> dict[str, Any] | None:
+    """The row of `petition_id`, or None if there is none (nobody's scope is checked)."""
+    row = await pool.fetchrow("SELECT * FROM petitions WHERE id = $1", petition_id)
+    return dict(row) if row is not None else None
+
+
+async def duplicates_of(pool: asyncpg.Pool, petition_id: str, scope: list[str] | None, reader: str) -> list[str]:
+    """Ids of the petitions closed as duplicates of `petition_id` (migration 013) that the reader may see:
+    handled inside `scope` (None: everywhere) or reported by `reader` (the actor's subject)."""
+    rows = await pool.fetch(
+        "SELECT id FROM petitions WHERE duplicate_of = $1 "
+        "AND ($2::text[] IS NULL OR handled_units && $2::text[] OR reported_by = $3) ORDER BY closed_at, id",
+        petition_id, scope, reader)
+    return [r["id"] for r in rows]
+
+
+@dataclass(frozen=True)
+class PetitionQuery:
+    """A listing: the filters are ANDed, each None (or False) leaves its column free.
+
+    `scope`/`reader`: petitions handled inside these units or reported by `reader` (scope None: all);
+    `mine`: only those `reader` reported. `held_by`: held now by one of these units. `q`: text, an id,
+    and with `search_reporter` the reporter's name or phone digits. `sort`: newest first, or nearest
+    next deadline first (none running: last). `after`: the sort key and id of the last row already seen.
+    """
+
+    reader: str
+    scope: list[str] | None = None
+    mine: bool = False
+    equal: dict[str, str] = field(default_factory=dict)  # status, level, category, channel, urgency, close_outcome
+    held_by: list[str] | None = None
+    overdue: bool | None = None
+    reported_from: datetime | None = None
+    reported_before: datetime | None = None
+    q: str | None = None
+    search_reporter: bool = False
+    sort: Literal["newest", "deadline"] = "newest"
+    after: tuple[datetime, str] | None = None
+    limit: int = 50
+
+
+_LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome"}
+
+
+async def list_petitions(pool: asyncpg.Pool, query: PetitionQuery) -> list[dict[str, Any]]:
+    """Rows matching `query` in its order, at most `limit + 1` (the extra one says a next page exists)."""
+    where, arg = ["TRUE"], _Args()
+    if query.mine:
+        where.append(f"reported_by = {arg(query.reader)}")
+    elif query.scope is not None:  # handled inside the caller's subtree, or reported by the caller
+        where.append(f"(handled_units && {arg(query.scope)}::text[] OR reported_by = {arg(query.reader)})")
+    for column, value in query.equal.items():
+        if column not in _LISTED_COLUMNS:
+            raise ValueError(f"{column} is not a listing filter")
+        where.append(f"{column} = {arg(value)}")
+    if query.held_by is not None:
+        where.append(f"unit_code = ANY({arg(query.held_by)}::text[])")
+    if query.overdue is not None:
+        where.append("deadline_state = 'overdue'" if query.overdue else "deadline_state <> 'overdue'")
+    if query.reported_from is not None:
+        where.append(f"reported_at >= {arg(query.reported_from)}")
+    if query.reported_before is not None:
+        where.append(f"reported_at < {arg(query.reported_before)}")
+    if query.q is not None:
+        where.append(search_condition(query.q, arg, by_reporter=query.search_reporter))
+    if query.sort == "newest":
+        order = "reported_at DESC, id DESC"
+        if query.after is not None:
+            where.append(f"(reported_at, id) < ({arg(query.after[0])}, {arg(query.after[1])})")
+    else:  # the next deadline of any kind; petitions with no running clock come last, never dropped
+        order = f"{NEXT_DUE} ASC, id ASC"
+        if query.after is not None:
+            where.append(f"({NEXT_DUE}, id) > ({arg(query.after[0])}, {arg(query.after[1])})")
+    matching = f"SELECT * FROM petitions WHERE {' AND '.join(where)}"
+    if query.scope is not None and len(query.scope) <= NARROW_SCOPE:
+        # A grid's or a department's petitions are few: fetch them through the GIN index and sort,
+        # rather than let the planner walk the whole date index looking for a rare filter's rows.
+        matching = f"WITH candidates AS MATERIALIZED ({matching}) SELECT * FROM candidates"
+    rows = await pool.fetch(f"{matching} ORDER BY {order} LIMIT {arg(query.limit + 1)}", *arg.values)
+    return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class WorklistQuery:
+    """A worklist (待办), nearest next deadline first; `after` is the (next deadline, id) of the last item
+    already seen (`datetime.max` for none running).
+
+    - `work_order`: `unit_code`'s open work orders (dispatched, accepted, paused), and the requests of the
+      unit below that wait for `unit_code`'s decision;
+    - `redispatch`: returned orders held by a unit of `reach` and handled inside `scope` (both None: all);
+    - `return_visit`: resolved petitions of the grids of `scope` (None: all) waiting for a visit."""
+
+    kind: Literal["work_order", "redispatch", "return_visit"]
+    unit_code: str = ""
+    reach: list[str] | None = None
+    scope: list[str] | None = None
+    after: tuple[datetime, str] | None = None
+    limit: int = 50
+
+
+async def worklist(pool: asyncpg.Pool, query: WorklistQuery) -> tuple[list[dict[str, Any]], int]:
+    """(at most `limit + 1` rows after `after`, the number of items on the whole worklist)."""
+    arg = _Args()
+    if query.kind == "redispatch":
+        where = "status = 'returned'"
+        if query.reach is not None and query.scope is not None:
+            # and inside what it may see: a property company serves communities of several streets
+            where += f" AND unit_code = ANY({arg(query.reach)}::text[]) AND handled_units && {arg(query.scope)}::text[]"
+    elif query.kind == "return_visit":
+        where = "status = 'resolved'"
+        if query.scope is not None:
+            where += f" AND grid_code = ANY({arg(query.scope)}::text[])"
+    else:
+        unit = arg(query.unit_code)
+        where = (f"(unit_code = {unit} AND status IN ('dispatched', 'accepted', 'paused') "
+                 f"OR overseer_code = {unit} AND pending_decision IS NOT NULL)")
+    count = await pool.fetchval(f"SELECT count(*) FROM petitions WHERE {where}", *arg.values)
+    page_where = where
+    if query.after is not None:
+        page_where += f" AND ({NEXT_DUE}, id) > ({arg(query.after[0])}, {arg(query.after[1])})"
+    rows = await pool.fetch(
+        f"SELECT * FROM petitions WHERE {page_where} ORDER BY {NEXT_DUE}, id LIMIT {arg(query.limit + 1)}",
+        *arg.values)
+    return [dict(r) for r in rows], count
+
+
+@dataclass(frozen=True)
+class PublishedQuery:
+    """What an Open311 reader asks for, among the petitions it may read: never a confidential one, and only
+    those of `categories` (None: every category). `ids` (if any) replaces the time window."""
+
+    categories: list[str] | None
+    ids: list[str] = field(default_factory=list)
+    service_codes: list[str] = field(default_factory=list)
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    open: bool | None = None  # True: not closed; False: closed; None: both
+    limit: int = 1000
+
+
+def _published(categories: list[str] | None, arg: _Args) -> list[str]:
+    where = ["NOT confidential"]  # 工单保密: never leaves through Open311
+    if categories is not None:
+        where.append(f"category = ANY({arg(categories)}::text[])")
+    return where
+
+
+async def published_requests(pool: asyncpg.Pool, query: PublishedQuery) -> list[dict[str, Any]]:
+    """Rows matching `query`, newest first, at most `limit` (counted after the publication filter)."""
+    arg = _Args()
+    where = _published(query.categories, arg)
+    if query.ids:
+        where.append(f"id = ANY({arg(query.ids)}::text[])")
+    else:
+        if query.reported_from is not None:
+            where.append(f"reported_at >= {arg(query.reported_from)}")
+        if query.reported_to is not None:
+            where.append(f"reported_at <= {arg(query.reported_to)}")
+    if query.service_codes:
+        where.append(f"category = ANY({arg(query.service_codes)}::text[])")
+    if query.open is not None:
+        where.append("status <> 'closed'" if query.open else "status = 'closed'")
+    rows = await pool.fetch(
+        f"SELECT * FROM petitions WHERE {' AND '.join(where)} ORDER BY reported_at DESC LIMIT {arg(query.limit)}",
+        *arg.values)
+    return [dict(r) for r in rows]
+
+
+async def published_request(pool: asyncpg.Pool, petition_id: str, categories: list[str] | None
+                            ) -> dict[str, Any] | None:
+    """The row of `petition_id` if it is published to a reader of `categories` (None: all), else None."""
+    arg = _Args(petition_id)
+    where = " AND ".join(["id = $1", *_published(categories, arg)])
+    row = await pool.fetchrow(f"SELECT * FROM petitions WHERE {where}", *arg.values)
+    return dict(row) if row is not None else None

@@ -1,0 +1,66 @@
+"""Why a use case refuses: domain error types with their stable `code`, mapped to HTTP in `api/errors.py`
+by the domain error they extend (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404)."""
+
+from __future__ import annotations
+
+from domain.errors import InvalidCommand, InvalidState, NotFound, NotPermitted
+
+
+class UnknownCategory(InvalidCommand):
+    code = "unknown_category"
+
+
+class LocationRequired(InvalidCommand):
+    """Neither a grid nor a point was given."""
+
+    code = "location_required"
+
+
+class LocationMismatch(InvalidCommand):
+    """The point lies outside the grid named with it."""
+
+    code = "location_mismatch"
+
+
+class LocationOutsideGrids(InvalidCommand):
+    """The point lies in no grid, or on the border of several."""
+
+    code = "location_outside_grids"
+
+
+class FieldTooLong(InvalidCommand):
+    """A field holds more characters than `services.intake_command.LIMITS` allows (nothing is cut)."""
+
+    code = "field_too_long"
+
+
+class OutOfScope(NotPermitted):
+    code = "out_of_scope"
+
+
+class PetitionNotFound(NotFound):
+    """No such petition, or none the caller may see (existence does not leak)."""
+
+    code = "petition_not_found"
+
+
+class FollowedPetitionOpen(InvalidState):
+    code = "followed_petition_open"
+
+
+class FollowUpNotAllowed(InvalidState):
+    code = "follow_up_not_allowed"
+
+
+class FollowUpWindowPassed(InvalidState):
+    code = "follow_up_window_passed"
+
+
+class IdempotencyKeyReused(InvalidState):
+    code = "idempotency_key_reused"
+
+
+class ReportInProgress(InvalidState):
+    """A report with this Idempotency-Key is still being started."""
+
+    code = "report_in_progress"

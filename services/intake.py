@@ -1,0 +1,124 @@
+"""Intake (发现上报): one service reports a petition for every channel — the REST API, Open311, and the
+hotline, 物业110 and visit days to come.
+
+It checks the category, finds the grid (by code or by point), checks the reporter's reach, routes the
+petition (ladder, dispatch desk), freezes the policy's rules into it, checks a petition it follows
+(结案后再诉), honours an Idempotency-Key and starts the petition's workflow. It may not parse a channel's
+format or answer in it, and holds no SQL (reads go through `eventstore/petition_queries.py`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+import asyncpg
+
+from domain.decider import NOT_REOPENABLE
+from domain.enums import Status
+from domain.model import PetitionState
+from domain.policy import Policy, Rules
+from domain.workcalendar import CHINA, WorkCalendar
+from eventstore.petition_queries import find_petition
+from org.model import OrgTree
+from services.errors import (
+    FollowedPetitionOpen,
+    FollowUpNotAllowed,
+    FollowUpWindowPassed,
+    OutOfScope,
+    PetitionNotFound,
+    ReportInProgress,
+    UnknownCategory,
+)
+from services.idempotency import claim_key
+from services.intake_command import Intake, locate, report_command, route, too_long
+from workflows.client import PetitionClient
+
+
+def new_petition_id() -> str:
+    """JH<date in Beijing>-<8 random hex digits>, e.g. JH20261129-3F2A9C01."""
+    return f"JH{datetime.now(CHINA):%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+class Reach(Protocol):
+    """What the reporter may reach in the org tree (the channel knows who is calling)."""
+
+    def may_report_in(self, grid_code: str) -> bool:
+        """Whether the reporter may report a petition in this grid (a known one)."""
+
+    def may_see(self, row: dict[str, Any]) -> bool:
+        """Whether the reporter may see this petition (a row of the petitions read model)."""
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The answer: the petition's state right after its report (`state`), or, for a retry of a keyed
+    report that an earlier request already made, its read-model row as it is now (`row`, `state` None)."""
+
+    petition_id: str
+    state: PetitionState | None
+    row: dict[str, Any] | None = None
+
+
+class IntakeService:
+    """Reports petitions: one instance per process, holding the clients it needs."""
+
+    def __init__(self, pool: asyncpg.Pool, petitions: PetitionClient, policy: Policy,
+                 calendar: Callable[[], WorkCalendar], new_id: Callable[[], str] = new_petition_id) -> None:
+        self._pool, self._petitions, self._policy = pool, petitions, policy
+        self._calendar, self._new_id = calendar, new_id
+
+    async def report(self, intake: Intake, org: OrgTree, reach: Reach) -> Reported:
+        """Report `intake`. Raises (services/errors.py) FieldTooLong, UnknownCategory, a Location* error,
+        OutOfScope (the grid is beyond `reach`), InvalidCommand (the org cannot route it), PetitionNotFound /
+        FollowedPetitionOpen / FollowUpNotAllowed / FollowUpWindowPassed (`follows`), IdempotencyKeyReused,
+        ReportInProgress (a keyed retry while the first is still starting)."""
+        if (problem := too_long(intake)) is not None:
+            raise problem
+        if intake.category not in org.categories:
+            raise UnknownCategory(f"unknown category {intake.category!r}; see GET /v1/categories")
+        grid_code = locate(org, intake.grid_code, intake.latitude, intake.longitude)
+        if grid_code in org.units and not reach.may_report_in(grid_code):
+            raise OutOfScope(f"grid {grid_code} is outside your unit")
+        where = route(org, grid_code, intake.category)
+        rules = self._policy.rules_for(intake.category, intake.urgency)
+        follows_unit = await self._followed_unit(intake.follows, rules, reach) if intake.follows else ""
+        petition_id = self._new_id()
+        if intake.idempotency_key is not None:
+            claimed = await claim_key(self._pool, intake.actor.id, intake.idempotency_key, intake.request,
+                                      petition_id)
+            petition_id = claimed.petition_id
+        command = report_command(replace(intake, grid_code=grid_code), petition_id, where, self._policy.name,
+                                 rules, follows_unit=follows_unit)
+        state = await self._petitions.report(command)
+        if state is not None:
+            return Reported(petition_id, state)
+        # an earlier request with this key already reported (and perhaps closed) it
+        row = await find_petition(self._pool, petition_id)
+        if row is None:
+            raise ReportInProgress("a request with this Idempotency-Key is still being handled")
+        return Reported(petition_id, None, row)
+
+    async def _followed_unit(self, follows: str, rules: Rules, reach: Reach) -> str:
+        """结案后再诉: the petition followed must be one the reporter may see, closed, within the reopen window
+        of the rules the new petition is reported under. Returns the unit charged with a reopen: the one
+        that resolved it or held it last — nobody for a duplicate or a withdrawn petition."""
+        row = await find_petition(self._pool, follows)
+        if row is None or not reach.may_see(row):
+            raise PetitionNotFound(f"no petition {follows}")
+        if row["status"] != Status.CLOSED.value:
+            raise FollowedPetitionOpen(f"petition {follows} is still open: urge it rather than report it again")
+        window = rules.reopen_after_close
+        if window is None:
+            raise FollowUpNotAllowed("the policy in force has no window for following a closed petition")
+        until = self._calendar().add(row["closed_at"], window.seconds, window.clock)
+        if datetime.now(CHINA) > until:
+            raise FollowUpWindowPassed(
+                f"petition {follows} closed at {row['closed_at'].astimezone(CHINA):%Y-%m-%d %H:%M}; it could be "
+                f"followed until {until.astimezone(CHINA):%Y-%m-%d %H:%M} (Beijing time)")
+        if row["close_outcome"] in {o.value for o in NOT_REOPENABLE}:
+            return ""
+        return row["unit_code"] or ""

@@ -1,0 +1,120 @@
+"""From a report, whatever channel brought it, to the domain's `Report` command: the input every channel
+fills (`Intake`), the field limits (written once, here), where the problem is and who handles it.
+
+Pure: no I/O, no clock, no randomness, so the bench and the what-if build their commands with it in
+memory. It may not decide who may report where, look at other petitions or start anything: that is the
+intake service's (`services/intake.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain import commands as cmd
+from domain.enums import Channel, Urgency
+from domain.model import Actor, Rung
+from domain.policy import Rules
+from org.geography import LocationError, grid_at, grid_holds
+from org.model import OrgTree
+from org.routing import dispatch_desk, ladder_for_report
+from services.errors import FieldTooLong, LocationMismatch, LocationOutsideGrids, LocationRequired
+
+# The most characters each text field of a report may hold: longer is refused, never cut. The REST body
+# (`api/schemas.ReportIn`), Open311 and the intake service all read this table. The domain's `Report` is
+# more lenient on purpose (recorded histories keep decoding as they were written).
+LIMITS: dict[str, int] = {
+    "category": 64, "grid_code": 64, "description": cmd.MAX_TEXT, "address": 200, "reporter_name": 64,
+    "reporter_phone": 32, "public_summary": 200, "follows": 64,
+}
+MAX_MEDIA = cmd.MAX_EVIDENCE  # photos (media links) sent with one report
+
+
+@dataclass(frozen=True)
+class Intake:
+    """One report from any channel (grid worker app, hotline, Open311, visit day...).
+
+    `actor` is who reports (a cadre, or the integrator acting as its district's dispatcher). Where: a
+    `grid_code`, or a point (`latitude`, `longitude`, WGS84 degrees) inside one grid's boundary, or both
+    (they must agree). `follows`: the id of a closed petition this one follows (结案后再诉), '' for none.
+    `idempotency_key`: a retry with the same key and the same `request` (the channel's input as JSON)
+    answers with the petition the first made; None: no key."""
+
+    actor: Actor
+    category: str
+    description: str
+    channel: Channel
+    grid_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str = ""
+    urgency: Urgency = Urgency.NORMAL
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    confidential: bool = False  # 工单保密
+    public_summary: str = ""  # what a public Open311 read shows of it
+    media_urls: tuple[str, ...] = ()
+    follows: str = ""
+    idempotency_key: str | None = None
+    request: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a report goes: its grid, the ladder of units from its first rung up, and the dispatch desk
+    (the grid's district) that re-routes it when it is returned."""
+
+    grid_code: str
+    ladder: list[Rung]
+    desk_code: str
+
+
+def too_long(intake: Intake) -> FieldTooLong | None:
+    """The first field of `intake` over its limit in `LIMITS` (or too many media links), else None."""
+    for name, most in LIMITS.items():
+        value = getattr(intake, name) or ""
+        if len(value) > most:
+            return FieldTooLong(f"{name} must be at most {most} characters (it has {len(value)}); nothing was "
+                                "stored", field=name)
+    if len(intake.media_urls) > MAX_MEDIA:
+        return FieldTooLong(f"media_urls holds at most {MAX_MEDIA} links", field="media_urls")
+    return None
+
+
+def locate(org: OrgTree, grid_code: str | None, latitude: float | None, longitude: float | None) -> str:
+    """The grid of a report: `grid_code` (a point given with it must lie inside it, if the grid is known),
+    else the grid whose boundary holds the point. Raises LocationMismatch, LocationOutsideGrids (in no grid,
+    or on a border) or LocationRequired (neither given)."""
+    if grid_code:
+        if (latitude is not None and longitude is not None and grid_code in org.units
+                and not grid_holds(org, grid_code, latitude, longitude)):
+            raise LocationMismatch(f"lat {latitude}, long {longitude} lies outside grid {grid_code}")
+        return grid_code
+    if latitude is None or longitude is None:
+        raise LocationRequired("where is it? send grid_code, or lat and long inside a grid")
+    try:
+        return grid_at(org, latitude, longitude)
+    except LocationError as exc:
+        raise LocationOutsideGrids(str(exc)) from None
+
+
+def route(org: OrgTree, grid_code: str, category: str) -> Route:
+    """The ladder and desk of a report in `grid_code` about `category`; InvalidCommand for an unknown grid
+    or category, or a grid the org cannot climb from."""
+    return Route(grid_code, ladder_for_report(org, grid_code, category), dispatch_desk(org, grid_code))
+
+
+def report_command(intake: Intake, petition_id: str, where: Route, policy_name: str, rules: Rules, *,
+                   follows_unit: str = "", tracks_delivery: bool = True) -> cmd.Report:
+    """The command that starts the petition, with the policy's `rules` frozen into it. `follows_unit`: the
+    unit charged with a follow-up of `intake.follows`. `tracks_delivery=False` only for petitions that no
+    workflow runs (simulated lives: no department delivery is ever confirmed)."""
+    return cmd.Report(
+        actor=intake.actor, petition_id=petition_id, category=intake.category, description=intake.description,
+        address=intake.address, grid_code=where.grid_code, channel=intake.channel, urgency=intake.urgency,
+        reporter_name=intake.reporter_name, reporter_phone=intake.reporter_phone, confidential=intake.confidential,
+        public_summary=intake.public_summary, latitude=intake.latitude, longitude=intake.longitude,
+        media_urls=list(intake.media_urls), policy_name=policy_name, rules=rules, ladder=where.ladder,
+        desk_code=where.desk_code, tracks_delivery=tracks_delivery, follows=intake.follows,
+        follows_unit=follows_unit,
+    )
