@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import StreamConflict
 from eventstore.store import EventStore, NewEvent
-from jiehu.metrics import APPEND_SECONDS, APPENDS, EVENTS_APPENDED, observe_appended
+from observability.metrics import APPEND_SECONDS, APPENDS, EVENTS_APPENDED, observe_appended
 from workflows.inputs import AppendEventsInput, AppendEventsResult
 
 log = structlog.get_logger(__name__)

@@ -8,12 +8,12 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from config.reference_data import work_calendar
 from domain.enums import Role
 from domain.errors import DomainError
 from domain.evaluation import Period, ScoringWeights
 from domain.model import Actor
 from evaluation.desk import EvaluationDesk
-from jiehu.reference_data import work_calendar
 from org.repository import load_org
 from workflows.inputs import PublishScorecardsInput
 

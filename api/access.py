@@ -17,7 +17,7 @@ from domain.enums import ReadKind
 from domain.model import Actor
 from domain.text import unstorable_text
 from eventstore.access_log import Reader, record_access
-from jiehu.request_context import REQUEST_ID
+from observability.request_context import REQUEST_ID
 
 MAX_REASON = 200  # characters, after decoding
 

@@ -13,9 +13,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from api.errors import ApiError
+from config.settings import Settings
 from domain.enums import Role, UnitKind
 from domain.model import Actor
-from jiehu.settings import Settings
 
 bearer = HTTPBearer(auto_error=False, description="A JWT with claims sub, name, role and unit")
 

@@ -11,13 +11,13 @@ import asyncpg
 from fastapi import Depends, Request
 from temporalio.client import Client
 
+from config.reference_data import work_calendar
+from config.settings import Settings
 from domain.evaluation import ScoringWeights
 from domain.policy import Policy
 from evaluation.desk import EvaluationDesk
 from eventstore.evaluation_projection import catch_up
 from eventstore.store import EventStore
-from jiehu.reference_data import work_calendar
-from jiehu.settings import Settings
 from org.model import OrgTree
 from org.repository import load_org
 from services.intake import IntakeService

@@ -29,15 +29,15 @@ from api.routes import (
     reopen,
     scorecards,
 )
+from config.reference_data import adopt_arrangements, load_policy, load_scoring
+from config.settings import Settings
 from eventstore.calendar_log import read_calendar_log
 from eventstore.pool import create_pool
 from eventstore.store import EventStore
-from jiehu.reference_data import adopt_arrangements, load_policy, load_scoring
-from jiehu.settings import Settings
-from jiehu.temporal import connect_temporal
 from org.repository import load_org
 from services.calendar import follow_calendar, resume_replans
 from workflows.client import PetitionClient
+from workflows.connection import connect_temporal
 
 log = structlog.get_logger()
 

@@ -9,8 +9,8 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jiehu.metrics import HTTP_SECONDS
-from jiehu.request_context import REQUEST_ID
+from observability.metrics import HTTP_SECONDS
+from observability.request_context import REQUEST_ID
 
 log = structlog.get_logger("jiehu.api")
 QUIET = {"/metrics", "/healthz", "/readyz"}  # scraped every few seconds: measured, not logged

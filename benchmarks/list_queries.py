@@ -22,12 +22,12 @@ import httpx
 from api.auth import issue_token
 from api.deps import Services
 from api.main import create_app
+from config.reference_data import DEMO_ORG, load_policy
+from config.settings import Settings
 from domain.enums import Role
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from jiehu.embedded import EmbeddedPostgres, free_port
-from jiehu.reference_data import DEMO_ORG, load_policy
-from jiehu.settings import Settings
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org

@@ -35,21 +35,21 @@ import asyncpg
 import psutil
 
 from benchmarks.list_queries import time_queries
+from config.reference_data import DEMO_ORG, load_policy
 from domain.enums import Clock, Level, Urgency
 from domain.events import event_data
 from domain.policy import Span
 from domain.timers import due_item
+from evaluation.lives import Life, live, pick
 from eventstore.migrate import migrate
 from eventstore.petition_projection import petition_row, rebuild
 from eventstore.pool import create_pool
 from eventstore.store import EventStore, NewEvent
-from jiehu.bench.lives import Life, live, pick
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, free_port
-from jiehu.reference_data import DEMO_ORG, load_policy
-from jiehu.temporal import connect_temporal
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org
+from workflows.connection import connect_temporal
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
 

@@ -14,17 +14,17 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from config.reference_data import load_policy
 from domain import commands as cmd
 from domain.enums import CloseOutcome, Urgency, VisitOutcome
 from domain.errors import DomainError
 from domain.evaluation import Period
 from domain.events import event_data
 from domain.workcalendar import CHINA
+from evaluation.lives import DISPATCHER, VISITOR, Life
 from eventstore.evaluation_projection import catch_up
 from eventstore.petition_projection import petition_row
 from eventstore.store import EventStore, NewEvent
-from jiehu.bench.lives import DISPATCHER, VISITOR, Life
-from jiehu.reference_data import load_policy
 from org.model import OrgTree
 from org.routing import ladder_from_unit
 

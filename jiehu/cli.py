@@ -11,9 +11,9 @@ from typing import TypeVar
 import asyncpg
 import typer
 
+from config.settings import Settings
 from domain.enums import Role
-from jiehu.logging import configure_logging
-from jiehu.settings import Settings
+from observability.logging import configure_logging
 
 T = TypeVar("T")
 app = typer.Typer(help="jiehu (街呼区应): closed-loop handling of residents' petitions.", no_args_is_help=True)
@@ -90,7 +90,7 @@ def bench(
     seed: int = typer.Option(20261128, help="Seed of the simulated mix."),
 ) -> None:
     """Drive a scratch embedded stack with simulated cadres (fast policy) and print its figures."""
-    from jiehu.bench.run import run_bench
+    from benchmarks.run import run_bench
 
     configure_logging("console", "WARNING")
     run_bench(duration, rate, json_file, seed)
@@ -104,13 +104,14 @@ def worker() -> None:
     async def main() -> None:
         from prometheus_client import start_http_server
 
+        from config.reference_data import load_scoring
         from eventstore.evaluation_projection import run_projector
         from eventstore.pool import create_pool
         from eventstore.store import EventStore
-        from jiehu.gauges import OrgLevels, refresh_gauges
-        from jiehu.reference_data import load_scoring
-        from jiehu.temporal import connect_temporal, ensure_monthly_close, petition_worker
+        from jiehu.temporal import ensure_monthly_close, petition_worker
         from services.calendar import follow_calendar
+        from services.gauges import OrgLevels, refresh_gauges
+        from workflows.connection import connect_temporal
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
@@ -144,7 +145,8 @@ async def _serve_department(settings: Settings, dept: str) -> None:
     import signal
 
     from eventstore.pool import create_pool
-    from jiehu.temporal import connect_temporal, department_worker
+    from jiehu.temporal import department_worker
+    from workflows.connection import connect_temporal
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -250,8 +252,8 @@ def calendar_load(
     from domain.model import Actor
     from eventstore.pool import create_pool
     from eventstore.store import EventStore
-    from jiehu.temporal import connect_temporal
     from services.calendar import load_arrangement, parse_arrangement_file
+    from workflows.connection import connect_temporal
 
     settings = _settings()
     try:

@@ -18,17 +18,18 @@ import uvicorn
 
 from api.auth import issue_token
 from api.main import create_app
+from config.reference_data import DEMO_ORG, load_scoring
+from config.settings import Settings
 from domain.enums import Role
 from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
-from jiehu.gauges import OrgLevels, refresh_gauges
-from jiehu.reference_data import DEMO_ORG, load_scoring
-from jiehu.settings import Settings
-from jiehu.temporal import connect_temporal, department_worker, ensure_monthly_close, petition_worker
+from jiehu.temporal import department_worker, ensure_monthly_close, petition_worker
 from org.loader import load_org_file
 from org.repository import org_is_empty, save_org
+from services.gauges import OrgLevels, refresh_gauges
+from workflows.connection import connect_temporal
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,4 @@
-"""Temporal client and worker construction shared by every process."""
+"""Worker construction (a composition root): the petition worker, department workers and the Schedules."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -27,29 +25,16 @@ from activities.calendar import CalendarActivities
 from activities.department import DepartmentActivities, DepartmentAdapter, InboxAdapter
 from activities.event_log import EventLogActivities
 from activities.scorecards import ScorecardActivities
+from config.reference_data import base_calendar, load_scoring
 from domain.evaluation import ScoringWeights
 from eventstore.store import EventStore
-from jiehu.reference_data import base_calendar, load_scoring
 from workflows.calendar_replan import CalendarReplanWorkflow
 from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
 from workflows.petition import PetitionWorkflow
 
-PASSTHROUGH = ("domain", "eventstore", "jiehu", "workflows", "org", "pydantic", "pydantic_core", "yaml",
-               "chinese_calendar", "asyncpg", "structlog", "orjson")
-
-
-async def connect_temporal(address: str, namespace: str = "default", sdk_metrics_address: str = "") -> Client:
-    """A client (and its workers) on `address`; with `sdk_metrics_address` (host:port) the Temporal SDK
-    serves its own Prometheus metrics there (workflow task latency, slots, polls, ...)."""
-    runtime = None
-    if sdk_metrics_address:
-        # Prometheus conventions (_total, _seconds), so that promtool accepts the SDK's output too
-        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
-            bind_address=sdk_metrics_address, counters_total_suffix=True, unit_suffix=True,
-            durations_as_seconds=True)))
-    return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter,
-                                runtime=runtime)
+PASSTHROUGH = ("domain", "eventstore", "config", "observability", "workflows", "org", "pydantic", "pydantic_core",
+               "yaml", "chinese_calendar", "asyncpg", "structlog", "orjson")
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
@@ -61,7 +46,7 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 def petition_worker(client: Client, pool: asyncpg.Pool, task_queue: str,
                     weights: ScoringWeights | None = None, level_of: Callable[[str], str] | None = None) -> Worker:
     """The worker that runs petition workflows, the monthly close, the calendar re-plan and their activities.
-    `level_of` (unit code → ladder level) labels the domain metrics; see jiehu.gauges.OrgLevels."""
+    `level_of` (unit code → ladder level) labels the domain metrics; see services.gauges.OrgLevels."""
     base_calendar()  # load the calendar files here, outside the workflow sandbox
     calendar = CalendarActivities(pool)
     log_activities = EventLogActivities(EventStore(pool), *([level_of] if level_of else []))

@@ -1,4 +1,4 @@
-"""Writes plausible grid boundaries into the demo org (jiehu/data/jining_org.yaml, section `boundaries:`).
+"""Writes plausible grid boundaries into the demo org (config/data/jining_org.yaml, section `boundaries:`).
 
 Demo geography, not survey data: each district's streets are tiled as boxes of about 1.8 km x 1.8 km
 around the district's real centre (任城区 116.59E 35.41N, 兖州区 116.78E 35.55N, 曲阜市 116.99E 35.58N);

@@ -18,13 +18,13 @@ import yaml
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from config.reference_data import adopt_arrangements
+from config.statutory_holidays import RULES_SINCE, statutory_holidays
 from domain.arrangements import Arrangement, check_arrangement
 from domain.errors import InvalidCommand
 from domain.model import Actor
 from eventstore.calendar_log import read_calendar_log, record_arrangement
 from eventstore.store import EventStore
-from jiehu.reference_data import adopt_arrangements
-from jiehu.statutory_holidays import RULES_SINCE, statutory_holidays
 from workflows.calendar_replan import CalendarReplanWorkflow, replan_workflow_id
 from workflows.inputs import CalendarReplanInput
 
@@ -99,7 +99,7 @@ async def follow_calendar(store: EventStore, every: float = FOLLOW_SECONDS) -> N
 
 def parse_arrangement_file(text: str) -> tuple[str, dict[int, tuple[dict[date, str], list[date]]]]:
     """An arrangement file: `source:` (the notice) and `years: {YEAR: {holidays: {DATE: NAME}, workdays:
-    [DATE]}}` (the shape of jiehu/data/calendar_overrides.yaml). Raises InvalidCommand on any other shape."""
+    [DATE]}}` (the shape of config/data/calendar_overrides.yaml). Raises InvalidCommand on any other shape."""
     try:
         raw: Any = yaml.safe_load(text) or {}
         source = str(raw.get("source") or "").strip()

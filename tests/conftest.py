@@ -12,10 +12,10 @@ import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
+from config.reference_data import DEMO_ORG
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from jiehu.embedded import EmbeddedPostgres, free_port, temporal_binary
-from jiehu.reference_data import DEMO_ORG
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org

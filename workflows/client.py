@@ -10,12 +10,12 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from config.reference_data import current_arrangements
 from domain import commands as cmd
 from domain.arrangements import Arrangement
 from domain.catalogue import UPDATES
 from domain.model import PetitionState
-from jiehu.reference_data import current_arrangements
-from jiehu.request_context import REQUEST_ID
+from observability.request_context import REQUEST_ID
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
 

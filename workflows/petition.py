@@ -19,6 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from config.reference_data import base_calendar
     from domain import commands as cmd
     from domain.arrangements import Arrangement, apply_arrangements
     from domain.catalogue import UPDATES, CommandSpec, decide
@@ -29,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.text import unstorable_text
     from domain.timers import due_item
     from eventstore.petition_projection import petition_row
-    from jiehu.reference_data import base_calendar
     from workflows.inputs import (
         APPEND_TIMEOUT,
         DELIVERY_TIMEOUT,

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from config.settings import Open311Client
 from domain.enums import CloseOutcome, Status, UnitKind
 from domain.redaction import redact
-from jiehu.settings import Open311Client
 from org.model import OrgTree
 
 PUBLIC_READER = Open311Client(name="public", read="public")

@@ -19,12 +19,12 @@ from api.open311.formats import error, render
 from api.open311.names import display_name
 from api.open311.params import listed, parse_datetime, point, present
 from api.open311.publication import PUBLIC_READER, readable_categories, request_out
+from config.settings import Open311Client, Settings
 from domain.enums import Channel, Role, Urgency
 from domain.errors import DomainError
 from domain.model import Actor
 from domain.text import unstorable_text
 from eventstore.petition_queries import PublishedQuery, published_request, published_requests
-from jiehu.settings import Open311Client, Settings
 from org.model import OrgTree
 from services.intake_command import LIMITS, Intake, locate
 

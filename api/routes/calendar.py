@@ -14,11 +14,11 @@ from api.deps import ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.schemas import CalendarLoadOut, CalendarYearOut, HolidayOut, OfficeHoursOut, OfficePeriodOut, OfficeSeasonOut
 from api.scope import require_role
+from config.reference_data import current_arrangements, work_calendar
 from domain.arrangements import MAX_DAYS, in_force
 from domain.enums import CalendarStatus
 from domain.text import StorableText
 from domain.workcalendar import OfficeHours
-from jiehu.reference_data import current_arrangements, work_calendar
 from services.calendar import load_arrangement
 
 router = APIRouter(prefix="/v1", tags=["reference"])

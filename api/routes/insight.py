@@ -12,11 +12,11 @@ from api.deps import EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.scope import require_role
 from api.unit_scope import grids_below, require_readable, units_below
+from config.reference_data import load_policy, policy_names, work_calendar
 from domain.errors import DomainError
 from domain.evaluation import Period
 from domain.policy import Policy
 from evaluation.insight import routing_suspects, unit_insight, what_if
-from jiehu.reference_data import load_policy, policy_names, work_calendar
 
 router = APIRouter(prefix="/v1/insight", tags=["evaluation"])
 
@@ -44,7 +44,7 @@ async def insight(period: str, conn: EvaluationConn, org: OrgDep, actor: Current
 class WhatIfIn(BaseModel):
     period: str = Field(description="petitions reported in this month, quarter or year")
     policy: str | dict[str, Any] = Field(description="a shipped policy's name (default, fast) or a whole policy "
-                                                     "in the format of jiehu/data/policies/default.yaml")
+                                                     "in the format of config/data/policies/default.yaml")
     limit: int = Field(2000, ge=1, le=20000, description="replay at most this many petitions (oldest first)")
 
 

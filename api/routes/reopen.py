@@ -13,11 +13,11 @@ from api.petition_views import state_out, visible_row
 from api.routes.commands import body_model
 from api.schemas import PetitionOut
 from api.scope import require_role
+from config.reference_data import work_calendar
 from domain import commands as cmd
 from domain.catalogue import decide
 from domain.workcalendar import CHINA
 from eventstore.petition_projection import fold_stored
-from jiehu.reference_data import work_calendar
 
 router = APIRouter(prefix="/v1/petitions", tags=["commands"])
 ReopenIn = body_model(cmd.ReopenClosed)

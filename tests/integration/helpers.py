@@ -7,11 +7,11 @@ from typing import Any
 
 import asyncpg
 
+from config.reference_data import load_policy
 from domain import commands as cmd
 from domain.enums import Channel, Role, Urgency, VisitOutcome
 from domain.model import Actor
 from eventstore.store import EventStore
-from jiehu.reference_data import load_policy
 from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
 

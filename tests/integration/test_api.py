@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from api.main import create_app
-from jiehu.settings import Settings
+from config.settings import Settings
 from tests.integration.api_client import REPORT, SECRET, bearer
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from api.main import create_app
 from api.scope import ROLES_OF_ACTION
+from config.settings import Settings
 from domain.evaluation import Period
 from evaluation.simulate import simulate_month
-from jiehu.settings import Settings
 from tests.integration.api_client import OPEN311_KEY, REPORT, SECRET
 
 PUBLIC = "public: no token (health, docs, metrics; Open311 reads publish no personal data)"

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.main import create_app
-from jiehu.settings import Settings
+from config.settings import Settings
 
 ISSUER, AUDIENCE = "https://idp.jining.example", "jiehu"
 

@@ -17,12 +17,12 @@ import httpx
 import pytest
 
 from api.main import create_app
+from config.reference_data import adopt_arrangements, base_calendar
+from config.settings import Settings
 from domain.workcalendar import CHINA
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from eventstore.store import EventStore
-from jiehu.reference_data import adopt_arrangements, base_calendar
-from jiehu.settings import Settings
 from jiehu.temporal import petition_worker
 from org.repository import save_org
 from tests.integration.api_client import SECRET, Caller
@@ -121,7 +121,7 @@ async def test_a_loaded_arrangement_re_plans_open_petitions_and_new_ones_count_o
 ])
 async def test_an_arrangement_that_cannot_be_right_is_refused_and_nothing_is_recorded(stack, change, says):
     http, own, _settings = stack
-    from jiehu.statutory_holidays import statutory_holidays
+    from config.statutory_holidays import statutory_holidays
 
     body = {"source": "国办发明电〔2026〕测试号", "workdays": ["2027-02-20"],
             "holidays": [{"date": d.isoformat(), "name": n} for d, n in sorted(statutory_holidays(2027).items())]}
@@ -134,7 +134,7 @@ async def test_an_arrangement_that_cannot_be_right_is_refused_and_nothing_is_rec
 
 async def test_the_operator_loads_a_file_with_the_cli(stack, tmp_path, temporal_env):
     http, own, settings = stack
-    from jiehu.statutory_holidays import statutory_holidays
+    from config.statutory_holidays import statutory_holidays
 
     lines = ["source: 国办发明电〔2026〕测试号", "years:", "  2027:", "    holidays:"]
     lines += [f"      {d.isoformat()}: {n}" for d, n in sorted(statutory_holidays(2027).items())]

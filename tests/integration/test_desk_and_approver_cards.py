@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from api.main import create_app
+from config.settings import Settings
 from domain.workcalendar import CHINA
-from jiehu.settings import Settings
 from tests.integration.api_client import SECRET, Caller
 
 GRID, COMMUNITY, DESK = "rc-yuehe-taibai-g1", "rc-yuehe-taibai", "rencheng"

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import openpyxl
 import pytest
 
+from config.reference_data import work_calendar
 from domain.enums import Role, Waiver
 from domain.errors import InvalidState
 from domain.evaluation import Period, ScoringWeights
@@ -20,7 +21,6 @@ from domain.workcalendar import CHINA
 from evaluation.desk import EvaluationDesk
 from evaluation.simulate import simulate_month
 from eventstore import evaluation_projection
-from jiehu.reference_data import work_calendar
 from jiehu.temporal import ensure_monthly_close
 from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from importlib import resources
 
+from config.reference_data import work_calendar
 from domain import commands as cmd
 from domain.enums import VisitOutcome
 from domain.events import event_data
@@ -14,7 +15,6 @@ from domain.timeline import Timeline
 from domain.workcalendar import CHINA
 from eventstore.petition_projection import backfill_search_text, petition_row, verify
 from eventstore.store import EventStore, NewEvent
-from jiehu.reference_data import work_calendar
 from tests.integration.helpers import VISITOR, report, staff
 
 MONDAY = datetime(2026, 11, 23, 9, tzinfo=CHINA)

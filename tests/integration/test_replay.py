@@ -16,11 +16,11 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from config.reference_data import base_calendar
 from domain import commands as cmd
 from domain.enums import VisitOutcome
 from domain.model import Actor
 from domain.workcalendar import CHINA
-from jiehu.reference_data import base_calendar
 from jiehu.temporal import department_worker, sandbox_runner
 from org.routing import ladder_from_unit
 from tests.integration.helpers import DISPATCHER, SUPERVISOR, VISITOR, closed_satisfied, report, staff

@@ -5,11 +5,11 @@ from __future__ import annotations
 import warnings
 from datetime import datetime, timedelta
 
+from config.reference_data import work_calendar
 from domain import commands as cmd
 from domain.enums import Clock, CloseOutcome, Role, Status, VisitOutcome
 from domain.model import Actor
 from domain.workcalendar import CHINA
-from jiehu.reference_data import work_calendar
 from tests.integration.helpers import VISITOR, event_types, report, staff
 from workflows.client import PetitionClient
 

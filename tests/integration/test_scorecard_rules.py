@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from config.reference_data import work_calendar
 from domain.enums import Role, Waiver
 from domain.errors import InvalidState
 from domain.evaluation import Period, ScoringWeights
@@ -13,7 +14,6 @@ from domain.model import Actor
 from evaluation.desk import EvaluationDesk
 from evaluation.simulate import simulate_month
 from eventstore.petition_projection import verify
-from jiehu.reference_data import work_calendar
 from tests.integration.api_client import search_tag
 
 GRID = ("grid_worker", "rc-yuehe-taibai-g1")

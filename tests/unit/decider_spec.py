@@ -15,6 +15,7 @@ from datetime import datetime
 
 import pytest
 
+from config.reference_data import load_policy, work_calendar
 from domain import commands as cmd
 from domain import events as ev
 from domain.catalogue import decide
@@ -22,7 +23,6 @@ from domain.enums import Channel, Role, Urgency
 from domain.errors import DomainError
 from domain.evolve import fold
 from domain.model import Actor, PetitionState
-from jiehu.reference_data import load_policy, work_calendar
 from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from config.reference_data import load_policy, work_calendar
 from domain import commands as cmd
 from domain.catalogue import decide
 from domain.enums import Channel, Role, Urgency
 from domain.evolve import fold
 from domain.model import Actor, PetitionState
 from domain.policy import Rules
-from jiehu.reference_data import load_policy, work_calendar
 from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from prometheus_client import REGISTRY
 
+from config.reference_data import work_calendar
 from domain.workcalendar import CHINA, YearRules, build_calendar
-from jiehu.gauges import refresh_calendar
-from jiehu.reference_data import work_calendar
+from services.gauges import refresh_calendar
 
 NEW_YEAR_2027 = datetime(2027, 1, 1, tzinfo=CHINA).timestamp()
 NEW_YEAR_2028 = datetime(2028, 1, 1, tzinfo=CHINA).timestamp()

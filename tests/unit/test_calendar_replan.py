@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from config.statutory_holidays import statutory_holidays
 from domain import commands as cmd
 from domain.arrangements import Arrangement, apply_arrangements, check_arrangement, first_day_changed, in_force
 from domain.enums import Status
@@ -16,7 +17,6 @@ from domain.events import DeadlinesReplanned
 from domain.model import SYSTEM_ACTOR
 from domain.workcalendar import CHINA
 from eventstore.petition_projection import petition_row
-from jiehu.statutory_holidays import statutory_holidays
 from tests.unit.domain_helpers import CAL, DISPATCHER, Petition
 
 # the workflow sends the re-plan as itself (`calendar_changed`); the catalogue grants it to the system only

@@ -1,6 +1,6 @@
 """Issue 11 §2: office hours, and whole working days counted from the next working day (次日起算).
 
-Jining's office hours (jiehu/data/office_hours.yaml): winter 08:30-12:00 and 13:30-17:30, summer
+Jining's office hours (config/data/office_hours.yaml): winter 08:30-12:00 and 13:30-17:30, summer
 (1 May - 30 September) 08:30-12:00 and 14:00-18:00. The default policy accepts within 4 office hours
 and gives each rung N whole working days from the next working day, due when the office closes on
 the last of them; the yellow card one working day before that.
@@ -18,12 +18,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from config.reference_data import DATA, DEMO_ORG, load_office_hours, load_policy, work_calendar
 from domain import commands as cmd
 from domain.enums import Clock, Level, Status, Urgency
 from domain.errors import InvalidCommand
 from domain.policy import Policy, Rules, Span
 from domain.workcalendar import CHINA, DAY, OfficeHours, OfficeSchedule, WorkCalendar
-from jiehu.reference_data import DATA, DEMO_ORG, load_office_hours, load_policy, work_calendar
 from org.loader import load_org_file
 from org.model import OrgTree
 from tests.unit.domain_helpers import CAL, Petition

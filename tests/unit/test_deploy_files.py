@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jiehu import metrics
+from observability import metrics
 from tests.tools import require_tool
 
 ROOT = Path(__file__).parents[2]

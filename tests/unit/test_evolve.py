@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from config.reference_data import DEMO_ORG, load_policy
 from domain.enums import Urgency
 from domain.evolve import evolve
 from domain.model import PetitionState
-from jiehu.bench.lives import KINDS, Life, live
-from jiehu.reference_data import DEMO_ORG, load_policy
+from evaluation.lives import KINDS, Life, live
 from org.loader import load_org_file
 
 ORG = load_org_file(Path(str(DEMO_ORG)))

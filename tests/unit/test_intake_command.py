@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from config.reference_data import load_policy
 from domain import commands as cmd
 from domain.enums import Channel, Role, Urgency
 from domain.errors import InvalidCommand
 from domain.model import Actor
-from jiehu.reference_data import load_policy
 from services.errors import FieldTooLong, LocationMismatch, LocationOutsideGrids, LocationRequired
 from services.intake_command import LIMITS, MAX_MEDIA, Intake, Route, locate, report_command, route, too_long
 

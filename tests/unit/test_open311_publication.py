@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from api.open311.publication import PUBLIC_READER, coarse_address, readable_categories, request_out
-from jiehu.settings import Open311Client
+from config.settings import Open311Client
 
 TRUSTED = Open311Client(name="12345平台", read="all")
 ROW = {"id": "JH20261129-0001", "status": "dispatched", "close_outcome": None, "category": "noise",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from config.reference_data import load_policy, policy_names
 from domain.enums import Clock, Level, Urgency
 from domain.errors import InvalidCommand
 from domain.policy import Policy, Span
-from jiehu.reference_data import load_policy, policy_names
 
 
 def test_both_policies_ship_and_cover_every_demo_category(demo_org) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from config.reference_data import load_policy
 from domain import commands as cmd
 from domain import events as ev
 from domain.catalogue import decide
@@ -16,7 +17,6 @@ from domain.events import event_from
 from domain.evolve import fold
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
-from jiehu.reference_data import load_policy
 from tests.unit.domain_helpers import CAL, DISPATCHER, GRID, VISITOR, Petition, unit_actor
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)

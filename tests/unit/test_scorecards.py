@@ -114,7 +114,7 @@ def test_periods():
 
 
 def test_the_gauge_and_the_cards_share_one_definition_of_the_rates():
-    from jiehu.gauges import month_rates
+    from services.gauges import month_rates
 
     facts = [IN_TIME, LATE, LET_GO, DUPLICATE, WITHDRAWN, NOT_OURS]
     card = scorecard(UNIT, facts, ScoringWeights())

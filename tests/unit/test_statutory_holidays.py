@@ -9,7 +9,7 @@ from datetime import date
 import chinese_calendar
 import pytest
 
-from jiehu.statutory_holidays import RULES_SINCE, statutory_holidays
+from config.statutory_holidays import RULES_SINCE, statutory_holidays
 
 
 def _days(year: int, *pairs: tuple[int, int]) -> list[date]:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from config.reference_data import work_calendar
 from domain.enums import Clock
 from domain.workcalendar import CHINA, DAY, YearRules, build_calendar
-from jiehu.reference_data import work_calendar
 
 W = Clock.WORKING
 
@@ -68,7 +68,7 @@ def test_a_clock_that_ends_in_a_provisional_year_is_provisional() -> None:
 
 
 def test_an_official_override_wins_over_the_statutory_days() -> None:
-    from jiehu.reference_data import load_overrides, with_statutory_years
+    from config.reference_data import load_overrides, with_statutory_years
 
     overrides = load_overrides("years:\n  2027:\n    holidays: {2027-02-05: 春节, 2027-02-11: 春节}\n"
                                "    workdays: [2027-02-20]\n  2028:\n    complete: false\n"

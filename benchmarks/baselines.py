@@ -10,13 +10,13 @@ from typing import Any
 
 import asyncpg
 
+from config.reference_data import DEMO_ORG, load_policy, work_calendar
 from domain.catalogue import decide
 from domain.enums import Channel, Role, Urgency
 from domain.evolve import fold
 from domain.model import Actor, PetitionState
 from eventstore.petition_projection import petition_row
 from eventstore.store import EventStore, NewEvent
-from jiehu.reference_data import DEMO_ORG, load_policy, work_calendar
 from org.loader import load_org_file
 from services.intake_command import Intake, report_command, route
 

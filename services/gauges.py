@@ -17,12 +17,12 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from config.reference_data import work_calendar
 from domain.enums import DeadlineState, Level, UnitKind
 from domain.evaluation import RateCounts
 from domain.workcalendar import CHINA, WorkCalendar
 from eventstore import evaluation_projection
-from jiehu import metrics
-from jiehu.reference_data import work_calendar
+from observability import metrics
 from org.model import OrgTree
 from org.repository import load_org
 from org.routing import LEVEL_OF_KIND

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "petitions"
     policy: str = "default"
-    scoring: str = ""  # a scoring-weights file; empty: jiehu/data/scoring.yaml
+    scoring: str = ""  # a scoring-weights file; empty: config/data/scoring.yaml
     metrics_port: int = 9100  # the worker's /metrics (the API serves /metrics on its own port); 0: off
     temporal_sdk_metrics: str = ""  # host:port where the Temporal SDK serves its metrics; empty: off
     api_host: str = "127.0.0.1"

@@ -15,20 +15,21 @@ import httpx
 import psutil
 
 from api.main import create_app
+from benchmarks.baselines import eventsourcing_recorder, raw_inserts, store_appends
+from benchmarks.cadres import Cadres, Tally, pick_kind
+from benchmarks.ceiling import bare_ceiling, jiehu_ceiling
+from config.reference_data import DEMO_ORG
+from config.settings import Settings
 from eventstore.evaluation_projection import lag as evaluation_lag
 from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from eventstore.store import count_events
-from jiehu.bench.baselines import eventsourcing_recorder, raw_inserts, store_appends
-from jiehu.bench.cadres import Cadres, Tally, pick_kind
-from jiehu.bench.ceiling import bare_ceiling, jiehu_ceiling
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, free_port
-from jiehu.reference_data import DEMO_ORG
-from jiehu.settings import Settings
-from jiehu.temporal import connect_temporal, petition_worker
+from jiehu.temporal import petition_worker
 from org.loader import load_org_file
 from org.repository import save_org
+from workflows.connection import connect_temporal
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
 CONCURRENCY, CEILING_S = 16, 20.0  # cadres working back to back for the saturation ceiling

@@ -10,8 +10,8 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
-from jiehu.bench.bare import STEPS, BareLoopWorkflow, bare_noop
-from jiehu.bench.cadres import Cadres
+from benchmarks.bare import STEPS, BareLoopWorkflow, bare_noop
+from benchmarks.cadres import Cadres
 
 
 async def jiehu_ceiling(cadres: Cadres, concurrency: int, seconds: float) -> float:

@@ -12,13 +12,13 @@ from pathlib import Path
 import chinese_calendar
 import yaml
 
+from config.statutory_holidays import RULES_SINCE, statutory_holidays
 from domain.arrangements import Arrangement, apply_arrangements
 from domain.evaluation import ScoringWeights
 from domain.policy import Policy
 from domain.workcalendar import CHINA, OfficeHours, OfficeSchedule, WorkCalendar, YearRules, build_calendar
-from jiehu.statutory_holidays import RULES_SINCE, statutory_holidays
 
-DATA = resources.files("jiehu") / "data"
+DATA = resources.files("config") / "data"
 DEMO_ORG = DATA / "jining_org.yaml"
 YEARS_AHEAD = 10  # years after this one that get their statutory holidays when nothing official is known
 # chinese-calendar names holidays in English; the API and the console show the Chinese names
@@ -59,7 +59,7 @@ def load_overrides(text: str) -> dict[int, YearRules]:
 
 
 def load_office_hours(text: str) -> OfficeHours:
-    """Seasonal office hours from YAML (the shape of jiehu/data/office_hours.yaml)."""
+    """Seasonal office hours from YAML (the shape of config/data/office_hours.yaml)."""
     raw = yaml.safe_load(text) or {}
     try:
         return OfficeHours(tuple(

@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from config.reference_data import work_calendar
 from domain import commands as cmd
 from domain.enums import Channel, Role, Urgency, VisitOutcome
 from domain.model import Actor
 from domain.policy import Rules
 from domain.timeline import Timeline
-from jiehu.reference_data import work_calendar
 from org.model import OrgTree
 from org.routing import ladder_from_unit
 from services.intake_command import Intake, report_command, route

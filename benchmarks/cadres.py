@@ -12,7 +12,7 @@ import httpx
 
 from api.auth import issue_token
 from domain.enums import Role
-from jiehu.bench.lives import pick
+from evaluation.lives import pick
 
 GRID, COMMUNITY, OTHER = "rc-yuehe-taibai-g1", "rc-yuehe-taibai", "rc-jiyang-caoqiao"
 # how petitions go in real life, roughly: most are solved where they start
