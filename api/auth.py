@@ -86,7 +86,7 @@ async def _authenticate(
         raise ApiError(401, "invalid_token", why_invalid(exc)) from exc
     try:
         actor = Actor(id=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]),
-                      unit_code=str(claims.get("unit", "")), role=Role(claims.get("role")))
+                      unit_code=str(claims.get("unit", "")), role=Role(str(claims.get("role"))))
     except (KeyError, ValueError, ValidationError) as exc:
         raise ApiError(401, "invalid_token", "the token lacks a valid role or unit claim") from exc
     if actor.role is Role.SYSTEM:

@@ -33,7 +33,7 @@ class Services:
     petitions: PetitionClient
     policy: Policy
     org: OrgTree
-    weights: ScoringWeights = field(default_factory=ScoringWeights)
+    weights: ScoringWeights = field(default_factory=lambda: ScoringWeights())
     temporal: Client | None = None  # for use cases that start workflows of their own (a calendar re-plan)
     org_loaded_at: float = field(default_factory=time.monotonic)
 

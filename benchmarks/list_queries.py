@@ -89,22 +89,22 @@ async def time_queries(url: str, pool: asyncpg.Pool, org: OrgTree, repeats: int,
         return {"authorization": f"Bearer {issue_token(secret, subject='b', name='b', role=role, unit=unit)}"}
 
     admin, district = headers(Role.ADMIN, ""), headers(Role.DISPATCHER, "rencheng")
-    street, grid = headers(Role.STREET_STAFF, street), headers(Role.GRID_WORKER, grid)
-    community = headers(Role.COMMUNITY_STAFF, community)
+    as_street, as_grid = headers(Role.STREET_STAFF, street), headers(Role.GRID_WORKER, grid)
+    as_community = headers(Role.COMMUNITY_STAFF, community)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as http:
         second_page = (await http.get("/v1/petitions", params={"limit": 50}, headers=admin)).json()["next_cursor"]
         shapes = [
             ("admin, newest first", admin, "/v1/petitions", {"limit": 50}),
             ("admin, page 2 (cursor)", admin, "/v1/petitions", {"limit": 50, "cursor": second_page}),
             ("district dispatcher (scope: district)", district, "/v1/petitions", {"limit": 50}),
-            ("street staff, status=accepted", street, "/v1/petitions", {"status": "accepted", "limit": 50}),
-            ("grid worker, newest first", grid, "/v1/petitions", {"limit": 50}),
-            ("grid worker, overdue (none match)", grid, "/v1/petitions", {"overdue": "true", "limit": 50}),
-            ("community staff, status=paused", community, "/v1/petitions", {"status": "paused", "limit": 50}),
+            ("street staff, status=accepted", as_street, "/v1/petitions", {"status": "accepted", "limit": 50}),
+            ("grid worker, newest first", as_grid, "/v1/petitions", {"limit": 50}),
+            ("grid worker, overdue (none match)", as_grid, "/v1/petitions", {"overdue": "true", "limit": 50}),
+            ("community staff, status=paused", as_community, "/v1/petitions", {"status": "paused", "limit": 50}),
             ("admin, category + urgency", admin, "/v1/petitions", {"category": "noise", "urgency": "urgent"}),
             ("admin, nearest deadline", admin, "/v1/petitions", {"sort": "deadline", "limit": 50}),
             ("admin, text search", admin, "/v1/petitions", {"q": "4999号楼"}),
-            ("grid worker's queue", grid, "/v1/queue", {}),
+            ("grid worker's queue", as_grid, "/v1/queue", {}),
         ]
         print(f"{'query':42} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'rows':>6}")
         for name, who, path, params in shapes:

@@ -51,7 +51,7 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
         accept_due=accept_due,
         warn_at=warn_at,
         resolve_due=resolve_due,
-        cause=cause,  # type: ignore[arg-type]
+        cause=cause,
         final=sent_back and rules.return_final_when_sent_back,
         provisional=calendar.provisional(at, accept_due, rules.accept.clock)
         or calendar.provisional(at, resolve_due, resolve.clock),
@@ -464,7 +464,7 @@ def replan_deadlines(s: PetitionState, c: cmd.ReplanDeadlines, now: datetime,
         before, after = cal.add(now, left, clock), new.add(now, left, clock)
         if before == after:  # the changed days lie elsewhere
             return due
-        moves.append(ev.DeadlineMove(deadline=kind, unit_code=unit_code, old=due, new=after))  # type: ignore[arg-type]
+        moves.append(ev.DeadlineMove(deadline=kind, unit_code=unit_code, old=due, new=after))
         return after
 
     provisional = False

@@ -347,7 +347,7 @@ class Scorecard(BaseModel):
 ScorecardsPublished.model_rebuild()  # its cards are Scorecards, defined after it
 
 
-def scorecard(unit: dict[str, str], facts: list[dict[str, Any]], weights: ScoringWeights,
+def scorecard(unit: dict[str, Any], facts: list[dict[str, Any]], weights: ScoringWeights,
               property_score: float | None = None) -> Scorecard:
     """One unit's scorecard over `facts` (its records on the petitions closed in the period); `unit`
     holds the unit's fields of `Scorecard` (at least `unit_code`)."""
@@ -356,7 +356,7 @@ def scorecard(unit: dict[str, str], facts: list[dict[str, Any]], weights: Scorin
     follow_ups = sum(f.get("follow_ups", 0) for f in facts)
     kept = [f for f in facts if held(f)]
     counts = rate_counts(kept)
-    rates = counts.rates()
+    rates: dict[str, Any] = dict(counts.rates())
     outcomes = {o: sum(1 for f in kept if f.get("close_outcome") == o)
                 for o in (*EXCLUDED_OUTCOMES, *NOT_RESOLVED_OUTCOMES)}
     to_accept = [f["seconds_to_accept"] / 3600 for f in facts if f["seconds_to_accept"] is not None]
@@ -394,10 +394,10 @@ def composite(rates: dict[str, float | None], weights: ScoringWeights, property_
     """0–100: the weighted mean of the rates a unit has (a rate with no petitions behind it is left out)."""
     parts = [(weights.response, rates["response_rate"]), (weights.resolution, rates["resolution_rate"]),
              (weights.satisfaction, rates["satisfaction_rate"]), (weights.in_time, rates["in_time_rate"])]
-    parts = [(w, r) for w, r in parts if r is not None and w > 0]
-    if not parts:
+    present = [(w, r) for w, r in parts if r is not None and w > 0]
+    if not present:
         return None if property_score is None else round(property_score, 2)
-    score = 100 * sum(w * r for w, r in parts) / sum(w for w, _ in parts)
+    score = 100 * sum(w * r for w, r in present) / sum(w for w, _ in present)
     if property_score is not None:
         score = (1 - weights.property_round) * score + weights.property_round * property_score
     return round(score, 2)

@@ -28,16 +28,16 @@ async def unit_insight(conn: asyncpg.Connection, period: Period, unit_code: str 
         "FROM evaluation_facts WHERE month = ANY($1::date[]) AND received > 0 AND ($2::text IS NULL OR unit_code = $2) "
         "AND ($3::text[] IS NULL OR unit_code = ANY($3::text[])) "
         "GROUP BY 1, 2, 3", list(period.months), unit_code, _codes(units))
-    units: dict[str, dict[str, Any]] = {}
+    by_unit: dict[str, dict[str, Any]] = {}
     for r in rows:
-        unit = units.setdefault(r["unit_code"], {"unit_code": r["unit_code"], "unit_name": r["unit_name"],
+        unit = by_unit.setdefault(r["unit_code"], {"unit_code": r["unit_code"], "unit_name": r["unit_name"],
                                                  "categories": []})
         unit["categories"].append({k: r[k] for k in ("category", "petitions", "returns", "escalations", "breaches")})
-    for unit in units.values():
+    for unit in by_unit.values():
         cats = unit.pop("categories")
         unit["most_returned"] = sorted((c for c in cats if c["returns"]), key=lambda c: -c["returns"])[:top]
         unit["most_escalated"] = sorted((c for c in cats if c["escalations"]), key=lambda c: -c["escalations"])[:top]
-    return sorted(units.values(), key=lambda u: u["unit_code"])
+    return sorted(by_unit.values(), key=lambda u: u["unit_code"])
 
 
 async def routing_suspects(conn: asyncpg.Connection, period: Period, units: set[str] | None = None) -> list[dict]:

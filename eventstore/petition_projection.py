@@ -148,6 +148,7 @@ async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: in
 
     def finish(current: PetitionState) -> None:
         nonlocal count_rows
+        assert last_at is not None  # a state to finish has had an event
         row = petition_row(current, last_at.isoformat())
         row["last_position"] = last_position
         rows.append(_to_record(row))

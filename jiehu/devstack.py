@@ -153,7 +153,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     app = create_app(settings.model_copy(update={"temporal_sdk_metrics": ""}))
     server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port,
                                            log_level="warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we handle Ctrl-C below
+    server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]  # we handle Ctrl-C below
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

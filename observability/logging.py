@@ -7,6 +7,7 @@ by the API's request middleware, the auth dependency and the append activity.
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -14,7 +15,7 @@ import structlog
 from domain.redaction import mask
 
 
-def mask_phone_numbers(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def mask_phone_numbers(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A structlog processor: mask every phone, ID and plate number in every value of the line
     (`domain.redaction.mask`: 13805371234 -> 138****1234, so operators can still match a caller)."""
     return {key: _masked(value) for key, value in event.items()}

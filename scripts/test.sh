@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything (first run), lints, and runs the whole test suite on real PostgreSQL and Temporal.
+# Installs everything (first run), lints, type-checks, checks the floors, and runs the whole test suite on real PostgreSQL and Temporal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -18,4 +18,6 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 .venv/bin/ruff check .
+.venv/bin/mypy                      # the type checker (configuration: pyproject.toml)
+.venv/bin/lint-imports              # the floors: no import runs up a floor (contracts: pyproject.toml)
 exec .venv/bin/python -m pytest "$@"

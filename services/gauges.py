@@ -89,8 +89,9 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
             metrics.OPEN.labels(level, state.value).set(counts.get((level, state.value), 0))
     metrics.REPORTED_TODAY.set(today)
     for name in ("response", "resolution", "satisfaction"):
-        if rates[f"{name}_rate"] is not None:
-            metrics.RATES.labels(name).set(rates[f"{name}_rate"])
+        rate = rates[f"{name}_rate"]
+        if rate is not None:
+            metrics.RATES.labels(name).set(rate)
     metrics.PROJECTION_LAG_EVENTS.labels("evaluation").set(lag["events"])
     metrics.PROJECTION_LAG_SECONDS.labels("evaluation").set(lag["seconds"])
     metrics.PROJECTION_LAG_EVENTS.labels("petitions").set(0)  # written in the append statement itself

@@ -174,8 +174,8 @@ async def list_requests(
     if (reader := _reader(services.settings, present(api_key))) is None:
         return error(fmt, 403, "api_key is not valid")
     try:
-        start = parse_datetime("start_date", start_date) if present(start_date) else None
-        end = parse_datetime("end_date", end_date, end_of_day=True) if present(end_date) else None
+        start = parse_datetime("start_date", start_date or "") if present(start_date) else None
+        end = parse_datetime("end_date", end_date or "", end_of_day=True) if present(end_date) else None
     except ValueError as exc:
         return error(fmt, 400, str(exc))
     wanted = set(listed(status))

@@ -26,7 +26,8 @@ from evaluation.scorecards import CardSet, card_set, compared, petitions_behind,
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 READ_ERRORS = PROBLEM_RESPONSES(401, 404, 422)
-EXPORTS = {200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}
+EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}
 
 
 class Format(StrEnum):
