@@ -108,7 +108,9 @@ def test_a_closed_petition_has_nothing_to_re_plan(demo_org) -> None:
     ({date(2028, 1, 1): "元旦"}, [], "not in 2027"),
     ({date(2027, 1, 4): "元旦"}, [date(2027, 1, 4)], "both as a holiday and as a working day"),
     ({}, [date(2027, 2, 10)], "Saturday or Sunday"),
-    ({date(2027, 2, 13): " "}, [], "needs a name"),
+    ({date(2027, 2, 13): " "}, [], "readable name"),
+    ({date(2027, 2, 13): "\u200b"}, [], "readable name"),  # invisible
+    ({}, [date(2027, 3, 6), date(2027, 3, 6)], "listed twice"),
 ])
 def test_an_arrangement_that_cannot_be_the_state_councils_is_refused(holidays, workdays, says) -> None:
     with pytest.raises(InvalidCommand, match=says):
