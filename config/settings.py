@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # Open311 clients (JSON in the environment): api_key -> client name, which may create requests
     # and read what the public reads, or api_key -> {"name": ..., "read": "public" | "all"}
     open311_api_keys: dict[str, str | Open311Client] = {}
+    # District departments' shared secrets (JSON): department code -> key id -> secret. The org data names
+    # the key ids (`department_systems`); the secrets sign the work orders POSTed to a department's webhook
+    # and verify its callbacks (docs/department-contract.md). Never in the org file.
+    department_keys: dict[str, dict[str, str]] = {}
+    webhook_timeout_seconds: float = 10.0  # one POST to a department's system, connect and answer
 
     def open311_client(self, api_key: str | None) -> Open311Client | None:
         """The integrator holding `api_key` (None: no such key)."""

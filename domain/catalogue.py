@@ -106,6 +106,10 @@ CATALOGUE: tuple[CommandSpec, ...] = (
     CommandSpec(cmd.ReopenClosed, decider.reopen_closed, r.CLOSING,
                 "Reopen a closed petition within the policy window (结案后重办); sent with the start of a new "
                 "run whose snapshot is the closed petition", "reopen", stage=Stage.CLOSED),
+    # sent by the API, not a route of its own: staff of the holding department read or act on the order
+    CommandSpec(cmd.OpenWorkOrder, decider.open_work_order, r.HANDLING,
+                "Open a department's work order in the API (查收): its hand-over, when no system of the "
+                "department took it first", None),
     CommandSpec(cmd.ConfirmDelivery, decider.confirm_delivery, r.SYSTEM,
                 "A department's system took the work order off its task queue", None, update=False),
     # sent by the workflow's `calendar_changed` signal, which the calendar re-plan workflow sends

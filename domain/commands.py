@@ -173,6 +173,13 @@ class ConfirmDelivery(_Command):
     delivery_id: str = Field(min_length=1, max_length=200)
 
 
+class OpenWorkOrder(_Command):
+    """Staff of the department holding a work order opened it in the API (查收): the hand-over of an
+    order that no system of the department has taken yet. Sent by the API when they read or act on it."""
+
+    kind: Literal["open_work_order"] = "open_work_order"
+
+
 class ReplanDeadlines(_Command):
     """The workflow's own: a year's official holiday arrangement was loaded (`domain.arrangements`);
     re-plan the deadlines still ahead that it moves. Sent by the calendar re-plan, never by a person."""
@@ -192,5 +199,5 @@ class Tick(BaseModel):
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
     | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
-    | ReplanDeadlines | Tick
+    | OpenWorkOrder     | ReplanDeadlines | Tick
 )

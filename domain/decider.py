@@ -171,6 +171,20 @@ def confirm_delivery(s: PetitionState, c: cmd.ConfirmDelivery, now: datetime,
     return [ev.WorkOrderDelivered(at=now, unit_code=a.rung.unit_code, delivery_id=c.delivery_id)]
 
 
+def open_work_order(s: PetitionState, c: cmd.OpenWorkOrder, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """查收: staff of the department holding the order opened it before any system of the department took
+    it; the hand-over is theirs. Refused (so that the API's attempt leaves no trace in history) when no
+    delivery waits or the order is another unit's."""
+    a = s.assignment
+    if a is None or s.delivery_pending_since is None:
+        raise InvalidState("no work order waits for its hand-over")
+    if c.actor.unit_code != a.rung.unit_code:
+        raise NotPermitted("only the department holding the order opens it")
+    # named as the workflow names the delivery it schedules (`PetitionWorkflow._ensure_delivery`)
+    delivery_id = f"{s.id}@{a.assigned_at.isoformat()}"
+    return [ev.WorkOrderDelivered(at=now, unit_code=a.rung.unit_code, delivery_id=delivery_id, opened_by=c.actor)]
+
+
 def escalate(s: PetitionState, c: cmd.Escalate, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "escalate")

@@ -86,11 +86,13 @@ class WorkOrderReturned(_Event):
 
 
 class WorkOrderDelivered(_Event):
-    """A department's worker (or system) took the work order `delivery_id` off its task queue."""
+    """The department holding the work order `delivery_id` has it: its worker or webhook took it off its
+    task queue (`opened_by` None), or a member of its staff opened it in the API (`opened_by`)."""
 
     type: Literal["WorkOrderDelivered"] = "WorkOrderDelivered"
     unit_code: str
     delivery_id: str
+    opened_by: Actor | None = None
 
 
 class ReturnAllowed(_Event):

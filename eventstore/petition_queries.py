@@ -37,6 +37,11 @@ async def find_petition(pool: asyncpg.Pool, petition_id: str) -> dict[str, Any] 
     return dict(row) if row is not None else None
 
 
+async def is_confidential(pool: asyncpg.Pool, petition_id: str) -> bool:
+    """Whether the petition is confidential (工单保密); False for an id the read model does not hold."""
+    return bool(await pool.fetchval("SELECT confidential FROM petitions WHERE id = $1", petition_id))
+
+
 async def duplicates_of(pool: asyncpg.Pool, petition_id: str, scope: list[str] | None, reader: str) -> list[str]:
     """Ids of the petitions closed as duplicates of `petition_id` (migration 013) that the reader may see:
     handled inside `scope` (None: everywhere) or reported by `reader` (the actor's subject)."""

@@ -98,7 +98,8 @@ def bench(
 
 @app.command()
 def worker() -> None:
-    """Run petition workflows, the monthly close and the evaluation projection (JIEHU_* variables)."""
+    """Run petition workflows, the monthly close, the evaluation projection and the webhooks of departments
+    whose org data says `delivery: webhook` (JIEHU_* variables)."""
     settings = _settings()
 
     async def main() -> None:
@@ -108,6 +109,7 @@ def worker() -> None:
         from eventstore.evaluation_projection import run_projector
         from eventstore.pool import create_pool
         from eventstore.store import EventStore
+        from jiehu.department_workers import WebhookWorkers
         from jiehu.temporal import ensure_monthly_close, petition_worker
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
@@ -121,7 +123,9 @@ def worker() -> None:
             start_http_server(settings.metrics_port)
         levels, stop = OrgLevels(), asyncio.Event()
         background = [asyncio.create_task(run_projector(pool, stop)),  # scorecards stay current
-                      asyncio.create_task(refresh_gauges(pool, client, levels, stop))]
+                      asyncio.create_task(refresh_gauges(pool, client, levels, stop)),
+                      # departments served by a webhook: their task queues, POSTing each order
+                      asyncio.create_task(WebhookWorkers(client, pool, settings).run(stop))]
         following = asyncio.create_task(follow_calendar(EventStore(pool)))  # the month's working days
         try:
             await petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels).run()
@@ -135,8 +139,9 @@ def worker() -> None:
 
 @app.command("dept-worker")
 def dept_worker_command(dept: str = typer.Option(..., help="Department unit code, e.g. rencheng-water.")) -> None:
-    """Serve one district department's task queue (dept-<code>), delivering into its inbox. Waits for
-    Temporal while it is unreachable; Ctrl-C (or SIGTERM) stops it at any moment."""
+    """Serve one district department's task queue (dept-<code>): POSTing to its webhook if its org data
+    says `delivery: webhook`, else into the `department_inbox` table its system reads. Waits for Temporal
+    while it is unreachable; Ctrl-C (or SIGTERM) stops it at any moment."""
     settings = _settings()
     asyncio.run(_serve_department(settings, dept))
 
@@ -144,8 +149,12 @@ def dept_worker_command(dept: str = typer.Option(..., help="Department unit code
 async def _serve_department(settings: Settings, dept: str) -> None:
     import signal
 
+    import httpx
+
     from eventstore.pool import create_pool
+    from jiehu.department_workers import department_adapter
     from jiehu.temporal import department_worker
+    from org.repository import load_org
     from workflows.connection import connect_temporal
 
     stop = asyncio.Event()
@@ -153,7 +162,9 @@ async def _serve_department(settings: Settings, dept: str) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     pool = await create_pool(settings.database_url, max_size=2)
+    http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
     try:
+        system = (await load_org(pool)).system_of(dept)
         client = None
         waiting = False
         while client is None and not stop.is_set():
@@ -170,7 +181,7 @@ async def _serve_department(settings: Settings, dept: str) -> None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2)
         if client is not None:
-            worker = department_worker(client, dept, pool=pool)
+            worker = department_worker(client, dept, department_adapter(dept, system, settings, pool, http))
             running = asyncio.create_task(worker.run())
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -185,6 +196,7 @@ async def _serve_department(settings: Settings, dept: str) -> None:
                 with contextlib.suppress(BaseException):
                     await running
     finally:
+        await http.aclose()
         await pool.close()
     typer.echo(f"jiehu dept-worker: stopped (dept-{dept})", err=True)
 

@@ -24,6 +24,7 @@ from domain.enums import Role
 from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
+from jiehu.department_workers import WebhookWorkers
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
 from jiehu.temporal import department_worker, ensure_monthly_close, petition_worker
 from org.loader import load_org_file
@@ -149,6 +150,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     levels = OrgLevels()
     workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels)]
     workers += [department_worker(client, code, pool=pool) for code in options.dept_workers]
+    webhooks = WebhookWorkers(client, pool, settings)  # departments whose org data says `delivery: webhook`
     # one process: the worker's Temporal runtime serves the SDK metrics, the API's must not bind them again
     app = create_app(settings.model_copy(update={"temporal_sdk_metrics": ""}))
     server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port,
@@ -160,6 +162,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(w.run()) for w in workers] + [asyncio.create_task(server.serve())]
     tasks.append(asyncio.create_task(run_projector(pool, stop)))
+    tasks.append(asyncio.create_task(webhooks.run(stop)))
     tasks.append(asyncio.create_task(refresh_gauges(pool, client, levels, stop, interval=5)))
     while not server.started:  # uvicorn offers no event to wait on
         await asyncio.sleep(0.05)

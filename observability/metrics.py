@@ -55,6 +55,15 @@ DEPT_BACKLOG = Gauge("jiehu_department_queue_backlog", "Work orders waiting on a
                      ["department"])
 DEPT_POLLERS = Gauge("jiehu_department_queue_pollers", "Workers polling a department's task queue recently",
                      ["department"])
+WEBHOOK_DELIVERIES = Counter(
+    "jiehu_department_webhook_deliveries", "POSTs of work orders to departments' systems by result: delivered "
+    "(2xx), refused (another status), unreachable (no answer in time), unconfigured (a secret is missing)",
+    ["department", "result"])
+UNDELIVERED = Gauge("jiehu_work_orders_undelivered", "Open work orders no one of the holding department has "
+                    "picked up yet (no system took it, no staff opened it)", ["department"])
+UNDELIVERED_OLDEST = Gauge("jiehu_work_orders_undelivered_oldest_seconds",
+                           "How long the oldest of them has waited for its hand-over (0: none waits)",
+                           ["department"])
 CALENDAR_NEXT_YEAR_OFFICIAL = Gauge(
     "jiehu_calendar_next_year_official",
     "1 when next year's holiday arrangement is official, 0 when only its statutory holidays are known")

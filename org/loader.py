@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from domain.enums import UnitKind
 from org.geography import boundary_geometry, overlapping_grids
-from org.model import Category, OrgTree, Unit
+from org.model import Category, DepartmentSystem, OrgTree, Unit
 
 
 class OrgFileError(ValueError):
@@ -81,6 +81,7 @@ def parse_org(raw: Any) -> OrgTree:
             raise OrgFileError(f"category code {category.code!r} is used twice")
         categories[category.code] = category
     _add_boundaries(units, raw.get("boundaries") or {})
+    _add_department_systems(units, raw.get("department_systems") or {})
     tree = OrgTree(units=units, categories=categories)
     _check_references(tree)
     _check_boundaries(tree)
@@ -98,6 +99,24 @@ def _add_boundaries(units: dict[str, Unit], boundaries: Any) -> None:
         if unit.boundary is not None:
             raise OrgFileError(f"boundaries: grid {code} has its boundary twice")
         units[code] = unit.model_copy(update={"boundary": boundary})
+
+
+def _add_department_systems(units: dict[str, Unit], systems: Any) -> None:
+    """`department_systems:` maps department codes (templated ones included) to how they receive work
+    orders: `{delivery: webhook, url: ..., keys: [...]}`; a department not named works in the API."""
+    if not isinstance(systems, dict):
+        raise OrgFileError("department_systems: a mapping of department code to {delivery, url, keys}")
+    for code, fields in systems.items():
+        unit = units.get(code)
+        if unit is None or unit.kind is not UnitKind.DEPARTMENT:
+            raise OrgFileError(f"department_systems: {code!r} is not a district department")
+        try:
+            system = DepartmentSystem(**(fields or {}))
+        except (TypeError, ValidationError) as exc:
+            why = (f"{'.'.join(str(p) for p in exc.errors()[0]['loc'])}: {exc.errors()[0]['msg']}"
+                   if isinstance(exc, ValidationError) else str(exc))
+            raise OrgFileError(f"department_systems: {code}: {why}") from exc
+        units[code] = unit.model_copy(update={"system": system})
 
 
 def _check_boundaries(tree: OrgTree) -> None:

@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from domain.enums import Level, UnitKind
+
+KEY_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class DepartmentSystem(BaseModel):
+    """How a district department receives its work orders (docs/department-contract.md).
+
+    `delivery`: `api` — no system of its own: its staff work in the API and the console, and opening an
+    order there is its hand-over; `worker` — the department runs a Temporal worker on `dept-<code>`
+    (`jiehu dept-worker`, or its own); `webhook` — jiehu's worker POSTs each order to `url`, signed.
+    `keys`: key ids of the department's shared secrets (the secrets themselves are settings,
+    `JIEHU_DEPARTMENT_KEYS`, never org data); the first signs the orders jiehu sends, any of them signs
+    the department's callbacks, so two keys are valid at once while a key rotates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    delivery: Literal["api", "worker", "webhook"] = "api"
+    url: str | None = Field(default=None, pattern=r"^https?://", max_length=2000)
+    keys: tuple[str, ...] = Field(default=(), max_length=4)
+
+    @model_validator(mode="after")
+    def _complete(self) -> DepartmentSystem:
+        if any(not re.match(KEY_ID, key) for key in self.keys):
+            raise ValueError("a key id is 1-64 letters, digits, '.', '_' or '-'")
+        if len(set(self.keys)) != len(self.keys):
+            raise ValueError("a key id is listed twice")
+        if self.delivery == "webhook" and (not self.url or not self.keys):
+            raise ValueError("a webhook needs its url and at least one key id")
+        if self.delivery != "webhook" and self.url:
+            raise ValueError("only a webhook delivery has a url")
+        return self
 
 
 class Unit(BaseModel):
@@ -20,6 +52,7 @@ class Unit(BaseModel):
     function: str | None = None
     property_company: str | None = None
     boundary: dict[str, Any] | None = None  # a grid's area: GeoJSON Polygon/MultiPolygon, lon/lat (WGS84)
+    system: DepartmentSystem | None = None  # a district department's own system; None: it works in the API
 
 
 class Category(BaseModel):
@@ -58,6 +91,11 @@ class OrgTree(BaseModel):
             if unit.kind is UnitKind.DEPARTMENT and unit.district_code == district_code and unit.function == function:
                 return unit
         return None
+
+    def system_of(self, code: str) -> DepartmentSystem:
+        """How the department `code` receives its work orders (`delivery: api` when the org says nothing)."""
+        unit = self.units.get(code)
+        return unit.system if unit is not None and unit.system is not None else DepartmentSystem()
 
     def subtree(self, code: str) -> set[str]:
         """Codes of the unit and everything below it."""

@@ -6,7 +6,7 @@ import json
 
 import asyncpg
 
-from org.model import Category, OrgTree, Unit
+from org.model import Category, DepartmentSystem, OrgTree, Unit
 
 _UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "district_code", "function", "property_company")
 _CATEGORY_COLUMNS = ("code", "name", "start_level", "department_function", "property", "description", "public")
@@ -25,6 +25,8 @@ async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:
         # as text cast to jsonb, whatever JSON codec the connection has (migration 012)
         await conn.executemany("UPDATE units SET boundary = $2::text::jsonb WHERE code = $1",
                                [(u.code, json.dumps(u.boundary)) for u in org.units.values() if u.boundary])
+        await conn.executemany("UPDATE units SET department_system = $2::text::jsonb WHERE code = $1",
+                               [(u.code, u.system.model_dump_json()) for u in org.units.values() if u.system])
         await conn.copy_records_to_table(
             "categories", columns=list(_CATEGORY_COLUMNS),
             records=[tuple(getattr(c, col).value if col == "start_level" else getattr(c, col)
@@ -33,11 +35,14 @@ async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:
 
 
 async def load_org(conn: asyncpg.Connection | asyncpg.Pool) -> OrgTree:
-    units = await conn.fetch(f"SELECT {', '.join(_UNIT_COLUMNS)}, boundary::text AS boundary FROM units ORDER BY code")
+    units = await conn.fetch(f"SELECT {', '.join(_UNIT_COLUMNS)}, boundary::text AS boundary, "
+                             "department_system::text AS system FROM units ORDER BY code")
     categories = await conn.fetch(f"SELECT {', '.join(_CATEGORY_COLUMNS)} FROM categories ORDER BY code")
     return OrgTree(
-        units={r["code"]: Unit(**dict(r) | {"boundary": json.loads(r["boundary"]) if r["boundary"] else None})
-               for r in units},
+        units={r["code"]: Unit(**dict(r) | {
+            "boundary": json.loads(r["boundary"]) if r["boundary"] else None,
+            "system": DepartmentSystem.model_validate_json(r["system"]) if r["system"] else None,
+        }) for r in units},
         categories={r["code"]: Category(**dict(r)) for r in categories},
     )
 

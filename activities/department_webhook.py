@@ -1,0 +1,81 @@
+"""The webhook adapter: a district department's own system receives its work orders as signed POSTs.
+
+Served by `jiehu worker` on `dept-<code>` for every department whose org data says `delivery: webhook`
+(or by `jiehu dept-worker --dept <code>`). The contract the department's system implements is
+docs/department-contract.md: the body, the headers, the signature and what its answers mean.
+
+A POST that is not answered 2xx raises, so the activity's retry policy (the workflow's: 2 s doubling
+to every 5 minutes, for as long as the order is the department's) retries it while the system is
+down; the petition's deadlines never wait for it. Every retry carries the same delivery id and a fresh
+timestamp and signature.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+import orjson
+import structlog
+
+from domain.masking import masked
+from observability import metrics
+from org.model import DepartmentSystem
+from services.signatures import DELIVERY, signed_headers
+from workflows.inputs import WorkOrderDelivery
+
+log = structlog.get_logger(__name__)
+
+EVENT = "work_order"  # the body's `event`: what the POST carries (the only kind so far)
+
+
+class DepartmentSystemUnavailable(Exception):
+    """The department's system did not take the order (no answer, or not 2xx); the activity retries."""
+
+
+def order_body(order: WorkOrderDelivery, confidential: bool) -> bytes:
+    """The JSON body POSTed for `order`: its fields and `event`. A confidential petition's (工单保密) free
+    text is masked as the holding unit sees it in the API: numbers in the description and address hidden."""
+    payload: dict[str, Any] = {"event": EVENT, **order.model_dump(mode="json"), "confidential": confidential}
+    if confidential:
+        payload = masked(payload)
+    return orjson.dumps(payload)
+
+
+class WebhookAdapter:
+    """POSTs each work order to the department's `system.url`, signed with its first key."""
+
+    def __init__(self, department: str, system: DepartmentSystem, secrets: Mapping[str, str],
+                 http: httpx.AsyncClient, confidential: Callable[[str], Awaitable[bool]],
+                 clock: Callable[[], float] = time.time) -> None:
+        self._department, self._system, self._secrets = department, system, secrets
+        self._http, self._confidential, self._clock = http, confidential, clock
+
+    async def deliver(self, order: WorkOrderDelivery) -> None:
+        url, key_id = self._system.url, self._system.keys[0] if self._system.keys else ""
+        secret = self._secrets.get(key_id)
+        if not url or secret is None:
+            self._count("unconfigured")
+            # retried: the order waits (and shows as undelivered) until the key's secret is configured
+            raise DepartmentSystemUnavailable(f"{self._department}: no url or no secret for key {key_id!r} "
+                                              "(JIEHU_DEPARTMENT_KEYS)")
+        body = order_body(order, await self._confidential(order.petition_id))
+        headers = {"content-type": "application/json", DELIVERY: order.delivery_id,
+                   **signed_headers(key_id, secret, int(self._clock()), body)}
+        try:
+            response = await self._http.post(url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            self._count("unreachable")
+            raise DepartmentSystemUnavailable(f"{self._department}: {url} did not answer: {error!r}") from None
+        if not response.is_success:
+            self._count("refused")
+            raise DepartmentSystemUnavailable(f"{self._department}: {url} answered {response.status_code}: "
+                                              f"{response.text[:300]}")
+        self._count("delivered")
+        log.info("work order posted", department=self._department, petition_id=order.petition_id,
+                 delivery_id=order.delivery_id, status=response.status_code)
+
+    def _count(self, result: str) -> None:
+        metrics.WEBHOOK_DELIVERIES.labels(self._department, result).inc()
