@@ -37,6 +37,15 @@ async def find_petition(pool: asyncpg.Pool, petition_id: str) -> dict[str, Any] 
     return dict(row) if row is not None else None
 
 
+async def undelivered_by_unit(conn: asyncpg.Connection) -> dict[str, tuple[int, float]]:
+    """Per holding unit, its open work orders waiting for their hand-over: (how many, seconds the oldest
+    has waited by the database's clock)."""
+    rows = await conn.fetch(
+        "SELECT unit_code, count(*) AS n, extract(epoch FROM now() - min(delivery_pending_since)) AS waited "
+        "FROM petitions WHERE delivery_pending_since IS NOT NULL AND status <> 'closed' GROUP BY unit_code")
+    return {r["unit_code"]: (r["n"], float(r["waited"])) for r in rows}
+
+
 async def is_confidential(pool: asyncpg.Pool, petition_id: str) -> bool:
     """Whether the petition is confidential (工单保密); False for an id the read model does not hold."""
     return bool(await pool.fetchval("SELECT confidential FROM petitions WHERE id = $1", petition_id))

@@ -22,7 +22,7 @@ from domain.enums import DeadlineState, Level, UnitKind
 from domain.evaluation import RateCounts
 from domain.workcalendar import CHINA, WorkCalendar
 from eventstore import evaluation_projection
-from eventstore.petition_queries import open_by_level_and_card, reported_today
+from eventstore.petition_queries import open_by_level_and_card, reported_today, undelivered_by_unit
 from observability import metrics
 from org.model import OrgTree
 from org.repository import load_org
@@ -71,6 +71,7 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
         today = await reported_today(conn)
         rates = month_rates(await evaluation_projection.rate_groups_this_month(conn))
         lag = await evaluation_projection.lag(conn)
+        undelivered = await undelivered_by_unit(conn)
     for level in [*(lv.value for lv in Level), "none"]:  # every series exists, zero included
         for state in DeadlineState:
             metrics.OPEN.labels(level, state.value).set(counts.get((level, state.value), 0))
@@ -84,7 +85,16 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
     metrics.PROJECTION_LAG_EVENTS.labels("petitions").set(0)  # written in the append statement itself
     metrics.PROJECTION_LAG_SECONDS.labels("petitions").set(0)
     departments = sorted(u.code for u in levels.org.units.values() if u.kind is UnitKind.DEPARTMENT)
-    await asyncio.gather(*(_department_queue(client, code) for code in departments))
+    for code in departments:
+        count, waited = undelivered.get(code, (0, 0.0))
+        metrics.UNDELIVERED.labels(code).set(count)
+        metrics.UNDELIVERED_OLDEST.labels(code).set(waited)
+    # the task queue's pollers matter only where a system serves it; an `api` department's orders wait
+    # there by design (its staff open them in the API), so its queue is not described at all
+    served = [code for code in departments if levels.org.system_of(code).delivery != "api"]
+    for code in set(departments) - set(served):
+        _forget_queue(code)
+    await asyncio.gather(*(_department_queue(client, code) for code in served))
     refresh_calendar(work_calendar(), datetime.now(UTC))
     metrics.GAUGES_REFRESHED.set(time.time())
 
@@ -94,6 +104,14 @@ def refresh_calendar(calendar: WorkCalendar, now: datetime) -> None:
     new_year = datetime(now.astimezone(CHINA).year + 1, 1, 1, tzinfo=CHINA)
     metrics.CALENDAR_NEXT_YEAR_OFFICIAL.set(0 if calendar.is_provisional(new_year.date()) else 1)
     metrics.CALENDAR_NEXT_YEAR_START.set(new_year.timestamp())
+
+
+def _forget_queue(department: str) -> None:
+    for gauge in (metrics.DEPT_BACKLOG, metrics.DEPT_POLLERS):
+        try:
+            gauge.remove(department)
+        except KeyError:
+            pass  # never described
 
 
 async def _department_queue(client: Client, department: str) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
+from api.handover import record_opening
 from api.idempotency import IdempotencyKey, claim_key, update_id
 from api.input_rules import CheckedInput
 from api.petition_views import closed_petition, command_out, state_out, visible_row
@@ -52,6 +53,7 @@ async def _send(services: ServicesDep, row: dict[str, Any], command: Any, action
         update = update_id(command.actor.id, key)
     if row["status"] == "closed":
         raise closed_petition(row)
+    await record_opening(services.petitions, row, command.actor)  # acting on an order means it was opened
     return state_out(await services.petitions.send(row["id"], command, update_id=update), command.actor)
 
 

@@ -53,6 +53,9 @@ class QueueItem(BaseModel):
     seconds_to_next: float | None
     visit_attempts: int
     delivery_pending_since: UtcTime | None
+    seconds_waiting_for_delivery: float | None = Field(
+        description="A department's work order no one of the department has picked up yet (no system took it, "
+                    "no staff opened it): seconds it has waited; null once delivered")
 
 
 class Queue(BaseModel):
@@ -139,6 +142,8 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
             seconds_to_redispatch=left(r["redispatch_due"]), seconds_to_visit=left(r["visit_due"]),
             seconds_to_next=left(r["next_due"]), visit_attempts=r["visit_attempts"],
             delivery_pending_since=r["delivery_pending_since"],
+            seconds_waiting_for_delivery=(now - r["delivery_pending_since"]).total_seconds()
+            if r["delivery_pending_since"] else None,
         )
         for r, petition in zip(page, petitions, strict=True)
     ]

@@ -9,6 +9,7 @@ from api.access import ReadAccessDep
 from api.auth import CurrentActor
 from api.deps import IntakeDep, OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
+from api.handover import record_opening
 from api.idempotency import IdempotencyKey
 from api.petition_views import ActorReach, command_out, events_out, petitions_out, state_out, visible_row
 from api.schemas import EventOut, PetitionOut, ReportIn
@@ -47,8 +48,10 @@ async def report_petition(
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))
 async def get_petition(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep) -> PetitionOut:
-    """One petition as the read model holds it."""
+    """One petition as the read model holds it. Staff of the department holding it who open it here
+    record its work order's hand-over (查收), if no system of the department took it first."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
+    await record_opening(services.petitions, row, access.actor)
     row["duplicates"] = await duplicates_of(services.pool, petition_id, scope_units(access.actor, org),
                                             access.actor.id)
     [petition] = await petitions_out([row], access, ReadKind.PETITION)
@@ -58,6 +61,7 @@ async def get_petition(petition_id: str, access: ReadAccessDep, services: Servic
 @router.get("/{petition_id}/events", response_model=list[EventOut], responses=PROBLEM_RESPONSES(401, 404, 422))
 async def get_petition_events(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep,
                               store: StoreDep) -> list[EventOut]:
-    """The petition's domain events, in the order they happened."""
+    """The petition's domain events, in the order they happened (opening them is a hand-over too)."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
+    await record_opening(services.petitions, row, access.actor)
     return await events_out(row, await store.read_stream(petition_id), access)

@@ -10,3 +10,7 @@ CREATE TABLE department_callbacks (
     received_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (department, callback_id)
 );
+
+-- the gauges count, per department, the open work orders waiting for their hand-over, every few seconds
+CREATE INDEX petitions_delivery_pending ON petitions (unit_code, delivery_pending_since)
+    WHERE delivery_pending_since IS NOT NULL;
