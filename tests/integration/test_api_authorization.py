@@ -39,6 +39,9 @@ WHAT_IF = "supervisor, dispatcher or admin; replays only petitions reported in t
 FILE_APPEAL = "a handling unit's staff, about its own unit's record only; else 403 out_of_scope"
 DECIDE_APPEAL = "supervisor or admin, for an appeal of a unit below the caller; else 403 out_of_scope"
 APPEALS = "appeals of the caller's unit and those below it (admin: all)"
+DEPT_SYSTEM = "a department's own system: no bearer token, the HMAC signature of one of its keys (org data "\
+              "department_systems, secrets JIEHU_DEPARTMENT_KEYS); only its own work orders, else 403 out_of_scope "\
+              "(test_department_webhooks.py)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
                 "else 403 (the city admin's load: test_calendar_load.py, on a database of its own)"
 
@@ -67,6 +70,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/insight"): INSIGHT, ("POST", "/v1/insight/what-if"): WHAT_IF,
     ("POST", "/v1/appeals"): FILE_APPEAL, ("POST", "/v1/appeals/{appeal_id}/decision"): DECIDE_APPEAL,
     ("GET", "/v1/appeals"): APPEALS,
+    ("POST", "/v1/departments/{code}/callbacks"): DEPT_SYSTEM,
 }
 
 # (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of
@@ -379,6 +383,17 @@ async def test_a_department_sees_its_own_work_orders_once_they_reach_it(as_):
     queue = (await department.get("/v1/queue")).json()
     assert pid in [item["petition"]["id"] for item in queue["items"]]
     assert (await department.act(pid, "accept"))["status"] == "accepted"
+
+
+async def test_a_token_is_no_signature_for_department_callbacks(as_, http):
+    """No person's token answers a department's callback: the demo org's departments sign none (404), and a
+    signed department refuses anything unsigned (401, test_department_webhooks.py)."""
+    pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
+    body = {"callback_id": "cb-1", "petition_id": pid, "action": "accept", "operator": "张三"}
+    for role, unit, _where in people():
+        response = await as_(role, unit).post("/v1/departments/rencheng-water/callbacks", body)
+        assert (response.status_code, response.json()["code"]) == (404, "unknown_department"), (role, unit)
+    assert (await http.post("/v1/departments/rencheng-water/callbacks", json=body)).status_code == 404
 
 
 pytestmark = pytest.mark.timeout(600)
