@@ -44,14 +44,3 @@ async def record_answer(pool: asyncpg.Pool, subject: str, key: str, version: int
         subject, key, version, status,
     )
 
-
-async def version_of_update(pool: asyncpg.Pool, stream_id: str, update_id: str) -> int | None:
-    """The stream version right after the first append that the Temporal update `update_id` made (events
-    carry it in `metadata.update_id`; one append is one transaction, so its events share a `tx_id`), or
-    None if no event of the stream names it. Later appends that inherited the id (a delivery receipt
-    started by the command) are not part of the command's answer."""
-    return await pool.fetchval(
-        "SELECT max(version) FROM events WHERE stream_id = $1 AND tx_id = ("
-        " SELECT tx_id FROM events WHERE stream_id = $1 AND metadata->>'update_id' = $2 ORDER BY version LIMIT 1)",
-        stream_id, update_id,
-    )

@@ -33,7 +33,7 @@ POLLED_WITHIN = 120.0  # a poller seen in the last two minutes counts as polling
 # this month's facts, grouped by what the rates read (a few hundred groups, not one row per fact): the rates
 # themselves are `domain.evaluation.RateCounts`, the one definition the scorecards use too
 _RATE_FIELDS = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved", "resolved_in_time",
-                "visit_outcome", "close_outcome")
+                "visit_outcome", "close_outcome", "returned_away")
 _RATE_GROUPS = f"""
 SELECT {", ".join(_RATE_FIELDS)}, count(*) AS n
 FROM evaluation_facts

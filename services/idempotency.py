@@ -20,7 +20,7 @@ import asyncpg
 import orjson
 
 from domain.model import PetitionState
-from eventstore.idempotency import Claim, claim, record_answer, version_of_update
+from eventstore.idempotency import Claim, claim, record_answer
 from eventstore.petition_projection import fold_stored
 from eventstore.store import EventStore
 from services.errors import IdempotencyKeyReused
@@ -59,12 +59,12 @@ async def first_answer(pool: asyncpg.Pool, subject: str, key: str, claimed: Clai
     """The answer the first request with (`subject`, `key`) gave on petition `petition_id`: the version it
     recorded, else (the first request stopped after its command took effect, before recording it) the
     version of the first append its update made. None: the first request has not succeeded (yet)."""
-    version, status = claimed.answer_version, claimed.answer_status
+    store, (version, status) = EventStore(pool), (claimed.answer_version, claimed.answer_status)
     if version is None:
-        version, status = await version_of_update(pool, petition_id, update_id(subject, key)), None
+        version, status = await store.version_of_update(petition_id, update_id(subject, key)), None
     if version is None:
         return None
-    events = await EventStore(pool).read_stream(petition_id)
+    events = await store.read_stream(petition_id)
     return FirstAnswer(fold_stored(petition_id, (e for e in events if e.version <= version)), status)
 
 
