@@ -3,12 +3,16 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY domain domain
+COPY observability observability
+COPY config config
 COPY org org
 COPY eventstore eventstore
 COPY workflows workflows
+COPY services services
+COPY evaluation evaluation
 COPY activities activities
 COPY api api
-COPY evaluation evaluation
+COPY benchmarks benchmarks
 COPY jiehu jiehu
 RUN pip install --no-cache-dir . && useradd --system jiehu
 USER jiehu

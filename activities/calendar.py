@@ -8,7 +8,8 @@ import asyncpg
 from temporalio import activity
 
 from domain.arrangements import ReplanFinished
-from eventstore.calendar_log import open_petition_ids, record_replan_finished
+from eventstore.calendar_log import record_replan_finished
+from eventstore.petition_queries import open_petition_ids
 from eventstore.store import EventStore
 from workflows.inputs import OpenPetitionsInput, OpenPetitionsPage, ReplanFinishedInput
 

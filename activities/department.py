@@ -12,6 +12,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from eventstore.department_inbox import record_delivery
 from workflows.inputs import WorkOrderDelivery
 
 log = structlog.get_logger(__name__)
@@ -28,11 +29,8 @@ class InboxAdapter:
         self._pool = pool
 
     async def deliver(self, order: WorkOrderDelivery) -> None:
-        await self._pool.execute(
-            "INSERT INTO department_inbox (delivery_id, department, petition_id, payload) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (delivery_id) DO NOTHING",
-            order.delivery_id, order.department, order.petition_id, order.model_dump(mode="json"),
-        )
+        await record_delivery(self._pool, order.delivery_id, order.department, order.petition_id,
+                              order.model_dump(mode="json"))
 
 
 class DepartmentActivities:

@@ -70,13 +70,17 @@ def check_arrangement(year: int, holidays: Mapping[date, str], workdays: Iterabl
                       statutory: Mapping[date, str]) -> None:
     """Refuse an arrangement that cannot be the State Council's for `year`.
 
-    Raises InvalidCommand naming the first wrong date: a date outside `year`; a date that is both a
-    holiday and a working day; a make-up working day on a Monday-Friday (make-up days move a weekend
-    day to work, so a weekday listed is a typo); a statutory holiday of `statutory` missing (the
+    Raises InvalidCommand naming the first wrong date: a date outside `year`; a working day listed
+    twice; a date that is both a holiday and a working day; a holiday without a readable name; a
+    make-up working day on a Monday-Friday (make-up days move a weekend day to work, so a weekday
+    listed is a typo); a statutory holiday of `statutory` missing (the
     national rules fix those days; an arrangement only adds bridges around them); more than MAX_DAYS
     dates.
     """
     workdays = list(workdays)
+    twice = sorted(d for d in set(workdays) if workdays.count(d) > 1)
+    if twice:
+        raise InvalidCommand(f"{twice[0].isoformat()} is listed twice among the working days")
     if len(holidays) + len(workdays) > MAX_DAYS:
         raise InvalidCommand(f"an arrangement lists at most {MAX_DAYS} dates; this one lists "
                              f"{len(holidays) + len(workdays)}")
@@ -95,9 +99,11 @@ def check_arrangement(year: int, holidays: Mapping[date, str], workdays: Iterabl
         day = missing[0]
         raise InvalidCommand(f"{day.isoformat()} ({statutory[day]}) is a statutory holiday of the national rules "
                              f"(全国年节及纪念日放假办法) and must be among the holidays")
-    for name in holidays.values():
-        if not name.strip() or len(name) > 64:
-            raise InvalidCommand("each holiday needs a name of 1 to 64 characters (e.g. 春节)")
+    for day, name in sorted(holidays.items()):
+        # blank (ideographic spaces alone), invisible or control characters: not a name anyone can read
+        if not name.strip() or not name.isprintable() or len(name) > 64:
+            raise InvalidCommand(f"{day.isoformat()}: each holiday needs a readable name of 1 to 64 characters "
+                                 "(e.g. 春节), without control or invisible characters")
 
 
 def in_force(arrangements: Iterable[Arrangement]) -> dict[int, Arrangement]:

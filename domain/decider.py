@@ -380,7 +380,8 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                                      "reopen limit reached; resident still dissatisfied", c.actor)]
     if attempt >= s.rules.visit_attempts:
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
-                                     f"resident unreachable after {attempt} attempt(s)", c.actor)]
+                                     f"{attempt}次回访均未联系上群众, 回访结束 / resident unreachable after "
+                                     f"{attempt} attempt(s)", c.actor)]
     return [visit]
 
 
@@ -451,9 +452,11 @@ def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: 
 def replan_deadlines(s: PetitionState, c: cmd.ReplanDeadlines, now: datetime,
                      cal: WorkCalendar) -> list[ev.Event]:
     """Re-plan the deadlines still ahead under the newly loaded arrangement, the way SLA engines repair
-    SLAs: each keeps the clock time it had left from now, counted again on the new calendar. A deadline
-    already passed, or already warned of or breached, stays as it was; so does a paused clock (it holds
-    time left, not instants). Returns [] when nothing moves and nothing stops being provisional."""
+    SLAs: each keeps its place among the working days ahead of it, counted from today
+    (`WorkCalendar.same_place`: due on the 3rd working day from now at 16:00, it is due on the new
+    calendar's 3rd working day at 16:00; a natural clock never moves). A deadline already passed, or
+    already warned of or breached, stays as it was; so does a paused clock (it holds time left, not
+    instants). Returns [] when nothing moves and nothing stops being provisional."""
     arrangement = c.arrangement
     new = cal.with_years({arrangement.year: arrangement.rules()})
     rules = s.rules
@@ -461,11 +464,10 @@ def replan_deadlines(s: PetitionState, c: cmd.ReplanDeadlines, now: datetime,
     moves: list[ev.DeadlineMove] = []
 
     def moved(kind: str, unit_code: str, due: datetime, clock: Clock) -> datetime:
-        if due <= now:
+        if due <= now or clock is Clock.NATURAL:
             return due
-        left = cal.between(now, due, clock)
-        before, after = cal.add(now, left, clock), new.add(now, left, clock)
-        if before == after:  # the changed days lie elsewhere
+        after = cal.same_place(new, now, due)
+        if after == due:  # the changed days lie elsewhere
             return due
         moves.append(ev.DeadlineMove(deadline=kind, unit_code=unit_code, old=due, new=after))
         return after
@@ -522,7 +524,7 @@ def tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     a = s.assignment
     if item.kind == "visit":
         return close_events(s, now, _outcome_of(s), VisitOutcome.NOT_VISITED,
-                            "return-visit window closed without a visit", SYSTEM_ACTOR)
+                            "回访期限届满未回访 / the return-visit window closed without a visit", SYSTEM_ACTOR)
     if item.kind in ("redispatch_warn", "redispatch"):
         clock = s.redispatch
         assert clock is not None

@@ -130,8 +130,8 @@ class ExtensionRequested(_Event):
     reason: str
     actor: Actor
     decide_due: datetime | None = None
-    resolve_left: float | None = None
-    warn_left: float | None = None
+    resolve_left: float | None = None  # seconds of the resolve clock left when it was held
+    warn_left: float | None = None  # seconds of the resolve clock left until the yellow card
 
 
 class ExtensionRequestLapsed(_Event):
@@ -169,12 +169,16 @@ class PauseDenied(_Event):
 
 
 class ClockPaused(_Event):
+    """The rung above stopped the unit's clocks (挂起). What each deadline had left is kept as seconds of
+    that deadline's own clock (`Clock`: working, office or natural seconds; a whole working day is
+    86,400), so the clocks restart where they stood (`ClockResumed`)."""
+
     type: Literal["ClockPaused"] = "ClockPaused"
     reason_kind: PauseReason
     reason: str
-    accept_left: float | None
-    warn_left: float
-    resolve_left: float
+    accept_left: float | None  # seconds of the accept clock; None: already accepted
+    warn_left: float  # seconds of the resolve clock until the yellow card
+    resolve_left: float  # seconds of the resolve clock until the deadline
     actor: Actor
 
 

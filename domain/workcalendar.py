@@ -118,6 +118,24 @@ class WorkCalendar:
         """A copy in which each year of `years` replaces what this calendar holds for it."""
         return WorkCalendar({**self.years, **years}, self.office_hours)
 
+    def same_place(self, other: WorkCalendar, start: datetime, due: datetime) -> datetime:
+        """`due` moved to the same place among `other`'s working days as it holds among this calendar's,
+        counting from `start`'s day: due on the k-th working day after it here, it is due on the k-th
+        working day after it in `other`, at the same local time of day (a yellow card at 16:00 stays at
+        16:00, a deadline at the office's close stays at the close). A `due` on `start`'s day, or on a
+        day this calendar does not count as working, stays where it is. Shapes: aware datetimes in,
+        an aware datetime in `due`'s zone out."""
+        first, local = start.astimezone(CHINA).date(), due.astimezone(CHINA)
+        last = local.date()
+        if last <= first or not self.is_working_day(last):
+            return due
+        place = sum(1 for n in range(1, (last - first).days + 1) if self.is_working_day(first + timedelta(days=n)))
+        day, counted = first, 0
+        while counted < place:
+            day += timedelta(days=1)
+            counted += other.is_working_day(day)
+        return datetime.combine(day, local.time(), CHINA).astimezone(due.tzinfo or UTC)
+
     def is_working_day(self, day: date) -> bool:
         rules = self.years.get(day.year)
         if rules is None:

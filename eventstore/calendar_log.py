@@ -10,19 +10,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-
-import asyncpg
 
 from domain.arrangements import CALENDAR_STREAM, Arrangement, ArrangementLoaded, ReplanFinished
 from domain.errors import StreamConflict
 from eventstore.store import EventStore, NewEvent
-
-_OPEN_PETITIONS = """
-SELECT id FROM petitions
-WHERE status <> 'closed' AND id > $1 AND ($3::timestamptz IS NULL OR reported_at >= $3)
-ORDER BY id LIMIT $2
-"""
 
 
 @dataclass(frozen=True)
@@ -88,10 +79,3 @@ async def record_replan_finished(store: EventStore, finished: ReplanFinished) ->
         except StreamConflict:
             continue
     raise StreamConflict("the calendar stream kept moving; the re-plan will record its end on retry")
-
-
-async def open_petition_ids(pool: asyncpg.Pool, after: str, limit: int,
-                            reported_since: datetime | None = None) -> list[str]:
-    """Up to `limit` ids of petitions not closed, after `after` in id order (a re-plan's page)."""
-    async with pool.acquire() as conn:
-        return [r["id"] for r in await conn.fetch(_OPEN_PETITIONS, after, limit, reported_since)]

@@ -206,3 +206,32 @@ async def published_request(pool: asyncpg.Pool, petition_id: str, categories: li
     where = " AND ".join(["id = $1", *_published(categories, arg)])
     row = await pool.fetchrow(f"SELECT * FROM petitions WHERE {where}", *arg.values)
     return dict(row) if row is not None else None
+
+
+_OPEN_IDS = """
+SELECT id FROM petitions
+WHERE status <> 'closed' AND id > $1 AND ($3::timestamptz IS NULL OR reported_at >= $3)
+ORDER BY id LIMIT $2
+"""
+
+
+async def open_petition_ids(pool: asyncpg.Pool, after: str, limit: int,
+                            reported_since: datetime | None = None) -> list[str]:
+    """Up to `limit` ids of petitions not closed, after `after` in id order (a calendar re-plan's page);
+    with `reported_since`, only those reported at or after it."""
+    async with pool.acquire() as conn:
+        return [r["id"] for r in await conn.fetch(_OPEN_IDS, after, limit, reported_since)]
+
+
+async def open_by_level_and_card(conn: asyncpg.Connection) -> dict[tuple[str, str], int]:
+    """Open petitions counted by (ladder level of the holder, or "none"; yellow/red card state)."""
+    rows = await conn.fetch("SELECT level, deadline_state, count(*) AS n FROM petitions "
+                            "WHERE status <> 'closed' GROUP BY 1, 2")
+    return {(r["level"] or "none", r["deadline_state"]): r["n"] for r in rows}
+
+
+async def reported_today(conn: asyncpg.Connection) -> int:
+    """Petitions reported since 00:00 today, Beijing time."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM petitions WHERE reported_at >= "
+        "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')")

@@ -252,12 +252,14 @@ def calendar_load(
     from domain.model import Actor
     from eventstore.pool import create_pool
     from eventstore.store import EventStore
-    from services.calendar import load_arrangement, parse_arrangement_file
+    from services.calendar import check, load_arrangement, parse_arrangement_file
     from workflows.connection import connect_temporal
 
     settings = _settings()
     try:
         source, years = parse_arrangement_file(file.read_text("utf-8"))
+        for year, (holidays, workdays) in sorted(years.items()):  # every year, before anything is recorded
+            check(year, holidays, workdays, datetime.now(UTC))
     except (OSError, UnicodeDecodeError, DomainError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

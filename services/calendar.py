@@ -19,10 +19,11 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from config.reference_data import adopt_arrangements
-from config.statutory_holidays import RULES_SINCE, statutory_holidays
+from config.statutory_holidays import statutory_holidays
 from domain.arrangements import Arrangement, check_arrangement
 from domain.errors import InvalidCommand
 from domain.model import Actor
+from domain.workcalendar import CHINA
 from eventstore.calendar_log import read_calendar_log, record_arrangement
 from eventstore.store import EventStore
 from workflows.calendar_replan import CalendarReplanWorkflow, replan_workflow_id
@@ -48,9 +49,7 @@ async def load_arrangement(store: EventStore, client: Client, task_queue: str, *
     arrangement for `year` (`domain.arrangements.check_arrangement`); loading the days already in
     force again records nothing and answers with the arrangement in force.
     """
-    if year < RULES_SINCE:
-        raise InvalidCommand(f"arrangements are loaded for {RULES_SINCE} and later (the national rules in force)")
-    check_arrangement(year, holidays, workdays, statutory_holidays(year))
+    check(year, holidays, workdays, now)
     arrangement = Arrangement(year=year, holidays=holidays, workdays=sorted(workdays), source=source.strip(),
                               loaded_by=actor, loaded_at=now)
     recorded = await record_arrangement(store, arrangement)
@@ -63,6 +62,17 @@ async def load_arrangement(store: EventStore, client: Client, task_queue: str, *
              actor=actor.id)
     await start_replan(client, task_queue, recorded)
     return LoadResult(recorded, True, replan_workflow_id(recorded.sequence))
+
+
+def check(year: int, holidays: dict[date, str], workdays: list[date], now: datetime) -> None:
+    """Refuse (InvalidCommand) what cannot be the State Council's arrangement for `year`: a year other
+    than this one or the next (Beijing time: the notice for next year comes each November; a correction
+    of this year's may follow), or days the national rules rule out (`check_arrangement`)."""
+    this_year = now.astimezone(CHINA).year
+    if not this_year <= year <= this_year + 1:
+        raise InvalidCommand(f"an arrangement is loaded for this year or the next ({this_year} or {this_year + 1}), "
+                             f"not {year}")
+    check_arrangement(year, holidays, workdays, statutory_holidays(year))
 
 
 async def start_replan(client: Client, task_queue: str, arrangement: Arrangement) -> None:
@@ -108,7 +118,7 @@ def parse_arrangement_file(text: str) -> tuple[str, dict[int, tuple[dict[date, s
             listed = spec.get("holidays") or {}
             if not isinstance(listed, dict):
                 raise InvalidCommand(f"{year}: holidays must map each date to its name (2027-01-01: 元旦)")
-            holidays = {_as_date(day): str(name) for day, name in listed.items()}
+            holidays = {_as_date(day): "" if name is None else str(name) for day, name in listed.items()}
             years[int(year)] = (holidays, [_as_date(day) for day in spec.get("workdays") or []])
     except (AttributeError, TypeError, ValueError, yaml.YAMLError) as error:
         raise InvalidCommand(f"not an arrangement file: {error}") from None

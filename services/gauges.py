@@ -22,6 +22,7 @@ from domain.enums import DeadlineState, Level, UnitKind
 from domain.evaluation import RateCounts
 from domain.workcalendar import CHINA, WorkCalendar
 from eventstore import evaluation_projection
+from eventstore.petition_queries import open_by_level_and_card, reported_today
 from observability import metrics
 from org.model import OrgTree
 from org.repository import load_org
@@ -30,21 +31,11 @@ from org.routing import LEVEL_OF_KIND
 log = structlog.get_logger(__name__)
 POLLED_WITHIN = 120.0  # a poller seen in the last two minutes counts as polling
 
-# this month's facts, grouped by what the rates read (a few hundred groups, not one row per fact): the rates
-# themselves are `domain.evaluation.RateCounts`, the one definition the scorecards use too
-_RATE_FIELDS = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved", "resolved_in_time",
-                "visit_outcome", "close_outcome", "returned_away")
-_RATE_GROUPS = f"""
-SELECT {", ".join(_RATE_FIELDS)}, count(*) AS n
-FROM evaluation_facts
-WHERE month = date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date
-GROUP BY {", ".join(_RATE_FIELDS)}
-"""
 
 
 def month_rates(groups: list[dict[str, Any]]) -> dict[str, float | None]:
     """The rates of every unit's facts of the month together, as one card would have them; `groups` are
-    facts (the keys of `_RATE_FIELDS`) each with `n`, how many facts are alike."""
+    facts (the keys of `eventstore.evaluation_projection._RATE_FIELDS`) each with `n`, how many facts are alike."""
     counts = sum((RateCounts.of(g) * g["n"] for g in groups), RateCounts())
     return counts.rates()
 
@@ -76,14 +67,10 @@ async def refresh_gauges(pool: asyncpg.Pool, client: Client, levels: OrgLevels, 
 async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) -> None:
     async with pool.acquire() as conn:
         levels.org = await load_org(conn)
-        open_rows = await conn.fetch("SELECT level, deadline_state, count(*) AS n FROM petitions "
-                                     "WHERE status <> 'closed' GROUP BY 1, 2")
-        today = await conn.fetchval(
-            "SELECT count(*) FROM petitions WHERE reported_at >= "
-            "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')")
-        rates = month_rates([dict(r) for r in await conn.fetch(_RATE_GROUPS)])
+        counts = await open_by_level_and_card(conn)
+        today = await reported_today(conn)
+        rates = month_rates(await evaluation_projection.rate_groups_this_month(conn))
         lag = await evaluation_projection.lag(conn)
-    counts = {(r["level"] or "none", r["deadline_state"]): r["n"] for r in open_rows}
     for level in [*(lv.value for lv in Level), "none"]:  # every series exists, zero included
         for state in DeadlineState:
             metrics.OPEN.labels(level, state.value).set(counts.get((level, state.value), 0))

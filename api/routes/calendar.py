@@ -7,30 +7,34 @@ import datetime as dt
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from api.auth import CurrentActor
 from api.deps import ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError
+from api.input_rules import CheckedInput
 from api.schemas import CalendarLoadOut, CalendarYearOut, HolidayOut, OfficeHoursOut, OfficePeriodOut, OfficeSeasonOut
 from api.scope import require_role
 from config.reference_data import current_arrangements, work_calendar
 from domain.arrangements import MAX_DAYS, in_force
 from domain.enums import CalendarStatus
-from domain.text import StorableText
 from domain.workcalendar import OfficeHours
 from services.calendar import load_arrangement
 
 router = APIRouter(prefix="/v1", tags=["reference"])
 
 
-class HolidayIn(BaseModel):
+class HolidayIn(CheckedInput):
+    model_config = ConfigDict(extra="forbid")
+
     date: dt.date
     name: str = Field(min_length=1, max_length=64, description="e.g. 春节, 国庆节")
 
 
-class ArrangementIn(StorableText):
+class ArrangementIn(CheckedInput):
     """A year's official arrangement as the State Council's notice publishes it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     source: str = Field(min_length=1, max_length=500, description="the notice, e.g. 国办发明电〔2026〕7号")
     holidays: list[HolidayIn] = Field(max_length=MAX_DAYS, description="every day off, statutory and bridge days")

@@ -19,7 +19,9 @@ import pytest
 from api.main import create_app
 from config.reference_data import adopt_arrangements, base_calendar
 from config.settings import Settings
+from config.statutory_holidays import statutory_holidays
 from domain.workcalendar import CHINA
+from eventstore.calendar_log import read_calendar_log
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from eventstore.store import EventStore
@@ -112,54 +114,90 @@ async def test_a_loaded_arrangement_re_plans_open_petitions_and_new_ones_count_o
     assert types == ["CalendarArrangementLoaded", "CalendarReplanFinished"]
 
 
+NEXT = datetime.now(CHINA).year + 1  # an arrangement is loaded for this year or the next
+
+
+def statutory_body(year: int = NEXT) -> dict:
+    """The statutory days of `year`, and its first Saturday in March as a make-up working day (no
+    statutory holiday falls in March)."""
+    saturday = next(date(year, 3, d) for d in range(1, 8) if date(year, 3, d).weekday() == 5)
+    return {"source": "国办发明电〔测试〕号", "workdays": [saturday.isoformat()],
+            "holidays": [{"date": d.isoformat(), "name": n} for d, n in sorted(statutory_holidays(year).items())]}
+
+
+def _a_wednesday(year: int) -> str:
+    return next(date(year, 3, d) for d in range(1, 8) if date(year, 3, d).weekday() == 2).isoformat()
+
+
+def _with_name(body: dict, name: str) -> dict:
+    return {**body, "holidays": [{**body["holidays"][0], "name": name}, *body["holidays"][1:]]}
+
+
 @pytest.mark.parametrize(("change", "says"), [
-    (lambda b: {**b, "workdays": [*b["workdays"], "2027-03-03"]}, "2027-03-03 is a Wednesday"),
-    (lambda b: {**b, "holidays": [h for h in b["holidays"] if h["date"] != "2027-02-05"]}, "2027-02-05 (春节)"),
-    (lambda b: {**b, "holidays": [*b["holidays"], {"date": "2028-01-01", "name": "元旦"}]}, "not in 2027"),
-    (lambda b: {**b, "holidays": [*b["holidays"], b["holidays"][0]]}, "listed twice"),
+    (lambda b: {**b, "workdays": [*b["workdays"], _a_wednesday(NEXT)]}, "is a Wednesday"),
+    (lambda b: {**b, "holidays": b["holidays"][1:]}, f"{NEXT}-01-01 (元旦) is a statutory holiday"),
+    (lambda b: {**b, "holidays": [*b["holidays"], {"date": f"{NEXT + 1}-01-01", "name": "元旦"}]}, f"not in {NEXT}"),
+    (lambda b: {**b, "holidays": [*b["holidays"], b["holidays"][0]]}, "listed twice among the holidays"),
+    (lambda b: {**b, "workdays": b["workdays"] * 2}, "listed twice among the working days"),
     (lambda b: {**b, "source": ""}, "source"),
+    (lambda b: _with_name(b, "\u3000 \u200b"), "must not be blank"),  # ideographic and invisible spaces alone
+    (lambda b: _with_name(b, "元\x07旦"), "control characters"),
+    (lambda b: {**b, "year": NEXT + 3}, "year"),  # a field the API does not know is refused, not dropped
 ])
 async def test_an_arrangement_that_cannot_be_right_is_refused_and_nothing_is_recorded(stack, change, says):
     http, own, _settings = stack
-    from config.statutory_holidays import statutory_holidays
-
-    body = {"source": "国办发明电〔2026〕测试号", "workdays": ["2027-02-20"],
-            "holidays": [{"date": d.isoformat(), "name": n} for d, n in sorted(statutory_holidays(2027).items())]}
-    response = await Caller(http, "admin", "").put("/v1/calendar/2027", change(body))
+    response = await Caller(http, "admin", "").put(f"/v1/calendar/{NEXT}", change(statutory_body()))
     assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
     assert says in response.text, response.text
     assert await EventStore(own).read_stream("calendar") == []
-    assert (await Caller(http, "admin", "").get("/v1/calendar/2027")).json()["status"] == "provisional"
+    assert (await Caller(http, "admin", "").get(f"/v1/calendar/{NEXT}")).json()["status"] == "provisional"
+
+
+@pytest.mark.parametrize("year", [NEXT + 1, NEXT - 2, 2999])
+async def test_only_this_year_or_the_next_is_loaded(stack, year):
+    http, own, _settings = stack
+    response = await Caller(http, "admin", "").put(f"/v1/calendar/{year}", statutory_body(year))
+    assert response.status_code == 422 and "this year or the next" in response.text, response.text
+    assert await EventStore(own).read_stream("calendar") == []
 
 
 async def test_the_operator_loads_a_file_with_the_cli(stack, tmp_path, temporal_env):
     http, own, settings = stack
-    from config.statutory_holidays import statutory_holidays
-
-    lines = ["source: 国办发明电〔2026〕测试号", "years:", "  2027:", "    holidays:"]
-    lines += [f"      {d.isoformat()}: {n}" for d, n in sorted(statutory_holidays(2027).items())]
-    lines += ["      2027-02-09: 春节", "    workdays: [2027-02-20]"]
-    path = tmp_path / "2027.yaml"
-    path.write_text("\n".join(lines), "utf-8")
+    body = statutory_body()
+    bridge = next(date(NEXT, 10, d) for d in range(4, 9) if date(NEXT, 10, d).weekday() < 5)
+    lines = ["source: 国办发明电〔测试〕号", "years:", f"  {NEXT}:", "    holidays:"]
+    lines += [f"      {h['date']}: {h['name']}" for h in body["holidays"]]
+    lines += [f"      {bridge.isoformat()}: 国庆节", f"    workdays: [{body['workdays'][0]}]"]
+    text = "\n".join(lines) + "\n"
     env = {**os.environ, "JIEHU_DATABASE_URL": settings.database_url, "JIEHU_TASK_QUEUE": settings.task_queue,
            "JIEHU_TEMPORAL_ADDRESS": settings.temporal_address}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "jiehu", "calendar", "load", str(path), "--operator", "值班员",
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode == 0, err.decode()
-    assert "2027: loaded, sequence 1" in out.decode()
+
+    async def load(text: str) -> tuple[int, str, str]:
+        path = tmp_path / "arrangement.yaml"
+        path.write_text(text, "utf-8")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "jiehu", "calendar", "load", str(path), "--operator", "值班员",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+        return process.returncode, out.decode(), err.decode()
+
+    # refused, and nothing recorded: no source; a name left out in YAML (no name, not the text "None");
+    # a file of two years whose second cannot be right (neither is recorded)
+    no_source = await load(text.replace("source: 国办发明电〔测试〕号\n", ""))
+    no_name = await load(text.replace(f"{bridge.isoformat()}: 国庆节", f"{bridge.isoformat()}:"))
+    this_year = NEXT - 1
+    two_years = await load(text + f"  {this_year}:\n    holidays: {{{this_year}-01-01: 元旦}}\n")
+    for (code, _out, err), says in ((no_source, "source"), (no_name, "readable name"),
+                                    (two_years, "statutory holiday")):
+        assert code == 2 and says in err, err
+    assert await EventStore(own).read_stream("calendar") == []
+
+    code, out, err = await load(text)
+    assert code == 0, err
+    assert f"{NEXT}: loaded, sequence 1" in out
     [stored] = await EventStore(own).read_stream("calendar")
     assert stored.data["arrangement"]["loaded_by"]["name"] == "值班员"
     # the API process follows the log (here at once: the next read of the stream)
-    from eventstore.calendar_log import read_calendar_log
-
     adopt_arrangements((await read_calendar_log(EventStore(own))).arrangements)
-    year = (await Caller(http, "grid_worker", "rc-yuehe-taibai-g1").get("/v1/calendar/2027")).json()
-    assert year["status"] == "official" and {"date": "2027-02-09", "name": "春节"} in year["holidays"]
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("years: {2027: {holidays: {2027-01-01: 元旦}}}", "utf-8")
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "jiehu", "calendar", "load", str(bad),
-                                                   env=env, stderr=asyncio.subprocess.PIPE)
-    _, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 2 and "source" in err.decode()
+    year = (await Caller(http, "grid_worker", "rc-yuehe-taibai-g1").get(f"/v1/calendar/{NEXT}")).json()
+    assert year["status"] == "official" and {"date": bridge.isoformat(), "name": "国庆节"} in year["holidays"]

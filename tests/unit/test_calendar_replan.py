@@ -108,7 +108,9 @@ def test_a_closed_petition_has_nothing_to_re_plan(demo_org) -> None:
     ({date(2028, 1, 1): "元旦"}, [], "not in 2027"),
     ({date(2027, 1, 4): "元旦"}, [date(2027, 1, 4)], "both as a holiday and as a working day"),
     ({}, [date(2027, 2, 10)], "Saturday or Sunday"),
-    ({date(2027, 2, 13): " "}, [], "needs a name"),
+    ({date(2027, 2, 13): " "}, [], "readable name"),
+    ({date(2027, 2, 13): "\u200b"}, [], "readable name"),  # invisible
+    ({}, [date(2027, 3, 6), date(2027, 3, 6)], "listed twice"),
 ])
 def test_an_arrangement_that_cannot_be_the_state_councils_is_refused(holidays, workdays, says) -> None:
     with pytest.raises(InvalidCommand, match=says):
@@ -129,3 +131,22 @@ def test_the_last_loaded_arrangement_of_a_year_is_in_force() -> None:
     assert not calendar.is_working_day(date(2027, 1, 4)) and not calendar.is_provisional(date(2027, 6, 1))
     assert first_day_changed(CAL, calendar, 2027) == date(2027, 1, 4)
     assert first_day_changed(calendar, calendar, 2027) is None
+
+
+def test_a_yellow_card_keeps_its_time_of_day_and_stays_before_its_deadline(demo_org) -> None:
+    """Found in a trial: the desk's yellow card at 16:00 (80 % of a whole working day) was re-planned onto
+    its deadline at 17:30, because a begun day counts as spent on the whole-working-days clock."""
+    p = Petition(demo_org, datetime(2026, 11, 30, 6, 2, tzinfo=CHINA))  # Monday
+    p.send(cmd.Return(actor=p.handler, reason="职能不符"))
+    clock = p.state.redispatch
+    assert (clock.warn_at, clock.due) == (datetime(2026, 12, 1, 16, tzinfo=CHINA), datetime(2026, 12, 1, 17, 30,
+                                                                                            tzinfo=CHINA))
+    official = CAL.years[2026]
+    bridge = Arrangement(year=2026, holidays={**{d: official.names.get(d, "节日") for d in official.holidays},
+                                              date(2026, 12, 1): "测试补假"},
+                         workdays=sorted(official.workdays), source="test", loaded_by=OPERATOR,
+                         loaded_at=p.now, sequence=1)
+    [replanned] = p.send(cmd.ReplanDeadlines(actor=SYSTEM_ACTOR, arrangement=bridge))
+    moves = {m.deadline: m.new for m in replanned.moves}
+    assert moves == {"redispatch_warn": datetime(2026, 12, 2, 16, tzinfo=CHINA),
+                     "redispatch": datetime(2026, 12, 2, 17, 30, tzinfo=CHINA)}

@@ -318,3 +318,16 @@ def test_events_round_trip_and_fold_to_the_same_state(demo_org) -> None:
     stored = [event_from(e.type, event_data(e)) for e in p.events]
     assert stored == p.events
     assert fold(PetitionState(id="P-1"), stored) == p.state
+
+
+def test_a_close_by_the_system_explains_itself_in_chinese_first(demo_org) -> None:
+    """Found in a trial (issue 11 §7): closes the system writes read in Chinese, like the others."""
+    p = Petition(demo_org, datetime(2026, 11, 30, 9, tzinfo=CHINA), policy="fast")
+    p.send(cmd.Accept(actor=p.handler))
+    p.send(cmd.Resolve(actor=p.handler, result="已清运"))
+    for _ in range(p.state.rules.visit_attempts):
+        p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.UNREACHABLE))
+        p.now += timedelta(days=1)
+    assert p.state.status is Status.CLOSED
+    closed = next(e for e in p.events if e.type == "PetitionClosed")
+    assert closed.explanation.startswith(f"{p.state.rules.visit_attempts}次回访均未联系上群众")

@@ -81,3 +81,17 @@ def test_docker_compose_accepts_the_file(tmp_path):
                           capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert "change-me" not in (ROOT / "docker-compose.yml").read_text()  # secrets live in .env
+
+
+def test_the_image_copies_every_package_the_distribution_has():
+    """Each top-level package of pyproject.toml's `packages.find` is copied into the image (found
+    missing: `services/` after it was added, so `jiehu api` failed to start in the container)."""
+    import tomllib
+
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"]["find"]
+    packages = {name.rstrip("*") for name in include["include"]}
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text("utf-8").splitlines()
+              if line.startswith("COPY ") and len(line.split()) == 3}
+    assert packages <= copied, f"add COPY lines for {sorted(packages - copied)}"
+    on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests"}
+    assert on_disk <= packages, f"packages missing from pyproject.toml: {sorted(on_disk - packages)}"

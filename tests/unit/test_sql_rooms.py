@@ -55,6 +55,14 @@ def test_the_api_holds_no_sql():
     assert found == {}
 
 
+def test_use_cases_activities_and_workflows_hold_no_sql():
+    """Services, activities and workflows go through the queries modules and the store too: the tables'
+    only gates are in eventstore/ (and the evaluation desk's in evaluation/)."""
+    modules = _modules("services", "activities", "workflows")
+    found = {str(p.relative_to(ROOT)): o for p in modules if (o := _offences(p))}
+    assert found == {}
+
+
 def test_the_guard_sees_sql_and_queries():
     tree = ast.parse('async def f(pool, x):\n    return await pool.fetch(f"SELECT * FROM petitions WHERE id = {x}")')
     assert any(SQL.search(s) for s in _strings(tree)) and "fetch" in _calls(tree)
