@@ -4,6 +4,7 @@ counts as opening it."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from domain.model import Actor
 from workflows.client import PetitionClient
 
 log = structlog.get_logger(__name__)
+OPENING_SECONDS = 3.0  # a read does not wait longer for a worker that is down; the opening may still land later
 
 
 def awaits_opening(row: dict[str, Any], actor: Actor) -> bool:
@@ -27,13 +29,15 @@ def awaits_opening(row: dict[str, Any], actor: Actor) -> bool:
 async def record_opening(petitions: PetitionClient, row: dict[str, Any], actor: Actor) -> None:
     """Record that `actor` opened the work order of `row` (a `WorkOrderDelivered` naming them) if it waits
     for its hand-over; `row` then shows it delivered. Never fails the read or command it comes with: a
-    refusal (someone or something took it meanwhile) or an unreachable Temporal leaves it as it is."""
+    refusal (someone or something took it meanwhile), an unreachable Temporal or a petition worker that
+    does not answer within OPENING_SECONDS leaves it as it is."""
     if not awaits_opening(row, actor):
         return
     try:
         # an update id of its own: the request's id names the command that may follow in the same request
-        await petitions.send(row["id"], cmd.OpenWorkOrder(actor=actor), update_id=f"open-{uuid.uuid4()}")
-    except (WorkflowUpdateFailedError, RPCError) as error:
+        async with asyncio.timeout(OPENING_SECONDS):
+            await petitions.send(row["id"], cmd.OpenWorkOrder(actor=actor), update_id=f"open-{uuid.uuid4()}")
+    except (WorkflowUpdateFailedError, RPCError, TimeoutError) as error:
         log.info("work order opening not recorded", petition_id=row["id"], error=str(error))
         return
     row["delivery_pending_since"] = None

@@ -164,7 +164,6 @@ async def _serve_department(settings: Settings, dept: str) -> None:
     pool = await create_pool(settings.database_url, max_size=2)
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
     try:
-        system = (await load_org(pool)).system_of(dept)
         client = None
         waiting = False
         while client is None and not stop.is_set():
@@ -181,6 +180,7 @@ async def _serve_department(settings: Settings, dept: str) -> None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2)
         if client is not None:
+            system = (await load_org(pool)).system_of(dept)  # its webhook, or the inbox table
             worker = department_worker(client, dept, department_adapter(dept, system, settings, pool, http))
             running = asyncio.create_task(worker.run())
             stopping = asyncio.create_task(stop.wait())
