@@ -59,6 +59,8 @@ WEBHOOK_DELIVERIES = Counter(
     "jiehu_department_webhook_deliveries", "POSTs of work orders to departments' systems by result: delivered "
     "(2xx), refused (another status), unreachable (no answer in time), unconfigured (a secret is missing)",
     ["department", "result"])
+DEPT_DELIVERY = Gauge("jiehu_department_delivery", "1 for how a department receives its work orders (org data "
+                      "department_systems: api, worker or webhook), 0 for the others", ["department", "delivery"])
 UNDELIVERED = Gauge("jiehu_work_orders_undelivered", "Open work orders no one of the holding department has "
                     "picked up yet (no system took it, no staff opened it)", ["department"])
 UNDELIVERED_OLDEST = Gauge("jiehu_work_orders_undelivered_oldest_seconds",

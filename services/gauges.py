@@ -89,12 +89,12 @@ async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) ->
         count, waited = undelivered.get(code, (0, 0.0))
         metrics.UNDELIVERED.labels(code).set(count)
         metrics.UNDELIVERED_OLDEST.labels(code).set(waited)
-    # the task queue's pollers matter only where a system serves it; an `api` department's orders wait
-    # there by design (its staff open them in the API), so its queue is not described at all
-    served = [code for code in departments if levels.org.system_of(code).delivery != "api"]
-    for code in set(departments) - set(served):
-        _forget_queue(code)
-    await asyncio.gather(*(_department_queue(client, code) for code in served))
+        # the queue's pollers matter only where a system serves it: an `api` department's orders wait there
+        # by design (its staff open them in the API); the alert reads this to tell them apart
+        delivery = levels.org.system_of(code).delivery
+        for mode in ("api", "worker", "webhook"):
+            metrics.DEPT_DELIVERY.labels(code, mode).set(1 if mode == delivery else 0)
+    await asyncio.gather(*(_department_queue(client, code) for code in departments))
     refresh_calendar(work_calendar(), datetime.now(UTC))
     metrics.GAUGES_REFRESHED.set(time.time())
 
@@ -104,14 +104,6 @@ def refresh_calendar(calendar: WorkCalendar, now: datetime) -> None:
     new_year = datetime(now.astimezone(CHINA).year + 1, 1, 1, tzinfo=CHINA)
     metrics.CALENDAR_NEXT_YEAR_OFFICIAL.set(0 if calendar.is_provisional(new_year.date()) else 1)
     metrics.CALENDAR_NEXT_YEAR_START.set(new_year.timestamp())
-
-
-def _forget_queue(department: str) -> None:
-    for gauge in (metrics.DEPT_BACKLOG, metrics.DEPT_POLLERS):
-        try:
-            gauge.remove(department)
-        except KeyError:
-            pass  # never described
 
 
 async def _department_queue(client: Client, department: str) -> None:
