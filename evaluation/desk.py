@@ -146,6 +146,25 @@ class EvaluationDesk:
             await self._append(f"appeals-{appeal['petition_id']}", version, decided)
         return {**await self.appeal(appeal_id), "edition": edition}
 
+    async def first_answers(self, appeal_id: str) -> tuple[dict, dict]:
+        """What filing and deciding `appeal_id` answered (for a retried Idempotency-Key: its first answer,
+        not the appeal as it is now): the appeal as filed, and the appeal as decided with the corrected
+        edition the decision published (None: rejected, or the month was not published). NotFound if
+        there is no such appeal."""
+        appeal = await self.appeal(appeal_id)
+        filed = {**appeal, "status": "filed", "decided_at": None, "decided_by": None, "decision_reason": None}
+        edition = None
+        if appeal["status"] == "upheld":
+            async with self.pool.acquire() as conn:
+                for row in await editions_of(conn, appeal["period"]):
+                    if f"申诉 {appeal_id}:" in row["reason"]:
+                        units = await conn.fetchval("SELECT count(*) FROM published_scorecards WHERE period = $1 "
+                                                    "AND edition = $2", appeal["period"], row["edition"])
+                        edition = {"period": appeal["period"], "edition": row["edition"],
+                                   "published_at": row["published_at"], "appeal_due": row["appeal_due"],
+                                   "reason": row["reason"], "units": units, "already_published": False}
+        return filed, {**appeal, "edition": edition}
+
     async def appeal(self, appeal_id: str) -> dict:
         async with self.pool.acquire() as conn:
             await catch_up(conn)

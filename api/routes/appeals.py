@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 from pydantic import Field
 
 from api.auth import CurrentActor
@@ -40,7 +40,7 @@ class DecisionIn(CheckedInput):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEM_RESPONSES(401, 403, 404, 409, 422))
-async def file_appeal(body: AppealIn, desk: DeskDep, actor: CurrentActor, services: ServicesDep, response: Response,
+async def file_appeal(body: AppealIn, desk: DeskDep, actor: CurrentActor, services: ServicesDep,
                       idempotency_key: IdempotencyKey = None) -> dict:
     """File an appeal (申诉) against part of the caller's own unit's record on one closed petition, with the
     reason, inside the window (5 working days after the month's first edition; before it, against the live
@@ -55,9 +55,8 @@ async def file_appeal(body: AppealIn, desk: DeskDep, actor: CurrentActor, servic
         appeal_id = claimed.petition_id
         if not claimed.first:
             with suppress(NotFound):  # not found: the first request stopped before filing; file it now
-                found = await desk.appeal(appeal_id)
-                response.status_code = status.HTTP_200_OK  # as intake answers a retry: nothing new was made
-                return found
+                filed, _decided = await desk.first_answers(appeal_id)
+                return filed  # the first answer (201, the appeal as filed), as a retried intake gets
     return await desk.file_appeal(body.petition_id, body.unit_code, body.waive, body.reason, actor,
                                   datetime.now(UTC), appeal_id=appeal_id)
 
@@ -76,7 +75,7 @@ async def decide_appeal(appeal_id: str, body: DecisionIn, desk: DeskDep, org: Or
         claimed = await claim_key(services.pool, actor.id, idempotency_key,
                                   {"decision": appeal_id, **body.model_dump(mode="json")}, appeal_id)
         if not claimed.first and appeal["status"] != "filed":
-            return {**appeal, "edition": None}  # a retry of the decision that was made
+            return (await desk.first_answers(appeal_id))[1]  # a retry: the decision's first answer
     return await desk.decide_appeal(appeal_id, body.upheld, body.reason, actor, datetime.now(UTC))
 
 

@@ -127,10 +127,12 @@ async def test_a_unit_appeals_its_own_record_and_a_supervisor_upholds_it(pool, o
     path = f"/v1/appeals/{appeal['appeal_id']}/decision"
     assert (await staff.post(path, decision)).json()["code"] == "role_not_allowed"  # not its own judge
     assert (await as_("supervisor", "yanzhou").post(path, decision)).json()["code"] == "out_of_scope"
-    upheld = await supervisor.post(path, decision)
+    upheld = await supervisor.post(path, decision, headers={"idempotency-key": "uphold-1"})
     assert upheld.status_code == 200, upheld.text
     assert upheld.json()["status"] == "upheld" and upheld.json()["edition"]["edition"] == 2
     assert (await supervisor.post(path, decision)).status_code == 409  # decided once
+    retried = await supervisor.post(path, decision, headers={"idempotency-key": "uphold-1"})
+    assert (retried.status_code, retried.json()) == (200, upheld.json())  # its first answer, edition included
 
     after = (await staff.get("/v1/scorecards", params={"period": "2024-10", "unit": unit})).json()
     assert after["edition"] == 2 and after["cards"][0]["accepted_in_time"] == before["accepted_in_time"] + 1
@@ -153,15 +155,17 @@ async def test_a_rejected_appeal_changes_no_figure_and_a_late_one_is_refused(poo
     staff = as_(role, unit)
     body, key = {"petition_id": petition, "unit_code": unit, "waive": ["return"], "reason": "派错了单位"}, "ap-1"
     filed = (await staff.post("/v1/appeals", body, headers={"idempotency-key": key})).json()
-    again = await staff.post("/v1/appeals", body, headers={"idempotency-key": key})  # a retry: the same appeal
-    assert again.status_code == 200 and again.json()["appeal_id"] == filed["appeal_id"]
+    again = await staff.post("/v1/appeals", body, headers={"idempotency-key": key})  # a retry: the same answer
+    assert (again.status_code, again.json()) == (201, filed)
     reused = await staff.post("/v1/appeals", body | {"reason": "别的理由"}, headers={"idempotency-key": key})
     assert (reused.status_code, reused.json()["code"]) == (409, "idempotency_key_reused")
     decision, decided_key = {"upheld": False, "reason": "退单理由不成立"}, {"idempotency-key": "dec-1"}
     rejected = await supervisor.post(f"/v1/appeals/{filed['appeal_id']}/decision", decision, headers=decided_key)
     assert rejected.status_code == 200, rejected.text
     retried = await supervisor.post(f"/v1/appeals/{filed['appeal_id']}/decision", decision, headers=decided_key)
-    assert (retried.status_code, retried.json()["status"]) == (200, "rejected")
+    assert (retried.status_code, retried.json()) == (200, rejected.json())
+    late_retry = await staff.post("/v1/appeals", body, headers={"idempotency-key": key})  # after the decision:
+    assert (late_retry.status_code, late_retry.json()) == (201, filed)  # still the first answer, as filed
     assert (rejected.json()["status"], rejected.json()["edition"]) == ("rejected", None)
     cards = (await staff.get("/v1/scorecards", params={"period": "2024-11"})).json()
     assert cards["edition"] == 1 and await pool.fetchval(
