@@ -23,6 +23,7 @@ from api.routes import (
     health,
     insight,
     listing,
+    notifications,
     petitions,
     property_rounds,
     reference,
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(commands.router)
     app.include_router(reopen.router)
+    app.include_router(notifications.router)
     app.include_router(reference.router)
     app.include_router(calendar.router)
     app.include_router(scorecards.router)
