@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
@@ -25,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.enums import NotifyChannel
 from domain.masking import mask_phone
+from domain.workcalendar import CHINA
 
 log = structlog.get_logger(__name__)
 
@@ -63,7 +65,8 @@ class NotificationChannel(Protocol):
 
 
 class LogChannel:
-    """Writes one line per message (the default of `jiehu dev`, and of any channel without an endpoint)."""
+    """Prints one line per message, Beijing time first (the default of `jiehu dev`, and of any channel
+    without an endpoint), the resident's phone masked."""
 
     def __init__(self, instead_of: str = "") -> None:
         self._instead_of = instead_of
@@ -71,7 +74,8 @@ class LogChannel:
     async def send(self, message: Message) -> None:
         to = mask_phone(message.address) if message.address else f"{message.unit_code} {message.role}".strip()
         via = f"{self._instead_of} (no endpoint configured: logged)" if self._instead_of else "log"
-        print(f"通知 [{via}] → {message.audience} {to} · {message.petition_id} · {message.kind}: {message.text}",
+        at = datetime.now(CHINA).strftime("%H:%M:%S")
+        print(f"{at} 通知 [{via}] → {message.audience} {to} · {message.petition_id} · {message.kind}: {message.text}",
               flush=True)
         log.info("notification logged", delivery_id=message.delivery_id, petition_id=message.petition_id,
                  kind=message.kind, channel=via)
