@@ -25,9 +25,13 @@ class EventLogActivities:
 
     @activity.defn(name="append_events")
     async def append_events(self, input: AppendEventsInput) -> AppendEventsResult:
+        # the update that made the events (an Idempotency-Key's, or the API request's id) is kept with
+        # them: a keyed retry finds its first answer in the log even after the run ended
+        # (`EventStore.version_of_update`)
+        metadata = {"workflow_id": input.workflow_id} | ({"update_id": input.request_id} if input.request_id else {})
         events = [
             NewEvent(event_id=e.event_id, type=e.type, data=e.data, occurred_at=datetime.fromisoformat(e.occurred_at),
-                     metadata={"workflow_id": input.workflow_id})
+                     metadata=metadata)
             for e in input.events
         ]
         actor = next((e.data["actor"].get("id") for e in input.events if isinstance(e.data.get("actor"), dict)), None)

@@ -363,7 +363,10 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
     if c.outcome in SATISFIED:
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome, "", c.actor)]
     if c.outcome is VisitOutcome.DISSATISFIED:
-        if s.reopens < s.rules.max_reopens:
+        # the limit counts the resident's dissatisfied visits; reopens after close count too only under
+        # rules frozen before `after_close_counts_to_limit` (docs/deadline-rules.md, "Closed petitions")
+        counted = s.reopens if s.rules.after_close_counts_to_limit else s.reopens - s.reopened_after_close
+        if counted < s.rules.max_reopens:
             index = s.resolution.rung_index
             return [visit,
                     ev.PetitionReopened(at=now, unit_code=s.resolution.unit_code, reopen_count=s.reopens + 1,

@@ -220,8 +220,29 @@ NOT_RESOLVED_OUTCOMES = (CloseOutcome.CLOSED_NOT_RESOLVED.value,)
 
 
 def excluded(fact: dict[str, Any]) -> bool:
-    """Whether the fact's petition leaves the rates' denominators (see `EXCLUDED_OUTCOMES`)."""
-    return fact.get("close_outcome") in EXCLUDED_OUTCOMES
+    """Whether the fact's petition leaves the rates' denominators: closed with one of the
+    `EXCLUDED_OUTCOMES`, or returned away by the unit (`returned_away`)."""
+    return fact.get("close_outcome") in EXCLUDED_OUTCOMES or returned_away(fact)
+
+
+def returned_every_time(record: dict[str, Any]) -> bool:
+    """The rule of a misrouted order (退单, issue 11 §7): the unit held the petition, every work order it
+    received on it ended in a return, and it resolved nothing — each return was accepted and the order
+    went elsewhere (a return refused by 终审 is not recorded: the order stays; a send-back is another work
+    order received, so the unit stays rated). The petition was never the unit's to resolve, so it is not
+    rated on it (resolution, satisfaction, in time); its returns, breaches and accepts still count.
+
+    `record`: the keys of a `UnitRecord` as recorded (before any waiver: a waived return must not put the
+    petition back into the unit's rates)."""
+    return record["received"] > 0 and record["returns"] >= record["received"] and record["resolved"] == 0
+
+
+def returned_away(fact: dict[str, Any]) -> bool:
+    """Whether the fact's unit returned the petition every time it received it: the fact's
+    `returned_away` (computed by the projection from the original record), else computed from the fact."""
+    if "returned_away" in fact:
+        return bool(fact["returned_away"])
+    return returned_every_time(fact)
 
 
 def held(fact: dict[str, Any]) -> bool:
@@ -245,7 +266,7 @@ class RateCounts:
 
     accepted_in_time: int = 0  # work orders accepted before their accept deadline
     response_due: int = 0  # work orders due (see `_accept_due` for an excluded petition)
-    rated: int = 0  # held petitions in the rates (not excluded)
+    rated: int = 0  # held petitions in the rates (not excluded, not returned away)
     resolved: int = 0  # rated petitions the unit resolved itself, not closed as not resolved
     resolved_in_time: int = 0  # of them, resolved within the deadline
     visited: int = 0  # rated petitions whose final return visit reached the resident
@@ -306,7 +327,10 @@ class Scorecard(BaseModel):
     satisfied: int
     rated: int = Field(description="held petitions in the rates")
     response_due: int = Field(description="work orders due in the response rate")
-    excluded: int = Field(description="held petitions that leave the rates (duplicates, withdrawn, not government)")
+    excluded: int = Field(description="held petitions that leave the rates (duplicates, withdrawn, not government, "
+                                      "returned away)")
+    returned_away: int = Field(0, description="held petitions it returned every time it received them (the order "
+                                              "went elsewhere): not rated on them")
     duplicates: int = 0
     withdrawn: int = 0
     not_government_responsibility: int = 0
@@ -369,6 +393,7 @@ def scorecard(unit: dict[str, Any], facts: list[dict[str, Any]], weights: Scorin
         resolved=counts.resolved, resolved_in_time=counts.resolved_in_time, visited=counts.visited,
         satisfied=counts.satisfied, rated=counts.rated, response_due=counts.response_due,
         excluded=len(kept) - counts.rated,
+        returned_away=sum(1 for f in kept if returned_away(f) and f.get("close_outcome") not in EXCLUDED_OUTCOMES),
         duplicates=outcomes[CloseOutcome.DUPLICATE.value], withdrawn=outcomes[CloseOutcome.WITHDRAWN.value],
         not_government_responsibility=outcomes[CloseOutcome.NOT_GOVERNMENT_RESPONSIBILITY.value],
         closed_not_resolved=outcomes[CloseOutcome.CLOSED_NOT_RESOLVED.value],

@@ -113,6 +113,12 @@ class Rules(BaseModel):
     # resident calls again (counted from `closed_at`). None in rules frozen before it existed: those
     # petitions cannot be reopened after closing (a new petition that follows them can be reported).
     reopen_after_close: Span | None = None
+    # Whether a reopen after close (结案后重办, by a supervisor or dispatcher) uses up `max_reopens`, the
+    # limit on how many times a dissatisfied resident sends the work back at a return visit. The shipped
+    # policies say no (`reopens.after_close_counts_to_limit: false`): the limit is the dissatisfied
+    # visits', and a petition reopened after close gets its full number of them. True in rules frozen
+    # before the choice existed: those petitions keep counting both (docs/deadline-rules.md).
+    after_close_counts_to_limit: bool = True
 
     def warning_offset(self, level: Level) -> Span:
         """How long after the clock starts the yellow card is shown."""
@@ -184,4 +190,5 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         reopen_after_close=Span.parse(raw["reopen_after_close"]) if "reopen_after_close" in raw else None,
         return_final_when_sent_back=bool(raw.get("returns", {}).get("final_when_sent_back", False)),
         return_keeps_clock=bool(raw.get("returns", {}).get("keeps_clock", False)),
+        after_close_counts_to_limit=bool(raw.get("reopens", {}).get("after_close_counts_to_limit", True)),
     )

@@ -17,7 +17,7 @@ from org.routing import LEVEL_OF_KIND
 
 _FACTS = f"""
 SELECT petition_id, unit_code, unit_name, category, close_outcome, closed_at, waived, source_position, follow_ups,
-       {", ".join(FACT_FIELDS)}
+       returned_away, {", ".join(FACT_FIELDS)}
 FROM evaluation_facts WHERE month = ANY($1::date[])
 """
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 import structlog
 
 from domain.enums import Waiver
@@ -28,6 +29,7 @@ from domain.evaluation import (
     PropertyScoreRecorded,
     ScorecardsPublished,
     apply_waivers,
+    returned_every_time,
 )
 from domain.events import FollowUpReported, UnitEvaluated
 from domain.model import UnitRecord
@@ -39,7 +41,7 @@ TABLES = ("evaluation_facts", "published_scorecards", "scorecard_editions", "pro
           "evaluation_appeals")
 TYPES = ["UnitEvaluated", "FollowUpReported", *EVALUATION_EVENTS]
 _FACT_COLUMNS = ("petition_id", "unit_code", "unit_name", "level", "category", "channel", "close_outcome",
-                 "closed_at", *FACT_FIELDS, "original", "waived", "source_position")
+                 "closed_at", *FACT_FIELDS, "original", "waived", "source_position", "returned_away")
 _UPSERT_FACT = f"""
 INSERT INTO evaluation_facts ({", ".join(_FACT_COLUMNS)}, month)
 VALUES ({", ".join(f"${i}" for i in range(1, len(_FACT_COLUMNS) + 1))},
@@ -199,7 +201,21 @@ def _fact_args(petition_id: str, e: UnitEvaluated, fact: dict[str, Any], origina
     r = e.record
     level = r.level.value if r.level else ""  # '' for a unit that is no rung (a district's dispatch desk)
     return [petition_id, r.unit_code, r.unit_name, level, e.category, e.channel.value, e.close_outcome.value, e.at,
-            *(_db(name, fact[name]) for name in FACT_FIELDS), original, waived, position]
+            *(_db(name, fact[name]) for name in FACT_FIELDS), original, waived, position,
+            returned_every_time(original)]  # from the record as recorded: a waiver does not change it
+
+
+async def backfill_returned_away(conn: asyncpg.Connection) -> int:
+    """Migration 016: mark the facts recorded before it whose unit returned the petition every time it
+    received it (`domain.evaluation.returned_every_time` of the original record), as a rebuild would.
+    Returns how many were marked."""
+    rows = await conn.fetch("SELECT petition_id, unit_code, original FROM evaluation_facts WHERE received > 0")
+    marked = [(r["petition_id"], r["unit_code"]) for r in rows  # a plain connection reads jsonb as text
+              if returned_every_time(UnitRecord.model_validate(
+                  orjson.loads(r["original"]) if isinstance(r["original"], str) else r["original"]).model_dump())]
+    await conn.executemany("UPDATE evaluation_facts SET returned_away = true WHERE petition_id = $1 AND unit_code = $2",
+                           marked)
+    return len(marked)
 
 
 def _db(name: str, value: Any) -> Any:
@@ -211,7 +227,7 @@ def _db(name: str, value: Any) -> Any:
 # this month's facts, grouped by what the rates read (a few hundred groups, not one row per fact): the rates
 # themselves are `domain.evaluation.RateCounts`, the one definition the scorecards use too
 _RATE_FIELDS = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved", "resolved_in_time",
-                "visit_outcome", "close_outcome")
+                "visit_outcome", "close_outcome", "returned_away")
 _RATE_GROUPS = f"""
 SELECT {", ".join(_RATE_FIELDS)}, count(*) AS n
 FROM evaluation_facts

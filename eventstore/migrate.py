@@ -8,11 +8,13 @@ from typing import Any
 
 import asyncpg
 
+from eventstore.evaluation_projection import backfill_returned_away
 from eventstore.petition_projection import backfill_search_text
 
 _LOCK_KEY = 7_311_950  # advisory lock so two processes starting together do not both migrate
 _BACKFILLS: dict[str, Callable[[asyncpg.Connection], Awaitable[Any]]] = {
     "010_search_text.sql": backfill_search_text,
+    "016_first_answers_and_returned_away.sql": backfill_returned_away,
 }
 
 

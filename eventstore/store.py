@@ -177,6 +177,17 @@ class EventStore:
             )
         return [_stored(r) for r in rows]
 
+    async def version_of_update(self, stream_id: str, update_id: str) -> int | None:
+        """The stream version right after the first append that the Temporal update `update_id` made (the
+        append activity keeps it in `metadata.update_id`; one append is one statement, so its events share
+        a `tx_id`), or None if no event of the stream names it. Later appends that inherited the id (a
+        delivery receipt the command started) are not part of the command's answer."""
+        return await self._pool.fetchval(
+            "SELECT max(version) FROM events WHERE stream_id = $1 AND tx_id = (SELECT tx_id FROM events "
+            "WHERE stream_id = $1 AND metadata->>'update_id' = $2 ORDER BY version LIMIT 1)",
+            stream_id, update_id,
+        )
+
     async def read_all(self, after: LogCursor = LogCursor(), limit: int = 1000) -> list[StoredEvent]:
         """Events in commit order after `after` (the last event's `cursor`), never skipping one that a
         running transaction may still commit."""

@@ -35,7 +35,7 @@ POLLED_WITHIN = 120.0  # a poller seen in the last two minutes counts as polling
 
 def month_rates(groups: list[dict[str, Any]]) -> dict[str, float | None]:
     """The rates of every unit's facts of the month together, as one card would have them; `groups` are
-    facts (the keys of `_RATE_FIELDS`) each with `n`, how many facts are alike."""
+    facts (the keys of `eventstore.evaluation_projection._RATE_FIELDS`) each with `n`, how many facts are alike."""
     counts = sum((RateCounts.of(g) * g["n"] for g in groups), RateCounts())
     return counts.rates()
 

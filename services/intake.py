@@ -33,7 +33,7 @@ from services.errors import (
     ReportInProgress,
     UnknownCategory,
 )
-from services.idempotency import claim_key
+from services.idempotency import claim_key, first_answer, keep_answer, update_id
 from services.intake_command import Intake, locate, report_command, route, too_long
 from workflows.client import PetitionClient
 
@@ -59,8 +59,12 @@ class Reported:
     report that an earlier request already made, its read-model row as it is now (`row`, `state` None)."""
 
     petition_id: str
-    state: PetitionState | None
-    row: dict[str, Any] | None = None
+    state: PetitionState | None  # the petition as the report (or, for a keyed retry, the first report) left it
+    row: dict[str, Any] | None = None  # None unless `state` is: the petition as it is now
+    status: int = 201  # the HTTP status to answer: 201 Created, also for a keyed retry of the first one
+
+
+CREATED, OK = 201, 200
 
 
 class IntakeService:
@@ -86,21 +90,27 @@ class IntakeService:
         where = route(org, grid_code, intake.category)
         rules = self._policy.rules_for(intake.category, intake.urgency)
         follows_unit = await self._followed_unit(intake.follows, rules, reach) if intake.follows else ""
-        petition_id = self._new_id()
+        petition_id, update = self._new_id(), None
         if intake.idempotency_key is not None:
-            claimed = await claim_key(self._pool, intake.actor.id, intake.idempotency_key, intake.request,
-                                      petition_id)
-            petition_id = claimed.petition_id
+            subject, key = intake.actor.id, intake.idempotency_key
+            claimed = await claim_key(self._pool, subject, key, intake.request, petition_id)
+            petition_id, update = claimed.petition_id, update_id(subject, key)
+            # a retry: the first answer (the petition as its report left it, with the same status), also
+            # after the petition moved on or closed; a retry while the first still runs shares its update
+            if not claimed.first and (answer := await first_answer(self._pool, subject, key, claimed, petition_id)):
+                return Reported(petition_id, answer.state, status=answer.status or CREATED)
         command = report_command(replace(intake, grid_code=grid_code), petition_id, where, self._policy.name,
                                  rules, follows_unit=follows_unit)
-        state = await self._petitions.report(command)
+        state = await self._petitions.report(command, update_id=update)
         if state is not None:
+            if intake.idempotency_key is not None:
+                await keep_answer(self._pool, intake.actor.id, intake.idempotency_key, state, CREATED)
             return Reported(petition_id, state)
-        # an earlier request with this key already reported (and perhaps closed) it
+        # an earlier request with this key already reported it (under rules from before keys kept answers)
         row = await find_petition(self._pool, petition_id)
         if row is None:
             raise ReportInProgress("a request with this Idempotency-Key is still being handled")
-        return Reported(petition_id, None, row)
+        return Reported(petition_id, None, row, status=OK)
 
     async def _followed_unit(self, follows: str, rules: Rules, reach: Reach) -> str:
         """结案后再诉: the petition followed must be one the reporter may see, closed, within the reopen window

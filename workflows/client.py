@@ -33,8 +33,9 @@ class PetitionClient:
         self._task_queue = task_queue
         self._history_limit = history_limit
 
-    async def report(self, report: cmd.Report) -> PetitionState | None:
-        """Start the petition's workflow and report it in one call (update-with-start).
+    async def report(self, report: cmd.Report, update_id: str | None = None) -> PetitionState | None:
+        """Start the petition's workflow and report it in one call (update-with-start). `update_id` (from an
+        Idempotency-Key) names the update, so a retry while the first is running gets its outcome.
 
         Returns None when this petition id was reported before (a retried request): the caller
         reads the existing petition instead. A closed petition's id is never started again.
@@ -51,7 +52,7 @@ class PetitionClient:
         try:
             return await self._client.execute_update_with_start_workflow(
                 UPDATE_NAMES[cmd.Report], report, start_workflow_operation=start, result_type=PetitionState,
-                id=REQUEST_ID.get(),
+                id=update_id or REQUEST_ID.get(),
             )
         except WorkflowAlreadyStartedError:
             return None

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, create_model
 from api.auth import CurrentActor
 from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
-from api.idempotency import IdempotencyKey, claim_key, update_id
+from api.idempotency import IdempotencyKey, claim_key, first_answer, keep_answer, update_id
 from api.input_rules import CheckedInput
-from api.petition_views import closed_petition, command_out, state_out, visible_row
+from api.petition_views import closed_petition, state_out, visible_row
 from api.schemas import DispatchIn, PetitionOut
 from api.scope import require_role
 from api.unit_scope import require_dispatch_target
@@ -41,18 +41,23 @@ async def dispatch(petition_id: str, body: DispatchIn, actor: CurrentActor, serv
 
 async def _send(services: ServicesDep, row: dict[str, Any], command: Any, action: str, payload: dict[str, Any],
                 key: str | None) -> PetitionOut:
-    """Send the command once: a retry with the same Idempotency-Key gets the first answer (the update's
-    outcome Temporal keeps; after the petition closed, the closed petition)."""
-    update = None
-    if key is not None:
-        claimed = await claim_key(services.pool, command.actor.id, key, {"petition": row["id"], "action": action,
-                                                                          "body": payload}, row["id"])
-        if row["status"] == "closed" and not claimed.first:
-            return command_out(row, command.actor)
-        update = update_id(command.actor.id, key)
+    """Send the command once. A retry with the same Idempotency-Key gets the first answer: the petition as
+    the first request's command left it (kept with the key, folded from the log), even after it moved on or
+    closed; a retry while the first still runs shares its Temporal update, so the command runs once."""
+    if key is None:
+        if row["status"] == "closed":
+            raise closed_petition(row)
+        return state_out(await services.petitions.send(row["id"], command), command.actor)
+    subject = command.actor.id
+    claimed = await claim_key(services.pool, subject, key, {"petition": row["id"], "action": action,
+                                                            "body": payload}, row["id"])
+    if not claimed.first and (answer := await first_answer(services.pool, subject, key, claimed, row["id"])):
+        return state_out(answer.state, command.actor)
     if row["status"] == "closed":
         raise closed_petition(row)
-    return state_out(await services.petitions.send(row["id"], command, update_id=update), command.actor)
+    state = await services.petitions.send(row["id"], command, update_id=update_id(subject, key))
+    await keep_answer(services.pool, subject, key, state, 200)
+    return state_out(state, command.actor)
 
 
 def body_model(command_type: type[BaseModel]) -> type[BaseModel]:

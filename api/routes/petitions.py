@@ -38,9 +38,9 @@ async def report_petition(
         follows=body.follows or "", idempotency_key=idempotency_key,
         request=body.model_dump(mode="json", exclude=later),
     ), org, ActorReach(actor, org))
-    if reported.state is None:  # a retry: the petition the key first made, as it is now
+    response.status_code = reported.status  # a keyed retry: the first answer's status (201)
+    if reported.state is None:  # a retry of a report whose key kept no answer: the petition as it is now
         assert reported.row is not None
-        response.status_code = status.HTTP_200_OK
         return command_out(reported.row, actor)
     return state_out(reported.state, actor)
 

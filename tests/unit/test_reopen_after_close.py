@@ -140,3 +140,39 @@ def test_the_what_if_replays_a_reopen_after_close(demo_org) -> None:
     state, _ = replay(p.events, CAL, None)  # (the closes by a visit count as skipped Close commands, as before)
     assert state.status is Status.CLOSED and state.reopened_after_close == 1
     assert state.units[GRID].reopens == 1
+
+
+def _reopened_after_close_then_dissatisfied(p: Petition) -> list:
+    p.now += timedelta(days=3)
+    p.send(reopen())
+    p.send(cmd.Accept(actor=p.handler))
+    p.send(cmd.Resolve(actor=p.handler, result="已再次清运"))
+    return p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
+
+
+def test_a_reopen_after_close_does_not_use_up_the_dissatisfied_reopen_limit(demo_org) -> None:
+    """The limit (`max_reopens`) is on how many times a dissatisfied resident sends the work back at a
+    return visit; a supervisor's or dispatcher's reopen after close is not one of them. With a limit of 1,
+    the first dissatisfied visit after a reopen after close reopens the petition (before: it closed as
+    closed_not_resolved at once)."""
+    p = closed(demo_org)
+    p.state = p.state.model_copy(update={"rules": p.state.rules.model_copy(update={"max_reopens": 1})})
+    assert p.state.rules.after_close_counts_to_limit is False  # the shipped policy's choice, frozen at report
+    events = _reopened_after_close_then_dissatisfied(p)
+    assert [e.type for e in events] == ["ReturnVisitRecorded", "PetitionReopened", "WorkOrderAssigned"]
+    assert p.state.reopens == 2 and p.state.reopened_after_close == 1
+    # the next dissatisfied visit is at the limit: closed, not resolved
+    p.send(cmd.Accept(actor=p.handler))
+    p.send(cmd.Resolve(actor=p.handler, result="第三次清运"))
+    last = p.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
+    assert p.state.close_outcome is CloseOutcome.CLOSED_NOT_RESOLVED and last[0].type == "ReturnVisitRecorded"
+
+
+def test_petitions_reported_before_the_choice_keep_counting_a_reopen_after_close(demo_org) -> None:
+    p = closed(demo_org)
+    frozen = p.state.rules.model_dump(mode="json")
+    del frozen["after_close_counts_to_limit"]  # rules frozen before the field existed
+    p.state = p.state.model_copy(update={"rules": type(p.state.rules).model_validate(frozen | {"max_reopens": 1})})
+    assert p.state.rules.after_close_counts_to_limit is True
+    _reopened_after_close_then_dissatisfied(p)
+    assert p.state.close_outcome is CloseOutcome.CLOSED_NOT_RESOLVED

@@ -85,3 +85,25 @@ def test_dispatching_to_the_unit_that_holds_it_is_a_state_conflict(demo_org) -> 
     p.send(cmd.Return(actor=p.handler, reason="职能不符"))
     sent_back(demo_org, p)  # returned, it may go back to the same unit (终审)
     assert p.state.rung.unit_code == GRID and p.state.assignment.final
+
+
+def test_sent_back_to_a_unit_that_had_accepted_it_signs_for_the_order_again(demo_org) -> None:
+    """docs/deadline-rules.md, "Returns": a send-back (终审) is a new dispatch of the order, and 12345
+    platforms have every dispatched order signed for (签收) by the unit that receives it — also one it had
+    signed before returning it. So the unit gets a fresh accept deadline (4 office hours), never later than
+    the resolve time it has left; its resolve clock runs on from the time it had used."""
+    p = Petition(demo_org, MONDAY)
+    grid = p.handler
+    p.now += timedelta(hours=1)
+    p.send(cmd.Accept(actor=grid))  # signed for on Monday
+    p.now = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)  # Tue 10:00: returned, the first day spent
+    p.send(cmd.Return(actor=grid, reason="职能不符"))
+    p.now = datetime(2026, 11, 24, 16, 0, tzinfo=CHINA)  # Tue 16:00: the desk sends it back
+    sent_back(demo_org, p)
+    a = p.state.assignment
+    assert a.final and a.accepted_at is None and p.state.status.value == "dispatched"
+    assert a.accept_due == CAL.add(p.now, p.state.rules.accept.seconds, p.state.rules.accept.clock)
+    assert a.accept_due == datetime(2026, 11, 25, 11, 0, tzinfo=CHINA)  # Tue 16:00–17:30, Wed 08:30–11:00
+    assert a.accept_due <= a.resolve_due == datetime(2026, 11, 25, 17, 30, tzinfo=CHINA)  # Wed: its 2nd day
+    p.send(cmd.Accept(actor=grid))
+    assert p.state.units[GRID].received == 2 and p.state.units[GRID].accepted == 2

@@ -155,3 +155,58 @@ def test_the_openapi_schema_says_what_a_card_holds():
     assert {"unit_code", "response_rate", "resolution_rate", "satisfaction_rate", "score", "rank", "kind_label",
             "redispatch_breaches", "decision_breaches", "returns_held", "hours_holding_returns"} <= set(card)
     assert "deadlines it missed" in card["breaches"]["description"]
+
+
+# Issue 11 §7, from a user trial: a grid returned two misrouted petitions (职能不符) within the window; the
+# desk re-dispatched them to another grid, which resolved them. The grid's card read resolved 0 of 2.
+RETURNED_UNACCEPTED = fact(received=1, returns=1, close_outcome="resolved")  # returned before accepting
+RETURNED_AFTER_ACCEPT = fact(received=1, accepted=1, accepted_in_time=1, returns=1, seconds_to_accept=1800,
+                             close_outcome="resolved")
+# returned, sent back to it (终审: a second return refused), then resolved by it: a unit's own petition
+SENT_BACK_AND_RESOLVED = fact(received=2, accepted=2, accepted_in_time=2, returns=1, resolved=1, resolved_in_time=1,
+                              visit_outcome="satisfied", close_outcome="resolved", seconds_to_accept=600)
+SENT_BACK_NOT_RESOLVED = fact(received=2, accepted=1, accepted_in_time=1, returns=1, resolve_breaches=1,
+                              escalations_by_deadline=1, close_outcome="resolved")  # sent back, then let go
+
+
+def test_petitions_returned_away_are_not_the_returning_units_failures_by_hand():
+    card = scorecard(UNIT, [IN_TIME, RETURNED_UNACCEPTED, RETURNED_AFTER_ACCEPT], ScoringWeights())
+    # all three are on the card, with the two returned away counted apart; the returns still show
+    assert (card.petitions, card.rated, card.excluded, card.returned_away, card.returns) == (3, 1, 2, 2, 2)
+    # response: the in-time one (1 of 1), the one accepted and then returned (1 of 1), the one returned
+    # before its accept deadline without accepting it (not due) -> 2 in time of 2 due
+    assert (card.received, card.response_due, card.accepted_in_time) == (3, 2, 2)
+    assert card.response_rate == 1.0
+    assert card.resolution_rate == 1.0       # 1 resolved of 1 rated (before: 1 of 3)
+    assert card.satisfaction_rate == 1.0 and card.in_time_rate == 1.0
+    assert card.score == 100.0
+    # the trial's grid, with only the two returned petitions: unrated, no composite (before: resolution 0.0)
+    alone = scorecard(UNIT, [RETURNED_UNACCEPTED, RETURNED_AFTER_ACCEPT], ScoringWeights())
+    assert (alone.petitions, alone.rated, alone.returned_away, alone.resolution_rate) == (2, 0, 2, None)
+    assert alone.response_rate == 1.0 and alone.score == 100.0  # the one accepted, in time: 0.2 of weight
+
+
+def test_a_return_sent_back_by_final_decision_keeps_the_unit_rated_by_hand():
+    card = scorecard(UNIT, [SENT_BACK_AND_RESOLVED, SENT_BACK_NOT_RESOLVED], ScoringWeights())
+    assert (card.petitions, card.rated, card.returned_away, card.returns) == (2, 2, 0, 2)
+    # response: 3 of 4 work orders accepted in time; resolution 1 of 2; satisfaction 1 of 1; in time 1 of 1
+    assert (card.response_due, card.accepted_in_time) == (4, 3)
+    assert (card.response_rate, card.resolution_rate, card.satisfaction_rate, card.in_time_rate) == (0.75, 0.5, 1.0,
+                                                                                                       1.0)
+    # 100 × (0.2·0.75 + 0.3·0.5 + 0.4·1 + 0.1·1)
+    assert card.score == 80.0
+
+
+def test_a_waived_return_does_not_put_a_petition_returned_away_back_into_the_rates():
+    from domain.evaluation import returned_every_time
+    recorded = RETURNED_AFTER_ACCEPT | {"returned_away": returned_every_time(RETURNED_AFTER_ACCEPT)}
+    waived = apply_waivers(recorded, [Waiver.RETURN])
+    card = scorecard(UNIT, [waived], ScoringWeights())
+    assert (card.returns, card.rated, card.returned_away, card.resolution_rate) == (0, 0, 1, None)
+
+
+def test_an_edition_published_before_returned_away_still_loads():
+    from domain.evaluation import Scorecard
+    old = scorecard(UNIT, [IN_TIME], ScoringWeights()).model_dump(mode="json")
+    del old["returned_away"]
+    assert Scorecard.model_validate(old).returned_away == 0
