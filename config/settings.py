@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     notify_sms_api_key: str = ""
     notify_give_up_seconds: float = 2 * 86400.0  # a delivery retries this long (schedule-to-close), then fails
     notify_max_backoff_seconds: float = 300.0  # the longest wait between two attempts
+    notify_max_event_lag_seconds: float = 86400.0  # events recorded later than this after they happened: no one told
     console_url: str = "http://127.0.0.1:8000"  # the web console's base URL, for the links in messages
 
     def open311_client(self, api_key: str | None) -> Open311Client | None:

@@ -61,7 +61,7 @@ LIMIT $3
 """
 # The same order for a projection that decodes only some types: the data of the others stays NULL.
 _READ_TYPED = f"""
-SELECT position, tx_id::text AS tx_id, stream_id, event_id::text AS event_id, type,
+SELECT position, tx_id::text AS tx_id, stream_id, event_id::text AS event_id, type, occurred_at, recorded_at,
        CASE WHEN type = ANY($4::text[]) THEN data END AS data
 FROM events
 WHERE (tx_id, position) > ($1::text::xid8, $2) AND {_COMMITTED}
@@ -199,8 +199,8 @@ class EventStore:
 async def read_typed(conn: asyncpg.Connection, after: LogCursor, limit: int, types: Sequence[str]
                      ) -> list[asyncpg.Record]:
     """Up to `limit` committed events after `after`, in commit order, as records of `position`, `tx_id`
-    (text), `stream_id`, `event_id` (text), `type` and `data` — None unless `type` is one of `types` (the rest are only
-    passed over, without decoding)."""
+    (text), `stream_id`, `event_id` (text), `type`, `occurred_at`, `recorded_at` and `data` — None unless
+    `type` is one of `types` (the rest are only passed over, without decoding)."""
     return await conn.fetch(_READ_TYPED, after.tx_id, after.position, limit, list(types))
 
 
@@ -250,8 +250,10 @@ async def stream_until(conn: asyncpg.Connection, stream_id: str, position: int) 
 
 
 async def log_head(conn: asyncpg.Connection) -> LogCursor:
-    """Where a reader that wants only what happens from now on starts: after the last committed event."""
-    row = await conn.fetchrow(f"SELECT tx_id::text AS tx_id, position FROM events WHERE {_COMMITTED} "
+    """Where a reader that wants only what happens from now on starts: after the last event it can see in
+    commit order. Not below the snapshot's xmin, on purpose: a transaction left open elsewhere would hold
+    that back and the reader would then start with a history it does not want."""
+    row = await conn.fetchrow("SELECT tx_id::text AS tx_id, position FROM events "
                               "ORDER BY tx_id DESC, position DESC LIMIT 1")
     return LogCursor(row["tx_id"], row["position"]) if row is not None else LogCursor()
 

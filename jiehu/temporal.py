@@ -120,6 +120,7 @@ def notifications(client: Client, pool: asyncpg.Pool, settings: Settings) -> tup
                         settings.notify_sms_api_key)
     notifier = Notifier(pool, client, load_notification_rules(settings.notify_rules),
                         task_queue=settings.notify_task_queue, console_url=settings.console_url,
-                        timing=DeliveryTiming(settings.notify_give_up_seconds, settings.notify_max_backoff_seconds))
+                        timing=DeliveryTiming(settings.notify_give_up_seconds, settings.notify_max_backoff_seconds,
+                                              settings.notify_max_event_lag_seconds))
     worker = notification_worker(client, pool, settings.notify_task_queue, channels, settings.console_url)
     return notifier, worker, channels

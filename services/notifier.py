@@ -47,6 +47,9 @@ class DeliveryTiming:
 
     give_up_seconds: float = 2 * 86400.0
     max_backoff_seconds: float = 300.0
+    # an event recorded this long after it happened is history written after the fact (a simulated month,
+    # an import), not news: nobody is told of it
+    max_event_lag_seconds: float = 86400.0
 
 
 class Notifier:
@@ -89,7 +92,7 @@ class Notifier:
                 await notification_log.lock(conn, self._name)
                 cursor = await notification_log.checkpoint(conn, self._name) or LogCursor()
                 rows = await read_typed(conn, cursor, self._batch, EVENT_TYPES)
-                wanted = [r for r in rows if r["data"] is not None]
+                wanted = [r for r in rows if r["data"] is not None and self._news(r)]
                 if wanted:
                     total += await notification_log.record(conn, await self._decide(conn, wanted))
                 if rows:
@@ -97,6 +100,10 @@ class Notifier:
                                                            self._name)
             if len(rows) < self._batch:
                 return total
+
+    def _news(self, row: asyncpg.Record) -> bool:
+        lag = (row["recorded_at"] - row["occurred_at"]).total_seconds()
+        return lag <= self._timing.max_event_lag_seconds
 
     async def _decide(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[tuple[Notification, int]]:
         units = _units(await load_org(conn))

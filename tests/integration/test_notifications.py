@@ -11,6 +11,8 @@ import pytest
 from activities.notification_channels import Channels
 from config.notifications import load_notification_rules
 from domain import commands as cmd
+from domain.evaluation import Period
+from evaluation.simulate import simulate_month
 from jiehu.temporal import notification_worker
 from services.notifier import DeliveryTiming, Notifier
 from tests.integration.fake_receivers import HUB_SECRET, FakeReceiver
@@ -164,3 +166,10 @@ async def test_a_gateway_down_past_a_deadline_delays_messages_not_the_petition(r
     statuses = await pool.fetch("SELECT status FROM notifications WHERE petition_id = $1 AND audience = 'resident'",
                                 r.petition_id)
     assert {s["status"] for s in statuses} == {"sent"}
+
+
+async def test_history_written_after_the_fact_tells_nobody(notifying, pool, org):
+    """A simulated month (events of February 2023 recorded today) is no news: no notification."""
+    await simulate_month(pool, org, Period.parse("2023-02"), 12, seed=1302)
+    await notifying.catch_up()
+    assert await pool.fetchval("SELECT count(*) FROM notifications WHERE petition_id LIKE 'SIM202302-%'") == 0
