@@ -24,6 +24,7 @@ from api.routes import (
     health,
     insight,
     listing,
+    notifications,
     petitions,
     property_rounds,
     reference,
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(commands.router)
     app.include_router(reopen.router)
     app.include_router(departments.router)
+    app.include_router(notifications.router)
     app.include_router(reference.router)
     app.include_router(calendar.router)
     app.include_router(scorecards.router)

@@ -34,6 +34,8 @@ ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
     "what-if": {Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN},
     # who read a resident's data (访问留痕): the auditors' office, and admins
     "read-access-log": {Role.AUDITOR, Role.ADMIN},
+    # a resident's "no messages, please" (回复TD退订, or said on the phone): the roles that talk to residents
+    "resident-notifications": {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN},
 }
 
 # Roles that talk to the resident and so see their name and phone unmasked (and find petitions by them).

@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     # and verify its callbacks (docs/department-contract.md). Never in the org file.
     department_keys: dict[str, dict[str, str]] = {}
     webhook_timeout_seconds: float = 10.0  # one POST to a department's system, connect and answer
+    # Notifications (docs/notifications.md). A channel without an endpoint is written to the log instead.
+    notifications: bool = True  # the notifier follows the log in the worker (and in `jiehu dev`)
+    notify_rules: str = ""  # a subscriptions-and-templates file; empty: config/data/notifications.yaml
+    notify_task_queue: str = "notifications"  # the delivery workflows' queue, apart from the petitions'
+    notify_webhook_url: str = ""  # the city's messaging hub: JSON POSTs, HMAC-SHA256 signed
+    notify_webhook_secret: str = ""
+    notify_sms_url: str = ""  # the SMS gateway: JSON POSTs with the delivery id as Idempotency-Key
+    notify_sms_api_key: str = ""
+    notify_give_up_seconds: float = 2 * 86400.0  # a delivery retries this long (schedule-to-close), then fails
+    notify_max_backoff_seconds: float = 300.0  # the longest wait between two attempts
+    notify_max_event_lag_seconds: float = 86400.0  # events recorded later than this after they happened: no one told
+    console_url: str = "http://127.0.0.1:8000"  # the web console's base URL, for the links in messages
 
     def open311_client(self, api_key: str | None) -> Open311Client | None:
         """The integrator holding `api_key` (None: no such key)."""

@@ -150,6 +150,31 @@ class CalendarStatus(Labelled):
     PROVISIONAL = "provisional"
 
 
+class NotifyChannel(Labelled):
+    """How a notification travels (docs/notifications.md): the log (the dev stack's output), a signed
+    HTTP webhook (the city's messaging hub), an SMS gateway."""
+
+    LOG = "log"
+    WEBHOOK = "webhook"
+    SMS = "sms"
+
+
+class Audience(Labelled):
+    """Who a notification is for, relative to the event: the unit it is about, the rung above it, the
+    supervisors of the petition's district, or the resident who reported it."""
+
+    HOLDER = "holder"
+    OVERSEER = "overseer"
+    SUPERVISORS = "supervisors"
+    RESIDENT = "resident"
+
+
+class DeliveryStatus(Labelled):
+    PENDING = "pending"  # recorded and handed to Temporal; not yet accepted by its channel
+    SENT = "sent"
+    FAILED = "failed"  # the channel refused it, or it stayed down past the delivery's bounded time
+
+
 _LABELS: dict[str, dict[str, str]] = {
     "Level": {"grid": "网格", "community": "社区", "street": "街道(镇)", "department": "区直部门"},
     "UnitKind": {
@@ -224,11 +249,14 @@ _LABELS: dict[str, dict[str, str]] = {
         "decision_breach": "超时审批不计",
     },
     "CalendarStatus": {"official": "国务院正式安排", "provisional": "暂定(仅法定节假日)"},
+    "NotifyChannel": {"log": "日志", "webhook": "消息推送(Webhook)", "sms": "短信"},
+    "Audience": {"holder": "承办单位", "overseer": "上级单位", "supervisors": "督办员", "resident": "群众"},
+    "DeliveryStatus": {"pending": "待发送", "sent": "已发送", "failed": "发送失败"},
 }
 
 ALL_ENUMS: tuple[type[Labelled], ...] = (
     Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role, ReadKind,
-    DeadlineState, PauseReason, Clock, Waiver, CalendarStatus,
+    DeadlineState, PauseReason, Clock, Waiver, CalendarStatus, NotifyChannel, Audience, DeliveryStatus,
 )
 
 LADDER: tuple[Level, ...] = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT)

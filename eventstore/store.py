@@ -61,7 +61,8 @@ LIMIT $3
 """
 # The same order for a projection that decodes only some types: the data of the others stays NULL.
 _READ_TYPED = f"""
-SELECT position, tx_id::text AS tx_id, stream_id, type, CASE WHEN type = ANY($4::text[]) THEN data END AS data
+SELECT position, tx_id::text AS tx_id, stream_id, event_id::text AS event_id, type, occurred_at, recorded_at,
+       CASE WHEN type = ANY($4::text[]) THEN data END AS data
 FROM events
 WHERE (tx_id, position) > ($1::text::xid8, $2) AND {_COMMITTED}
 ORDER BY events.tx_id, events.position
@@ -198,8 +199,8 @@ class EventStore:
 async def read_typed(conn: asyncpg.Connection, after: LogCursor, limit: int, types: Sequence[str]
                      ) -> list[asyncpg.Record]:
     """Up to `limit` committed events after `after`, in commit order, as records of `position`, `tx_id`
-    (text), `stream_id`, `type` and `data` — None unless `type` is one of `types` (the rest are only
-    passed over, without decoding)."""
+    (text), `stream_id`, `event_id` (text), `type`, `occurred_at`, `recorded_at` and `data` — None unless
+    `type` is one of `types` (the rest are only passed over, without decoding)."""
     return await conn.fetch(_READ_TYPED, after.tx_id, after.position, limit, list(types))
 
 
@@ -239,6 +240,22 @@ async def read_streams(conn: asyncpg.Connection, stream_ids: list[str], types: S
     of `stream_id`, `type`, `data` and `occurred_at`."""
     return await conn.fetch("SELECT stream_id, type, data, occurred_at FROM events WHERE stream_id = ANY($1::text[]) "
                             "AND type = ANY($2::text[]) ORDER BY stream_id, version", stream_ids, list(types))
+
+
+async def stream_until(conn: asyncpg.Connection, stream_id: str, position: int) -> list[asyncpg.Record]:
+    """The events of `stream_id` up to and including log position `position`, in version order, as records
+    of `position`, `type`, `data` and `event_id` (the petition as it stood when that event happened)."""
+    return await conn.fetch("SELECT position, type, data, event_id::text AS event_id FROM events WHERE stream_id = $1 "
+                            "AND position <= $2 ORDER BY version", stream_id, position)
+
+
+async def log_head(conn: asyncpg.Connection) -> LogCursor:
+    """Where a reader that wants only what happens from now on starts: after the last event it can see in
+    commit order. Not below the snapshot's xmin, on purpose: a transaction left open elsewhere would hold
+    that back and the reader would then start with a history it does not want."""
+    row = await conn.fetchrow("SELECT tx_id::text AS tx_id, position FROM events "
+                              "ORDER BY tx_id DESC, position DESC LIMIT 1")
+    return LogCursor(row["tx_id"], row["position"]) if row is not None else LogCursor()
 
 
 async def count_events(conn: asyncpg.Connection | asyncpg.Pool) -> int:

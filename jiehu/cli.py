@@ -110,7 +110,7 @@ def worker() -> None:
         from eventstore.pool import create_pool
         from eventstore.store import EventStore
         from jiehu.department_workers import WebhookWorkers
-        from jiehu.temporal import ensure_monthly_close, petition_worker
+        from jiehu.temporal import ensure_monthly_close, notifications, petition_worker
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
         from workflows.connection import connect_temporal
@@ -127,12 +127,20 @@ def worker() -> None:
                       # departments served by a webhook: their task queues, POSTing each order
                       asyncio.create_task(WebhookWorkers(client, pool, settings).run(stop))]
         following = asyncio.create_task(follow_calendar(EventStore(pool)))  # the month's working days
+        workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels)]
+        channels = None
+        if settings.notifications:  # who is told what (docs/notifications.md)
+            notifier, delivery_worker, channels = notifications(client, pool, settings)
+            workers.append(delivery_worker)
+            background.append(asyncio.create_task(notifier.run(stop)))
         try:
-            await petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels).run()
+            await asyncio.gather(*(w.run() for w in workers))
         finally:
             stop.set()
             following.cancel()
             await asyncio.gather(*background)
+            if channels is not None:
+                await channels.aclose()
 
     asyncio.run(main())
 

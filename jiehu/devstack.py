@@ -26,7 +26,7 @@ from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
 from jiehu.department_workers import WebhookWorkers
 from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
-from jiehu.temporal import department_worker, ensure_monthly_close, petition_worker
+from jiehu.temporal import department_worker, ensure_monthly_close, notifications, petition_worker
 from org.loader import load_org_file
 from org.repository import org_is_empty, save_org
 from services.gauges import OrgLevels, refresh_gauges
@@ -85,6 +85,7 @@ def run_dev(options: DevOptions) -> None:
         _write_stack_file(options, postgres, temporal)
         settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy=options.policy,
                             api_port=options.api_port, jwt_secret=options.jwt_secret,
+                            console_url=f"http://127.0.0.1:{options.api_port}",
                             temporal_sdk_metrics=f"127.0.0.1:{options.sdk_metrics_port}")
         asyncio.run(_serve(settings, options, temporal, started))
     except (RuntimeError, TimeoutError) as error:  # a server that would not start: say why in one line
@@ -151,6 +152,9 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels)]
     workers += [department_worker(client, code, pool=pool) for code in options.dept_workers]
     webhooks = WebhookWorkers(client, pool, settings)  # departments whose org data says `delivery: webhook`
+    # who is told what: one line per delivery in this output (no endpoint configured: the log channel)
+    notifier, delivery_worker, channels = notifications(client, pool, settings)
+    workers.append(delivery_worker)
     # one process: the worker's Temporal runtime serves the SDK metrics, the API's must not bind them again
     app = create_app(settings.model_copy(update={"temporal_sdk_metrics": ""}))
     server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port,
@@ -164,6 +168,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     tasks.append(asyncio.create_task(run_projector(pool, stop)))
     tasks.append(asyncio.create_task(webhooks.run(stop)))
     tasks.append(asyncio.create_task(refresh_gauges(pool, client, levels, stop, interval=5)))
+    tasks.append(asyncio.create_task(notifier.run(stop)))
     while not server.started:  # uvicorn offers no event to wait on
         await asyncio.sleep(0.05)
     _banner(settings, options, temporal, time.monotonic() - started)
@@ -174,6 +179,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     for task in tasks:
         with contextlib.suppress(Exception):
             await task
+    await channels.aclose()
     await pool.close()
 
 

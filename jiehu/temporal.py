@@ -24,13 +24,19 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.calendar import CalendarActivities
 from activities.department import DepartmentActivities, DepartmentAdapter, InboxAdapter
 from activities.event_log import EventLogActivities
+from activities.notification_channels import Channels
+from activities.notifications import NotificationActivities
 from activities.scorecards import ScorecardActivities
+from config.notifications import load_notification_rules
 from config.reference_data import base_calendar, load_scoring
+from config.settings import Settings
 from domain.evaluation import ScoringWeights
 from eventstore.store import EventStore
+from services.notifier import DeliveryTiming, Notifier
 from workflows.calendar_replan import CalendarReplanWorkflow
 from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
+from workflows.notification import NotificationDeliveryWorkflow
 from workflows.petition import PetitionWorkflow
 
 PASSTHROUGH = ("domain", "eventstore", "config", "observability", "workflows", "org", "pydantic", "pydantic_core",
@@ -89,3 +95,32 @@ def department_worker(client: Client, department: str, adapter: DepartmentAdapte
         adapter = InboxAdapter(pool)
     activities = DepartmentActivities(department, adapter)
     return Worker(client, task_queue=f"dept-{department}", activities=[activities.deliver_work_order])
+
+
+def notification_worker(client: Client, pool: asyncpg.Pool, task_queue: str, channels: Channels,
+                        console_url: str) -> Worker:
+    """The worker of the notification deliveries (`JIEHU_NOTIFY_TASK_QUEUE`), apart from the petitions'
+    queue so that a storm of retries to a gateway that is down never delays a petition's activities."""
+    activities = NotificationActivities(pool, channels, console_url)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[NotificationDeliveryWorkflow],
+        activities=[activities.send_notification, activities.record_notification_failed],
+        workflow_runner=sandbox_runner(),
+        workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
+        activity_task_poller_behavior=PollerBehaviorAutoscaling(),
+    )
+
+
+def notifications(client: Client, pool: asyncpg.Pool, settings: Settings) -> tuple[Notifier, Worker, Channels]:
+    """The notifier (run it with `Notifier.run`), the delivery worker and the channels it sends through
+    (close them with `Channels.aclose` after the worker stopped), all from `settings`."""
+    channels = Channels(settings.notify_webhook_url, settings.notify_webhook_secret, settings.notify_sms_url,
+                        settings.notify_sms_api_key)
+    notifier = Notifier(pool, client, load_notification_rules(settings.notify_rules),
+                        task_queue=settings.notify_task_queue, console_url=settings.console_url,
+                        timing=DeliveryTiming(settings.notify_give_up_seconds, settings.notify_max_backoff_seconds,
+                                              settings.notify_max_event_lag_seconds))
+    worker = notification_worker(client, pool, settings.notify_task_queue, channels, settings.console_url)
+    return notifier, worker, channels

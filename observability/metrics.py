@@ -71,6 +71,12 @@ CALENDAR_NEXT_YEAR_OFFICIAL = Gauge(
     "1 when next year's holiday arrangement is official, 0 when only its statutory holidays are known")
 CALENDAR_NEXT_YEAR_START = Gauge("jiehu_calendar_next_year_start_timestamp_seconds",
                                  "When next year starts in China (1 January 00:00 +08:00)")
+NOTIFICATIONS = Counter("jiehu_notifications", "Notification delivery attempts by channel and outcome: sent, "
+                        "retried (the channel was away), refused (it will never take it), failed (gave up)",
+                        ["channel", "outcome"])
+NOTIFICATIONS_PENDING = Gauge("jiehu_notifications_pending", "Notifications recorded and not yet sent", ["channel"])
+NOTIFICATIONS_OLDEST_PENDING = Gauge("jiehu_notifications_oldest_pending_seconds",
+                                     "How long the oldest unsent notification has waited", ["channel"])
 GAUGES_REFRESHED = Gauge("jiehu_gauges_refreshed_timestamp_seconds", "When the worker last refreshed the gauges")
 
 

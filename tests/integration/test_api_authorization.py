@@ -42,6 +42,8 @@ APPEALS = "appeals of the caller's unit and those below it (admin: all)"
 DEPT_SYSTEM = "a department's own system: no bearer token, the HMAC signature of one of its keys (org data "\
               "department_systems, secrets JIEHU_DEPARTMENT_KEYS); only its own work orders, else 403 out_of_scope "\
               "(test_department_webhooks.py)"
+OPT_OUT = "roles of ROLES_OF_ACTION['resident-notifications'] (those who talk to residents), on petitions in "\
+          "the caller's subtree (else 403 out_of_scope; test_notifications.py)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
                 "else 403 (the city admin's load: test_calendar_load.py, on a database of its own)"
 
@@ -60,6 +62,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/calendar/{year}"): EVERYONE, ("PUT", "/v1/calendar/{year}"): CALENDAR_LOAD,
     ("POST", "/v1/petitions"): REPORT_RULE, ("GET", "/v1/petitions"): PETITIONS,
     ("GET", "/v1/petitions/{petition_id}"): PETITIONS, ("GET", "/v1/petitions/{petition_id}/events"): PETITIONS,
+    ("GET", "/v1/petitions/{petition_id}/notifications"): PETITIONS,
+    ("PUT", "/v1/petitions/{petition_id}/resident-notifications"): OPT_OUT,
     **{("POST", f"/v1/petitions/{{petition_id}}/{action}"): COMMAND for action in COMMANDS},
     ("GET", "/v1/scorecards"): CARDS, ("GET", "/v1/rankings"): RANKING,
     ("GET", "/v1/scorecards/{unit_code}/petitions"): BEHIND,
@@ -178,6 +182,8 @@ async def test_petition_reads_by_role_and_scope(as_):
         caller = as_(role, unit)
         listed = (await caller.get("/v1/petitions", params={"q": "授权矩阵读取"})).json()["items"]
         one, events = await caller.get(f"/v1/petitions/{pid}"), await caller.get(f"/v1/petitions/{pid}/events")
+        notes = await caller.get(f"/v1/petitions/{pid}/notifications")
+        assert notes.status_code == events.status_code, (role, unit)
         if where == "inside":
             assert (one.status_code, events.status_code) == (200, 200), (role, unit)
             assert pid in [p["id"] for p in listed], (role, unit)
@@ -211,6 +217,19 @@ async def test_reference_reads_and_the_queue_by_role_and_scope(as_, http, org):
     for path in ("/v1/units", "/v1/queue", "/v1/scorecards?period=2026-10", "/v1/insight?period=2026-10",
                  "/v1/access-log", "/v1/calendar/2027"):
         assert (await http.get(path)).status_code == 401, path
+
+
+async def test_recording_a_residents_opt_out_by_role_and_scope(as_):
+    pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
+    body = {"sms": False, "reason": "授权矩阵"}
+    for role, unit, where in people():
+        response = await as_(role, unit).put(f"/v1/petitions/{pid}/resident-notifications", body)
+        if not allowed("resident-notifications", role):
+            assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, unit)
+        elif where == "inside":
+            assert response.status_code == 200 and response.json()["sms"] is False, (role, unit, response.text)
+        else:
+            assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit)
 
 
 async def test_loading_the_calendar_by_role_and_scope(as_, http):
