@@ -27,10 +27,10 @@ from config.settings import Settings
 from domain.enums import Role
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
-from jiehu.embedded import EmbeddedPostgres, free_port
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org
+from stack.embedded import EmbeddedPostgres, free_port
 
 SEED = """
 INSERT INTO petitions

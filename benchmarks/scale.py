@@ -45,10 +45,10 @@ from eventstore.migrate import migrate
 from eventstore.petition_projection import petition_row, rebuild
 from eventstore.pool import create_pool
 from eventstore.store import EventStore, NewEvent
-from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, free_port
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org
+from stack.embedded import EmbeddedPostgres, TemporalDevServer, free_port
 from workflows.connection import connect_temporal
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
