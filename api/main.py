@@ -30,6 +30,7 @@ from api.routes import (
     reference,
     reopen,
     scorecards,
+    sms,
 )
 from config.reference_data import adopt_arrangements, load_policy, load_scoring
 from config.settings import Settings
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reopen.router)
     app.include_router(departments.router)
     app.include_router(notifications.router)
+    app.include_router(sms.router)
     app.include_router(reference.router)
     app.include_router(calendar.router)
     app.include_router(scorecards.router)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from api.input_rules import CheckedInput
 from domain.commands import MAX_TEXT
-from domain.enums import Channel, Urgency
+from domain.enums import Channel, Urgency, VisitChannel
 from services.intake_command import LIMITS, MAX_MEDIA
 
 
@@ -104,6 +104,11 @@ class PetitionOut(BaseModel):
     close_outcome: str | None
     close_outcome_label: str | None
     visit_outcome: str | None
+    visit_channel: VisitChannel | None = Field(None, description="how the last return visit reached the resident: "
+                                               "phone (电话回访), sms (短信回访), on_site (上门回访)")
+    visit_channel_label: str | None = None
+    survey_due: UtcTime | None = Field(None, description="resolved with an SMS survey (短信回访): when its window "
+                                                         "closes and the visit falls to the return visitors")
     reported_at: UtcTime
     updated_at: UtcTime
     closed_at: UtcTime | None

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     notify_webhook_secret: str = ""
     notify_sms_url: str = ""  # the SMS gateway: JSON POSTs with the delivery id as Idempotency-Key
     notify_sms_api_key: str = ""
+    # The SMS gateway's inbound messages (residents' replies, POST /v1/sms/inbound), signed as department
+    # callbacks are (services/signatures.py): key id -> secret (JSON). Empty: the endpoint answers 404.
+    sms_inbound_keys: dict[str, str] = {}
     notify_give_up_seconds: float = 2 * 86400.0  # a delivery retries this long (schedule-to-close), then fails
     notify_max_backoff_seconds: float = 300.0  # the longest wait between two attempts
     notify_max_event_lag_seconds: float = 86400.0  # events recorded later than this after they happened: no one told

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.arrangements import Arrangement
-from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency, VisitOutcome
+from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency, VisitChannel, VisitOutcome
 from domain.model import Actor, Rung
 from domain.policy import Rules, Span
 
@@ -143,6 +143,8 @@ class RecordReturnVisit(_Command):
     kind: Literal["return_visit"] = "return_visit"
     outcome: VisitOutcome
     note: str = Field(default="", max_length=MAX_TEXT)
+    channel: VisitChannel = Field(default=VisitChannel.PHONE, description="how the resident was reached: phone "
+                                  "(电话回访), sms (短信回访: the SMS survey's reply), on_site (上门回访)")
 
 
 class Close(_Command):

@@ -346,7 +346,18 @@ def resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar) 
         at=now, unit_code=rung.unit_code, resolution=c.resolution, result=c.result,
         evidence_urls=list(c.evidence_urls), in_time=held or now <= s.assignment.resolve_due,
         visit_due=visit_due, actor=c.actor, provisional=cal.provisional(now, visit_due, window.clock),
+        survey_due=_survey_due(s, now, visit_due, cal),
     )]
+
+
+def _survey_due(s: PetitionState, now: datetime, visit_due: datetime, cal: WorkCalendar) -> datetime | None:
+    """When the SMS survey's window closes (never after the visit's own): only under rules with a survey
+    window, for a resident with a phone, and never for a confidential petition (工单保密: no SMS)."""
+    assert s.rules is not None
+    window = s.rules.survey_window
+    if window is None or s.confidential or not s.reporter_phone.strip():
+        return None
+    return min(cal.add(now, window.seconds, window.clock), visit_due)
 
 
 def urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
@@ -373,9 +384,11 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
             raise InvalidState(f"the last attempt to reach the resident was at {_beijing(s.last_visit_at)}; the next "
                                f"may be made from {_beijing(allowed_at)} (Beijing time)")
     attempt = s.visit_attempts + 1
-    visit = ev.ReturnVisitRecorded(at=now, outcome=c.outcome, note=c.note, attempt=attempt, actor=c.actor)
+    visit = ev.ReturnVisitRecorded(at=now, outcome=c.outcome, note=c.note, attempt=attempt, actor=c.actor,
+                                   channel=c.channel)
+    visited = s.model_copy(update={"last_visit_channel": c.channel})  # the channel the closing records name
     if c.outcome in SATISFIED:
-        return [visit, *close_events(s, now, _outcome_of(s), c.outcome, "", c.actor)]
+        return [visit, *close_events(visited, now, _outcome_of(s), c.outcome, "", c.actor)]
     if c.outcome is VisitOutcome.DISSATISFIED:
         # the limit counts the resident's dissatisfied visits; reopens after close count too only under
         # rules frozen before `after_close_counts_to_limit` (docs/deadline-rules.md, "Closed petitions")
@@ -387,13 +400,13 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                                         note=c.note),
                     assign(s, index, now, cal, "reopen")]
         if s.rules.dissatisfied_at_limit == "not_resolved":
-            return [visit, *close_events(s, now, CloseOutcome.CLOSED_NOT_RESOLVED, c.outcome,
+            return [visit, *close_events(visited, now, CloseOutcome.CLOSED_NOT_RESOLVED, c.outcome,
                                          f"已达重办上限({s.rules.max_reopens}次), 群众仍不满意, 未解决办结", c.actor)]
         # rules frozen before `dissatisfied_at_limit`: they keep closing as they did
-        return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
+        return [visit, *close_events(visited, now, _outcome_of(s), c.outcome,
                                      "reopen limit reached; resident still dissatisfied", c.actor)]
     if attempt >= s.rules.visit_attempts:
-        return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
+        return [visit, *close_events(visited, now, _outcome_of(s), c.outcome,
                                      f"{attempt}次回访均未联系上群众, 回访结束 / resident unreachable after "
                                      f"{attempt} attempt(s)", c.actor)]
     return [visit]
@@ -455,9 +468,10 @@ def close_events(s: PetitionState, now: datetime, outcome: CloseOutcome, visit: 
     closed = ev.PetitionClosed(at=now, outcome=outcome, visit_outcome=visit, explanation=explanation, actor=actor,
                                duplicate_of=duplicate_of)
     records = []
+    channel = None if visit is VisitOutcome.NOT_VISITED else s.last_visit_channel
     for record in evolve(s, closed).units.values():
         if s.resolution is not None and record.unit_code == s.resolution.unit_code:
-            record = record.model_copy(update={"visit_outcome": visit})
+            record = record.model_copy(update={"visit_outcome": visit, "visit_channel": channel})
         records.append(ev.UnitEvaluated(at=now, record=record, close_outcome=outcome, category=s.category,
                                         channel=s.channel))
     return [closed, *records]

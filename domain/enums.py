@@ -169,6 +169,26 @@ class Audience(Labelled):
     RESIDENT = "resident"
 
 
+class VisitChannel(Labelled):
+    """How a return visit reached the resident: a call, the SMS survey's reply, a visit in person."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    ON_SITE = "on_site"
+
+
+class SurveyState(Labelled):
+    """Where a petition's SMS survey stands (docs/notifications.md, "The SMS survey"); each state but
+    `pending` and `answered` puts the visit into the human return visitors' queue."""
+
+    PENDING = "pending"  # sent or being sent, its window still open: the resident may answer
+    ANSWERED = "answered"  # a clear reply (1/2/3) was recorded as the visit
+    UNCLEAR = "unclear"  # the resident replied something else: kept and shown, not guessed
+    UNANSWERED = "unanswered"  # the window passed without a clear reply
+    NOT_SENT = "not_sent"  # the gateway refused it or gave up, or the resident opted out before it went
+    NONE = "none"  # no survey under the petition's rules (no window, no phone, confidential)
+
+
 class DeliveryStatus(Labelled):
     PENDING = "pending"  # recorded and handed to Temporal; not yet accepted by its channel
     SENT = "sent"
@@ -252,11 +272,17 @@ _LABELS: dict[str, dict[str, str]] = {
     "NotifyChannel": {"log": "日志", "webhook": "消息推送(Webhook)", "sms": "短信"},
     "Audience": {"holder": "承办单位", "overseer": "上级单位", "supervisors": "督办员", "resident": "群众"},
     "DeliveryStatus": {"pending": "待发送", "sent": "已发送", "failed": "发送失败"},
+    "VisitChannel": {"phone": "电话回访", "sms": "短信回访", "on_site": "上门回访"},
+    "SurveyState": {
+        "pending": "短信回访中", "answered": "短信已回复", "unclear": "短信回复无法识别",
+        "unanswered": "短信未回复", "not_sent": "短信未发出", "none": "无短信回访",
+    },
 }
 
 ALL_ENUMS: tuple[type[Labelled], ...] = (
     Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role, ReadKind,
     DeadlineState, PauseReason, Clock, Waiver, CalendarStatus, NotifyChannel, Audience, DeliveryStatus,
+    VisitChannel, SurveyState,
 )
 
 LADDER: tuple[Level, ...] = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT)

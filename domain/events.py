@@ -13,6 +13,7 @@ from domain.enums import (
     PauseReason,
     Resolution,
     Urgency,
+    VisitChannel,
     VisitOutcome,
 )
 from domain.model import Actor, Rung, UnitRecord
@@ -210,6 +211,9 @@ class PetitionResolved(_Event):
     visit_due: datetime
     actor: Actor
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
+    # when the SMS survey's window closes (docs/notifications.md): set when the petition's rules have a
+    # survey window and the resident can be sent one (a phone, not confidential); None before it existed
+    survey_due: datetime | None = None
 
 
 class PetitionUrged(_Event):
@@ -245,6 +249,7 @@ class ReturnVisitRecorded(_Event):
     note: str
     attempt: int
     actor: Actor
+    channel: VisitChannel = VisitChannel.PHONE  # visits recorded before the channel existed were calls
 
 
 class PetitionReopened(_Event):

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import singledispatch
 
 from domain import events as ev
-from domain.enums import Status
+from domain.enums import Status, VisitOutcome
 from domain.model import (
     Assignment,
     LapsedRequest,
@@ -250,6 +250,7 @@ def _(e: ev.PetitionResolved, s: PetitionState) -> None:
     s.visit_due = e.visit_due
     s.visit_due_provisional = e.provisional
     s.visit_attempts = 0
+    s.survey_due = e.survey_due
     s.pending_extension = s.pending_pause = None
 
 
@@ -295,9 +296,10 @@ def _(e: ev.DeadlineBreached, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.ReturnVisitRecorded, s: PetitionState) -> None:
     s.visit_attempts = e.attempt
-    s.last_visit, s.last_visit_at = e.outcome, e.at
+    s.last_visit, s.last_visit_at, s.last_visit_channel = e.outcome, e.at, e.channel
     if s.resolution is not None and s.resolution.unit_code in s.units:
         s.units[s.resolution.unit_code].visit_outcome = e.outcome
+        s.units[s.resolution.unit_code].visit_channel = e.channel
 
 
 @_apply.register
@@ -306,9 +308,9 @@ def _(e: ev.PetitionReopened, s: PetitionState) -> None:
     if e.unit_code in s.units:
         s.units[e.unit_code].reopens += 1
     s.resolution = None
-    s.visit_due = None
+    s.visit_due = s.survey_due = None
     if e.after_close:  # open again: the next close is a new one, after a new return visit
-        s.closed_at = s.close_outcome = s.last_visit = s.last_visit_at = None
+        s.closed_at = s.close_outcome = s.last_visit = s.last_visit_at = s.last_visit_channel = None
         s.visit_attempts = 0
         s.reopened_after_close += 1
         s.contact_name, s.contact_phone = e.contact_name, e.contact_phone
@@ -327,7 +329,9 @@ def _(e: ev.PetitionClosed, s: PetitionState) -> None:
     s.close_outcome = e.outcome
     s.duplicate_of = e.duplicate_of
     s.last_visit = e.visit_outcome
-    s.visit_due = None
+    if e.visit_outcome is VisitOutcome.NOT_VISITED:
+        s.last_visit_channel = None
+    s.visit_due = s.survey_due = None
     s.pending_extension = s.pending_pause = s.paused = s.redispatch = None
     s.delivery_pending_since = None
 

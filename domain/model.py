@@ -15,6 +15,7 @@ from domain.enums import (
     Role,
     Status,
     Urgency,
+    VisitChannel,
     VisitOutcome,
 )
 from domain.policy import Rules, Span
@@ -157,6 +158,8 @@ class UnitRecord(BaseModel):
     seconds_to_accept: float | None = None
     seconds_to_resolve: float | None = None
     visit_outcome: VisitOutcome | None = None
+    # how the final return visit reached the resident (None: not visited, or evaluated before it existed)
+    visit_channel: VisitChannel | None = None
     # the dispatch desk's part (defaults: records evaluated before it existed still decode)
     returns_held: int = 0  # returned orders it held until it re-dispatched them or the petition closed
     seconds_holding_returns: float | None = None  # elapsed seconds those orders waited for it (None: held none)
@@ -210,6 +213,8 @@ class PetitionState(BaseModel):
     visit_attempts: int = 0
     last_visit: VisitOutcome | None = None
     last_visit_at: datetime | None = None
+    last_visit_channel: VisitChannel | None = None
+    survey_due: datetime | None = None  # the SMS survey's window closes (None: no survey for this resolution)
     reopens: int = 0
     follows: str = ""  # the closed petition this one follows (结案后再诉)
     reopened_after_close: int = 0  # 结案后重办 (counted in `reopens` too)

@@ -34,7 +34,8 @@ KINDS: dict[str, str] = {
     "extension_requested": "ExtensionRequested",  # 延期申请 waiting for the rung above
     "urged": "PetitionUrged",  # 督办/催办
     "accepted": "WorkOrderAccepted",  # the resident: 已受理
-    "resolved": "PetitionResolved",  # the resident: 已办结
+    "resolved": "PetitionResolved",  # the resident: 已办结 (rules without an SMS survey)
+    "survey": "PetitionResolved",  # the resident: 已办结, and the return-visit survey (回复1满意 2基本满意 3不满意)
     "closed": "PetitionClosed",  # the resident: 已结案
 }
 EVENT_TYPES: tuple[str, ...] = tuple(sorted(set(KINDS.values())))
@@ -166,6 +167,10 @@ def _triggers(event: ev.Event, facts: PetitionFacts, rules: NotificationRules
     if isinstance(event, ev.WorkOrderAccepted):
         return [("accepted", event.unit_code, holding)]
     if isinstance(event, ev.PetitionResolved):
+        # the survey is the resolution's message when the petition's rules give it one (`survey_due`); it
+        # names the survey's deadline
+        if event.survey_due is not None:
+            return [("survey", event.unit_code, event.survey_due)]
         return [("resolved", event.unit_code, None)]
     if isinstance(event, ev.PetitionClosed):
         return [("closed", state.rung.unit_code if state.rung else "", None)]

@@ -92,6 +92,10 @@ class Rules(BaseModel):
     # the least time between two attempts to reach a resident (an 'unreachable' then another try);
     # None in rules frozen before it existed
     visit_retry_after: Span | None = None
+    # 短信回访: how long the resident has to answer the SMS survey sent when the petition is resolved
+    # before the visit falls to the human return visitors (never longer than `visit_window`). None in
+    # rules frozen before it existed: no survey is sent, every visit is the return visitors' from the start.
+    survey_window: Span | None = None
     # 延期审批: how long the rung above has to decide an extension request. When set, a request made
     # before the deadline holds the unit's resolve clock until it is decided, and a late decision is
     # the approver's breach. None in rules frozen before it existed (the deadline ran on).
@@ -184,6 +188,7 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         visit_window=Span.parse(visit["window"]),
         visit_attempts=int(visit["attempts"]),
         visit_retry_after=Span.parse(visit["retry_after"]) if "retry_after" in visit else None,
+        survey_window=Span.parse(visit["survey_window"]) if "survey_window" in visit else None,
         max_reopens=int(raw["max_reopens"]),
         redispatch=Span.parse(raw["redispatch"]) if "redispatch" in raw else None,
         dissatisfied_at_limit=raw["dissatisfied_at_limit"] if "dissatisfied_at_limit" in raw else None,

@@ -14,4 +14,5 @@ COLUMNS = (
     "latitude", "longitude", "media_urls",  # migration 012
     "duplicate_of",  # migration 013
     "follows",  # migration 014
+    "survey_due", "visit_channel",  # migration 019
 )

@@ -84,6 +84,8 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "media_urls": list(state.media_urls),
         "duplicate_of": state.duplicate_of,
         "follows": state.follows or None,
+        "survey_due": _iso(state.survey_due),
+        "visit_channel": state.last_visit_channel.value if state.last_visit_channel else None,
     }
 
 

@@ -135,7 +135,9 @@ class WorklistQuery:
     - `work_order`: `unit_code`'s open work orders (dispatched, accepted, paused), and the requests of the
       unit below that wait for `unit_code`'s decision;
     - `redispatch`: returned orders held by a unit of `reach` and handled inside `scope` (both None: all);
-    - `return_visit`: resolved petitions of the grids of `scope` (None: all) waiting for a visit."""
+    - `return_visit`: resolved petitions of the grids of `scope` (None: all) waiting for a visit by a person:
+      not while the SMS survey of the current resolution is waiting for its answer inside its window
+      (`SURVEY_STATE` says why each is there: `survey_state`, with the reply in `survey_reply`)."""
 
     kind: Literal["work_order", "redispatch", "return_visit"]
     unit_code: str = ""
@@ -145,28 +147,48 @@ class WorklistQuery:
     limit: int = 50
 
 
+# The SMS survey of a petition's current resolution (`surveys.round` = the petition's reopens) and where it
+# stands (domain.enums.SurveyState), computed when read: a window that passed needs no timer.
+_SURVEY_JOIN = """LEFT JOIN LATERAL (
+    SELECT s.reply_state, s.reply_text AS survey_reply, s.replied_at AS survey_replied_at,
+           n.status AS survey_sent_status, n.sent_at AS survey_sent_at
+    FROM surveys s JOIN notifications n USING (delivery_id)
+    WHERE s.petition_id = petitions.id AND s.round = petitions.reopens
+    ORDER BY s.created_at DESC LIMIT 1) survey ON true"""
+SURVEY_STATE = """CASE WHEN petitions.survey_due IS NULL THEN 'none'
+    WHEN survey.survey_sent_status IS NULL THEN 'not_sent'
+    WHEN survey.reply_state IS NOT NULL THEN survey.reply_state
+    WHEN survey.survey_sent_status = 'failed' THEN 'not_sent'
+    WHEN petitions.survey_due > now() THEN 'pending'
+    ELSE 'unanswered' END"""
+
+
 async def worklist(pool: asyncpg.Pool, query: WorklistQuery) -> tuple[list[dict[str, Any]], int]:
     """(at most `limit + 1` rows after `after`, the number of items on the whole worklist)."""
     arg = _Args()
+    source, columns = "petitions", "petitions.*"
     if query.kind == "redispatch":
         where = "status = 'returned'"
         if query.reach is not None and query.scope is not None:
             # and inside what it may see: a property company serves communities of several streets
             where += f" AND unit_code = ANY({arg(query.reach)}::text[]) AND handled_units && {arg(query.scope)}::text[]"
     elif query.kind == "return_visit":
-        where = "status = 'resolved'"
+        source = f"petitions {_SURVEY_JOIN}"
+        columns = (f"petitions.*, ({SURVEY_STATE}) AS survey_state, survey.survey_reply, survey.survey_replied_at, "
+                   "survey.survey_sent_at")
+        where = f"status = 'resolved' AND ({SURVEY_STATE}) <> 'pending'"
         if query.scope is not None:
             where += f" AND grid_code = ANY({arg(query.scope)}::text[])"
     else:
         unit = arg(query.unit_code)
         where = (f"(unit_code = {unit} AND status IN ('dispatched', 'accepted', 'paused') "
                  f"OR overseer_code = {unit} AND pending_decision IS NOT NULL)")
-    count = await pool.fetchval(f"SELECT count(*) FROM petitions WHERE {where}", *arg.values)
+    count = await pool.fetchval(f"SELECT count(*) FROM {source} WHERE {where}", *arg.values)
     page_where = where
     if query.after is not None:
         page_where += f" AND ({NEXT_DUE}, id) > ({arg(query.after[0])}, {arg(query.after[1])})"
     rows = await pool.fetch(
-        f"SELECT * FROM petitions WHERE {page_where} ORDER BY {NEXT_DUE}, id LIMIT {arg(query.limit + 1)}",
+        f"SELECT {columns} FROM {source} WHERE {page_where} ORDER BY {NEXT_DUE}, id LIMIT {arg(query.limit + 1)}",
         *arg.values)
     return [dict(r) for r in rows], count
 

@@ -31,7 +31,8 @@ from domain.notifications import (
     UnitInfo,
     notifications_for,
 )
-from eventstore import notification_log
+from domain.survey import phone_key
+from eventstore import notification_log, surveys
 from eventstore.store import LogCursor, read_typed, stream_until
 from observability import metrics
 from org.model import OrgTree
@@ -94,7 +95,9 @@ class Notifier:
                 rows = await read_typed(conn, cursor, self._batch, EVENT_TYPES)
                 wanted = [r for r in rows if r["data"] is not None and self._news(r)]
                 if wanted:
-                    total += await notification_log.record(conn, await self._decide(conn, wanted))
+                    found, sent = await self._decide(conn, wanted)
+                    total += await notification_log.record(conn, found)
+                    await surveys.record(conn, sent)  # a survey with its notification, in one transaction
                 if rows:
                     await notification_log.save_checkpoint(conn, LogCursor(rows[-1]["tx_id"], rows[-1]["position"]),
                                                            self._name)
@@ -105,13 +108,16 @@ class Notifier:
         lag = (row["recorded_at"] - row["occurred_at"]).total_seconds()
         return lag <= self._timing.max_event_lag_seconds
 
-    async def _decide(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[tuple[Notification, int]]:
+    async def _decide(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]
+                      ) -> tuple[list[tuple[Notification, int]], list[surveys.SurveySent]]:
+        """The notifications of `rows` with their events' positions, and the SMS surveys among them."""
         units = _units(await load_org(conn))
         opted_out = await notification_log.opted_out(conn, sorted({r["stream_id"] for r in rows}))
         by_stream: dict[str, list[asyncpg.Record]] = defaultdict(list)
         for row in rows:
             by_stream[row["stream_id"]].append(row)
         found: list[tuple[Notification, int]] = []
+        sent: list[surveys.SurveySent] = []
         for stream_id, wanted in by_stream.items():
             at = {r["position"]: r for r in wanted}
             state = PetitionState(id=stream_id)
@@ -121,10 +127,13 @@ class Notifier:
                 state = evolve(state, event)
                 if stored["position"] in at:
                     facts = PetitionFacts(state, stream_id in opted_out, units, self._console_url)
-                    found += [(n, stored["position"]) for n in
-                              notifications_for(event, stored["event_id"], facts, self._rules)]
+                    notes = notifications_for(event, stored["event_id"], facts, self._rules)
+                    found += [(n, stored["position"]) for n in notes]
+                    sent += [surveys.SurveySent(n.delivery_id, stream_id, state.reopens, phone_key(n.address),
+                                                state.survey_due)
+                             for n in notes if n.kind == "survey" and state.survey_due is not None]
         found.sort(key=lambda pair: pair[1])
-        return found
+        return found, sent
 
     async def hand_off(self) -> int:
         """Start a delivery workflow for each recorded notification not handed off yet; returns how many."""

@@ -17,7 +17,7 @@ from api.petition_views import petitions_out
 from api.schemas import PetitionOut, UtcTime
 from api.scope import SEES_PERSONAL_DATA, scope_units
 from api.unit_scope import dispatch_targets
-from domain.enums import Channel, CloseOutcome, Level, ReadKind, Role, Status, Urgency
+from domain.enums import Channel, CloseOutcome, Level, ReadKind, Role, Status, SurveyState, Urgency
 from domain.model import Actor
 from eventstore import petition_queries
 from eventstore.petition_queries import PetitionQuery, WorklistQuery
@@ -56,6 +56,14 @@ class QueueItem(BaseModel):
     seconds_waiting_for_delivery: float | None = Field(
         description="A department's work order no one of the department has picked up yet (no system took it, "
                     "no staff opened it): seconds it has waited; null once delivered")
+    survey_state: SurveyState | None = Field(None, description=(
+        "A return visit's SMS survey (短信回访): why the visit is the return visitors' — unanswered (its window "
+        "passed), unclear (see survey_reply), not_sent (refused by the gateway, given up, or the resident opted "
+        "out), none (no survey under the petition's rules); null for other kinds"))
+    survey_state_label: str | None = None
+    survey_due: UtcTime | None = None
+    survey_reply: str | None = Field(None, description="the resident's unclear reply, as sent")
+    survey_replied_at: UtcTime | None = None
 
 
 class Queue(BaseModel):
@@ -123,7 +131,8 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
       and pause requests of the units below that wait for their decision (kind `decision`);
     - dispatchers: returned orders (退单待重新分办) of grids in their part of the tree, by re-dispatch deadline;
     - return visitors: resolved petitions of grids in their part of the tree waiting for a visit (待回访),
-      by visit deadline, with the attempts so far."""
+      by visit deadline, with the attempts so far; a petition whose SMS survey still waits for the resident's
+      answer inside its window is not on it, and each item says why it is (`survey_state`)."""
     actor = access.actor
     query = worklist_of(actor, org, _after(cursor, "queue"), limit)
     rows, open_count = await petition_queries.worklist(services.pool, query)
@@ -144,6 +153,7 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
             delivery_pending_since=r["delivery_pending_since"],
             seconds_waiting_for_delivery=(now - r["delivery_pending_since"]).total_seconds()
             if r["delivery_pending_since"] else None,
+            **_survey(r),
         )
         for r, petition in zip(page, petitions, strict=True)
     ]
@@ -151,6 +161,16 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
     next_cursor = cursors.encode("queue", last["next_due"] or cursors.NEVER, last["id"]) if last else None
     return Queue(unit_code=actor.unit_code, kind=query.kind, open_count=open_count, items=items,
                  next_cursor=next_cursor)
+
+
+def _survey(row: dict) -> dict:
+    """The SMS survey's part of a return-visit item (nothing for other kinds)."""
+    if row.get("survey_state") is None:
+        return {}
+    state = SurveyState(row["survey_state"])
+    return {"survey_state": state, "survey_state_label": state.label, "survey_due": row["survey_due"],
+            "survey_reply": row["survey_reply"] if state is SurveyState.UNCLEAR else None,
+            "survey_replied_at": row["survey_replied_at"]}
 
 
 def worklist_of(actor: Actor, org: OrgTree, after: tuple[datetime, str] | None, limit: int) -> WorklistQuery:
