@@ -42,6 +42,8 @@ APPEALS = "appeals of the caller's unit and those below it (admin: all)"
 DEPT_SYSTEM = "a department's own system: no bearer token, the HMAC signature of one of its keys (org data "\
               "department_systems, secrets JIEHU_DEPARTMENT_KEYS); only its own work orders, else 403 out_of_scope "\
               "(test_department_webhooks.py)"
+SMS_GATEWAY = "the SMS gateway: no bearer token, the HMAC signature of a key of JIEHU_SMS_INBOUND_KEYS (none "\
+              "configured: 404); a reply answers only the survey sent to its number (test_sms_survey.py)"
 OPT_OUT = "roles of ROLES_OF_ACTION['resident-notifications'] (those who talk to residents), on petitions in "\
           "the caller's subtree (else 403 out_of_scope; test_notifications.py)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
@@ -75,6 +77,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/appeals"): FILE_APPEAL, ("POST", "/v1/appeals/{appeal_id}/decision"): DECIDE_APPEAL,
     ("GET", "/v1/appeals"): APPEALS,
     ("POST", "/v1/departments/{code}/callbacks"): DEPT_SYSTEM,
+    ("POST", "/v1/sms/inbound"): SMS_GATEWAY,
 }
 
 # (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of
@@ -413,6 +416,15 @@ async def test_a_token_is_no_signature_for_department_callbacks(as_, http):
         response = await as_(role, unit).post("/v1/departments/rencheng-water/callbacks", body)
         assert (response.status_code, response.json()["code"]) == (404, "unknown_department"), (role, unit)
     assert (await http.post("/v1/departments/rencheng-water/callbacks", json=body)).status_code == 404
+
+
+async def test_a_token_is_no_signature_for_the_sms_gateway(as_, http):
+    """No person's token posts a resident's reply: without inbound keys the route answers 404 to everyone."""
+    body = {"message_id": "m-1", "from": "13805371234", "text": "1"}
+    for role, unit, _where in people():
+        response = await as_(role, unit).post("/v1/sms/inbound", body)
+        assert (response.status_code, response.json()["code"]) == (404, "sms_inbound_not_configured"), (role, unit)
+    assert (await http.post("/v1/sms/inbound", json=body)).status_code == 404
 
 
 pytestmark = pytest.mark.timeout(600)
