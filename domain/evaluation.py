@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain.enums import CloseOutcome, VisitOutcome, Waiver
+from domain.enums import CloseOutcome, VisitChannel, VisitOutcome, Waiver
 from domain.errors import InvalidCommand
 from domain.model import Actor, UnitRecord
 
@@ -301,6 +301,16 @@ class RateCounts:
         }
 
 
+def visits_by_channel(facts: list[dict[str, Any]]) -> dict[str, int]:
+    """The visits the satisfaction rate counts (`RateCounts.visited`) by how they reached the resident;
+    a fact without a channel (evaluated before it existed) was a call."""
+    found = dict.fromkeys((c.value for c in VisitChannel), 0)
+    for fact in facts:
+        if RateCounts.of(fact).visited:
+            found[fact.get("visit_channel") or VisitChannel.PHONE.value] += 1
+    return found
+
+
 def rate_counts(facts: list[dict[str, Any]]) -> RateCounts:
     return sum((RateCounts.of(f) for f in facts), RateCounts())
 
@@ -325,6 +335,11 @@ class Scorecard(BaseModel):
     resolved_in_time: int
     visited: int
     satisfied: int
+    # how the visits counted in `visited` reached the resident (a visit recorded before the channel existed
+    # was a call); 0 in editions frozen before the figures existed
+    visited_by_phone: int = Field(0, description="visits counted in `visited` made by phone (电话回访)")
+    visited_by_sms: int = Field(0, description="visits counted in `visited` answered by the SMS survey (短信回访)")
+    visited_on_site: int = Field(0, description="visits counted in `visited` made in person (上门回访)")
     rated: int = Field(description="held petitions in the rates")
     response_due: int = Field(description="work orders due in the response rate")
     excluded: int = Field(description="held petitions that leave the rates (duplicates, withdrawn, not government, "
@@ -387,11 +402,14 @@ def scorecard(unit: dict[str, Any], facts: list[dict[str, Any]], weights: Scorin
     to_resolve = [f["seconds_to_resolve"] / 3600 for f in facts if f["seconds_to_resolve"] is not None]
     holding = [f["seconds_holding_returns"] for f in facts if f.get("seconds_holding_returns") is not None]
     hours_holding = round(sum(holding) / 3600, 2) if holding else None
+    channels = visits_by_channel(kept)
     return Scorecard(
         **unit,
         petitions=len(kept), received=total["received"], accepted_in_time=counts.accepted_in_time,
         resolved=counts.resolved, resolved_in_time=counts.resolved_in_time, visited=counts.visited,
         satisfied=counts.satisfied, rated=counts.rated, response_due=counts.response_due,
+        visited_by_phone=channels[VisitChannel.PHONE.value], visited_by_sms=channels[VisitChannel.SMS.value],
+        visited_on_site=channels[VisitChannel.ON_SITE.value],
         excluded=len(kept) - counts.rated,
         returned_away=sum(1 for f in kept if returned_away(f) and f.get("close_outcome") not in EXCLUDED_OUTCOMES),
         duplicates=outcomes[CloseOutcome.DUPLICATE.value], withdrawn=outcomes[CloseOutcome.WITHDRAWN.value],
