@@ -47,6 +47,9 @@ class ReportIn(CheckedInput):
     reporter_phone: str = Field(default="", max_length=LIMITS["reporter_phone"], examples=["13805371234"])
     confidential: bool = False
     public_summary: str = Field(default="", max_length=LIMITS["public_summary"], examples=["小区门口垃圾清运不及时"])
+    resident_sms: bool = Field(default=True, description=(
+        "false: the resident asked for no text messages about this petition (no acceptance, survey or closing "
+        "SMS; the return visit is a person's); PUT …/resident-notifications changes it later"))
     follows: str | None = Field(default=None, min_length=1, max_length=LIMITS["follows"], description=(
         "结案后再诉: the id of a closed petition (that the caller may see, closed within the policy's reopen "
         "window) this one follows; the unit that resolved it (or held it last) gets a reopen counted"))

@@ -22,6 +22,7 @@ from domain.enums import Status
 from domain.model import PetitionState
 from domain.policy import Policy, Rules
 from domain.workcalendar import CHINA, WorkCalendar
+from eventstore.notification_log import set_opt_out
 from eventstore.petition_queries import find_petition
 from org.model import OrgTree
 from services.errors import (
@@ -101,6 +102,9 @@ class IntakeService:
                 return Reported(petition_id, answer.state, status=answer.status or CREATED)
         command = report_command(replace(intake, grid_code=grid_code), petition_id, where, self._policy.name,
                                  rules, follows_unit=follows_unit)
+        if not intake.resident_sms:  # before the petition exists: no message can go out ahead of the choice
+            await set_opt_out(self._pool, petition_id, True, "上报时群众表示不需要短信 / no SMS, said at report",
+                              f"{intake.actor.name} ({intake.actor.id})")
         state = await self._petitions.report(command, update_id=update)
         if state is not None:
             if intake.idempotency_key is not None:

@@ -53,6 +53,7 @@ class Intake:
     reporter_phone: str = ""
     confidential: bool = False  # 工单保密
     public_summary: str = ""  # what a public Open311 read shows of it
+    resident_sms: bool = True  # False: the resident asked for no messages (recorded as their opt-out)
     media_urls: tuple[str, ...] = ()
     follows: str = ""
     idempotency_key: str | None = None

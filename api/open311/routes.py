@@ -66,6 +66,10 @@ async def service_definition(service_code: str, fmt: Fmt, org: OrgDep) -> Respon
         {"variable": True, "code": "urgency", "datatype": "singlevaluelist", "required": False,
          "datatype_description": None, "order": 2, "description": "紧急程度",
          "values": [{"key": u.value, "name": u.label} for u in Urgency]},
+        {"variable": True, "code": "resident_sms", "datatype": "singlevaluelist", "required": False,
+         "datatype_description": "false: the resident asked for no text messages about this request",
+         "order": 3, "description": "是否接收短信",
+         "values": [{"key": "true", "name": "接收短信"}, {"key": "false", "name": "不接收短信"}]},
     ]})
 
 
@@ -97,6 +101,7 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, inta
             raise ValueError("where is it? send lat and long (or attribute[grid_code])")
         grid_code = locate(org, grid_code, lat, long)
         urgency = Urgency(fields.get("attribute[urgency]") or "normal")
+        resident_sms = _yes_or_no(fields.get("attribute[resident_sms]", "true"), "attribute[resident_sms]")
     except DomainError as exc:
         return error(fmt, 400, exc.message)
     except ValueError as exc:
@@ -111,7 +116,7 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, inta
             grid_code=grid_code, latitude=lat, longitude=long, address=fields.get("address_string", ""),
             urgency=urgency,
             reporter_name=display_name(fields.get("first_name", ""), fields.get("last_name", "")),
-            reporter_phone=fields.get("phone", ""),
+            reporter_phone=fields.get("phone", ""), resident_sms=resident_sms,
             media_urls=(fields["media_url"],) if fields.get("media_url") else (),
         ), org, _ANY_GRID)
     except DomainError as exc:
@@ -120,6 +125,12 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, inta
     notice = f"已受理, 由{state.rung.unit_name}办理" if state and state.rung else "已受理"
     return render(fmt, "service_requests", [{"service_request_id": reported.petition_id, "service_notice": notice,
                                              "account_id": None}])
+
+
+def _yes_or_no(value: str, name: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise ValueError(f"{name} is true or false")
+    return value.lower() == "true"
 
 
 class _AnyGrid:

@@ -30,12 +30,13 @@ async def report_petition(
     """Report a petition (发现上报): it is routed and its deadlines start at once."""
     require_role(actor, "report")
     # fields added later count only when sent, so a retry of an older client's body still matches
-    later = {"lat", "long", "media_urls"} - body.model_fields_set
+    later = {"lat", "long", "media_urls", "resident_sms"} - body.model_fields_set
     reported = await intake.report(Intake(
         actor=actor, category=body.category, description=body.description, channel=body.channel,
         grid_code=body.grid_code, latitude=body.lat, longitude=body.long, address=body.address,
         urgency=body.urgency, reporter_name=body.reporter_name, reporter_phone=body.reporter_phone,
-        confidential=body.confidential, public_summary=body.public_summary, media_urls=tuple(body.media_urls),
+        confidential=body.confidential, public_summary=body.public_summary,
+        resident_sms=body.resident_sms, media_urls=tuple(body.media_urls),
         follows=body.follows or "", idempotency_key=idempotency_key,
         request=body.model_dump(mode="json", exclude=later),
     ), org, ActorReach(actor, org))

@@ -27,7 +27,7 @@ from config.settings import Settings
 from services.notifier import DeliveryTiming, Notifier
 from services.signatures import signed_headers
 from stack.workers import notification_worker, petition_worker
-from tests.integration.api_client import SECRET, Caller
+from tests.integration.api_client import OPEN311_KEY, REPORT, SECRET, Caller
 from tests.integration.fake_receivers import FakeReceiver
 from tests.integration.test_durability import wait_for
 
@@ -53,7 +53,8 @@ async def stack(temporal_env, postgres, pool, org, task_queue, survey_policy) ->
     gateway = FakeReceiver()
     await gateway.start()
     settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET, policy=survey_policy,
-                        sms_inbound_keys=KEYS, temporal_address=temporal_env.client.service_client.config.target_host)
+                        sms_inbound_keys=KEYS, open311_api_keys={OPEN311_KEY: "12345热线测试客户端"},
+                        temporal_address=temporal_env.client.service_client.config.target_host)
     app = create_app(settings)
     channels = Channels(sms_url=gateway.url, sms_api_key="sms-key")
     queue = f"{task_queue}-notify"
@@ -177,3 +178,29 @@ async def test_an_unclear_reply_is_kept_and_shown_to_the_visitors_and_td_opts_ou
     assert (done["status"], done["visit_channel"]) == ("closed", "on_site")
     await asyncio.sleep(1.5)  # the notifier reads the close: the resident asked for no more messages
     assert [m for m in stack["gateway"].of_petition(pid) if "已结案" in m["text"]] == []
+
+
+async def test_a_resident_who_wants_no_sms_says_so_at_report_and_gets_a_person(stack, pool):
+    """Issue 13 §1–§3 leftover: the opt-out given at intake (REST `resident_sms: false`, Open311
+    `attribute[resident_sms]=false`) holds from the first message on: no acceptance, no survey."""
+    grid, visitor = stack["as"]("grid_worker", "rc-yuehe-taibai-g1"), stack["as"]("return_visitor", "rencheng")
+    pid = (await grid.report(reporter_phone=phone(), resident_sms=False))["id"]
+    await grid.act(pid, "accept")
+    await grid.act(pid, "resolve", {"result": "垃圾已清运"})
+    item = await queue_item(visitor, pid)  # no survey went: the visit is a person's at once
+    assert item is not None and item["survey_state"] == "not_sent"
+    await asyncio.sleep(1.5)  # the notifier has read the acceptance and the resolution by now
+    assert stack["gateway"].of_petition(pid) == []
+    notes = (await visitor.get(f"/v1/petitions/{pid}/notifications")).json()
+    assert [n for n in notes if n["audience"] == "resident"] == []
+    bad = await grid.post("/v1/petitions", {**REPORT, "resident_sms": "no"})
+    assert bad.status_code == 422
+
+    form = {"api_key": OPEN311_KEY, "service_code": "sanitation", "description": "垃圾桶满了", "lat": "35.4135",
+            "long": "116.5905", "phone": phone(), "attribute[resident_sms]": "false"}
+    created = await stack["http"].post("/open311/v2/requests.json", data=form)
+    assert created.status_code == 200, created.text
+    opened = created.json()[0]["service_request_id"]
+    assert await pool.fetchval("SELECT opted_out FROM resident_opt_outs WHERE petition_id = $1", opened) is True
+    wrong = await stack["http"].post("/open311/v2/requests.json", data=form | {"attribute[resident_sms]": "nope"})
+    assert wrong.status_code == 400 and "resident_sms" in wrong.json()[0]["description"]
