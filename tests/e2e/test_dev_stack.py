@@ -75,6 +75,15 @@ def poll(fetch, predicate, timeout: float = 90.0):
     raise AssertionError(f"still {value} after {timeout}s")
 
 
+def told_in(stack: DevStack, petition_id: str, kinds: set[str], timeout: float = 60.0) -> str:
+    """The dev stack's 通知 lines about `petition_id`, once a line of each of `kinds` is there."""
+    def lines() -> str:
+        return "\n".join(line for line in stack.output.read_text(errors="replace").splitlines()
+                         if " 通知 " in line and f" · {petition_id} · " in line)
+
+    return poll(lines, lambda text: all(f" · {petition_id} · {kind}: " in text for kind in kinds), timeout)
+
+
 def test_dev_stack_end_to_end(tmp_path: Path) -> None:
     stack = DevStack(tmp_path / "data")
     seconds = stack.start()
@@ -99,7 +108,8 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
             assert climbed["unit_code"] == "rencheng-fire" and climbed["escalations"] == 3
 
             # REST alone carries another through all five steps
-            created = api.post("/v1/petitions", json=REPORT)
+            created = api.post("/v1/petitions", json=REPORT | {"reporter_name": "陈秀英",
+                                                               "reporter_phone": "13805371234"})
             assert created.status_code == 201
             pid = created.json()["id"]
             assert api.post(f"/v1/petitions/{pid}/accept").status_code == 200
@@ -113,6 +123,25 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
                                                    "PetitionResolved", "ReturnVisitRecorded", "PetitionClosed",
                                                    "UnitEvaluated"]
             assert [e["position"] for e in events] == sorted(e["position"] for e in events)
+
+            # who was told what: one 通知 line per delivery in the dev stack's output (no gateway configured:
+            # logged), the resident masked, and the same deliveries on the petition's timeline
+            told = told_in(stack, pid, {"assigned", "accepted", "survey", "closed"})
+            assert re.search(r"\d\d:\d\d:\d\d 通知 \[webhook \(no endpoint configured: logged\)\] → holder "
+                             r"rc-jincheng-yongxin-g1 grid_worker · " + pid + " · assigned: 【街呼区应】新工单", told)
+            assert re.search(r"通知 \[sms \(no endpoint configured: logged\)\] → resident 138\*\*\*\*1234 · " + pid
+                             + r" · survey: 【街呼区应】陈\*\*您好.*回复1满意 2基本满意 3不满意", told)
+            assert "13805371234" not in stack.output.read_text() and "陈秀英" not in told
+            timeline = poll(lambda: api.get(f"/v1/petitions/{pid}/notifications", headers=visitor).json(),
+                            lambda notes: {n["kind"] for n in notes} >= {"assigned", "accepted", "survey", "closed"}
+                            and all(n["status"] == "sent" for n in notes))
+            assert {(n["kind"], n["recipient"]) for n in timeline if n["audience"] == "resident"} == {
+                ("accepted", "13805371234"), ("survey", "13805371234"), ("closed", "13805371234")}
+            # the idle petition's climb told each rung it reached, and the rung above of each breach
+            climb = told_in(stack, idle, {"assigned", "breached"})
+            for unit in ("rc-jincheng-yongxin-g1", "rc-jincheng-yongxin", "rc-jincheng", "rencheng-fire"):
+                assert f"→ holder {unit} " in climb, unit
+            assert "→ overseer rc-jincheng-yongxin " in climb
 
             # an off-the-shelf Open311 client lists the services and reads a published request, in both
             # formats; the closed one's category (ebike_parking_charging) is not published: nonexistent
