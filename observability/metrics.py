@@ -28,7 +28,8 @@ BREACHES = Counter("jiehu_deadline_breaches", "Deadlines missed", ["level", "dea
 ESCALATIONS = Counter("jiehu_escalations", "Petitions moved up the ladder", ["from_level", "reason"])
 RETURNS = Counter("jiehu_returns", "Work orders returned as misrouted (退单)", ["level"])
 REOPENS = Counter("jiehu_reopens", "Petitions reopened: after a dissatisfied visit, or after closing (结案后重办)")
-VISITS = Counter("jiehu_return_visits", "Return visits by outcome", ["outcome"])
+VISITS = Counter("jiehu_return_visits", "Return visits by outcome and channel (phone, sms: the SMS survey's reply, "
+                 "on_site)", ["outcome", "channel"])
 CLOSED = Counter("jiehu_petitions_closed", "Petitions closed by outcome", ["outcome"])
 TO_ACCEPT = Histogram("jiehu_time_to_accept_seconds", "From a unit receiving a work order to accepting it",
                       ["level"], buckets=WORK_BUCKETS)
@@ -96,7 +97,7 @@ def observe_appended(events: Iterable[tuple[str, dict[str, Any]]], level_of: Cal
         elif kind == "PetitionReopened":
             REOPENS.inc()
         elif kind == "ReturnVisitRecorded":
-            VISITS.labels(data["outcome"]).inc()
+            VISITS.labels(data["outcome"], data.get("channel", "phone")).inc()
         elif kind == "PetitionClosed":
             CLOSED.labels(data["outcome"]).inc()
         elif kind == "UnitEvaluated":
