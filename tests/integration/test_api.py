@@ -225,7 +225,10 @@ async def test_openapi_documents_every_error_and_the_security_scheme(http):
                 continue
             assert "401" in operation["responses"], (method, path)
             if method == "post":
-                assert {"403", "422"} <= set(operation["responses"]), (method, path)
+                assert "422" in operation["responses"], (method, path)
+                # the SMS gateway's inbound messages carry no person and no role: nothing there answers 403
+                if path != "/v1/sms/inbound":
+                    assert "403" in operation["responses"], (method, path)
 
 
 async def test_every_command_honours_the_idempotency_key_also_across_an_api_restart(

@@ -45,7 +45,7 @@ async def test_service_definition(http):
     root = ET.fromstring((await http.get(f"{BASE}/services/noise.xml")).content)
     assert root.tag == "service_definition"
     assert [v.find("key").text for v in root.findall("attributes/attribute/values/value")] == [
-        "normal", "urgent", "emergency"]
+        "normal", "urgent", "emergency", "true", "false"]  # urgency, then resident_sms (no SMS: false)
     missing = await http.get(f"{BASE}/services/ufo.json")
     assert missing.status_code == 404 and missing.json() == [{"code": 404, "description": "unknown service_code ufo"}]
 
