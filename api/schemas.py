@@ -65,6 +65,23 @@ class DispatchIn(CheckedInput):
     note: str = Field(default="", max_length=MAX_TEXT)
 
 
+class DeliveryOut(BaseModel):
+    """One work order POSTed to a department's system (`delivery: webhook`), attempt by attempt."""
+
+    delivery_id: str = Field(description="the order's `delivery_id` (X-Jiehu-Delivery), the same on every retry")
+    department: str
+    attempts: int = Field(description="POSTs so far, the successful one included")
+    failures: int = Field(description="attempts the department's system did not take (no answer, not 2xx)")
+    first_attempt_at: UtcTime = Field(description="since when jiehu tries to hand it over")
+    last_attempt_at: UtcTime
+    last_result: Literal["delivered", "refused", "unreachable", "unconfigured"] = Field(
+        description="delivered: answered 2xx; refused: another status; unreachable: no answer (refused "
+                    "connection, timeout); unconfigured: jiehu lacks the url or the key's secret")
+    last_error: str = Field(description="the last failed attempt's error, e.g. `answered HTTP 503` ('' if none)")
+    last_failed_at: UtcTime | None
+    delivered_at: UtcTime | None = Field(description="when the system took it (answered 2xx); null until then")
+
+
 class PetitionOut(BaseModel):
     id: str
     version: int
@@ -124,6 +141,9 @@ class PetitionOut(BaseModel):
     duplicate_of: str = Field("", description="closed as a duplicate (重复件): the petition it duplicates")
     duplicates: list[str] = Field([], description="petitions closed as duplicates of this one that the caller may "
                                                   "see (filled on GET /v1/petitions/{id} only)")
+    deliveries: list[DeliveryOut] = Field(
+        [], description="its work orders POSTed to department systems (webhook), newest first: attempts, the last "
+                        "error, since when, when taken (filled on GET /v1/petitions/{id} only)")
 
 
 class EventOut(BaseModel):

@@ -15,6 +15,7 @@ from api.petition_views import ActorReach, command_out, events_out, petitions_ou
 from api.schemas import EventOut, PetitionOut, ReportIn
 from api.scope import require_role, scope_units
 from domain.enums import ReadKind
+from eventstore.department_deliveries import deliveries_of
 from eventstore.petition_queries import duplicates_of
 from services.intake_command import Intake
 
@@ -48,12 +49,14 @@ async def report_petition(
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))
 async def get_petition(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep) -> PetitionOut:
-    """One petition as the read model holds it. Staff of the department holding it who open it here
-    record its work order's hand-over (查收), if no system of the department took it first."""
+    """One petition as the read model holds it, with its work orders' deliveries to department systems
+    (attempts, last error). Staff of the department holding it who open it here record its work order's
+    hand-over (查收), if no system of the department took it first."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
     await record_opening(services.petitions, row, access.actor)
     row["duplicates"] = await duplicates_of(services.pool, petition_id, scope_units(access.actor, org),
                                             access.actor.id)
+    row["deliveries"] = await deliveries_of(services.pool, petition_id)
     [petition] = await petitions_out([row], access, ReadKind.PETITION)
     return petition
 
