@@ -14,6 +14,7 @@ from api.scope import ROLES_OF_ACTION
 from config.settings import Settings
 from domain.evaluation import Period
 from evaluation.simulate import simulate_month
+from services.department_callbacks import CALLBACK_ACTIONS
 from tests.integration.api_client import OPEN311_KEY, REPORT, SECRET
 
 PUBLIC = "public: no token (health, docs, metrics; Open311 reads publish no personal data)"
@@ -40,8 +41,9 @@ FILE_APPEAL = "a handling unit's staff, about its own unit's record only; else 4
 DECIDE_APPEAL = "supervisor or admin, for an appeal of a unit below the caller; else 403 out_of_scope"
 APPEALS = "appeals of the caller's unit and those below it (admin: all)"
 DEPT_SYSTEM = "a department's own system: no bearer token, the HMAC signature of one of its keys (org data "\
-              "department_systems, secrets JIEHU_DEPARTMENT_KEYS); only its own work orders, else 403 out_of_scope "\
-              "(test_department_webhooks.py)"
+              "department_systems, secrets JIEHU_DEPARTMENT_KEYS); the handling unit's actions of CALLBACK_ACTIONS "\
+              "(accept, progress, resolve, return, extension-request, escalate) on its own work orders only, else "\
+              "403 out_of_scope (test_department_webhooks.py)"
 OPT_OUT = "roles of ROLES_OF_ACTION['resident-notifications'] (those who talk to residents), on petitions in "\
           "the caller's subtree (else 403 out_of_scope; test_notifications.py)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
@@ -408,11 +410,13 @@ async def test_a_token_is_no_signature_for_department_callbacks(as_, http):
     """No person's token answers a department's callback: the demo org's departments sign none (404), and a
     signed department refuses anything unsigned (401, test_department_webhooks.py)."""
     pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
-    body = {"callback_id": "cb-1", "petition_id": pid, "action": "accept", "operator": "张三"}
-    for role, unit, _where in people():
-        response = await as_(role, unit).post("/v1/departments/rencheng-water/callbacks", body)
-        assert (response.status_code, response.json()["code"]) == (404, "unknown_department"), (role, unit)
-    assert (await http.post("/v1/departments/rencheng-water/callbacks", json=body)).status_code == 404
+    for action in CALLBACK_ACTIONS:
+        body = {"callback_id": f"cb-{action}", "petition_id": pid, "action": action, "operator": "张三",
+                **BODIES[action]}
+        for role, unit, _where in people():
+            response = await as_(role, unit).post("/v1/departments/rencheng-water/callbacks", body)
+            assert (response.status_code, response.json()["code"]) == (404, "unknown_department"), (role, unit)
+        assert (await http.post("/v1/departments/rencheng-water/callbacks", json=body)).status_code == 404
 
 
 pytestmark = pytest.mark.timeout(600)

@@ -196,7 +196,16 @@ async def test_callbacks_are_refused_for_other_departments_and_other_petitions(s
     no_system = await stack["http"].post(f"/v1/departments/{API_DEPT}/callbacks", content=raw, headers=headers)
     assert (no_system.status_code, no_system.json()["code"]) == (404, "unknown_department")
     bad_action = await _callback(stack, body | {"action": "close"})
-    assert bad_action.status_code == 422
+    assert (bad_action.status_code, bad_action.json()["code"]) == (422, "validation_error")
+    assert bad_action.json()["errors"][0]["message"].startswith("action: one of accept, progress, resolve, return")
+    unknown_field = await _callback(stack, body | {"callback_id": f"cb-{other}-f", "urgent": True})
+    assert (unknown_field.status_code, unknown_field.json()["errors"][0]["field"]) == (422, "accept.urgent")
+    url = f"/v1/departments/{WEBHOOK_DEPT}/callbacks"
+    for raw in (b"not json", b"{" + b" " * 70_000 + b"}"):  # signed, but not JSON; over 64 KiB
+        headers = signed_headers("k-2026-07", KEYS["k-2026-07"], int(time.time()), raw)
+        refused = await stack["http"].post(url, content=raw, headers=headers | {"content-type": "application/json"})
+        assert (refused.status_code, refused.json()["code"]) == ((422, "validation_error") if len(raw) < 100
+                                                                 else (413, "body_too_large")), refused.text
 
 
 async def test_the_department_system_down_and_back_while_the_deadline_runs(stack, department):
