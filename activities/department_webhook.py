@@ -73,7 +73,7 @@ class WebhookAdapter:
         try:
             response = await self._http.post(url, content=body, headers=headers)
         except httpx.TimeoutException as error:
-            await self._failed(order, "unreachable", f"no answer within {self._http.timeout.read} s "
+            await self._failed(order, "unreachable", f"no answer within {self._http.timeout.read:g} s "
                                                      f"({type(error).__name__})", url)
         except httpx.HTTPError as error:
             await self._failed(order, "unreachable", f"no answer: {type(error).__name__}", url)
