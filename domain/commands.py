@@ -7,7 +7,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.arrangements import Arrangement
-from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency, VisitOutcome
+from domain.enums import (
+    Channel,
+    CloseOutcome,
+    EmergencyLine,
+    LegalChannel,
+    PauseReason,
+    RequestType,
+    Resolution,
+    TriageOutcome,
+    Urgency,
+    VisitOutcome,
+)
 from domain.model import Actor, Rung
 from domain.policy import Rules, Span
 
@@ -56,6 +67,54 @@ class Report(_Command):
     # charged with the follow-up (the one that resolved it, or held it last); checked by the API
     follows: str = Field(default="", max_length=64)
     follows_unit: str = Field(default="", max_length=64)
+    # issue 14 §2: what the caller asks for (咨询/求助/投诉/举报/建议), and a caller who gave no name or phone
+    request_type: RequestType | None = None
+    anonymous: bool = False
+
+
+class ReportOnTheSpot(Report):
+    """就地解决: a grid worker reports a problem of their own grid and resolves it in the same step, with
+    evidence (photos as links) and a note of what was done. It is return-visited like any resolved petition
+    and counts as resolved on the spot in the grid's figures (issue 14 §1)."""
+
+    kind: Literal["report_on_the_spot"] = "report_on_the_spot"  # type: ignore[assignment]
+    result: str = Text
+    evidence_urls: list[str] = Field(min_length=1, max_length=MAX_EVIDENCE)
+
+
+class ReportTriaged(Report):
+    """A hotline call triaged at intake (接诉即办 Art. 11): answered on the spot (a consultation), handed over
+    to 110/119/120, referred to a legal channel, or outside government duties. Recorded with its reason and
+    closed at once: no work order is made. (The same matter without new facts is `LinkCaller` on the open
+    petition, not a new one.)"""
+
+    kind: Literal["report_triaged"] = "report_triaged"  # type: ignore[assignment]
+    triage: TriageOutcome
+    reason: str = Text
+    answer: str = Field(default="", max_length=MAX_TEXT)  # `answered`: what the caller was told
+    emergency_line: EmergencyLine | None = None  # `emergency_handover`
+    legal_channel: LegalChannel | None = None  # `legal_channel`
+
+
+class LinkCaller(_Command):
+    """The same matter, no new facts (接诉即办 Art. 11): another caller is linked to this open petition as
+    another reporter and told its progress; no new work order. Linked callers are return-visited too."""
+
+    kind: Literal["link_caller"] = "link_caller"
+    reason: str = Text
+    caller_name: str = Field(default="", max_length=64)
+    caller_phone: str = Field(default="", max_length=32)
+    anonymous: bool = False
+    request_type: RequestType | None = None
+
+
+class VisitLinkedCaller(_Command):
+    """The return visit of a caller linked to the petition (`caller`: their number, from 1, in link order)."""
+
+    kind: Literal["linked_caller_visit"] = "linked_caller_visit"
+    caller: int = Field(ge=1, le=10_000)
+    outcome: VisitOutcome
+    note: str = Field(default="", max_length=MAX_TEXT)
 
 
 class Dispatch(_Command):
@@ -199,5 +258,5 @@ class Tick(BaseModel):
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
     | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
-    | OpenWorkOrder     | ReplanDeadlines | Tick
+    | OpenWorkOrder | ReplanDeadlines | ReportOnTheSpot | ReportTriaged | LinkCaller | VisitLinkedCaller | Tick
 )

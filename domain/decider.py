@@ -13,7 +13,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Clock, CloseOutcome, Resolution, Status, VisitOutcome
+from domain.enums import Clock, CloseOutcome, Level, RequestType, Resolution, Status, TriageOutcome, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.evolve import evolve
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
@@ -24,7 +24,16 @@ from domain.workcalendar import CHINA, WorkCalendar
 
 # A duplicate lives on in the petition it duplicated, and a withdrawn one ended at the resident's own
 # wish: a new call about either is a new petition (it may follow the closed one), not a reopen.
-NOT_REOPENABLE = {CloseOutcome.DUPLICATE, CloseOutcome.WITHDRAWN}
+# Petitions triaged at intake were never a unit's: a new call about them is a new petition too.
+NOT_REOPENABLE = {CloseOutcome.DUPLICATE, CloseOutcome.WITHDRAWN, CloseOutcome.ANSWERED_AT_INTAKE,
+                  CloseOutcome.HANDED_OVER, CloseOutcome.REFERRED_TO_LEGAL_CHANNEL}
+# how a petition triaged at intake closes (接诉即办 Art. 11); `dispatch` and `same_matter` close nothing
+TRIAGE_CLOSES = {
+    TriageOutcome.ANSWERED: CloseOutcome.ANSWERED_AT_INTAKE,
+    TriageOutcome.EMERGENCY_HANDOVER: CloseOutcome.HANDED_OVER,
+    TriageOutcome.LEGAL_CHANNEL: CloseOutcome.REFERRED_TO_LEGAL_CHANNEL,
+    TriageOutcome.OUTSIDE_DUTIES: CloseOutcome.NOT_GOVERNMENT_RESPONSIBILITY,
+}
 SATISFIED = {VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED}
 
 
@@ -88,20 +97,115 @@ def _require_status(state: PetitionState, allowed: set[Status], what: str) -> No
 # --- commands ---------------------------------------------------------------------------------
 
 
-def report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def _reported(s: PetitionState, c: cmd.Report, now: datetime) -> ev.PetitionReported:
     if s.reported:
         raise AlreadyReported("the petition has already been reported")
-    reported = ev.PetitionReported(
+    if c.anonymous and (c.reporter_name or c.reporter_phone):
+        raise InvalidCommand("an anonymous caller's name and phone are not recorded: leave them out",
+                             field="anonymous")
+    return ev.PetitionReported(
         at=now, petition_id=c.petition_id, category=c.category, description=c.description,
         address=c.address, grid_code=c.grid_code, channel=c.channel, urgency=c.urgency,
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
         rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
         confidential=c.confidential, public_summary=c.public_summary,
         latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
+        request_type=c.request_type, anonymous=c.anonymous,
     )
+
+
+def report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    reported = _reported(s, c, now)
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     follows = [ev.FollowUpReported(at=now, follows=c.follows, unit_code=c.follows_unit)] if c.follows else []
     return [reported, *follows, assign(s, 0, now, cal, "report")]
+
+
+def report_on_the_spot(s: PetitionState, c: cmd.ReportOnTheSpot, now: datetime,
+                       cal: WorkCalendar) -> list[ev.Event]:
+    """就地解决: the grid worker of the grid reports, accepts and resolves in one step (fixed, in time, with
+    evidence); the return visit follows as for any resolution."""
+    first = c.ladder[0]
+    if first.level is not Level.GRID or first.unit_code != c.grid_code or c.actor.unit_code != c.grid_code:
+        raise NotPermitted(f"only a grid worker of grid {c.grid_code} resolves its petitions on the spot")
+    reported = report(s, c, now, cal)
+    accepted = ev.WorkOrderAccepted(at=now, unit_code=first.unit_code, in_time=True, actor=c.actor)
+    window = c.rules.visit_window
+    visit_due = cal.add(now, window.seconds, window.clock)
+    resolved = ev.PetitionResolved(
+        at=now, unit_code=first.unit_code, resolution=Resolution.FIXED, result=c.result,
+        evidence_urls=list(c.evidence_urls), in_time=True, visit_due=visit_due, actor=c.actor,
+        provisional=cal.provisional(now, visit_due, window.clock), on_the_spot=True,
+    )
+    return [*reported, accepted, resolved]
+
+
+def report_triaged(s: PetitionState, c: cmd.ReportTriaged, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """A call triaged at intake: reported, the triage recorded with its reason, closed at once (no work order)."""
+    outcome = TRIAGE_CLOSES.get(c.triage)
+    if outcome is None:
+        raise InvalidCommand(f"triage: {c.triage.value} does not close a call at intake (dispatch reports it, "
+                             "same_matter links the caller to the open petition)", field="triage")
+    if c.triage is TriageOutcome.ANSWERED:
+        if c.request_type is not RequestType.CONSULTATION:
+            raise InvalidCommand("triage: only a consultation (咨询, request_type consultation) is answered and "
+                                 "closed at intake; dispatch the others", field="triage")
+        if not c.answer.strip():
+            raise InvalidCommand("answer: what the caller was told is required for a consultation answered at "
+                                 "intake", field="answer")
+    elif c.answer:
+        raise InvalidCommand("answer: only a consultation answered at intake has one", field="answer")
+    if (c.triage is TriageOutcome.EMERGENCY_HANDOVER) != (c.emergency_line is not None):
+        raise InvalidCommand("emergency_line: 110, 119 or 120, given exactly when the call is handed over to one",
+                             field="emergency_line")
+    if (c.triage is TriageOutcome.LEGAL_CHANNEL) != (c.legal_channel is not None):
+        raise InvalidCommand("legal_channel: given exactly when the caller is referred to a legal channel",
+                             field="legal_channel")
+    reported = _reported(s, c, now)
+    triaged = ev.IntakeTriaged(at=now, outcome=c.triage, reason=c.reason, answer=c.answer,
+                               emergency_line=c.emergency_line, legal_channel=c.legal_channel, actor=c.actor)
+    state = evolve(evolve(s, reported), triaged)
+    return [reported, triaged, *close_events(state, now, outcome, VisitOutcome.NOT_VISITED, c.reason, c.actor)]
+
+
+def link_caller(s: PetitionState, c: cmd.LinkCaller, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """The same matter, no new facts: the caller is linked to this open petition (no new order)."""
+    if c.anonymous and (c.caller_name or c.caller_phone):
+        raise InvalidCommand("an anonymous caller's name and phone are not recorded: leave them out",
+                             field="anonymous")
+    if not c.anonymous and not c.caller_phone.strip():
+        raise InvalidCommand("caller_phone: a linked caller is return-visited; their phone is required (or "
+                             "anonymous: true)", field="caller_phone")
+    return [ev.CallerLinked(at=now, caller=len(s.linked_callers) + 1, caller_name=c.caller_name,
+                            caller_phone=c.caller_phone, anonymous=c.anonymous, request_type=c.request_type,
+                            reason=c.reason, actor=c.actor)]
+
+
+def _callers_waiting(s: PetitionState, but: int = 0) -> list[int]:
+    """Linked callers still to be return-visited (anonymous ones cannot be called), except `but`."""
+    return [c.caller for c in s.linked_callers
+            if c.visit_outcome is None and not c.anonymous and c.caller != but]
+
+
+def visit_linked_caller(s: PetitionState, c: cmd.VisitLinkedCaller, now: datetime,
+                        cal: WorkCalendar) -> list[ev.Event]:
+    """A linked caller's return visit. The petition closes when the reporter's visit is over and every linked
+    caller has been visited (a linked caller's answer is recorded; only the reporter's reopens it)."""
+    _require_status(s, {Status.RESOLVED}, "record a linked caller's return visit")
+    linked = next((x for x in s.linked_callers if x.caller == c.caller), None)
+    if linked is None:
+        raise InvalidCommand(f"caller: the petition has no linked caller {c.caller}", field="caller")
+    if linked.anonymous:
+        raise InvalidState(f"caller {c.caller} stayed anonymous: there is nobody to call")
+    if linked.visit_outcome is not None:
+        raise InvalidState(f"caller {c.caller} was visited already ({linked.visit_outcome.label})")
+    if c.outcome is VisitOutcome.NOT_VISITED:
+        raise InvalidCommand("'not_visited' is recorded by the system when the window closes")
+    visited = ev.LinkedCallerVisited(at=now, caller=c.caller, outcome=c.outcome, note=c.note, actor=c.actor)
+    if s.reporter_visited and not _callers_waiting(s, but=c.caller):
+        assert s.last_visit is not None
+        return [visited, *close_events(s, now, _outcome_of(s), s.last_visit, "", c.actor)]
+    return [visited]
 
 
 def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
@@ -362,6 +466,9 @@ def urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> lis
 def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                  cal: WorkCalendar) -> list[ev.Event]:
     _require_status(s, {Status.RESOLVED}, "record a return visit")
+    if s.reporter_visited:
+        raise InvalidState(f"the reporter's return visit is recorded ({s.last_visit.label if s.last_visit else ''}); "
+                           f"linked callers {_callers_waiting(s)} wait for theirs (linked-caller-visit)")
     if c.outcome is VisitOutcome.NOT_VISITED:
         raise InvalidCommand("'not_visited' is recorded by the system when the window closes")
     assert s.rules is not None and s.resolution is not None
@@ -375,6 +482,8 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
     attempt = s.visit_attempts + 1
     visit = ev.ReturnVisitRecorded(at=now, outcome=c.outcome, note=c.note, attempt=attempt, actor=c.actor)
     if c.outcome in SATISFIED:
+        if _callers_waiting(s):  # the linked callers are visited too before it closes
+            return [visit]
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome, "", c.actor)]
     if c.outcome is VisitOutcome.DISSATISFIED:
         # the limit counts the resident's dissatisfied visits; reopens after close count too only under
@@ -393,6 +502,8 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
                                      "reopen limit reached; resident still dissatisfied", c.actor)]
     if attempt >= s.rules.visit_attempts:
+        if _callers_waiting(s):
+            return [visit]
         return [visit, *close_events(s, now, _outcome_of(s), c.outcome,
                                      f"{attempt}次回访均未联系上群众, 回访结束 / resident unreachable after "
                                      f"{attempt} attempt(s)", c.actor)]
@@ -536,8 +647,9 @@ def tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     if item is None or item.at > now:
         return []
     a = s.assignment
-    if item.kind == "visit":
-        return close_events(s, now, _outcome_of(s), VisitOutcome.NOT_VISITED,
+    if item.kind == "visit":  # (a reporter visited while linked callers waited keeps their answer)
+        visit = s.last_visit if s.reporter_visited and s.last_visit else VisitOutcome.NOT_VISITED
+        return close_events(s, now, _outcome_of(s), visit,
                             "回访期限届满未回访 / the return-visit window closed without a visit", SYSTEM_ACTOR)
     if item.kind in ("redispatch_warn", "redispatch"):
         clock = s.redispatch

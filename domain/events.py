@@ -10,8 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from domain.enums import (
     Channel,
     CloseOutcome,
+    EmergencyLine,
+    LegalChannel,
     PauseReason,
+    RequestType,
     Resolution,
+    TriageOutcome,
     Urgency,
     VisitOutcome,
 )
@@ -47,6 +51,8 @@ class PetitionReported(_Event):
     latitude: float | None = None  # WGS84, where the reporter says the problem is
     longitude: float | None = None
     media_urls: list[str] = []  # photos sent with the report: evidence from the start
+    request_type: RequestType | None = None  # 咨询/求助/投诉/举报/建议 (None: not classified, older petitions)
+    anonymous: bool = False  # the caller gave no name or phone
 
 
 class WorkOrderAssigned(_Event):
@@ -210,6 +216,7 @@ class PetitionResolved(_Event):
     visit_due: datetime
     actor: Actor
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
+    on_the_spot: bool = False  # 就地解决: reported and resolved in one step by the grid worker
 
 
 class PetitionUrged(_Event):
@@ -272,6 +279,43 @@ class FollowUpReported(_Event):
     unit_code: str = ""
 
 
+class IntakeTriaged(_Event):
+    """A hotline call triaged at intake (接诉即办 Art. 11) with its reason: no work order is made and the
+    petition closes at once (`PetitionClosed` follows)."""
+
+    type: Literal["IntakeTriaged"] = "IntakeTriaged"
+    outcome: TriageOutcome
+    reason: str
+    answer: str = ""
+    emergency_line: EmergencyLine | None = None
+    legal_channel: LegalChannel | None = None
+    actor: Actor
+
+
+class CallerLinked(_Event):
+    """The same matter with no new facts: another caller linked to this open petition as another reporter
+    (`caller`: their number, from 1). Their name and phone are personal data, masked like the reporter's."""
+
+    type: Literal["CallerLinked"] = "CallerLinked"
+    caller: int
+    caller_name: str = ""
+    caller_phone: str = ""
+    anonymous: bool = False
+    request_type: RequestType | None = None
+    reason: str
+    actor: Actor
+
+
+class LinkedCallerVisited(_Event):
+    """The return visit of a linked caller."""
+
+    type: Literal["LinkedCallerVisited"] = "LinkedCallerVisited"
+    caller: int
+    outcome: VisitOutcome
+    note: str = ""
+    actor: Actor
+
+
 class PetitionClosed(_Event):
     type: Literal["PetitionClosed"] = "PetitionClosed"
     outcome: CloseOutcome
@@ -323,7 +367,7 @@ Event = Annotated[
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated
-    | DeadlinesReplanned,
+    | DeadlinesReplanned | IntakeTriaged | CallerLinked | LinkedCallerVisited,
     Field(discriminator="type"),
 ]
 

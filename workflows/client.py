@@ -35,7 +35,9 @@ class PetitionClient:
 
     async def report(self, report: cmd.Report, update_id: str | None = None) -> PetitionState | None:
         """Start the petition's workflow and report it in one call (update-with-start). `update_id` (from an
-        Idempotency-Key) names the update, so a retry while the first is running gets its outcome.
+        Idempotency-Key) names the update, so a retry while the first is running gets its outcome. `report`
+        is any command that starts a petition (`domain.catalogue.STARTING`: a report, one resolved on the
+        spot, a call triaged at intake), sent under its own update name.
 
         Returns None when this petition id was reported before (a retried request): the caller
         reads the existing petition instead. A closed petition's id is never started again.
@@ -51,7 +53,7 @@ class PetitionClient:
         )
         try:
             return await self._client.execute_update_with_start_workflow(
-                UPDATE_NAMES[cmd.Report], report, start_workflow_operation=start, result_type=PetitionState,
+                UPDATE_NAMES[type(report)], report, start_workflow_operation=start, result_type=PetitionState,
                 id=update_id or REQUEST_ID.get(),
             )
         except WorkflowAlreadyStartedError:
