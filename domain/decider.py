@@ -535,9 +535,9 @@ def reopen_closed(s: PetitionState, c: cmd.ReopenClosed, now: datetime, cal: Wor
     if window is None:
         raise InvalidState("the rules this petition was reported under do not allow reopening it after it closed; "
                            "report a new petition that follows it")
-    if s.close_outcome in NOT_REOPENABLE:
-        raise InvalidState(f"a petition closed as {s.close_outcome.value} is not reopened; report a new petition "
-                           "that follows it")
+    if s.close_outcome in NOT_REOPENABLE or s.assignment is None:  # (no order: triaged at intake)
+        outcome = s.close_outcome.value if s.close_outcome else ""
+        raise InvalidState(f"a petition closed as {outcome} is not reopened; report a new petition that follows it")
     until = cal.add(s.closed_at, window.seconds, window.clock)
     if now > until:
         raise InvalidState(f"the petition closed at {_beijing(s.closed_at)}; it could be reopened until "
