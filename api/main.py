@@ -22,6 +22,7 @@ from api.routes import (
     commands,
     departments,
     health,
+    hotline,
     insight,
     listing,
     notifications,
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(listing.router)
     app.include_router(petitions.router)
+    app.include_router(hotline.router)
     app.include_router(commands.router)
     app.include_router(reopen.router)
     app.include_router(departments.router)

@@ -17,7 +17,7 @@ from api.access import ReadAccess
 from api.errors import ApiError
 from api.schemas import EventOut, PetitionOut
 from api.scope import grid_in_scope, in_scope, scope_units, sees_personal_data
-from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, Status
+from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, RequestType, Status, TriageOutcome
 from domain.masking import masked
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
@@ -56,6 +56,8 @@ def _labelled(row: dict[str, Any]) -> PetitionOut:
         level_label=Level(row["level"]).label if row["level"] else None,
         deadline_state_label=DeadlineState(row["deadline_state"]).label,
         close_outcome_label=CloseOutcome(row["close_outcome"]).label if row["close_outcome"] else None,
+        request_type_label=RequestType(row["request_type"]).label if row.get("request_type") else None,
+        triage_label=TriageOutcome(row["triage"]).label if row.get("triage") else None,
     )
 
 

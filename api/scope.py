@@ -6,10 +6,11 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from api.errors import ApiError
-from domain.catalogue import BY_ACTION
+from domain import commands as cmd
+from domain.catalogue import BY_ACTION, BY_TYPE
 from domain.enums import Role, UnitKind
 from domain.model import Actor
-from domain.roles import HANDLING, role_refusal
+from domain.roles import HANDLING, HOTLINE, role_refusal
 from org.model import OrgTree
 
 # Which roles may do each thing at all; the workflow and the routes then check the unit (the handling
@@ -17,6 +18,9 @@ from org.model import OrgTree
 # take theirs from the catalogue (`domain/catalogue.py`), where the decider reads the same sets.
 ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
     **{action: spec.roles for action, spec in BY_ACTION.items()},
+    # issue 14: the routes of the commands that start a petition in other ways (their roles: the catalogue's)
+    "report-on-the-spot": BY_TYPE[cmd.ReportOnTheSpot].roles,
+    "hotline-call": HOTLINE,
     # evaluation (考评): a month's edition and a quarter's property round span every district, so
     # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
     # on its own); supervisors uphold appeals and record property scores inside their own subtree

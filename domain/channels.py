@@ -12,6 +12,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 from domain.enums import Channel, Role
+from domain.errors import InvalidCommand
 
 # Each reporting role's channels through the plain report, its default first. A grid worker's report is
 # the grid worker's; the 12345 desk takes calls and the web platform's messages; staff of a community,
@@ -28,8 +29,10 @@ CHANNELS_OF_ROLE: dict[Role, tuple[Channel, ...]] = {
 }
 
 
-class ChannelRefused(ValueError):
-    """A channel the reporter's role does not report through; the message names the ones it does."""
+class ChannelRefused(InvalidCommand):
+    """A channel the reporter's role does not report through; the message names the ones it does (422)."""
+
+    code = "channel_not_allowed"
 
 
 def channel_of(role: Role, claimed: Channel | None = None) -> Channel:
@@ -38,12 +41,13 @@ def channel_of(role: Role, claimed: Channel | None = None) -> Channel:
     own = CHANNELS_OF_ROLE.get(role, ())
     if claimed is None:
         if not own:
-            raise ChannelRefused(f"a {role.value} ({role.label}) does not report petitions")
+            raise ChannelRefused(f"a {role.value} ({role.label}) does not report petitions", field="channel")
         return own[0]
     if claimed in own:
         return claimed
     if claimed is Channel.OPEN311:
-        raise ChannelRefused("channel: only the Open311 endpoint (/open311/v2/requests) makes open311 reports")
+        raise ChannelRefused("channel: only the Open311 endpoint (/open311/v2/requests) makes open311 reports",
+                             field="channel")
     allowed = ", ".join(f"{c.value} ({c.label})" for c in own) or "none"
     raise ChannelRefused(f"channel: a {role.value} ({role.label}) reports through {allowed}, not {claimed.value} "
-                         f"({claimed.label}); leave channel out to use the first")
+                         f"({claimed.label}); leave channel out to use the first", field="channel")

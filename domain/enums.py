@@ -260,7 +260,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "handed_over": "移交110/119/120",
         "referred_to_legal_channel": "引导通过法定途径解决",
     },
-    "RequestType": {"consultation": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议"},
+    "RequestType": {
+        "consultation": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议",
+    },
     "TriageOutcome": {
         "dispatch": "派单办理",
         "answered": "当场解答",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -204,7 +205,7 @@ VISITED = SATISFIED | {VisitOutcome.DISSATISFIED.value}
 COUNTED = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolve_breaches", "returns",
            "escalations_requested", "escalations_by_deadline", "extensions_requested", "extensions_granted",
            "urges", "resolved", "resolved_in_time", "reopens", "redispatch_breaches", "decision_breaches",
-           "returns_held")
+           "returns_held", "resolved_on_the_spot")
 FACT_FIELDS = tuple(f for f in UnitRecord.model_fields if f not in ("unit_code", "unit_name", "level"))
 
 
@@ -359,6 +360,14 @@ class Scorecard(BaseModel):
     property_score: float | None
     score: float | None
     rank: int | None = None  # the place among the compared cards of its kind; set when ranked
+    # 就地解决 (issue 14 §1): what the unit resolved on the spot itself, and the share of its area's rated
+    # petitions (held by it or any unit below it) that a grid of the area resolved on the spot
+    resolved_on_the_spot: int = Field(0, description="petitions it resolved on the spot (reported and resolved "
+                                                     "in one step)")
+    area_petitions: int = Field(0, description="rated petitions held by the unit or any unit below it")
+    area_resolved_on_the_spot: int = Field(0, description="of them, resolved on the spot by a grid below it")
+    on_the_spot_share: float | None = Field(None, description="area_resolved_on_the_spot / area_petitions "
+                                                              "(就地解决率, 0–1)")
 
     @model_validator(mode="before")
     @classmethod
@@ -412,7 +421,49 @@ def scorecard(unit: dict[str, Any], facts: list[dict[str, Any]], weights: Scorin
         hours_to_resolve_median=_quantile(to_resolve, 0.5), hours_to_resolve_p90=_quantile(to_resolve, 0.9),
         property_score=property_score,
         score=composite(rates, weights, property_score),
+        resolved_on_the_spot=total["resolved_on_the_spot"],
     )
+
+
+def on_the_spot_areas(facts: Iterable[dict[str, Any]],
+                      parent_of: Callable[[str], str | None]) -> dict[str, tuple[int, int]]:
+    """就地解决率 by area (issue 14 §1): for each unit, (rated petitions held by it or any unit below it, those
+    of them resolved on the spot by a unit below it or itself). `facts`: the period's facts of every unit (with
+    `petition_id`); `parent_of`: a unit's parent in the org tree (None at the top). Each petition counts once
+    per area however many of its units held it there."""
+    held_by: dict[str, set[str]] = {}
+    spot: dict[str, str] = {}
+    for fact in facts:
+        if not held(fact) or excluded(fact):
+            continue
+        held_by.setdefault(fact["petition_id"], set()).add(fact["unit_code"])
+        if fact.get("resolved_on_the_spot"):
+            spot[fact["petition_id"]] = fact["unit_code"]
+    areas: dict[str, tuple[int, int]] = {}
+    for petition, units in held_by.items():
+        inside = {a for unit in units for a in _up(unit, parent_of)}
+        on_spot = set(_up(spot[petition], parent_of)) if petition in spot else set()
+        for area in inside:
+            count, solved = areas.get(area, (0, 0))
+            areas[area] = (count + 1, solved + int(area in on_spot))
+    return areas
+
+
+def with_area(card: Scorecard, area: tuple[int, int]) -> Scorecard:
+    """The card with its area's on-the-spot figures (`on_the_spot_areas`)."""
+    petitions, solved = area
+    return card.model_copy(update={"area_petitions": petitions, "area_resolved_on_the_spot": solved,
+                                   "on_the_spot_share": _ratio(solved, petitions)})
+
+
+def _up(unit: str, parent_of: Callable[[str], str | None]) -> list[str]:
+    chain, seen = [], set()
+    current: str | None = unit
+    while current is not None and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        current = parent_of(current)
+    return chain
 
 
 def composite(rates: dict[str, float | None], weights: ScoringWeights, property_score: float | None) -> float | None:

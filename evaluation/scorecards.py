@@ -11,7 +11,16 @@ import asyncpg
 
 from domain.enums import UnitKind
 from domain.errors import InvalidCommand
-from domain.evaluation import FACT_FIELDS, Period, Scorecard, ScoringWeights, rank, scorecard
+from domain.evaluation import (
+    FACT_FIELDS,
+    Period,
+    Scorecard,
+    ScoringWeights,
+    on_the_spot_areas,
+    rank,
+    scorecard,
+    with_area,
+)
 from org.model import OrgTree, Unit
 from org.routing import LEVEL_OF_KIND
 
@@ -59,7 +68,30 @@ async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period,
     for code, score in property_scores.items():  # a company scored by residents but with no petitions
         if code not in by_unit:
             cards.append(scorecard(unit_fields(org.units.get(code), code, code), [], weights, score))
-    return _ranked_by_kind(cards)
+    return _ranked_by_kind(_with_areas(cards, by_unit, org, weights))
+
+
+# the kinds whose cards show the share of their area's petitions resolved on the spot (issue 14 §1), even in a
+# month in which they held none themselves (their grids solved everything near home)
+NEAR_HOME = (UnitKind.GRID, UnitKind.COMMUNITY, UnitKind.STREET)
+
+
+def _with_areas(cards: list[Scorecard], by_unit: dict[str, list[dict[str, Any]]], org: OrgTree,
+                weights: ScoringWeights) -> list[Scorecard]:
+    """Every card with its area's on-the-spot figures; grids, communities and streets with an area but no
+    petitions of their own get a card of their own (no rates: unranked)."""
+    def parent_of(code: str) -> str | None:
+        unit = org.units.get(code)
+        return unit.parent_code if unit is not None else None
+
+    areas = on_the_spot_areas((f for facts in by_unit.values() for f in facts), parent_of)
+    out = [with_area(card, areas[card.unit_code]) if card.unit_code in areas else card for card in cards]
+    have = {card.unit_code for card in cards}
+    for code, area in areas.items():
+        unit = org.units.get(code)
+        if code not in have and unit is not None and unit.kind in NEAR_HOME:
+            out.append(with_area(scorecard(unit_fields(unit, code, code), [], weights), area))
+    return out
 
 
 async def corrected_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights,

@@ -51,8 +51,10 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "unit_code": a.rung.unit_code if a else None,
         "unit_name": a.rung.unit_name if a else None,
         "overseer_code": a.rung.overseer_code if a else None,
-        # the units that held it; a dispatch desk or approver with only a record of its own (received 0) did not
-        "handled_units": sorted(code for code, record in state.units.items() if record.received),
+        # the units that held it; a dispatch desk or approver with only a record of its own (received 0) did not.
+        # A call triaged at intake (no unit held it) was the hotline's: its dispatch desk (the district's)
+        "handled_units": sorted(code for code, record in state.units.items() if record.received)
+        or ([state.desk_code] if state.triage is not None and state.desk_code else []),
         "deadline_state": deadline_state(state).value,
         "accept_due": due.get("accept_due") if open_clock and a and a.accepted_at is None else None,
         "warn_at": due.get("warn_at") if open_clock and not held else None,
@@ -84,6 +86,12 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "media_urls": list(state.media_urls),
         "duplicate_of": state.duplicate_of,
         "follows": state.follows or None,
+        "request_type": state.request_type.value if state.request_type else None,
+        "anonymous": state.anonymous,
+        "triage": state.triage.value if state.triage else None,
+        "triage_reason": state.triage_reason,
+        "linked_callers": [c.model_dump(mode="json") for c in state.linked_callers],
+        "on_the_spot": state.resolution is not None and state.resolution.on_the_spot,
     }
 
 

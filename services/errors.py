@@ -64,3 +64,9 @@ class ReportInProgress(InvalidState):
     """A report with this Idempotency-Key is still being started."""
 
     code = "report_in_progress"
+
+
+class PetitionNotOpen(InvalidState):
+    """The same matter links a caller to an open petition only; a closed one is reopened or followed."""
+
+    code = "petition_not_open"

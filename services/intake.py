@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from domain import commands as cmd
 from domain.decider import NOT_REOPENABLE
 from domain.enums import Status
 from domain.model import PetitionState
@@ -30,6 +31,7 @@ from services.errors import (
     FollowUpWindowPassed,
     OutOfScope,
     PetitionNotFound,
+    PetitionNotOpen,
     ReportInProgress,
     UnknownCategory,
 )
@@ -87,7 +89,7 @@ class IntakeService:
         grid_code = locate(org, intake.grid_code, intake.latitude, intake.longitude)
         if grid_code in org.units and not reach.may_report_in(grid_code):
             raise OutOfScope(f"grid {grid_code} is outside your unit")
-        where = route(org, grid_code, intake.category)
+        where = route(org, grid_code, intake.category, from_grid=intake.on_the_spot is not None)
         rules = self._policy.rules_for(intake.category, intake.urgency)
         follows_unit = await self._followed_unit(intake.follows, rules, reach) if intake.follows else ""
         petition_id, update = self._new_id(), None
@@ -111,6 +113,32 @@ class IntakeService:
         if row is None:
             raise ReportInProgress("a request with this Idempotency-Key is still being handled")
         return Reported(petition_id, None, row, status=OK)
+
+    async def link_caller(self, petition_id: str, command: cmd.LinkCaller, reach: Reach,
+                          idempotency_key: str | None = None, request: dict[str, Any] | None = None) -> PetitionState:
+        """The same matter with no new facts (接诉即办 Art. 11): link the caller to the open petition
+        `petition_id` (one the agent may see) as another reporter; no new petition, no new order. Answers the
+        petition as it now is (its progress, for the caller). PetitionNotFound; PetitionNotOpen (closed: reopen
+        it or report one that follows it); IdempotencyKeyReused; the decider's refusals."""
+        row = await find_petition(self._pool, petition_id)
+        if row is None or not reach.may_see(row):
+            raise PetitionNotFound(f"no petition {petition_id}")
+        update = None
+        if idempotency_key is not None:
+            subject = command.actor.id
+            claimed = await claim_key(self._pool, subject, idempotency_key,
+                                      {"link": petition_id, "body": request or {}}, petition_id)
+            if not claimed.first and (answer := await first_answer(self._pool, subject, idempotency_key, claimed,
+                                                                   petition_id)):
+                return answer.state
+            update = update_id(subject, idempotency_key)
+        if row["status"] == Status.CLOSED.value:
+            raise PetitionNotOpen(f"petition {petition_id} is closed: a new call about it is reopened (reopen) or "
+                                  "reported as a new petition that follows it", field="same_as")
+        state = await self._petitions.send(petition_id, command, update_id=update)
+        if idempotency_key is not None:
+            await keep_answer(self._pool, command.actor.id, idempotency_key, state, OK)
+        return state
 
     async def _followed_unit(self, follows: str, rules: Rules, reach: Reach) -> str:
         """结案后再诉: the petition followed must be one the reporter may see, closed, within the reopen window

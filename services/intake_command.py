@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain import commands as cmd
-from domain.enums import Channel, Urgency
+from domain.enums import Channel, EmergencyLine, LegalChannel, RequestType, TriageOutcome, Urgency
 from domain.model import Actor, Rung
 from domain.policy import Rules
 from org.geography import LocationError, grid_at, grid_holds
 from org.model import OrgTree
-from org.routing import dispatch_desk, ladder_for_report
+from org.routing import dispatch_desk, ladder_for_report, ladder_from_unit
 from services.errors import FieldTooLong, LocationMismatch, LocationOutsideGrids, LocationRequired
 
 # The most characters each text field of a report may hold: longer is refused, never cut. The REST body
@@ -28,6 +28,27 @@ LIMITS: dict[str, int] = {
     "reporter_phone": 32, "public_summary": 200, "follows": 64,
 }
 MAX_MEDIA = cmd.MAX_EVIDENCE  # photos (media links) sent with one report
+
+
+@dataclass(frozen=True)
+class OnTheSpot:
+    """就地解决 (issue 14 §1): what the grid worker did on the spot, and the evidence (photo links, at least one)."""
+
+    result: str
+    evidence_urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Triage:
+    """A hotline call triaged at intake (issue 14 §2, 接诉即办 Art. 11) and closed at once, with its reason:
+    `answered` (a consultation, with the `answer`), `emergency_handover` (`emergency_line`), `legal_channel`
+    (`legal_channel`) or `outside_duties`."""
+
+    outcome: TriageOutcome
+    reason: str
+    answer: str = ""
+    emergency_line: EmergencyLine | None = None
+    legal_channel: LegalChannel | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,12 @@ class Intake:
     follows: str = ""
     idempotency_key: str | None = None
     request: dict[str, Any] = field(default_factory=dict)
+    # issue 14 §2: what the caller asks for, a caller who gives no name or phone; and the two other ways a
+    # report can start: resolved on the spot by the grid's worker (§1), or triaged and closed at intake
+    request_type: RequestType | None = None
+    anonymous: bool = False
+    on_the_spot: OnTheSpot | None = None
+    triage: Triage | None = None
 
 
 @dataclass(frozen=True)
@@ -98,18 +125,32 @@ def locate(org: OrgTree, grid_code: str | None, latitude: float | None, longitud
         raise LocationOutsideGrids(str(exc)) from None
 
 
-def route(org: OrgTree, grid_code: str, category: str) -> Route:
+def route(org: OrgTree, grid_code: str, category: str, *, from_grid: bool = False) -> Route:
     """The ladder and desk of a report in `grid_code` about `category`; InvalidCommand for an unknown grid
-    or category, or a grid the org cannot climb from."""
-    return Route(grid_code, ladder_for_report(org, grid_code, category), dispatch_desk(org, grid_code))
+    or category, or a grid the org cannot climb from. `from_grid`: the ladder starts at the grid itself,
+    whatever rung the category starts at (a petition resolved there on the spot)."""
+    ladder = (ladder_from_unit(org, grid_code, grid_code, category) if from_grid
+              else ladder_for_report(org, grid_code, category))
+    return Route(grid_code, ladder, dispatch_desk(org, grid_code))
 
 
 def report_command(intake: Intake, petition_id: str, where: Route, policy_name: str, rules: Rules, *,
                    follows_unit: str = "", tracks_delivery: bool = True) -> cmd.Report:
-    """The command that starts the petition, with the policy's `rules` frozen into it. `follows_unit`: the
-    unit charged with a follow-up of `intake.follows`. `tracks_delivery=False` only for petitions that no
-    workflow runs (simulated lives: no department delivery is ever confirmed)."""
-    return cmd.Report(
+    """The command that starts the petition, with the policy's `rules` frozen into it: a `Report`, or a
+    `ReportOnTheSpot` (`intake.on_the_spot`) or `ReportTriaged` (`intake.triage`). `follows_unit`: the unit
+    charged with a follow-up of `intake.follows`. `tracks_delivery=False` only for petitions that no workflow
+    runs (simulated lives: no department delivery is ever confirmed)."""
+    extra: dict[str, Any] = {}
+    kind: type[cmd.Report] = cmd.Report
+    if intake.on_the_spot is not None:
+        kind, extra = cmd.ReportOnTheSpot, {"result": intake.on_the_spot.result,
+                                            "evidence_urls": list(intake.on_the_spot.evidence_urls)}
+    elif intake.triage is not None:
+        t = intake.triage
+        kind, extra = cmd.ReportTriaged, {"triage": t.outcome, "reason": t.reason, "answer": t.answer,
+                                          "emergency_line": t.emergency_line, "legal_channel": t.legal_channel}
+    return kind(
+        **extra, request_type=intake.request_type, anonymous=intake.anonymous,
         actor=intake.actor, petition_id=petition_id, category=intake.category, description=intake.description,
         address=intake.address, grid_code=where.grid_code, channel=intake.channel, urgency=intake.urgency,
         reporter_name=intake.reporter_name, reporter_phone=intake.reporter_phone, confidential=intake.confidential,

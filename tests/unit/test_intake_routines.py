@@ -27,8 +27,8 @@ from domain.errors import InvalidCommand, InvalidState, NotPermitted
 from domain.evolve import fold
 from domain.model import PetitionState
 from org.routing import dispatch_desk, ladder_for_report, ladder_from_unit
-from tests.unit.domain_helpers import CAL, DISPATCHER, GRID, VISITOR, Petition, unit_actor
 from tests.unit.decider_spec import MONDAY
+from tests.unit.domain_helpers import CAL, DISPATCHER, GRID, VISITOR, Petition, unit_actor
 
 RULES = load_policy("default").rules_for("sanitation", Urgency.NORMAL)
 
@@ -45,8 +45,9 @@ def _on_the_spot(org, actor=None):
 
 
 def _triaged(org, triage: TriageOutcome, **extra):
-    return cmd.ReportTriaged(actor=DISPATCHER, channel=Channel.HOTLINE, ladder=ladder_for_report(org, GRID, "sanitation"),
-                             triage=triage, reporter_name="陈秀英", reporter_phone="13805371234",
+    return cmd.ReportTriaged(actor=DISPATCHER, channel=Channel.HOTLINE,
+                             ladder=ladder_for_report(org, GRID, "sanitation"), triage=triage,
+                             reporter_name="陈秀英", reporter_phone="13805371234",
                              **_fields(org, **extra))
 
 
@@ -144,7 +145,8 @@ def test_an_anonymous_caller_leaves_no_name_or_phone(demo_org) -> None:
 
 def _resolved_with_a_linked_caller(org) -> Petition:
     p = Petition(org, MONDAY)
-    p.send(cmd.LinkCaller(actor=DISPATCHER, reason="同一事项, 无新情况", caller_name="李四", caller_phone="13900000000"))
+    p.send(cmd.LinkCaller(actor=DISPATCHER, reason="同一事项, 无新情况", caller_name="李四",
+                          caller_phone="13900000000"))
     p.send(cmd.Accept(actor=p.handler))
     p.send(cmd.Resolve(actor=p.handler, result="已清运"))
     return p
