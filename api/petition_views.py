@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from api.access import ReadAccess
 from api.errors import ApiError
@@ -30,7 +31,8 @@ from org.model import OrgTree
 async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: ReadKind) -> list[PetitionOut]:
     """Rows as the reader may see them; each one shown unmasked leaves an access record."""
     unmasked = await access.shown_unmasked(rows, what)
-    return [_labelled(row if shown else masked(row)) for row, shown in zip(rows, unmasked, strict=True)]
+    decoded = [_decoded(row) for row in rows]
+    return [_labelled(row if shown else masked(row)) for row, shown in zip(decoded, unmasked, strict=True)]
 
 
 async def events_out(row: dict[str, Any], events: list[StoredEvent], access: ReadAccess) -> list[EventOut]:
@@ -45,7 +47,14 @@ async def events_out(row: dict[str, Any], events: list[StoredEvent], access: Rea
 
 def command_out(row: dict[str, Any], actor: Actor) -> PetitionOut:
     """What a command answers: masked for `actor`, not access-recorded (its event names the actor)."""
-    return _labelled(row if sees_personal_data(row, actor) else masked(row))
+    decoded = _decoded(row)
+    return _labelled(decoded if sees_personal_data(row, actor) else masked(decoded))
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its JSON text columns (`linked_callers`) read."""
+    callers = row.get("linked_callers")
+    return {**row, "linked_callers": orjson.loads(callers)} if isinstance(callers, str) else row
 
 
 def _labelled(row: dict[str, Any]) -> PetitionOut:

@@ -137,6 +137,12 @@ def select(cards: list[Scorecard], org: OrgTree, kind: UnitKind | None = None, w
     return sorted(chosen, key=lambda c: (c.kind, c.rank is None, c.rank or 0, c.unit_code))
 
 
+def ranked_units(cards: list[Scorecard]) -> list[Scorecard]:
+    """The cards a ranking compares: not those of a grid, community or street that only shows its area's
+    on-the-spot share (no petitions of its own in the period: nothing to rank it on)."""
+    return [c for c in cards if c.petitions or c.property_score is not None or not c.area_petitions]
+
+
 def compared(cards: list[Scorecard], org: OrgTree, among: set[str] | None,
              within: str | None) -> list[Scorecard]:
     """THE ranking rule, for scorecards and rankings alike: the cards of the compared set (the units

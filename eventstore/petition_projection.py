@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 from pydantic import TypeAdapter
 
 from domain.events import PETITION_EVENT_TYPES, event_from
@@ -90,7 +91,8 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "anonymous": state.anonymous,
         "triage": state.triage.value if state.triage else None,
         "triage_reason": state.triage_reason,
-        "linked_callers": [c.model_dump(mode="json") for c in state.linked_callers],
+        # JSON text, not jsonb: the rebuild copies rows in binary, which the pool's jsonb codec does not write
+        "linked_callers": orjson.dumps([c.model_dump(mode="json") for c in state.linked_callers]).decode(),
         "on_the_spot": state.resolution is not None and state.resolution.on_the_spot,
     }
 

@@ -22,7 +22,7 @@ from domain.evaluation import Period, Scorecard
 from domain.text import StorableText
 from evaluation.desk import MONTHLY_CLOSE
 from evaluation.exports import to_csv, to_xlsx
-from evaluation.scorecards import CardSet, card_set, compared, petitions_behind, select
+from evaluation.scorecards import CardSet, card_set, compared, petitions_behind, ranked_units, select
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 READ_ERRORS = PROBLEM_RESPONSES(401, 404, 422)
@@ -85,7 +85,7 @@ async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, act
     if within is not None:
         require_readable(reach, org, within)
     chosen = await _cards(conn, services, org, period, edition, live)
-    chosen.cards = select(compared(chosen.cards, org, reach, within), org, level)
+    chosen.cards = select(compared(ranked_units(chosen.cards), org, reach, within), org, level)
     return _respond(chosen, format, f"排名-{level.label}-{period}")
 
 

@@ -7,7 +7,7 @@ ALTER TABLE petitions
     ADD COLUMN anonymous      boolean NOT NULL DEFAULT false,
     ADD COLUMN triage         text,
     ADD COLUMN triage_reason  text    NOT NULL DEFAULT '',
-    ADD COLUMN linked_callers jsonb   NOT NULL DEFAULT '[]',
+    ADD COLUMN linked_callers text    NOT NULL DEFAULT '[]',  -- JSON (the rebuild's COPY is binary)
     ADD COLUMN on_the_spot    boolean NOT NULL DEFAULT false;
 CREATE INDEX petitions_by_triage ON petitions (triage, reported_at) WHERE triage IS NOT NULL;
 
