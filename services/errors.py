@@ -28,7 +28,19 @@ class LocationOutsideGrids(InvalidCommand):
     code = "location_outside_grids"
 
 
-class FieldTooLong(InvalidCommand):
+class InvalidField(InvalidCommand):
+    """A field of a report holds what should not be stored (`domain/text.py`: blank text, control
+    characters, not a phone number, not an http(s) link). `field` is the intake's name for it and
+    `problem` says why without naming it, so a channel can name the field as its clients call it."""
+
+    code = "invalid_field"
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field} {problem}", field=field)
+        self.problem = problem
+
+
+class FieldTooLong(InvalidField):
     """A field holds more characters than `services.intake_command.LIMITS` allows (nothing is cut)."""
 
     code = "field_too_long"
