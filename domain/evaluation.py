@@ -10,7 +10,7 @@ import re
 import statistics
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -156,6 +156,9 @@ class PropertyRoundClosed(BaseModel):
     actor: Actor
 
 
+# every event of the evaluation's own streams (scorecards-<month>, appeals-<petition>, property-round-<quarter>)
+EvaluationEvent = (EvaluationCorrected | ScorecardsPublished | PropertyRoundOpened | PropertyScoreRecorded
+                   | PropertyRoundClosed | AppealFiled | AppealDecided)
 EVALUATION_EVENTS: dict[str, type[BaseModel]] = {
     m.model_fields["type"].default: m
     for m in (EvaluationCorrected, ScorecardsPublished, PropertyRoundOpened, PropertyScoreRecorded, PropertyRoundClosed,
@@ -272,9 +275,16 @@ class RateCounts:
     visited: int = 0  # rated petitions whose final return visit reached the resident
     satisfied: int = 0  # of them, satisfied or basically satisfied
 
+    # THE fields of a fact `of` reads (with `returned_away` given, as the projection stores it): the read
+    # model groups facts by them (`eventstore.evaluation_queries.rate_groups_this_month`); a unit test
+    # checks that `of` reads nothing else
+    READS: ClassVar[tuple[str, ...]] = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved",
+                                        "resolved_in_time", "visit_outcome", "close_outcome", "returned_away")
+
     @classmethod
     def of(cls, fact: dict[str, Any]) -> RateCounts:
-        """One fact's counts (the keys of a `UnitRecord` plus `close_outcome`)."""
+        """One fact's counts (`READS` of the keys of a `UnitRecord` plus `close_outcome` and `returned_away`;
+        without `returned_away`, `returns` is read to compute it)."""
         if not held(fact):
             return cls()
         rated = not excluded(fact)
