@@ -61,14 +61,17 @@ class Period:
 
     @property
     def is_month(self) -> bool:
+        """Whether the period is one month (only months are published)."""
         return len(self.months) == 1
 
     @property
     def quarter(self) -> str:
+        """The quarter of the period's first month, e.g. `2026-Q4`."""
         first = self.months[0]
         return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
 
     def previous_month(self) -> Period:
+        """The month before the period's first month (January: December of the year before)."""
         first = self.months[0]
         year, month = (first.year, first.month - 1) if first.month > 1 else (first.year - 1, 12)
         return Period.parse(f"{year:04d}-{month:02d}")
@@ -130,6 +133,8 @@ class ScorecardsPublished(BaseModel):
 
 
 class PropertyRoundOpened(BaseModel):
+    """A quarter's property scoring round (物业评议) opened: representatives may score their compounds' companies."""
+
     type: Literal["PropertyRoundOpened"] = "PropertyRoundOpened"
     at: datetime
     quarter: str
@@ -150,6 +155,8 @@ class PropertyScoreRecorded(BaseModel):
 
 
 class PropertyRoundClosed(BaseModel):
+    """A quarter's property scoring round closed: its scores count on the quarter's and year's cards."""
+
     type: Literal["PropertyRoundClosed"] = "PropertyRoundClosed"
     at: datetime
     quarter: str
@@ -312,6 +319,7 @@ class RateCounts:
 
 
 def rate_counts(facts: list[dict[str, Any]]) -> RateCounts:
+    """The `RateCounts` of `facts` together (each a dict as `RateCounts.of` reads it)."""
     return sum((RateCounts.of(f) for f in facts), RateCounts())
 
 

@@ -54,6 +54,8 @@ log = structlog.get_logger()
 
 @dataclass(frozen=True)
 class CatchUp:
+    """What one catch-up did: events read, the log position reached, and how long it took (seconds)."""
+
     events: int
     position: int
     seconds: float

@@ -7,6 +7,8 @@ from domain.errors import InvalidCommand, InvalidState, NotFound, NotPermitted
 
 
 class UnknownCategory(InvalidCommand):
+    """The category is not one of the org's (GET /v1/categories)."""
+
     code = "unknown_category"
 
 
@@ -47,6 +49,8 @@ class FieldTooLong(InvalidField):
 
 
 class OutOfScope(NotPermitted):
+    """The grid (or unit) is outside the caller's part of the org tree."""
+
     code = "out_of_scope"
 
 
@@ -57,18 +61,26 @@ class PetitionNotFound(NotFound):
 
 
 class FollowedPetitionOpen(InvalidState):
+    """The petition a report follows is still open: urge it rather than report it again."""
+
     code = "followed_petition_open"
 
 
 class FollowUpNotAllowed(InvalidState):
+    """The policy in force has no window for following a closed petition."""
+
     code = "follow_up_not_allowed"
 
 
 class FollowUpWindowPassed(InvalidState):
+    """The petition a report follows closed longer ago than the policy's `reopen_after_close` window."""
+
     code = "follow_up_window_passed"
 
 
 class IdempotencyKeyReused(InvalidState):
+    """The Idempotency-Key was used before with a different request."""
+
     code = "idempotency_key_reused"
 
 

@@ -53,6 +53,8 @@ class OrgLevels:
 
 async def refresh_gauges(pool: asyncpg.Pool, client: Client, levels: OrgLevels, stop: asyncio.Event,
                          interval: float = 15.0) -> None:
+    """Refresh the gauges every `interval` seconds until `stop` is set; a database or Temporal that is away keeps the
+    last values (and logs a warning)."""
     while not stop.is_set():
         try:
             await refresh_once(pool, client, levels)
@@ -65,6 +67,9 @@ async def refresh_gauges(pool: asyncpg.Pool, client: Client, levels: OrgLevels, 
 
 
 async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) -> None:
+    """Refresh every gauge once: open petitions by level and card, today's reports, this month's rates (Beijing
+    time), projection lag, each department's undelivered orders, delivery mode, queue backlog and pollers, and next
+    year's calendar. Raises asyncpg, OS or Temporal RPC errors."""
     async with pool.acquire() as conn:
         levels.org = await load_org(conn)
         counts = await open_by_level_and_card(conn)
