@@ -42,11 +42,16 @@ APPEAL_WINDOW = Span.parse({"working_days": 5})  # units may appeal for five wor
 
 
 def new_appeal_id() -> str:
+    """A new appeal id: `AP-` and 12 random hex digits, upper case."""
     return f"AP-{uuid.uuid4().hex[:12].upper()}"
 
 
 @dataclass
 class EvaluationDesk:
+    """Evaluation writes on the pool: publish editions, correct and appeal figures, run quarterly property rounds;
+    each appends to its own stream and catches the projection up. `calendar` counts the appeal window (5 working
+    days, 申诉期)."""
+
     pool: asyncpg.Pool
     org: OrgTree
     weights: ScoringWeights
@@ -164,6 +169,7 @@ class EvaluationDesk:
         return filed, {**appeal, "edition": edition}
 
     async def appeal(self, appeal_id: str) -> dict:
+        """The appeal `appeal_id` as the read model holds it. NotFound if there is none."""
         async with self.pool.acquire() as conn:
             await catch_up(conn)
             found = await queries.appeal(conn, appeal_id)
@@ -179,6 +185,8 @@ class EvaluationDesk:
             return await queries.appeals(conn, months, units)
 
     async def open_round(self, quarter: str, actor: Actor, now: datetime) -> None:
+        """Open the property scoring round of `quarter` (`2026-Q4`). InvalidCommand for a malformed quarter,
+        InvalidState if it was opened before."""
         _quarter(quarter)
         async with self.pool.acquire() as conn:
             if await stream_version(conn, f"property-round-{quarter}"):
@@ -187,6 +195,9 @@ class EvaluationDesk:
 
     async def record_score(self, quarter: str, company_code: str, compound: str, representative: str, score: float,
                            actor: Actor, now: datetime) -> None:
+        """Record one representative's score (0–100) of a property company for one compound in the open round (a new
+        score of the same three replaces it). InvalidCommand if the code is no property company; InvalidState if no
+        round is open or it closed."""
         company = self.org.units.get(company_code)
         if company is None or company.kind is not UnitKind.PROPERTY_COMPANY:
             raise InvalidCommand(f"{company_code!r} is not a property company")
@@ -196,6 +207,8 @@ class EvaluationDesk:
             score=score, actor=actor))
 
     async def close_round(self, quarter: str, actor: Actor, now: datetime) -> None:
+        """Close the quarter's round: its scores count from now on. InvalidState if no round is open or it closed
+        already."""
         version = await self._open_round_version(quarter)
         await self._append(f"property-round-{quarter}", version, PropertyRoundClosed(at=now, quarter=quarter,
                                                                                      actor=actor))

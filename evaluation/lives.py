@@ -27,6 +27,7 @@ KINDS = (("direct", 0.62), ("escalated", 0.08), ("returned", 0.04), ("reopened",
 
 
 def staff(code: str) -> Actor:
+    """A simulated cadre of unit `code` (as a grid worker: the role the simulated lives' commands need)."""
     return Actor(id=f"bench-{code}", name="工作人员", unit_code=code, role=Role.GRID_WORKER)
 
 
@@ -50,6 +51,7 @@ class Life(Timeline):
 
     @property
     def holder(self) -> Actor:
+        """A staff member of the unit holding the petition now."""
         assert self.state.assignment is not None
         return staff(self.state.assignment.rung.unit_code)
 

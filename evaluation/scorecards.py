@@ -36,10 +36,13 @@ class CardSet:
 
     @property
     def provisional(self) -> bool:
+        """Whether the cards are live figures (no edition frozen them)."""
         return self.edition is None
 
 
 def unit_fields(unit: Unit | None, code: str, name: str) -> dict[str, str]:
+    """The identity fields of a card: the unit's code, name, kind, level, parent and district from the org (a unit no
+    longer in it keeps `name` and blanks)."""
     parent = unit.parent_code if unit else None
     return {"unit_code": code, "unit_name": unit.name if unit else name, "kind": unit.kind.value if unit else "",
             "level": LEVEL_OF_KIND[unit.kind].value if unit and unit.kind in LEVEL_OF_KIND else "",
