@@ -1,7 +1,9 @@
 """Petition lives driven by the pure domain on a simulated clock: the events a workflow would record.
 
-The scale benchmark seeds the log with these (and clones of them) instead of running a million
-workflows: the events are the ones `decide` produces, so rebuild and queries see real data.
+The simulated month (`evaluation/simulate.py`, `jiehu simulate-month`) plays them to give the evaluation real
+data, and benchmarks (which import this module; it imports none of them) seed the log with them instead
+of running a million workflows: the events are the ones `decide` produces, so rebuilds and queries see
+what production would. It may not write anything itself: callers append the events.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 
 @router.get("/discovery.{fmt}", summary="Open311 discovery")
 async def discovery(fmt: Fmt, request: Request) -> Response:
+    """GeoReport discovery: the endpoint, its formats and how to get an api_key."""
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
     return render(fmt, "discovery", {
         "changeset": "2026-11-29T00:00:00Z", "contact": "12345 / 街呼区应 jiehu",
@@ -47,6 +48,7 @@ async def discovery(fmt: Fmt, request: Request) -> Response:
 
 @router.get("/services.{fmt}", summary="Open311 service list (the categories)")
 async def services(fmt: Fmt, org: OrgDep) -> Response:
+    """GeoReport service list: one service per category of the org."""
     return render(fmt, "services", [
         {"service_code": c.code, "service_name": c.name, "description": c.description or c.name, "metadata": True,
          "type": "realtime", "keywords": c.department_function, "group": c.start_level.label}
@@ -56,6 +58,8 @@ async def services(fmt: Fmt, org: OrgDep) -> Response:
 
 @router.get("/services/{service_code}.{fmt}", summary="Open311 service definition")
 async def service_definition(service_code: str, fmt: Fmt, org: OrgDep) -> Response:
+    """GeoReport service definition: the attributes a request may carry (grid code, urgency). 404 for an unknown
+    service code."""
     if service_code not in org.categories:
         return error(fmt, 404, f"unknown service_code {service_code}")
     return render(fmt, "service_definition", {"service_code": service_code, "attributes": [
@@ -79,6 +83,8 @@ PARAMETER_OF_FIELD = {"description": "description", "address": "address_string",
 @router.post("/requests.{fmt}", summary="Open311 create a service request (needs api_key)")
 async def create_request(fmt: Fmt, request: Request, services: ServicesDep, intake: IntakeDep,
                          org: OrgDep) -> Response:
+    """GeoReport POST requests (needs an api_key): reports a petition of channel `open311` through the intake
+    service, as the grid's district dispatch desk. 400 naming the parameter for bad input, 403 without a valid key."""
     form = await request.form()
     # a parameter sent empty (`lat=&long=`) is a parameter not sent, as clients fill forms
     fields = {k: str(v) for k, v in form.items() if str(v) != ""}
@@ -164,6 +170,9 @@ async def list_requests(
     status: Annotated[str | None, Query(description="open or closed (comma-separated)")] = None,
     api_key: ApiKey = None,
 ) -> Response:
+    """GeoReport GET requests: what the reader may see (published categories, more for a key that reads `all`), by
+    id, service code, status and dates (default: the last 90 days, at most 1,000). 400 for a bad date or status, 403
+    for an unknown key."""
     if (reader := _reader(services.settings, present(api_key))) is None:
         return error(fmt, 403, "api_key is not valid")
     try:
@@ -188,6 +197,7 @@ async def list_requests(
 @router.get("/requests/{service_request_id}.{fmt}", summary="Open311 one service request (if published)")
 async def get_request(service_request_id: str, fmt: Fmt, services: ServicesDep, org: OrgDep,
                       api_key: ApiKey = None) -> Response:
+    """GeoReport GET one request, if the reader may see it; 404 otherwise (existence does not leak)."""
     if (reader := _reader(services.settings, api_key)) is None:
         return error(fmt, 403, "api_key is not valid")
     row = await _published_row(services, org, reader, service_request_id)
@@ -198,6 +208,8 @@ async def get_request(service_request_id: str, fmt: Fmt, services: ServicesDep, 
 
 @router.get("/tokens/{token}.{fmt}", summary="Open311 service request id of a token (if published)")
 async def get_token(token: str, fmt: Fmt, services: ServicesDep, org: OrgDep, api_key: ApiKey = None) -> Response:
+    """GeoReport GET tokens: a request's id (jiehu answers POST with the id at once, so a token is the id); 404 if
+    the reader may not see it."""
     # jiehu answers POST with the service_request_id at once; its token is that id
     if (reader := _reader(services.settings, api_key)) is None:
         return error(fmt, 403, "api_key is not valid")
