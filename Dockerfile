@@ -13,6 +13,7 @@ COPY evaluation evaluation
 COPY activities activities
 COPY api api
 COPY benchmarks benchmarks
+COPY stack stack
 COPY jiehu jiehu
 RUN pip install --no-cache-dir . && useradd --system jiehu
 USER jiehu

@@ -9,7 +9,7 @@ from api.errors import ApiError
 from domain.catalogue import BY_ACTION
 from domain.enums import Role, UnitKind
 from domain.model import Actor
-from domain.roles import HANDLING
+from domain.roles import HANDLING, role_refusal
 from org.model import OrgTree
 
 # Which roles may do each thing at all; the workflow and the routes then check the unit (the handling
@@ -46,8 +46,7 @@ SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
 def require_role(actor: Actor, action: str) -> None:
     allowed = ROLES_OF_ACTION[action]
     if actor.role not in allowed:
-        names = ", ".join(sorted(r.value for r in allowed))
-        raise ApiError(403, "role_not_allowed", f"{action} needs one of the roles: {names}")
+        raise ApiError(403, "role_not_allowed", role_refusal(action, allowed))
 
 
 def scope_units(actor: Actor, org: OrgTree) -> list[str] | None:
@@ -84,9 +83,13 @@ def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
 def sees_personal_data(row: dict[str, Any], actor: Actor) -> bool:
     """THE decision: the resident's name and phone (and the numbers in free text) are shown to the
     roles that contact the resident, to the cadre who reported it (they typed them in), and to the
-    unit that holds the petition unless it is confidential (工单保密); masked (`domain.masking.masked`)
+    unit that holds the petition (its handling staff, not its supervisors or auditors) unless it is
+    confidential (工单保密); masked (`domain.masking.masked`)
     to everyone else, on the petition, in its events and in listings alike. Reads go through
     `api.access.ReadAccess.shown_unmasked`, which records every `True`."""
     if actor.role in SEES_PERSONAL_DATA or (row.get("reported_by") and row["reported_by"] == actor.id):
         return True
-    return not row.get("confidential") and bool(row.get("unit_code")) and row["unit_code"] == actor.unit_code
+    # the holding unit's own handlers, not every role of that unit: a street's supervisor or auditor is masked
+    # like any other reader while the street holds the petition (found in a review)
+    return (not row.get("confidential") and actor.role in HANDLING and bool(row.get("unit_code"))
+            and row["unit_code"] == actor.unit_code)

@@ -27,10 +27,10 @@ from config.settings import Settings
 from domain.enums import Role
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
-from jiehu.embedded import EmbeddedPostgres, free_port
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org
+from stack.embedded import EmbeddedPostgres, free_port
 
 SEED = """
 INSERT INTO petitions
@@ -82,6 +82,7 @@ async def time_queries(url: str, pool: asyncpg.Pool, org: OrgTree, repeats: int,
     secret = "bench-secret-0123456789abcdef0123456789"
     settings = Settings(database_url=url, jwt_secret=secret)
     app = create_app(settings)
+    # reads only: the app never starts a workflow, so it is given no Temporal client
     app.state.services = Services(settings=settings, pool=pool, petitions=None,  # type: ignore[arg-type]
                                   policy=load_policy("default"), org=org)
 

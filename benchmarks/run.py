@@ -25,10 +25,10 @@ from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from eventstore.store import count_events
-from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, free_port
-from jiehu.temporal import petition_worker
 from org.loader import load_org_file
 from org.repository import save_org
+from stack.embedded import EmbeddedPostgres, TemporalDevServer, free_port
+from stack.workers import petition_worker
 from workflows.connection import connect_temporal
 
 SECRET = "bench-secret-0123456789abcdef0123456789"

@@ -38,6 +38,7 @@ from benchmarks.list_queries import time_queries
 from config.reference_data import DEMO_ORG, load_policy
 from domain.enums import Clock, Level, Urgency
 from domain.events import event_data
+from domain.model import PetitionState
 from domain.policy import Span
 from domain.timers import due_item
 from evaluation.lives import Life, live, pick
@@ -45,10 +46,10 @@ from eventstore.migrate import migrate
 from eventstore.petition_projection import petition_row, rebuild
 from eventstore.pool import create_pool
 from eventstore.store import EventStore, NewEvent
-from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, free_port
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org
+from stack.embedded import EmbeddedPostgres, TemporalDevServer, free_port
 from workflows.connection import connect_temporal
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
@@ -155,7 +156,7 @@ async def open_timers(pool: asyncpg.Pool, org: OrgTree, database_url: str, scrat
     worker = await asyncio.create_subprocess_exec(str(Path(sys.executable).with_name("jiehu")), "worker", env=env)
     try:
         client = await connect_temporal(temporal.address)
-        due = {life.state.id: (life.state.version, due_item(life.state).at) for life in lives}  # type: ignore[union-attr]
+        due = {life.state.id: (life.state.version, _next_at(life.state)) for life in lives}
         pending, peak_rss, started = list(lives), [0], time.perf_counter()
 
         async def starter() -> None:
@@ -251,3 +252,11 @@ if __name__ == "__main__":
     parser.add_argument("--observe", type=float, default=600, help="seconds of deadlines to watch fire")
     parser.add_argument("--seed", type=int, default=7)
     asyncio.run(main(parser.parse_args()))
+
+
+def _next_at(state: PetitionState) -> datetime:
+    """The instant of an open petition's next deadline (the lives started here are all open)."""
+    item = due_item(state)
+    assert item is not None, f"{state.id} has no running deadline"
+    return item.at
+

@@ -18,8 +18,14 @@ urge any open petition they see; community and street staff (overseeing roles) o
 the holding unit. Nothing changes through the API; a grid worker, return visitor or auditor of the
 rung above's unit may no longer urge by calling `decide` directly.
 
-Pure: no I/O, no clock. To add a command: its class in `domain/commands.py` (with a new `kind`), its
-handler in `domain/decider.py`, one `CommandSpec` below.
+Pure: no I/O, no clock. To add a command (the route, the workflow update, the client's name and the
+role check follow from here):
+- its class in `domain/commands.py` (with a new `kind`), added to the `Command` union there;
+- its handler in `domain/decider.py`, and its events in `domain/events.py` with their `evolve` rules;
+- one `CommandSpec` below;
+- and, on purpose by hand, in the tests that freeze what must not change by accident: the recorded
+  update names (`tests/unit/test_catalogue.py`) and the authorization matrix's actions and bodies
+  (`tests/integration/test_api_authorization.py`); and the README's table of actions.
 """
 
 from __future__ import annotations
@@ -136,8 +142,7 @@ def allowed(actor: Actor, spec: CommandSpec) -> bool:
 
 def role_refusal(spec: CommandSpec) -> str:
     """The words of a refusal by role, the same in the API's 403 and the decider's NotPermitted."""
-    names = ", ".join(sorted(role.value for role in spec.roles))
-    return f"{spec.action or spec.name} needs one of the roles: {names}"
+    return r.role_refusal(spec.action or spec.name, spec.roles)
 
 
 def decide(state: PetitionState, command: cmd.Command, now: datetime, calendar: WorkCalendar) -> list[Event]:

@@ -7,6 +7,8 @@ because urging is the one command whose unit rule depends on the role. Pure: no 
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from domain.enums import Role
 
 # Staff of a unit that can hold a work order (a rung of the ladder: grid, community, street,
@@ -30,3 +32,9 @@ VISITING = frozenset({Role.RETURN_VISITOR, Role.DISPATCHER})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # The workflow itself (timers, delivery receipts).
 SYSTEM = frozenset({Role.SYSTEM})
+
+
+def role_refusal(action: str, allowed: AbstractSet[Role]) -> str:
+    """The words of a refusal by role, one wording for the API's 403 and the decider's NotPermitted:
+    "<action> needs one of the roles: a, b"."""
+    return f"{action} needs one of the roles: {', '.join(sorted(role.value for role in allowed))}"

@@ -109,10 +109,10 @@ def worker() -> None:
         from eventstore.evaluation_projection import run_projector
         from eventstore.pool import create_pool
         from eventstore.store import EventStore
-        from jiehu.department_workers import WebhookWorkers
-        from jiehu.temporal import ensure_monthly_close, notifications, petition_worker
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
+        from stack.department_workers import WebhookWorkers
+        from stack.workers import ensure_monthly_close, notifications, petition_worker
         from workflows.connection import connect_temporal
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
@@ -160,9 +160,9 @@ async def _serve_department(settings: Settings, dept: str) -> None:
     import httpx
 
     from eventstore.pool import create_pool
-    from jiehu.department_workers import department_adapter
-    from jiehu.temporal import department_worker
     from org.repository import load_org
+    from stack.department_workers import department_adapter
+    from stack.workers import department_worker
     from workflows.connection import connect_temporal
 
     stop = asyncio.Event()

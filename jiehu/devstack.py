@@ -24,12 +24,12 @@ from domain.enums import Role
 from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
-from jiehu.department_workers import WebhookWorkers
-from jiehu.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
-from jiehu.temporal import department_worker, ensure_monthly_close, notifications, petition_worker
 from org.loader import load_org_file
 from org.repository import org_is_empty, save_org
 from services.gauges import OrgLevels, refresh_gauges
+from stack.department_workers import WebhookWorkers
+from stack.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
+from stack.workers import department_worker, ensure_monthly_close, notifications, petition_worker
 from workflows.connection import connect_temporal
 
 log = structlog.get_logger(__name__)

@@ -15,10 +15,10 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from config.reference_data import DEMO_ORG
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
-from jiehu.embedded import EmbeddedPostgres, free_port, temporal_binary
 from org.loader import load_org_file
 from org.model import OrgTree
 from org.repository import save_org
+from stack.embedded import EmbeddedPostgres, free_port, temporal_binary
 
 
 @pytest.fixture(scope="session")

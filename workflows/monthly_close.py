@@ -1,6 +1,6 @@
 """The monthly close (月度考评发布): on the 1st, publish last month's scorecards as edition 1.
 
-Started by a Temporal Schedule (see `jiehu.temporal.ensure_monthly_close`). Publishing is
+Started by a Temporal Schedule (see `stack.workers.ensure_monthly_close`). Publishing is
 idempotent: a second run for the same month returns the edition already published.
 """
 

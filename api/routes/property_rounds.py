@@ -11,9 +11,8 @@ from pydantic import Field
 from api.auth import CurrentActor
 from api.deps import DeskDep, EvaluationConn, OrgDep
 from api.errors import PROBLEM_RESPONSES, ApiError
-from api.scope import require_role
+from api.scope import ROLES_OF_ACTION, require_role
 from api.unit_scope import require_below, units_below
-from domain.enums import Role
 from domain.masking import mask_representative
 from domain.text import StorableText
 from evaluation.property_rounds import property_round
@@ -70,7 +69,7 @@ async def get_round(quarter: str, conn: EvaluationConn, org: OrgDep, actor: Curr
     found = await property_round(conn, quarter, units_below(actor, org))
     if found is None:
         raise ApiError(404, "not_found", f"no property scoring round for {quarter}")
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):  # who scored is the round's office's to know
+    if actor.role not in ROLES_OF_ACTION["property-score"]:  # who scored is the round's office's to know
         for score in found["scores"]:
             score["representative"] = mask_representative(score["representative"])
     return found

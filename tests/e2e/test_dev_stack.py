@@ -15,7 +15,7 @@ import pytest
 import requests
 from georeport import GeoReport
 
-from jiehu.embedded import free_port
+from stack.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 

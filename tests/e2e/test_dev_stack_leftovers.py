@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jiehu.embedded import pid_alive
+from stack.embedded import pid_alive
 from tests.e2e.test_dev_stack import REPORT, DevStack
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from jiehu.embedded import free_port
+from stack.embedded import free_port
 from tests.e2e.test_dev_stack import DevStack, poll
 from tests.tools import require_tool
 

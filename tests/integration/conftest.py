@@ -7,7 +7,7 @@ import pytest
 
 from api.main import create_app
 from config.settings import Settings
-from jiehu.temporal import petition_worker
+from stack.workers import petition_worker
 from tests.integration.api_client import OPEN311_KEY, OPEN311_TRUSTED_KEY, SECRET, Caller
 from workflows.client import PetitionClient
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import uvicorn
 
-from jiehu.embedded import free_port
+from stack.embedded import free_port
 
 HUB_SECRET = "hub-secret-for-tests"
 

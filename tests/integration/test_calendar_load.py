@@ -25,8 +25,8 @@ from eventstore.calendar_log import read_calendar_log
 from eventstore.migrate import migrate
 from eventstore.pool import create_pool
 from eventstore.store import EventStore
-from jiehu.temporal import petition_worker
 from org.repository import save_org
+from stack.workers import petition_worker
 from tests.integration.api_client import SECRET, Caller
 from workflows.calendar_replan import replan_workflow_id
 

@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain import commands as cmd
 from domain.enums import CloseOutcome, Level, Status, VisitOutcome
-from jiehu.temporal import department_worker
+from stack.workers import department_worker
 from tests.integration.helpers import DISPATCHER, VISITOR, event_types, report, staff
 from workflows.client import PetitionClient
 

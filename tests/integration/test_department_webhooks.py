@@ -16,14 +16,14 @@ import pytest
 
 from api.main import create_app
 from config.settings import Settings
-from jiehu.department_workers import WebhookWorkers
-from jiehu.embedded import free_port
-from jiehu.temporal import petition_worker
 from observability import metrics
 from org.model import DepartmentSystem
 from org.repository import save_org
 from services.gauges import OrgLevels, refresh_once
 from services.signatures import DELIVERY, KEY_ID, SIGNATURE, TIMESTAMP, signed_headers, verify
+from stack.department_workers import WebhookWorkers
+from stack.embedded import free_port
+from stack.workers import petition_worker
 from tests.integration.api_client import SECRET, Caller
 from tests.integration.test_durability import wait_for
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from domain import commands as cmd
-from jiehu.temporal import department_worker
 from org.routing import ladder_from_unit
+from stack.workers import department_worker
 from tests.integration.helpers import DISPATCHER, report, staff
 from tests.integration.test_durability import wait_for
 

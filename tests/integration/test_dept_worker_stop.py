@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from jiehu.embedded import free_port
+from stack.embedded import free_port
 
 
 def test_dept_worker_stops_on_ctrl_c_while_temporal_is_down(postgres, tmp_path):

@@ -13,7 +13,7 @@ from domain import commands as cmd
 from domain.enums import Level, Status
 from eventstore.petition_projection import rebuild, verify
 from eventstore.store import EventStore
-from jiehu.embedded import free_port
+from stack.embedded import free_port
 from tests.integration.helpers import closed_satisfied, report, staff
 from workflows.client import PetitionClient
 
@@ -85,7 +85,7 @@ async def test_rebuild_equals_live(running: PetitionClient, org, pool):
 
 
 async def test_long_history_continues_as_new_without_losing_state(temporal_env, pool, org, task_queue):
-    from jiehu.temporal import petition_worker
+    from stack.workers import petition_worker
 
     client = PetitionClient(temporal_env.client, task_queue, history_limit=60)
     async with petition_worker(temporal_env.client, pool, task_queue):

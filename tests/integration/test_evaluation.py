@@ -21,7 +21,7 @@ from domain.workcalendar import CHINA
 from evaluation.desk import EvaluationDesk
 from evaluation.simulate import simulate_month
 from eventstore import evaluation_projection
-from jiehu.temporal import ensure_monthly_close
+from stack.workers import ensure_monthly_close
 from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
 

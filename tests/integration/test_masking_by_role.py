@@ -56,3 +56,36 @@ async def test_a_confidential_petition_is_masked_alike_for_each_role(as_, role, 
     expected = (NAME, PHONE, TEXT) if unmasked else (MASKED_NAME, MASKED_PHONE, REDACTED_TEXT)
     assert (petition["reporter_name"], petition["reporter_phone"], petition["description"]) == expected
     assert (reported["reporter_name"], reported["reporter_phone"], reported["description"]) == expected
+
+
+@pytest.mark.parametrize(("role", "unmasked"), [("street_staff", True), ("supervisor", False), ("auditor", False),
+                                                ("dispatcher", True), ("return_visitor", True)])
+async def test_only_the_holding_units_handlers_see_it_not_its_supervisors_or_auditors(as_, role, unmasked):
+    """Found in a review: while a street held a petition, every role of that street — its auditor included
+    — saw the resident unmasked, because the rule compared units and not roles."""
+    grid = as_("grid_worker", GRID)
+    pid = (await grid.report(description=TEXT, reporter_name=NAME, reporter_phone=PHONE))["id"]
+    await grid.act(pid, "escalate", {"reason": "无权处理"})
+    await as_("community_staff", "rc-yuehe-taibai").act(pid, "escalate", {"reason": "需街道协调"})
+    petition, reported = await _seen(as_(role, "rc-yuehe"), pid)
+    assert petition["unit_code"] == "rc-yuehe"
+    expected = (NAME, PHONE, TEXT) if unmasked else (MASKED_NAME, MASKED_PHONE, REDACTED_TEXT)
+    assert (petition["reporter_name"], petition["reporter_phone"], petition["description"]) == expected
+    assert (reported["reporter_name"], reported["reporter_phone"], reported["description"]) == expected
+
+
+@pytest.mark.parametrize(("role", "unit", "unmasked"), [
+    ("department_staff", "rencheng-urban-management", True),  # holds it
+    ("property_staff", "pc-shuijing", False),  # would see it only by holding it: out of scope (404)
+])
+async def test_a_department_holding_the_order_sees_it_and_a_company_does_not(as_, role, unit, unmasked):
+    grid = as_("grid_worker", GRID)
+    pid = (await grid.report(description=TEXT, reporter_name=NAME, reporter_phone=PHONE))["id"]
+    await as_("dispatcher", "rencheng").act(pid, "dispatch", {"unit_code": "rencheng-urban-management"})
+    reader = as_(role, unit)
+    if not unmasked:
+        assert (await reader.get(f"/v1/petitions/{pid}")).status_code == 404
+        return
+    petition, reported = await _seen(reader, pid)
+    assert (petition["reporter_name"], petition["reporter_phone"], petition["description"]) == (NAME, PHONE, TEXT)
+    assert (reported["reporter_name"], reported["reporter_phone"], reported["description"]) == (NAME, PHONE, TEXT)

@@ -13,8 +13,8 @@ from config.notifications import load_notification_rules
 from domain import commands as cmd
 from domain.evaluation import Period
 from evaluation.simulate import simulate_month
-from jiehu.temporal import notification_worker
 from services.notifier import DeliveryTiming, Notifier
+from stack.workers import notification_worker
 from tests.integration.fake_receivers import HUB_SECRET, FakeReceiver
 from tests.integration.helpers import event_types, report, staff
 from tests.integration.test_durability import wait_for

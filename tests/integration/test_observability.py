@@ -9,9 +9,9 @@ import subprocess
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
-from jiehu.temporal import department_worker
 from observability.logging import mask_phone_numbers
 from services.gauges import OrgLevels, refresh_once
+from stack.workers import department_worker
 from tests.integration.api_client import REPORT
 from tests.tools import require_tool
 

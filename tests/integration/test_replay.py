@@ -21,8 +21,8 @@ from domain import commands as cmd
 from domain.enums import VisitOutcome
 from domain.model import Actor
 from domain.workcalendar import CHINA
-from jiehu.temporal import department_worker, sandbox_runner
 from org.routing import ladder_from_unit
+from stack.workers import department_worker, sandbox_runner
 from tests.integration.helpers import DISPATCHER, SUPERVISOR, VISITOR, closed_satisfied, report, staff
 from tests.integration.test_durability import wait_for
 from tests.integration.test_scenarios import COMMUNITY

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain import commands as cmd
-from jiehu.temporal import department_worker
+from stack.workers import department_worker
 from tests.integration.api_client import bearer, search_tag
 from tests.integration.helpers import report, staff
 from tests.integration.test_durability import wait_for

@@ -23,9 +23,9 @@ from activities.department import DepartmentAdapter, InboxAdapter
 from activities.department_webhook import WebhookAdapter
 from config.settings import Settings
 from eventstore.petition_queries import is_confidential
-from jiehu.temporal import department_worker
 from org.model import DepartmentSystem, OrgTree
 from org.repository import load_org
+from stack.workers import department_worker
 
 log = structlog.get_logger(__name__)
 ORG_POLL_SECONDS = 30.0  # a department switched to (or from) a webhook is served within this time
