@@ -113,7 +113,9 @@ class ActorReach:
     org: OrgTree
 
     def may_report_in(self, grid_code: str) -> bool:
+        """Whether the caller may report in `grid_code` (a grid inside its reach)."""
         return grid_in_scope(self.actor, self.org, grid_code)
 
     def may_see(self, row: dict[str, Any]) -> bool:
+        """Whether the caller may see the petition `row` (a row of the petitions read model)."""
         return in_scope(row, scope_units(self.actor, self.org), self.actor)

@@ -137,6 +137,8 @@ class HotlineCallIn(CheckedInput):
 
 
 class LinkedCallerOut(BaseModel):
+    """A caller about the same matter linked to the petition (masked like the reporter)."""
+
     caller: int = Field(description="the linked caller's number, from 1 (linked-caller-visit names it)")
     caller_name: str
     caller_phone: str
@@ -146,11 +148,16 @@ class LinkedCallerOut(BaseModel):
 
 
 class DispatchIn(CheckedInput):
+    """分办/改派: the unit to route the petition to, with a note."""
+
     unit_code: str = Field(min_length=1, max_length=64)
     note: str = Field(default="", max_length=MAX_TEXT)
 
 
 class PetitionOut(BaseModel):
+    """A petition as the caller may see it: state, holder, deadlines (UTC), the reporter masked unless the caller's
+    role needs them (README: who may see and do what)."""
+
     id: str
     version: int
     status: str
@@ -222,6 +229,8 @@ class PetitionOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    """One event of a petition's stream, its personal data masked as on the petition."""
+
     position: int
     version: int
     event_id: str
@@ -232,6 +241,8 @@ class EventOut(BaseModel):
 
 
 class UnitOut(BaseModel):
+    """A unit of the org tree with its kind and level (and their Chinese labels)."""
+
     code: str
     name: str
     kind: str
@@ -242,6 +253,8 @@ class UnitOut(BaseModel):
 
 
 class CategoryOut(BaseModel):
+    """A category (派单目录 entry) with its starting level and department function."""
+
     code: str
     name: str
     start_level: str
@@ -251,16 +264,22 @@ class CategoryOut(BaseModel):
 
 
 class HolidayOut(BaseModel):
+    """One official holiday of a year's calendar."""
+
     date: dt.date
     name: str = Field(description="元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节 ('' where the source names none)")
 
 
 class OfficePeriodOut(BaseModel):
+    """One office period of a working day (Beijing time)."""
+
     start: str = Field(description="local time, HH:MM")
     end: str = Field(description="local time, HH:MM (00:00: midnight at the end of the day)")
 
 
 class OfficeSeasonOut(BaseModel):
+    """One office season of the year (winter, summer) and its periods."""
+
     name: str = Field(description="e.g. winter, summer")
     label: str = Field(description="e.g. 冬季作息, 夏季作息")
     first_day: dt.date = Field(description="the first day of this year the schedule applies on")

@@ -48,6 +48,9 @@ SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
 
 
 def require_role(actor: Actor, action: str) -> None:
+    """Raise ApiError 403 `role_not_allowed` (worded as the decider's refusal) unless the actor's role may do
+    `action`, a command's REST action or an evaluation write (`ROLES_OF_ACTION`; KeyError for an action it does not
+    name)."""
     allowed = ROLES_OF_ACTION[action]
     if actor.role not in allowed:
         raise ApiError(403, "role_not_allowed", role_refusal(action, allowed))
@@ -74,6 +77,8 @@ def in_scope(row: dict[str, Any], scope: list[str] | None, actor: Actor | None =
 
 
 def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
+    """Whether the actor may report in `grid_code`: a grid of its subtree; a district's dispatcher (hotline agent)
+    any grid of its district; admin any grid."""
     scope = scope_units(actor, org)
     if scope is None:
         return True

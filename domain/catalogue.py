@@ -151,6 +151,7 @@ def spec_of(command: cmd.Command | type[cmd.Command]) -> CommandSpec:
 
 
 def allowed(actor: Actor, spec: CommandSpec) -> bool:
+    """Whether the actor's role is one the catalogue grants `spec` (its unit is the decider's to check)."""
     return actor.role in spec.roles
 
 

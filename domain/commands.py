@@ -128,6 +128,8 @@ class Dispatch(_Command):
 
 
 class Accept(_Command):
+    """签收: the holding unit acknowledges its work order (before its accept deadline, or late)."""
+
     kind: Literal["accept"] = "accept"
 
 
@@ -146,11 +148,16 @@ class AllowReturn(_Command):
 
 
 class Escalate(_Command):
+    """上报: the holding unit asks to move the petition one rung up the ladder, saying why."""
+
     kind: Literal["escalate"] = "escalate"
     reason: str = Text
 
 
 class RequestExtension(_Command):
+    """延期申请: the holding unit, having accepted, asks the rung above for more time; `duration` in the clock of the
+    petition's `max_extension` (whole working days: a whole number of them)."""
+
     kind: Literal["extension_request"] = "extension_request"
     duration: DurationIn = Field(description="in the unit of the petition's extension limit, e.g. "
                                              "{\"whole_working_days\": 5}, {\"working_days\": 5} or {\"seconds\": 10}")
@@ -158,6 +165,8 @@ class RequestExtension(_Command):
 
 
 class DecideExtension(_Command):
+    """The rung above approves or refuses the pending extension request."""
+
     kind: Literal["extension_decision"] = "extension_decision"
     approve: bool
     note: str = Field(default="", max_length=MAX_TEXT)
@@ -177,16 +186,23 @@ class Pause(_Command):
 
 
 class Resume(_Command):
+    """Restart a paused clock (the holding unit or the rung above): each deadline gets back what it had left."""
+
     kind: Literal["resume"] = "resume"
     note: str = Field(default="", max_length=MAX_TEXT)
 
 
 class NoteProgress(_Command):
+    """The holding unit records progress (处置进展) without changing the petition's state."""
+
     kind: Literal["progress"] = "progress"
     note: str = Text
 
 
 class Resolve(_Command):
+    """办结: the holding unit, having accepted, says what it did (`result`, at most `MAX_TEXT` characters) with up to
+    `MAX_EVIDENCE` links; the return visit window starts."""
+
     kind: Literal["resolve"] = "resolve"
     resolution: Resolution = Resolution.FIXED
     result: str = Text
@@ -194,11 +210,16 @@ class Resolve(_Command):
 
 
 class Urge(_Command):
+    """督办/催办: a supervisor, dispatcher or the rung above pushes the holding unit, with a note."""
+
     kind: Literal["urge"] = "urge"
     note: str = Text
 
 
 class RecordReturnVisit(_Command):
+    """回访: the outcome of one attempt to ask the resident whether the problem was solved (`not_visited` is the
+    system's, when the window closes)."""
+
     kind: Literal["return_visit"] = "return_visit"
     outcome: VisitOutcome
     note: str = Field(default="", max_length=MAX_TEXT)

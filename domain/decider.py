@@ -98,6 +98,8 @@ def _require_status(state: PetitionState, allowed: set[Status], what: str) -> No
 
 
 def _reported(s: PetitionState, c: cmd.Report, now: datetime) -> ev.PetitionReported:
+    """The `PetitionReported` of a command that starts a petition. AlreadyReported if it exists; InvalidCommand
+    for an anonymous caller with a name or phone."""
     if s.reported:
         raise AlreadyReported("the petition has already been reported")
     if c.anonymous and (c.reporter_name or c.reporter_phone):
@@ -115,6 +117,8 @@ def _reported(s: PetitionState, c: cmd.Report, now: datetime) -> ev.PetitionRepo
 
 
 def report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """发现上报: the petition's `PetitionReported`, a `FollowUpReported` if it follows a closed one, and the first
+    rung's `WorkOrderAssigned` with its deadlines. AlreadyReported if it exists."""
     reported = _reported(s, c, now)
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     follows = [ev.FollowUpReported(at=now, follows=c.follows, unit_code=c.follows_unit)] if c.follows else []
@@ -209,6 +213,8 @@ def visit_linked_caller(s: PetitionState, c: cmd.VisitLinkedCaller, now: datetim
 
 
 def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """分办/改派: the petition starts over on `c.ladder` (a returned order, or one moved from its holder).
+    InvalidState unless returned, dispatched or accepted, or when sent to the unit that holds it."""
     _require_status(s, {Status.RETURNED, Status.DISPATCHED, Status.ACCEPTED}, "re-dispatch")
     if s.rung is not None and s.status is not Status.RETURNED and c.ladder[0].unit_code == s.rung.unit_code:
         # a fine command against the petition's state (HTTP 409), not a malformed one
@@ -223,6 +229,8 @@ def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar
 
 
 def accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """签收 by the holding unit (NotPermitted for another unit; InvalidState unless dispatched), `in_time` if at or
+    before its accept deadline."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED}, "accept")
     assert s.assignment is not None
@@ -231,6 +239,9 @@ def accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) ->
 
 
 def return_order(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """退单: the holding unit sends a misrouted order back to its dispatch desk within the policy's `return_window`,
+    and the desk's re-dispatch deadline starts. InvalidState for a final (终审) order, InvalidCommand after the
+    window (Shandong 12345: returned within 2 working days with its reason)."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "return")
     assert s.assignment is not None and s.rules is not None
@@ -257,6 +268,8 @@ def return_order(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalend
 
 
 def allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """A supervisor above the holding unit lifts 终审 so the unit may return the order once more. InvalidState if the
+    order is not final; NotPermitted for the holding unit itself."""
     a = s.assignment
     if a is None or s.status not in (Status.DISPATCHED, Status.ACCEPTED) or not a.final:
         raise InvalidState("the order is not final (终审): its unit may return it within the window as it is")
@@ -290,6 +303,8 @@ def open_work_order(s: PetitionState, c: cmd.OpenWorkOrder, now: datetime, cal: 
 
 
 def escalate(s: PetitionState, c: cmd.Escalate, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """The holding unit moves the petition one rung up (`by_deadline` False). InvalidState at the top of the ladder
+    or unless dispatched or accepted."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "escalate")
     return _climb(s, now, cal, reason=c.reason, by_deadline=False, actor=c.actor, from_rung=rung)
@@ -311,6 +326,9 @@ def _climb(s: PetitionState, now: datetime, cal: WorkCalendar, *, reason: str, b
 
 def request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
                       cal: WorkCalendar) -> list[ev.Event]:
+    """延期申请 by the holding unit, after accepting: at most `max_extensions` granted, each at most `max_extension`
+    in its clock. Under rules with a decision deadline the unit's resolve clock is held (seconds left kept) until the
+    rung above decides. InvalidCommand / InvalidState naming the limit otherwise."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.ACCEPTED}, "ask for an extension")
     assert s.rules is not None and s.assignment is not None
@@ -355,6 +373,8 @@ def _lapse(s: PetitionState, now: datetime, reason: str) -> list[ev.Event]:
 
 def decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
                      cal: WorkCalendar) -> list[ev.Event]:
+    """The rung above approves (the deadline moves by the span asked, the yellow card with it) or refuses the pending
+    request; a held clock restarts with what it had left. InvalidState when nothing waits or the request lapsed."""
     pending = s.pending_extension
     lapsed = s.lapsed_extension
     if pending is None and lapsed is not None:
@@ -387,6 +407,9 @@ def decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
 
 
 def pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """挂起: from the holding unit a request (with a reason); from the rung above an approval (of the request, or on
+    its own authority) that stops every clock and keeps the seconds each had left, or (`approve=False`) a denial.
+    InvalidState while an extension request holds the clock."""
     rung = s.rung
     if rung is None:
         raise InvalidState("no unit holds the petition")
@@ -418,6 +441,8 @@ def pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> l
 
 
 def resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """Restart a paused clock (the holding unit or the rung above): each deadline is now plus the seconds of its own
+    clock it had left. InvalidState if not paused, NotPermitted for anyone else."""
     rung = s.rung
     if s.status is not Status.PAUSED or s.paused is None or rung is None or s.assignment is None:
         raise InvalidState("the clock is not paused")
@@ -433,12 +458,15 @@ def resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) ->
 
 
 def note_progress(s: PetitionState, c: cmd.NoteProgress, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """A progress note by the holding unit while the petition is dispatched, accepted or paused."""
     _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED, Status.PAUSED}, "note progress")
     return [ev.ProgressNoted(at=now, note=c.note, actor=c.actor)]
 
 
 def resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """办结 by the holding unit after accepting: `in_time` if by the resolve deadline (or the clock was held by a
+    timely extension request); the return visit window (policy `visit_window`) starts."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.ACCEPTED}, "resolve")
     assert s.assignment is not None and s.rules is not None
@@ -454,6 +482,8 @@ def resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar) 
 
 
 def urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """督办/催办 of the holding unit: supervisors and dispatchers anywhere they see, others only as the rung above.
+    InvalidState when no unit holds it (returned, resolved, closed)."""
     rung = s.rung
     if rung is None or s.status is Status.RETURNED:
         raise InvalidState("no unit holds the petition to be urged")
@@ -465,6 +495,9 @@ def urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> lis
 
 def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                  cal: WorkCalendar) -> list[ev.Event]:
+    """回访: satisfied closes the petition; dissatisfied reopens it to the unit that resolved it until `max_reopens`,
+    then closes it as the rules say (`dissatisfied_at_limit`); unreachable closes after `visit_attempts` tries, each
+    at least `visit_retry_after` apart. InvalidState unless resolved."""
     _require_status(s, {Status.RESOLVED}, "record a return visit")
     if s.reporter_visited:
         raise InvalidState(f"the reporter's return visit is recorded ({s.last_visit.label if s.last_visit else ''}); "
@@ -511,6 +544,9 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
 
 
 def close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """结案 with an explicit outcome: `resolved` only for a petition resolved as fixed; any other outcome needs an
+    explanation; `duplicate_of` only (and never itself) when closing as a duplicate. Every unit with a record gets
+    its `UnitEvaluated`."""
     if c.outcome is CloseOutcome.RESOLVED:
         if s.status is not Status.RESOLVED or (s.resolution and s.resolution.kind is not Resolution.FIXED):
             raise InvalidState("only a petition resolved as fixed can be closed as resolved")

@@ -10,6 +10,7 @@ class Labelled(StrEnum):
 
     @property
     def label(self) -> str:
+        """The member's Chinese label (served at /v1/labels)."""
         return _LABELS[type(self).__name__][self.value]
 
 
@@ -23,6 +24,9 @@ class Level(Labelled):
 
 
 class UnitKind(Labelled):
+    """What a unit of the org tree is: the ladder's kinds, a district (the dispatch desk) or a property company
+    (物业公司)."""
+
     DISTRICT = "district"
     STREET = "street"
     COMMUNITY = "community"
@@ -32,6 +36,9 @@ class UnitKind(Labelled):
 
 
 class Status(Labelled):
+    """Where a petition stands in the closed loop (a work order dispatched, accepted, returned to the desk, paused,
+    resolved awaiting the visit, closed)."""
+
     DISPATCHED = "dispatched"
     ACCEPTED = "accepted"
     RETURNED = "returned"
@@ -41,6 +48,9 @@ class Status(Labelled):
 
 
 class Channel(Labelled):
+    """How a petition came in: a grid worker's app, the 12345 hotline, a visit day, the 物业110 property hotline, the
+    web, Open311."""
+
     GRID_WORKER = "grid_worker"
     HOTLINE = "hotline"
     VISIT = "visit"
@@ -51,6 +61,8 @@ class Channel(Labelled):
 
 
 class Urgency(Labelled):
+    """How urgent a petition is; the policy's `urgencies` tighten the deadlines of urgent and emergency ones."""
+
     NORMAL = "normal"
     URGENT = "urgent"
     EMERGENCY = "emergency"
@@ -121,6 +133,8 @@ class LegalChannel(Labelled):
 
 
 class VisitOutcome(Labelled):
+    """What one return-visit attempt found; `not_visited` is recorded by the system when the window closes."""
+
     SATISFIED = "satisfied"
     BASICALLY_SATISFIED = "basically_satisfied"
     DISSATISFIED = "dissatisfied"
@@ -129,6 +143,8 @@ class VisitOutcome(Labelled):
 
 
 class Role(Labelled):
+    """What a user may do (README: who may see and do what); `system` is the timers' own."""
+
     GRID_WORKER = "grid_worker"
     COMMUNITY_STAFF = "community_staff"
     STREET_STAFF = "street_staff"
@@ -154,6 +170,8 @@ class ReadKind(Labelled):
 
 
 class DeadlineState(Labelled):
+    """The card of a petition's next deadline: in time, yellow (warned), red (overdue), paused, or none running."""
+
     OK = "ok"
     WARNING = "warning"
     OVERDUE = "overdue"
@@ -162,6 +180,8 @@ class DeadlineState(Labelled):
 
 
 class PauseReason(Labelled):
+    """Why a clock is stopped: waiting on the resident, or on a third party."""
+
     WAITING_RESIDENT = "waiting_resident"
     WAITING_THIRD_PARTY = "waiting_third_party"
 
@@ -215,6 +235,8 @@ class Audience(Labelled):
 
 
 class DeliveryStatus(Labelled):
+    """Where a notification's delivery stands."""
+
     PENDING = "pending"  # recorded and handed to Temporal; not yet accepted by its channel
     SENT = "sent"
     FAILED = "failed"  # the channel refused it, or it stayed down past the delivery's bounded time

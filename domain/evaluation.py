@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -62,14 +62,17 @@ class Period:
 
     @property
     def is_month(self) -> bool:
+        """Whether the period is one month (only months are published)."""
         return len(self.months) == 1
 
     @property
     def quarter(self) -> str:
+        """The quarter of the period's first month, e.g. `2026-Q4`."""
         first = self.months[0]
         return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
 
     def previous_month(self) -> Period:
+        """The month before the period's first month (January: December of the year before)."""
         first = self.months[0]
         year, month = (first.year, first.month - 1) if first.month > 1 else (first.year - 1, 12)
         return Period.parse(f"{year:04d}-{month:02d}")
@@ -131,6 +134,8 @@ class ScorecardsPublished(BaseModel):
 
 
 class PropertyRoundOpened(BaseModel):
+    """A quarter's property scoring round (物业评议) opened: representatives may score their compounds' companies."""
+
     type: Literal["PropertyRoundOpened"] = "PropertyRoundOpened"
     at: datetime
     quarter: str
@@ -151,12 +156,17 @@ class PropertyScoreRecorded(BaseModel):
 
 
 class PropertyRoundClosed(BaseModel):
+    """A quarter's property scoring round closed: its scores count on the quarter's and year's cards."""
+
     type: Literal["PropertyRoundClosed"] = "PropertyRoundClosed"
     at: datetime
     quarter: str
     actor: Actor
 
 
+# every event of the evaluation's own streams (scorecards-<month>, appeals-<petition>, property-round-<quarter>)
+EvaluationEvent = (EvaluationCorrected | ScorecardsPublished | PropertyRoundOpened | PropertyScoreRecorded
+                   | PropertyRoundClosed | AppealFiled | AppealDecided)
 EVALUATION_EVENTS: dict[str, type[BaseModel]] = {
     m.model_fields["type"].default: m
     for m in (EvaluationCorrected, ScorecardsPublished, PropertyRoundOpened, PropertyScoreRecorded, PropertyRoundClosed,
@@ -273,9 +283,16 @@ class RateCounts:
     visited: int = 0  # rated petitions whose final return visit reached the resident
     satisfied: int = 0  # of them, satisfied or basically satisfied
 
+    # THE fields of a fact `of` reads (with `returned_away` given, as the projection stores it): the read
+    # model groups facts by them (`eventstore.evaluation_queries.rate_groups_this_month`); a unit test
+    # checks that `of` reads nothing else
+    READS: ClassVar[tuple[str, ...]] = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved",
+                                        "resolved_in_time", "visit_outcome", "close_outcome", "returned_away")
+
     @classmethod
     def of(cls, fact: dict[str, Any]) -> RateCounts:
-        """One fact's counts (the keys of a `UnitRecord` plus `close_outcome`)."""
+        """One fact's counts (`READS` of the keys of a `UnitRecord` plus `close_outcome` and `returned_away`;
+        without `returned_away`, `returns` is read to compute it)."""
         if not held(fact):
             return cls()
         rated = not excluded(fact)
@@ -303,6 +320,7 @@ class RateCounts:
 
 
 def rate_counts(facts: list[dict[str, Any]]) -> RateCounts:
+    """The `RateCounts` of `facts` together (each a dict as `RateCounts.of` reads it)."""
     return sum((RateCounts.of(f) for f in facts), RateCounts())
 
 

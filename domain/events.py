@@ -30,6 +30,8 @@ class _Event(BaseModel):
 
 
 class PetitionReported(_Event):
+    """A petition was reported, with the rules and ladder frozen into it; every petition's stream starts with it."""
+
     type: Literal["PetitionReported"] = "PetitionReported"
     petition_id: str
     category: str
@@ -70,6 +72,8 @@ class WorkOrderAssigned(_Event):
 
 
 class WorkOrderAccepted(_Event):
+    """The holding unit accepted its work order (签收); `in_time`: by its accept deadline."""
+
     type: Literal["WorkOrderAccepted"] = "WorkOrderAccepted"
     unit_code: str
     in_time: bool
@@ -111,6 +115,8 @@ class ReturnAllowed(_Event):
 
 
 class PetitionRedispatched(_Event):
+    """A dispatcher re-routed the petition: it starts over on `ladder`."""
+
     type: Literal["PetitionRedispatched"] = "PetitionRedispatched"
     ladder: list[Rung]
     note: str
@@ -119,6 +125,9 @@ class PetitionRedispatched(_Event):
 
 
 class PetitionEscalated(_Event):
+    """The petition moved one rung up: `by_deadline` when the resolve deadline passed (超期自动提级), else the unit
+    asked."""
+
     type: Literal["PetitionEscalated"] = "PetitionEscalated"
     from_unit: str
     to_unit: str
@@ -152,6 +161,9 @@ class ExtensionRequestLapsed(_Event):
 
 
 class ExtensionDecided(_Event):
+    """The rung above decided an extension request: `resolve_due` and `warn_at` are the unit's deadlines from now on
+    (moved when approved)."""
+
     type: Literal["ExtensionDecided"] = "ExtensionDecided"
     unit_code: str
     approved: bool
@@ -164,6 +176,8 @@ class ExtensionDecided(_Event):
 
 
 class PauseRequested(_Event):
+    """The holding unit asked the rung above to stop its clock."""
+
     type: Literal["PauseRequested"] = "PauseRequested"
     reason_kind: PauseReason
     reason: str
@@ -171,6 +185,8 @@ class PauseRequested(_Event):
 
 
 class PauseDenied(_Event):
+    """The rung above refused a pause request; the clock runs on."""
+
     type: Literal["PauseDenied"] = "PauseDenied"
     note: str
     actor: Actor
@@ -191,6 +207,8 @@ class ClockPaused(_Event):
 
 
 class ClockResumed(_Event):
+    """The clock restarted: each deadline is the resume time plus what it had left when paused."""
+
     type: Literal["ClockResumed"] = "ClockResumed"
     accept_due: datetime
     warn_at: datetime
@@ -201,12 +219,17 @@ class ClockResumed(_Event):
 
 
 class ProgressNoted(_Event):
+    """The holding unit noted progress."""
+
     type: Literal["ProgressNoted"] = "ProgressNoted"
     note: str
     actor: Actor
 
 
 class PetitionResolved(_Event):
+    """The holding unit resolved the petition (办结): `in_time` by its deadline; the return visit is due by
+    `visit_due`."""
+
     type: Literal["PetitionResolved"] = "PetitionResolved"
     unit_code: str
     resolution: Resolution
@@ -220,6 +243,8 @@ class PetitionResolved(_Event):
 
 
 class PetitionUrged(_Event):
+    """The holding unit was urged (督办): by a person, or `automatic` when a deadline passed."""
+
     type: Literal["PetitionUrged"] = "PetitionUrged"
     unit_code: str
     note: str
@@ -247,6 +272,8 @@ class DeadlineBreached(_Event):
 
 
 class ReturnVisitRecorded(_Event):
+    """One return-visit attempt (`attempt`, from 1) and what the resident said."""
+
     type: Literal["ReturnVisitRecorded"] = "ReturnVisitRecorded"
     outcome: VisitOutcome
     note: str
@@ -317,6 +344,8 @@ class LinkedCallerVisited(_Event):
 
 
 class PetitionClosed(_Event):
+    """The petition closed with `outcome`; the units' `UnitEvaluated` follow in the same append."""
+
     type: Literal["PetitionClosed"] = "PetitionClosed"
     outcome: CloseOutcome
     visit_outcome: VisitOutcome

@@ -42,6 +42,8 @@ def _copy_for_change(state: PetitionState) -> PetitionState:
 
 
 def fold(state: PetitionState, events: Iterable[ev.Event]) -> PetitionState:
+    """The state after applying `events` to `state` in order (`evolve` each); the workflow, the projections, the
+    what-if and the tests fold alike."""
     for event in events:
         state = evolve(state, event)
     return state

@@ -82,6 +82,8 @@ class RedispatchClock(BaseModel):
 
 
 class PendingExtension(BaseModel):
+    """An extension request waiting for the rung above: the span asked, why, by whom and when."""
+
     span: Span
     reason: str
     requested_by: Actor
@@ -104,6 +106,8 @@ class LapsedRequest(BaseModel):
 
 
 class PendingPause(BaseModel):
+    """A pause request waiting for the rung above."""
+
     reason_kind: PauseReason
     reason: str
     requested_by: Actor
@@ -120,6 +124,8 @@ class PausedClock(BaseModel):
 
 
 class ResolutionRecord(BaseModel):
+    """How and by which unit (its rung on the ladder) the petition was last resolved, and whether in time."""
+
     kind: Resolution
     result: str
     evidence_urls: list[str]
@@ -251,12 +257,15 @@ class PetitionState(BaseModel):
 
     @property
     def rung(self) -> Rung | None:
+        """The rung that holds the petition now (None before its report)."""
         return self.assignment.rung if self.assignment else None
 
     @property
     def at_top(self) -> bool:
+        """Whether the holding rung is the last of the ladder (nothing to escalate to)."""
         return self.assignment is not None and self.assignment.rung_index >= len(self.ladder) - 1
 
     @property
     def open(self) -> bool:
+        """Whether the petition was reported and is not closed."""
         return self.reported and self.status is not Status.CLOSED

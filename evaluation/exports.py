@@ -56,6 +56,8 @@ def to_csv(cards: Sequence[BaseModel]) -> bytes:
 
 
 def to_xlsx(cards: Sequence[BaseModel], title: str) -> bytes:
+    """The cards as an XLSX workbook (one sheet named `title`, cut to Excel's 31 characters), with the Chinese
+    headers of `COLUMNS` and rates in percent."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on sheet names

@@ -133,12 +133,15 @@ def _iso(value: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class RebuildReport:
+    """What a rebuild of the petitions read model did: events replayed, petitions written, seconds taken."""
+
     events: int
     petitions: int
     seconds: float
 
     @property
     def events_per_second(self) -> float:
+        """Events replayed per second (infinite for a rebuild that took no measurable time)."""
         return self.events / self.seconds if self.seconds > 0 else float("inf")
 
 

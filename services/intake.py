@@ -1,10 +1,12 @@
 """Intake (发现上报): one service reports a petition for every channel — the REST API, Open311, and the
 hotline, 物业110 and visit days to come.
 
-It checks the category, finds the grid (by code or by point), checks the reporter's reach, routes the
-petition (ladder, dispatch desk), freezes the policy's rules into it, checks a petition it follows
-(结案后再诉), honours an Idempotency-Key and starts the petition's workflow. It may not parse a channel's
-format or answer in it, and holds no SQL (reads go through `eventstore/petition_queries.py`).
+It checks every field (`services.intake_command.input_problem`: limits, blank text, control characters,
+phone numbers, links — the same rules and messages for every channel), checks the category, finds the
+grid (by code or by point), checks the reporter's reach, routes the petition (ladder, dispatch desk),
+freezes the policy's rules into it, checks a petition it follows (结案后再诉), honours an Idempotency-Key
+and starts the petition's workflow. It may not parse a channel's format or answer in it, and holds no
+SQL (reads go through `eventstore/petition_queries.py`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from services.errors import (
     UnknownCategory,
 )
 from services.idempotency import claim_key, first_answer, keep_answer, update_id
-from services.intake_command import Intake, locate, report_command, route, too_long
+from services.intake_command import Intake, input_problem, locate, report_command, route
 from workflows.client import PetitionClient
 
 
@@ -78,11 +80,12 @@ class IntakeService:
         self._calendar, self._new_id = calendar, new_id
 
     async def report(self, intake: Intake, org: OrgTree, reach: Reach) -> Reported:
-        """Report `intake`. Raises (services/errors.py) FieldTooLong, UnknownCategory, a Location* error,
-        OutOfScope (the grid is beyond `reach`), InvalidCommand (the org cannot route it), PetitionNotFound /
-        FollowedPetitionOpen / FollowUpNotAllowed / FollowUpWindowPassed (`follows`), IdempotencyKeyReused,
-        ReportInProgress (a keyed retry while the first is still starting)."""
-        if (problem := too_long(intake)) is not None:
+        """Report `intake`. Raises (services/errors.py) InvalidField (a field that should not be stored;
+        FieldTooLong: over its limit), UnknownCategory, a Location* error, OutOfScope (the grid is beyond
+        `reach`), InvalidCommand (the org cannot route it), PetitionNotFound / FollowedPetitionOpen /
+        FollowUpNotAllowed / FollowUpWindowPassed (`follows`), IdempotencyKeyReused, ReportInProgress (a
+        keyed retry while the first is still starting)."""
+        if (problem := input_problem(intake)) is not None:
             raise problem
         if intake.category not in org.categories:
             raise UnknownCategory(f"unknown category {intake.category!r}; see GET /v1/categories")
@@ -90,6 +93,8 @@ class IntakeService:
         if grid_code in org.units and not reach.may_report_in(grid_code):
             raise OutOfScope(f"grid {grid_code} is outside your unit")
         where = route(org, grid_code, intake.category, from_grid=intake.on_the_spot is not None)
+        if intake.for_district_desk:
+            intake = replace(intake, actor=intake.actor.model_copy(update={"unit_code": where.desk_code}))
         rules = self._policy.rules_for(intake.category, intake.urgency)
         follows_unit = await self._followed_unit(intake.follows, rules, reach) if intake.follows else ""
         petition_id, update = self._new_id(), None

@@ -1,5 +1,6 @@
 """From a report, whatever channel brought it, to the domain's `Report` command: the input every channel
-fills (`Intake`), the field limits (written once, here), where the problem is and who handles it.
+fills (`Intake`), the rules its fields keep (limits, and `domain/text.py`'s checks), where the problem is
+and who handles it.
 
 Pure: no I/O, no clock, no randomness, so the bench and the what-if build their commands with it in
 memory. It may not decide who may report where, look at other petitions or start anything: that is the
@@ -15,18 +16,28 @@ from domain import commands as cmd
 from domain.enums import Channel, EmergencyLine, LegalChannel, RequestType, TriageOutcome, Urgency
 from domain.model import Actor, Rung
 from domain.policy import Rules
+from domain.text import blank_problem, phone_problem, unstorable_text, url_problem
 from org.geography import LocationError, grid_at, grid_holds
 from org.model import OrgTree
 from org.routing import dispatch_desk, ladder_for_report, ladder_from_unit
-from services.errors import FieldTooLong, LocationMismatch, LocationOutsideGrids, LocationRequired
+from services.errors import FieldTooLong, InvalidField, LocationMismatch, LocationOutsideGrids, LocationRequired
 
-# The most characters each text field of a report may hold: longer is refused, never cut. The REST body
-# (`api/schemas.ReportIn`), Open311 and the intake service all read this table. The domain's `Report` is
-# more lenient on purpose (recorded histories keep decoding as they were written).
-LIMITS: dict[str, int] = {
-    "category": 64, "grid_code": 64, "description": cmd.MAX_TEXT, "address": 200, "reporter_name": 64,
-    "reporter_phone": 32, "public_summary": 200, "follows": 64,
-}
+# The text fields of a report, each refused (never cut) beyond the `max_length` of the domain's `Report`
+# field of the same name, except where intake is stricter than the command: the command stays as lenient
+# as it was when running petitions' histories were recorded (they must keep decoding).
+_TEXT_FIELDS = ("category", "grid_code", "description", "address", "reporter_name", "reporter_phone",
+                "public_summary", "follows")
+_STRICTER = {"public_summary": 200}  # a line for the public, not a second description (Report: MAX_TEXT)
+
+
+def _max_length(name: str) -> int:
+    """The `max_length` constraint of the domain `Report`'s field `name`."""
+    return next(m.max_length for m in cmd.Report.model_fields[name].metadata if hasattr(m, "max_length"))
+
+
+# The most characters each text field of a report may hold. The REST body (`api/schemas.ReportIn`), Open311
+# and the intake service all read this table.
+LIMITS: dict[str, int] = {name: _STRICTER.get(name) or _max_length(name) for name in _TEXT_FIELDS}
 MAX_MEDIA = cmd.MAX_EVIDENCE  # photos (media links) sent with one report
 
 
@@ -78,6 +89,9 @@ class Intake:
     follows: str = ""
     idempotency_key: str | None = None
     request: dict[str, Any] = field(default_factory=dict)
+    # the actor reports for the dispatch desk of the grid's district (an integrator, a hotline agent): its
+    # `unit_code` becomes that desk once the grid is found
+    for_district_desk: bool = False
     # issue 14 §2: what the caller asks for, a caller who gives no name or phone; and the two other ways a
     # report can start: resolved on the spot by the grid's worker (§1), or triaged and closed at intake
     request_type: RequestType | None = None
@@ -101,10 +115,33 @@ def too_long(intake: Intake) -> FieldTooLong | None:
     for name, most in LIMITS.items():
         value = getattr(intake, name) or ""
         if len(value) > most:
-            return FieldTooLong(f"{name} must be at most {most} characters (it has {len(value)}); nothing was "
-                                "stored", field=name)
+            return FieldTooLong(name, f"must be at most {most} characters (it has {len(value)}); nothing was stored")
     if len(intake.media_urls) > MAX_MEDIA:
-        return FieldTooLong(f"media_urls holds at most {MAX_MEDIA} links", field="media_urls")
+        return FieldTooLong("media_urls", f"holds at most {MAX_MEDIA} links")
+    return None
+
+
+def input_problem(intake: Intake) -> InvalidField | None:
+    """The first field of `intake` that should not be stored, else None: text PostgreSQL cannot hold, over
+    its limit (`too_long`), blank or with control characters, a `reporter_phone` that is no phone number,
+    a media link that is not http(s) (`domain/text.py`), an empty category or description. Every channel
+    gets these checks from the intake service; the REST body refuses the same earlier (422 per field)."""
+    for name in _TEXT_FIELDS:
+        if (problem := unstorable_text(getattr(intake, name) or "", name)) is not None:
+            return InvalidField(name, problem.removeprefix(f"{name} "))
+    if (long := too_long(intake)) is not None:
+        return long
+    for name in ("category", "description"):
+        if not getattr(intake, name):
+            return InvalidField(name, "is required")
+    for name in _TEXT_FIELDS:
+        if (problem := blank_problem(getattr(intake, name) or "")) is not None:
+            return InvalidField(name, problem)
+    if (problem := phone_problem(intake.reporter_phone)) is not None:
+        return InvalidField("reporter_phone", problem)
+    for index, url in enumerate(intake.media_urls):
+        if (problem := unstorable_text(url) or url_problem(url)) is not None:
+            return InvalidField("media_urls", f"[{index}] {problem}")
     return None
 
 

@@ -26,6 +26,9 @@ UPDATE_NAMES: dict[type, str] = {spec.command: spec.name for spec in UPDATES}
 
 
 class PetitionClient:
+    """The API's and services' handle on petition workflows: report (update-with-start), send commands as updates,
+    query state. Holds the Temporal client and the petitions' task queue."""
+
     def __init__(self, client: Client, task_queue: str, history_limit: int = 2000,
                  arrangements: Callable[[], list[Arrangement]] = current_arrangements) -> None:
         self._arrangements = arrangements  # the holiday arrangements loaded since release: new runs start with them
@@ -99,7 +102,9 @@ class PetitionClient:
         return await handle.execute_update(name, command, result_type=PetitionState, id=update)  # the last try
 
     async def state(self, petition_id: str) -> PetitionState:
+        """The running workflow's petition state (query). RPCError NOT_FOUND when no workflow has this id."""
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)
 
     async def check_health(self) -> None:
+        """Raise (RPCError) unless the Temporal frontend answers a health check."""
         await self._client.service_client.check_health()

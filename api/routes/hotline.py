@@ -21,6 +21,8 @@ router = APIRouter(prefix="/v1/hotline", tags=["hotline"])
 
 
 class HotlineCallOut(BaseModel):
+    """What became of a call at intake, and the petition it made or was linked to."""
+
     outcome: TriageOutcome
     outcome_label: str
     petition: PetitionOut = Field(description="the new petition (closed at once unless dispatched), or for "

@@ -31,11 +31,15 @@ ItemKind = Literal["work_order", "decision", "redispatch", "return_visit"]
 
 
 class SortOrder(StrEnum):
+    """How a petition list is ordered: newest report first, or nearest deadline first."""
+
     NEWEST = "newest"
     DEADLINE = "deadline"
 
 
 class PetitionPage(BaseModel):
+    """A page of petitions and the cursor of the next (None: the last page)."""
+
     items: list[PetitionOut]
     next_cursor: str | None
 
@@ -59,6 +63,9 @@ class QueueItem(BaseModel):
 
 
 class Queue(BaseModel):
+    """A worklist page: whose it is (`unit_code`), which kind, how many items are open in all, this page's items and
+    the next cursor."""
+
     unit_code: str
     kind: WorklistKind = Field(description="work_order (handling units), redispatch (dispatchers), "
                                            "return_visit (return visitors)")
