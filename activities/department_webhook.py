@@ -61,6 +61,9 @@ class WebhookAdapter:
         self._http, self._confidential, self._clock, self._record = http, confidential, clock, record
 
     async def deliver(self, order: WorkOrderDelivery) -> None:
+        """POST `order` signed (HMAC, docs/department-contract.md) to the department's webhook; a 2xx delivers it.
+        DepartmentSystemUnavailable (retried) when the URL or key secret is missing, the system is unreachable or
+        answers otherwise; each outcome is counted."""
         url, key_id = self._system.url, self._system.keys[0] if self._system.keys else ""
         secret = self._secrets.get(key_id)
         if not url or secret is None:

@@ -14,4 +14,5 @@ COLUMNS = (
     "latitude", "longitude", "media_urls",  # migration 012
     "duplicate_of",  # migration 013
     "follows",  # migration 014
+    "request_type", "anonymous", "triage", "triage_reason", "linked_callers", "on_the_spot",  # migration 021
 )
