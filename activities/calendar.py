@@ -15,15 +15,19 @@ from workflows.inputs import OpenPetitionsInput, OpenPetitionsPage, ReplanFinish
 
 
 class CalendarActivities:
+    """The calendar re-plan's activities, on the database pool."""
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
     @activity.defn(name="open_petitions")
     async def open_petitions(self, input: OpenPetitionsInput) -> OpenPetitionsPage:
+        """One page of open petition ids (`OpenPetitionsInput`), in id order."""
         return OpenPetitionsPage(ids=await open_petition_ids(self._pool, input.after, input.limit,
                                                              input.reported_since))
 
     @activity.defn(name="record_replan_finished")
     async def record_replan_finished(self, input: ReplanFinishedInput) -> None:
+        """Append `CalendarReplanFinished` to the `calendar` stream (now, UTC)."""
         await record_replan_finished(EventStore(self._pool), ReplanFinished(
             sequence=input.sequence, signalled=input.signalled, gone=input.gone, at=datetime.now(UTC)))

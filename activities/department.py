@@ -19,7 +19,10 @@ log = structlog.get_logger(__name__)
 
 
 class DepartmentAdapter(Protocol):
-    async def deliver(self, order: WorkOrderDelivery) -> None: ...
+    """How a department worker hands a work order to its department's system."""
+
+    async def deliver(self, order: WorkOrderDelivery) -> None:
+        """Hand `order` over; raise to have Temporal retry (the order waits on the queue meanwhile)."""
 
 
 class InboxAdapter:
@@ -29,17 +32,22 @@ class InboxAdapter:
         self._pool = pool
 
     async def deliver(self, order: WorkOrderDelivery) -> None:
+        """Record `order` in the department's inbox (a redelivery changes nothing)."""
         await record_delivery(self._pool, order.delivery_id, order.department, order.petition_id,
                               order.model_dump(mode="json"))
 
 
 class DepartmentActivities:
+    """The activity a department worker runs on its own `dept-<code>` queue."""
+
     def __init__(self, department: str, adapter: DepartmentAdapter) -> None:
         self._department = department
         self._adapter = adapter
 
     @activity.defn(name="deliver_work_order")
     async def deliver_work_order(self, order: WorkOrderDelivery) -> None:
+        """Hand `order` to the department's adapter. RuntimeError if the order is another department's (a
+        misconfigured worker)."""
         if order.department != self._department:
             # a misconfigured worker must not swallow another department's work
             raise RuntimeError(f"worker of {self._department} received an order for {order.department}")

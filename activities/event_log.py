@@ -20,11 +20,17 @@ log = structlog.get_logger(__name__)
 
 
 class EventLogActivities:
+    """The petition workflow's append activity, on the event store."""
+
     def __init__(self, store: EventStore, level_of: Callable[[str], str] = lambda _: "unknown") -> None:
         self._store, self._level_of = store, level_of
 
     @activity.defn(name="append_events")
     async def append_events(self, input: AppendEventsInput) -> AppendEventsResult:
+        """Append `input.events` to the petition's stream at the expected version with the read-model row, in one
+        statement; a retry finds them there and writes nothing. Counts appends and their latency. Non-retryable
+        ApplicationError `StreamConflict` when another writer got there first, `UnstorableEvent` when the database
+        refuses the events; other errors retry."""
         # the update that made the events (an Idempotency-Key's, or the API request's id) is kept with
         # them: a keyed retry finds its first answer in the log even after the run ended
         # (`EventStore.version_of_update`)

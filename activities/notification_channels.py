@@ -61,7 +61,10 @@ class Message:
 
 
 class NotificationChannel(Protocol):
-    async def send(self, message: Message) -> None: ...
+    """A way to send a notification (log, webhook, SMS)."""
+
+    async def send(self, message: Message) -> None:
+        """Send `message`; RefusedByChannel for a refusal worth no retry, any other error to be retried."""
 
 
 class LogChannel:
@@ -72,6 +75,7 @@ class LogChannel:
         self._instead_of = instead_of
 
     async def send(self, message: Message) -> None:
+        """Print and log `message` (the address masked)."""
         to = mask_phone(message.address) if message.address else f"{message.unit_code} {message.role}".strip()
         via = f"{self._instead_of} (no endpoint configured: logged)" if self._instead_of else "log"
         at = datetime.now(CHINA).strftime("%H:%M:%S")
@@ -95,6 +99,8 @@ class WebhookChannel:
         self._url, self._secret, self._client = url, secret, client
 
     async def send(self, message: Message) -> None:
+        """POST `message` as JSON signed with HMAC-SHA256 over the timestamp and body; raises on a non-2xx answer
+        (RefusedByChannel for a 4xx other than 408, 409, 425 and 429)."""
         body = orjson.dumps(message.payload())
         timestamp = str(int(time.time()))
         response = await self._client.post(self._url, content=body, headers={
@@ -111,6 +117,8 @@ class SmsChannel:
         self._url, self._api_key, self._client = url, api_key, client
 
     async def send(self, message: Message) -> None:
+        """POST `message` to the SMS gateway with its delivery id as Idempotency-Key; raises on a non-2xx answer
+        (RefusedByChannel for a 4xx other than 408, 409, 425 and 429)."""
         headers = {"idempotency-key": message.delivery_id}
         if self._api_key:
             headers["authorization"] = f"Bearer {self._api_key}"
@@ -145,4 +153,5 @@ class Channels:
         return self._by_channel[channel]
 
     async def aclose(self) -> None:
+        """Close the HTTP client the channels share."""
         await self.client.aclose()

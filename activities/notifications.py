@@ -18,6 +18,8 @@ log = structlog.get_logger(__name__)
 
 
 class NotificationActivities:
+    """The notification delivery's activities, on the database pool and the channels."""
+
     def __init__(self, pool: asyncpg.Pool, channels: Channels, console_url: str) -> None:
         self._pool, self._channels, self._console_url = pool, channels, console_url.rstrip("/")
 

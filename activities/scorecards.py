@@ -21,11 +21,15 @@ MONTHLY_CLOSE_ACTOR = Actor(id="monthly-close", name="月度考评 (monthly clos
 
 
 class ScorecardActivities:
+    """The monthly close's activity, on the database pool and the scoring weights."""
+
     def __init__(self, pool: asyncpg.Pool, weights: ScoringWeights) -> None:
         self._pool, self._weights = pool, weights
 
     @activity.defn(name="publish_scorecards")
     async def publish_scorecards(self, input: PublishScorecardsInput) -> dict:
+        """Publish the month's scorecards as its first edition (or answer the one already published), with times as
+        ISO 8601 strings. A DomainError (the month has not ended…) is a non-retryable ApplicationError."""
         desk = EvaluationDesk(self._pool, await load_org(self._pool), self._weights, work_calendar())
         try:
             published = await desk.publish(Period.parse(input.period), MONTHLY_CLOSE_ACTOR, datetime.now(UTC))

@@ -21,7 +21,10 @@ bearer = HTTPBearer(auto_error=False, description="A JWT with claims sub, name, 
 
 
 class TokenVerifier(Protocol):
-    def claims(self, token: str) -> dict[str, Any]: ...
+    """Checks a bearer token's signature, expiry, issuer and audience."""
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """The token's claims (`sub`, `name`, `role`, `unit`…); a jwt.PyJWTError if it does not verify."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class SharedSecretVerifier:
     audience: str | None = None
 
     def claims(self, token: str) -> dict[str, Any]:
+        """The claims of an HS256 `token` signed with the secret (issuer and audience checked when configured; `exp`
+        and `sub` required). Raises a jwt.PyJWTError otherwise."""
         return jwt.decode(token, self.secret, algorithms=["HS256"], issuer=self.issuer, audience=self.audience,
                           options={"require": ["exp", "sub"], "verify_aud": self.audience is not None})
 
@@ -45,6 +50,8 @@ class JwksVerifier:
         self._issuer, self._audience = issuer, audience
 
     def claims(self, token: str) -> dict[str, Any]:
+        """The claims of an RS256 or ES256 `token` signed by a key of the JWKS (issuer and audience checked when
+        configured; `exp` and `sub` required). Raises a jwt.PyJWTError otherwise."""
         key = self._keys.get_signing_key_from_jwt(token)
         return jwt.decode(token, key.key, algorithms=["RS256", "ES256"], issuer=self._issuer,
                           audience=self._audience,
@@ -52,6 +59,8 @@ class JwksVerifier:
 
 
 def verifier_from(settings: Settings) -> TokenVerifier:
+    """The token verifier the settings name: the identity provider's JWKS if `JIEHU_JWT_JWKS_URL` is set, else HS256
+    with `JIEHU_JWT_SECRET`. RuntimeError if neither is set."""
     if settings.jwt_jwks_url:
         return JwksVerifier(settings.jwt_jwks_url, settings.jwt_issuer, settings.jwt_audience)
     if not settings.jwt_secret:

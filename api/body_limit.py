@@ -9,10 +9,15 @@ from api.open311.formats import to_xml
 
 
 class BodyTooLarge(Exception):
+    """A request body grew past the limit while the app read it."""
+
     pass
 
 
 class BodyLimitMiddleware:
+    """ASGI middleware refusing a request body over `max_bytes` with 413 problem+json: by its Content-Length, or,
+    chunked, as it is read, before the app parses it."""
+
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
 

@@ -28,6 +28,9 @@ ORG_TTL_SECONDS = 30.0  # `jiehu org load` reaches a running API within this tim
 
 @dataclass
 class Services:
+    """What the routes share, built once per API process: settings, the database pool, the petition client, the SLA
+    policy, the org (reloaded every `ORG_TTL_SECONDS`, 30 s), scoring weights and the Temporal client."""
+
     settings: Settings
     pool: asyncpg.Pool
     petitions: PetitionClient
@@ -38,6 +41,7 @@ class Services:
     org_loaded_at: float = field(default_factory=time.monotonic)
 
     async def current_org(self) -> OrgTree:
+        """The org tree, reloaded from the database when the copy is older than `ORG_TTL_SECONDS` (30 s)."""
         if time.monotonic() - self.org_loaded_at > ORG_TTL_SECONDS:
             self.org = await load_org(self.pool)
             self.org_loaded_at = time.monotonic()

@@ -33,12 +33,17 @@ def status_of(error: DomainError) -> int:
 
 
 class ApiError(Exception):
+    """An error a route raises with its HTTP `status`, stable `code` and `detail`; answered as problem+json (or
+    GeoReport's format under /open311/)."""
+
     def __init__(self, status: int, code: str, detail: str) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
 
 
 def problem(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
+    """An application/problem+json (RFC 9457) response: type, title, status, `code`, detail, and `extra` members
+    (e.g. `errors`)."""
     body = {"type": f"https://jiehu.example/problems/{code}", "title": code.replace("_", " "), "status": status,
             "code": code, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
@@ -69,6 +74,9 @@ def _answer(request: Request, status: int, code: str, detail: str, **extra: obje
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error of `app` as problem+json with a stable code (or GeoReport's format under /open311/): domain
+    errors by their type (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404), failed updates,
+    Temporal away (503), invalid requests and unstorable text (422), anything unexpected (500, logged)."""
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
         return _answer(request, exc.status, exc.code, exc.detail)

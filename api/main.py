@@ -22,6 +22,7 @@ from api.routes import (
     commands,
     departments,
     health,
+    hotline,
     insight,
     listing,
     notifications,
@@ -46,6 +47,10 @@ log = structlog.get_logger()
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """The FastAPI app of one API process: routes, error handlers, the body limit (`max_body_bytes`), request context
+    and metrics; its lifespan opens the pool and the Temporal client, loads the org, the policy (checked for every
+    category) and the loaded holiday arrangements, follows the calendar stream, resumes unfinished re-plans, and
+    closes the pool on shutdown. RuntimeError at once if no token verifier is configured."""
     verifier = verifier_from(settings)  # fail at start-up, not at the first request
 
     @asynccontextmanager
@@ -80,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(listing.router)
     app.include_router(petitions.router)
+    app.include_router(hotline.router)
     app.include_router(commands.router)
     app.include_router(reopen.router)
     app.include_router(departments.router)

@@ -17,6 +17,10 @@ QUIET = {"/metrics", "/healthz", "/readyz"}  # scraped every few seconds: measur
 
 
 class RequestContextMiddleware:
+    """ASGI middleware: a request id for each HTTP request (bound to the logs, answered as `X-Request-ID`, the
+    client's own kept as `client_request_id`), its latency observed by route template and status, one log line per
+    request."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 

@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from api.access import ReadAccess
 from api.errors import ApiError
 from api.schemas import EventOut, PetitionOut
 from api.scope import grid_in_scope, in_scope, scope_units, sees_personal_data
-from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, Status, VisitChannel
+from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, RequestType, Status, TriageOutcome, VisitChannel
 from domain.masking import masked
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
@@ -30,7 +31,8 @@ from org.model import OrgTree
 async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: ReadKind) -> list[PetitionOut]:
     """Rows as the reader may see them; each one shown unmasked leaves an access record."""
     unmasked = await access.shown_unmasked(rows, what)
-    return [_labelled(row if shown else masked(row)) for row, shown in zip(rows, unmasked, strict=True)]
+    decoded = [_decoded(row) for row in rows]
+    return [_labelled(row if shown else masked(row)) for row, shown in zip(decoded, unmasked, strict=True)]
 
 
 async def events_out(row: dict[str, Any], events: list[StoredEvent], access: ReadAccess) -> list[EventOut]:
@@ -45,7 +47,14 @@ async def events_out(row: dict[str, Any], events: list[StoredEvent], access: Rea
 
 def command_out(row: dict[str, Any], actor: Actor) -> PetitionOut:
     """What a command answers: masked for `actor`, not access-recorded (its event names the actor)."""
-    return _labelled(row if sees_personal_data(row, actor) else masked(row))
+    decoded = _decoded(row)
+    return _labelled(decoded if sees_personal_data(row, actor) else masked(decoded))
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its JSON text columns (`linked_callers`) read."""
+    callers = row.get("linked_callers")
+    return {**row, "linked_callers": orjson.loads(callers)} if isinstance(callers, str) else row
 
 
 def _labelled(row: dict[str, Any]) -> PetitionOut:
@@ -56,6 +65,8 @@ def _labelled(row: dict[str, Any]) -> PetitionOut:
         level_label=Level(row["level"]).label if row["level"] else None,
         deadline_state_label=DeadlineState(row["deadline_state"]).label,
         close_outcome_label=CloseOutcome(row["close_outcome"]).label if row["close_outcome"] else None,
+        request_type_label=RequestType(row["request_type"]).label if row.get("request_type") else None,
+        triage_label=TriageOutcome(row["triage"]).label if row.get("triage") else None,
         visit_channel_label=VisitChannel(row["visit_channel"]).label if row.get("visit_channel") else None,
     )
 
@@ -103,7 +114,9 @@ class ActorReach:
     org: OrgTree
 
     def may_report_in(self, grid_code: str) -> bool:
+        """Whether the caller may report in `grid_code` (a grid inside its reach)."""
         return grid_in_scope(self.actor, self.org, grid_code)
 
     def may_see(self, row: dict[str, Any]) -> bool:
+        """Whether the caller may see the petition `row` (a row of the petitions read model)."""
         return in_scope(row, scope_units(self.actor, self.org), self.actor)

@@ -9,8 +9,17 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from api.input_rules import CheckedInput
-from domain.commands import MAX_TEXT
-from domain.enums import Channel, Urgency, VisitChannel
+from domain.commands import MAX_EVIDENCE, MAX_TEXT
+from domain.enums import (
+    Channel,
+    EmergencyLine,
+    LegalChannel,
+    RequestType,
+    TriageOutcome,
+    Urgency,
+    VisitChannel,
+    VisitOutcome,
+)
 from services.intake_command import LIMITS, MAX_MEDIA
 
 
@@ -39,9 +48,15 @@ class ReportIn(CheckedInput):
                                  examples=["rc-yuehe-taibai-g1"])
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, examples=[35.4135])
     long: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False, examples=[116.5905])
-    media_urls: list[str] = Field(default=[], max_length=MAX_MEDIA)
-    channel: Channel = Channel.GRID_WORKER
+    media_urls: list[str] = Field(default=[], max_length=MAX_MEDIA, description=(
+        "evidence sent with the report: photos and other files, as http(s) links"))
+    channel: Channel | None = Field(default=None, description=(
+        "how the report arrived follows from the reporter's role (grid worker: grid_worker; dispatcher: hotline; "
+        "community, street, department staff: staff; property staff: property_hotline); another channel the "
+        "role uses may be named (a dispatcher: web), any other is refused, open311 always (only the Open311 "
+        "endpoint makes those)"))
     urgency: Urgency = Urgency.NORMAL
+    request_type: RequestType | None = Field(default=None, description="咨询/求助/投诉/举报/建议")
     address: str = Field(default="", max_length=LIMITS["address"])
     reporter_name: str = Field(default="", max_length=LIMITS["reporter_name"])
     reporter_phone: str = Field(default="", max_length=LIMITS["reporter_phone"], examples=["13805371234"])
@@ -63,12 +78,115 @@ class ReportIn(CheckedInput):
         return self
 
 
+class OnTheSpotIn(ReportIn):
+    """就地解决: a grid worker reports a problem of their own grid and resolves it in the same step. `result`:
+    what was done; `evidence_urls`: photos of it (at least one). The petition is return-visited as any
+    resolved one, and counts as resolved on the spot in the grid's figures."""
+
+    result: str = Field(min_length=1, max_length=MAX_TEXT, examples=["已当场清理, 垃圾已清运"])
+    evidence_urls: list[str] = Field(min_length=1, max_length=MAX_EVIDENCE,
+                                     examples=[["https://img.example.cn/after.jpg"]])
+
+
+class HotlineCallIn(CheckedInput):
+    """A call to the 12345 hotline as the agent records it (接诉即办). The caller: `caller_name`,
+    `caller_phone`, or `anonymous` (neither is recorded); `confidential` (工单保密). The classification:
+    `request_type` (required), `category`, `urgency`. The outcome at intake (`outcome`):
+
+    - `dispatch`: a work order, as any report (where: `grid_code` and/or `lat`/`long`);
+    - `answered`: a consultation answered on the call (`answer`), closed at intake;
+    - `emergency_handover`: handed over to `emergency_line` 110/119/120 at once;
+    - `legal_channel`: referred to `legal_channel` (litigation, arbitration, administrative review, 信访);
+    - `outside_duties`: not a duty of government;
+    - `same_matter`: the same matter as the open petition `same_as`, no new facts: no new order, the caller is
+      linked to it as another reporter (return-visited too) and told its progress.
+
+    Every outcome but `dispatch` needs its `reason`; each is an event on the petition."""
+
+    outcome: TriageOutcome = TriageOutcome.DISPATCH
+    request_type: RequestType
+    caller_name: str = Field(default="", max_length=LIMITS["reporter_name"])
+    caller_phone: str = Field(default="", max_length=LIMITS["reporter_phone"], examples=["13805371234"])
+    anonymous: bool = False
+    confidential: bool = False
+    category: str | None = Field(default=None, min_length=1, max_length=LIMITS["category"], examples=["sanitation"])
+    description: str | None = Field(default=None, min_length=1, max_length=LIMITS["description"])
+    urgency: Urgency = Urgency.NORMAL
+    grid_code: str | None = Field(default=None, min_length=1, max_length=LIMITS["grid_code"])
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    long: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    address: str = Field(default="", max_length=LIMITS["address"])
+    media_urls: list[str] = Field(default=[], max_length=MAX_MEDIA, description="evidence the caller sent (links)")
+    public_summary: str = Field(default="", max_length=LIMITS["public_summary"])
+    reason: str = Field(default="", max_length=MAX_TEXT, description="why this outcome (all but dispatch)")
+    answer: str = Field(default="", max_length=MAX_TEXT, description="answered: what the caller was told")
+    emergency_line: EmergencyLine | None = None
+    legal_channel: LegalChannel | None = None
+    same_as: str | None = Field(default=None, min_length=1, max_length=64,
+                                description="same_matter: the open petition the caller is linked to")
+
+    @model_validator(mode="after")
+    def _complete(self) -> HotlineCallIn:
+        if self.anonymous and (self.caller_name or self.caller_phone):
+            raise ValueError("anonymous: an anonymous caller's name and phone are not recorded; leave them out")
+        if self.outcome is not TriageOutcome.DISPATCH and not self.reason:
+            raise ValueError(f"reason: the outcome {self.outcome.value} is recorded with its reason")
+        if self.outcome is TriageOutcome.SAME_MATTER:
+            if not self.same_as:
+                raise ValueError("same_as: the open petition of the same matter is required")
+            if not self.anonymous and not self.caller_phone:
+                raise ValueError("caller_phone: a linked caller is return-visited (or anonymous: true)")
+            return self
+        if self.same_as:
+            raise ValueError("same_as: only the outcome same_matter names an open petition")
+        if not self.category or not self.description:
+            raise ValueError("category and description are required (all outcomes but same_matter)")
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("lat and long come together")
+        if self.grid_code is None and self.lat is None:
+            raise ValueError("grid_code, or lat and long inside a grid, is required")
+        return self
+
+
+class LinkedCallerOut(BaseModel):
+    """A caller about the same matter linked to the petition (masked like the reporter)."""
+
+    caller: int = Field(description="the linked caller's number, from 1 (linked-caller-visit names it)")
+    caller_name: str
+    caller_phone: str
+    anonymous: bool
+    linked_at: UtcTime
+    visit_outcome: VisitOutcome | None
+
+
 class DispatchIn(CheckedInput):
+    """分办/改派: the unit to route the petition to, with a note."""
+
     unit_code: str = Field(min_length=1, max_length=64)
     note: str = Field(default="", max_length=MAX_TEXT)
 
 
+class DeliveryOut(BaseModel):
+    """One work order POSTed to a department's system (`delivery: webhook`), attempt by attempt."""
+
+    delivery_id: str = Field(description="the order's `delivery_id` (X-Jiehu-Delivery), the same on every retry")
+    department: str
+    attempts: int = Field(description="POSTs so far, the successful one included")
+    failures: int = Field(description="attempts the department's system did not take (no answer, not 2xx)")
+    first_attempt_at: UtcTime = Field(description="since when jiehu tries to hand it over")
+    last_attempt_at: UtcTime
+    last_result: Literal["delivered", "refused", "unreachable", "unconfigured"] = Field(
+        description="delivered: answered 2xx; refused: another status; unreachable: no answer (refused "
+                    "connection, timeout); unconfigured: jiehu lacks the url or the key's secret")
+    last_error: str = Field(description="the last failed attempt's error, e.g. `answered HTTP 503` ('' if none)")
+    last_failed_at: UtcTime | None
+    delivered_at: UtcTime | None = Field(description="when the system took it (answered 2xx); null until then")
+
+
 class PetitionOut(BaseModel):
+    """A petition as the caller may see it: state, holder, deadlines (UTC), the reporter masked unless the caller's
+    role needs them (README: who may see and do what)."""
+
     id: str
     version: int
     status: str
@@ -87,6 +205,16 @@ class PetitionOut(BaseModel):
     longitude: float | None = None
     media_urls: list[str] = Field(default=[], description="photos sent with the report (evidence)")
     follows: str | None = None  # the closed petition this one follows (结案后再诉)
+    request_type: str | None = Field(None, description="咨询/求助/投诉/举报/建议 (null: not classified)")
+    request_type_label: str | None = None
+    anonymous: bool = Field(False, description="the caller gave no name or phone")
+    triage: str | None = Field(None, description="triaged at intake (answered, emergency_handover, legal_channel, "
+                                                 "outside_duties): closed without a work order")
+    triage_label: str | None = None
+    triage_reason: str = ""
+    on_the_spot: bool = Field(False, description="就地解决: reported and resolved in one step by the grid worker")
+    linked_callers: list[LinkedCallerOut] = Field([], description="callers about the same matter linked to it "
+                                                                  "(接诉即办), each return-visited too")
     level: str | None
     level_label: str | None
     unit_code: str | None
@@ -132,9 +260,14 @@ class PetitionOut(BaseModel):
     duplicate_of: str = Field("", description="closed as a duplicate (重复件): the petition it duplicates")
     duplicates: list[str] = Field([], description="petitions closed as duplicates of this one that the caller may "
                                                   "see (filled on GET /v1/petitions/{id} only)")
+    deliveries: list[DeliveryOut] = Field(
+        [], description="its work orders POSTed to department systems (webhook), newest first: attempts, the last "
+                        "error, since when, when taken (filled on GET /v1/petitions/{id} only)")
 
 
 class EventOut(BaseModel):
+    """One event of a petition's stream, its personal data masked as on the petition."""
+
     position: int
     version: int
     event_id: str
@@ -145,6 +278,8 @@ class EventOut(BaseModel):
 
 
 class UnitOut(BaseModel):
+    """A unit of the org tree with its kind and level (and their Chinese labels)."""
+
     code: str
     name: str
     kind: str
@@ -155,6 +290,8 @@ class UnitOut(BaseModel):
 
 
 class CategoryOut(BaseModel):
+    """A category (派单目录 entry) with its starting level and department function."""
+
     code: str
     name: str
     start_level: str
@@ -164,16 +301,22 @@ class CategoryOut(BaseModel):
 
 
 class HolidayOut(BaseModel):
+    """One official holiday of a year's calendar."""
+
     date: dt.date
     name: str = Field(description="元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节 ('' where the source names none)")
 
 
 class OfficePeriodOut(BaseModel):
+    """One office period of a working day (Beijing time)."""
+
     start: str = Field(description="local time, HH:MM")
     end: str = Field(description="local time, HH:MM (00:00: midnight at the end of the day)")
 
 
 class OfficeSeasonOut(BaseModel):
+    """One office season of the year (winter, summer) and its periods."""
+
     name: str = Field(description="e.g. winter, summer")
     label: str = Field(description="e.g. 冬季作息, 夏季作息")
     first_day: dt.date = Field(description="the first day of this year the schedule applies on")

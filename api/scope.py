@@ -6,10 +6,11 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from api.errors import ApiError
-from domain.catalogue import BY_ACTION
+from domain import commands as cmd
+from domain.catalogue import BY_ACTION, BY_TYPE
 from domain.enums import Role, UnitKind
 from domain.model import Actor
-from domain.roles import HANDLING, role_refusal
+from domain.roles import HANDLING, HOTLINE, role_refusal
 from org.model import OrgTree
 
 # Which roles may do each thing at all; the workflow and the routes then check the unit (the handling
@@ -17,6 +18,9 @@ from org.model import OrgTree
 # take theirs from the catalogue (`domain/catalogue.py`), where the decider reads the same sets.
 ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
     **{action: spec.roles for action, spec in BY_ACTION.items()},
+    # issue 14: the routes of the commands that start a petition in other ways (their roles: the catalogue's)
+    "report-on-the-spot": BY_TYPE[cmd.ReportOnTheSpot].roles,
+    "hotline-call": HOTLINE,
     # evaluation (考评): a month's edition and a quarter's property round span every district, so
     # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
     # on its own); supervisors uphold appeals and record property scores inside their own subtree
@@ -44,6 +48,9 @@ SEES_PERSONAL_DATA = {Role.RETURN_VISITOR, Role.DISPATCHER, Role.ADMIN}
 
 
 def require_role(actor: Actor, action: str) -> None:
+    """Raise ApiError 403 `role_not_allowed` (worded as the decider's refusal) unless the actor's role may do
+    `action`, a command's REST action or an evaluation write (`ROLES_OF_ACTION`; KeyError for an action it does not
+    name)."""
     allowed = ROLES_OF_ACTION[action]
     if actor.role not in allowed:
         raise ApiError(403, "role_not_allowed", role_refusal(action, allowed))
@@ -70,6 +77,8 @@ def in_scope(row: dict[str, Any], scope: list[str] | None, actor: Actor | None =
 
 
 def grid_in_scope(actor: Actor, org: OrgTree, grid_code: str) -> bool:
+    """Whether the actor may report in `grid_code`: a grid of its subtree; a district's dispatcher (hotline agent)
+    any grid of its district; admin any grid."""
     scope = scope_units(actor, org)
     if scope is None:
         return True

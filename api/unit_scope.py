@@ -15,6 +15,7 @@ from org.model import OrgTree
 
 
 def known_unit(org: OrgTree, code: str) -> None:
+    """Raise ApiError 404 `unit_not_found` unless `code` is a unit of the org."""
     if code not in org.units:
         raise ApiError(404, "unit_not_found", f"no unit {code!r}; see GET /v1/units")
 
@@ -33,6 +34,7 @@ def grids_below(actor: Actor, org: OrgTree) -> set[str] | None:
 
 
 def district_of(actor: Actor, org: OrgTree) -> str | None:
+    """The district code of the caller's unit (None: no unit, e.g. admin, or a unit no longer in the org)."""
     unit = org.units.get(actor.unit_code)
     return unit.district_code if unit is not None else None
 
@@ -96,4 +98,5 @@ def require_readable(reach: set[str] | None, org: OrgTree, code: str, *, around:
 
 
 def cards_in(cards: list[Scorecard], reach: set[str] | None) -> list[Scorecard]:
+    """The cards of units in `reach` (None: all of them)."""
     return cards if reach is None else [c for c in cards if c.unit_code in reach]

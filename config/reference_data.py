@@ -30,6 +30,7 @@ CHINESE_NAMES = {
 
 
 def policy_names() -> list[str]:
+    """The names of the shipped SLA policies (`config/data/policies/*.yaml`), sorted."""
     return sorted(p.name.removesuffix(".yaml") for p in (DATA / "policies").iterdir() if p.name.endswith(".yaml"))
 
 
@@ -47,6 +48,8 @@ def load_scoring(path: str = "") -> ScoringWeights:
 
 
 def load_overrides(text: str) -> dict[int, YearRules]:
+    """The calendar overrides in YAML `text` (`years: {YYYY: {holidays, workdays, complete}}`; holidays a list of
+    dates or a mapping date → name) as working-day rules by year. Raises yaml or ValueError errors on malformed text."""
     raw = yaml.safe_load(text) or {}
     years: dict[int, YearRules] = {}
     for year, spec in (raw.get("years") or {}).items():

@@ -20,6 +20,9 @@ class Open311Client(BaseModel):
 
 
 class Settings(BaseSettings):
+    """Every setting of a jiehu process, read from `JIEHU_*` environment variables (or `.env`): database and Temporal
+    addresses, policy, ports, logging, authentication, Open311 keys, department secrets, notification channels."""
+
     model_config = SettingsConfigDict(env_prefix="JIEHU_", env_file=".env", extra="ignore")
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/jiehu"

@@ -42,9 +42,11 @@ class Arrangement(BaseModel):
     event_id: str = ""
 
     def rules(self) -> YearRules:
+        """The year's working-day rules from this arrangement (complete: it is official)."""
         return YearRules(frozenset(self.holidays), frozenset(self.workdays), complete=True, names=dict(self.holidays))
 
     def same_days(self, other: Arrangement) -> bool:
+        """Whether `other` has the same holidays and make-up working days (a reload of the same notice)."""
         return self.holidays == other.holidays and set(self.workdays) == set(other.workdays)
 
 

@@ -122,9 +122,24 @@ CATALOGUE: tuple[CommandSpec, ...] = (
     CommandSpec(cmd.ReplanDeadlines, decider.replan_deadlines, r.SYSTEM,
                 "A year's official holiday arrangement was loaded: re-plan the deadlines still ahead it moves",
                 None, update=False),
+    # issue 14 §1, §2: intake's other ways to start a petition (sent with the start of its workflow, as a
+    # report is) and the same matter linked to an open petition
+    CommandSpec(cmd.ReportOnTheSpot, decider.report_on_the_spot, r.ON_THE_SPOT,
+                "Report and resolve on the spot in one step, with evidence (就地解决); return-visited as any "
+                "resolution", None, stage=Stage.NEW),
+    CommandSpec(cmd.ReportTriaged, decider.report_triaged, r.HOTLINE,
+                "Record a hotline call triaged at intake with its reason and close it at once (接诉即办: answered "
+                "consultation, 110/119/120, legal channel, outside government duties)", None, stage=Stage.NEW),
+    CommandSpec(cmd.LinkCaller, decider.link_caller, r.HOTLINE,
+                "Link another caller about the same matter, with no new facts, to this open petition (no new "
+                "order); they are return-visited too", "link-caller"),
+    CommandSpec(cmd.VisitLinkedCaller, decider.visit_linked_caller, r.VISITING,
+                "Record a linked caller's return visit (回访)", "linked-caller-visit"),
 )
 
 BY_TYPE: dict[type, CommandSpec] = {spec.command: spec for spec in CATALOGUE}
+# the commands that start a petition (update-with-start; `workflows/client.py` sends them)
+STARTING: tuple[type[cmd.Command], ...] = tuple(spec.command for spec in CATALOGUE if spec.stage is Stage.NEW)
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in CATALOGUE}
 BY_ACTION: dict[str, CommandSpec] = {spec.action: spec for spec in CATALOGUE if spec.action}
 UPDATES: tuple[CommandSpec, ...] = tuple(spec for spec in CATALOGUE if spec.update)
@@ -136,6 +151,7 @@ def spec_of(command: cmd.Command | type[cmd.Command]) -> CommandSpec:
 
 
 def allowed(actor: Actor, spec: CommandSpec) -> bool:
+    """Whether the actor's role is one the catalogue grants `spec` (its unit is the decider's to check)."""
     return actor.role in spec.roles
 
 

@@ -7,7 +7,19 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.arrangements import Arrangement
-from domain.enums import Channel, CloseOutcome, PauseReason, Resolution, Urgency, VisitChannel, VisitOutcome
+from domain.enums import (
+    Channel,
+    CloseOutcome,
+    EmergencyLine,
+    LegalChannel,
+    PauseReason,
+    RequestType,
+    Resolution,
+    TriageOutcome,
+    Urgency,
+    VisitChannel,
+    VisitOutcome,
+)
 from domain.model import Actor, Rung
 from domain.policy import Rules, Span
 
@@ -56,6 +68,54 @@ class Report(_Command):
     # charged with the follow-up (the one that resolved it, or held it last); checked by the API
     follows: str = Field(default="", max_length=64)
     follows_unit: str = Field(default="", max_length=64)
+    # issue 14 §2: what the caller asks for (咨询/求助/投诉/举报/建议), and a caller who gave no name or phone
+    request_type: RequestType | None = None
+    anonymous: bool = False
+
+
+class ReportOnTheSpot(Report):
+    """就地解决: a grid worker reports a problem of their own grid and resolves it in the same step, with
+    evidence (photos as links) and a note of what was done. It is return-visited like any resolved petition
+    and counts as resolved on the spot in the grid's figures (issue 14 §1)."""
+
+    kind: Literal["report_on_the_spot"] = "report_on_the_spot"  # type: ignore[assignment]
+    result: str = Text
+    evidence_urls: list[str] = Field(min_length=1, max_length=MAX_EVIDENCE)
+
+
+class ReportTriaged(Report):
+    """A hotline call triaged at intake (接诉即办 Art. 11): answered on the spot (a consultation), handed over
+    to 110/119/120, referred to a legal channel, or outside government duties. Recorded with its reason and
+    closed at once: no work order is made. (The same matter without new facts is `LinkCaller` on the open
+    petition, not a new one.)"""
+
+    kind: Literal["report_triaged"] = "report_triaged"  # type: ignore[assignment]
+    triage: TriageOutcome
+    reason: str = Text
+    answer: str = Field(default="", max_length=MAX_TEXT)  # `answered`: what the caller was told
+    emergency_line: EmergencyLine | None = None  # `emergency_handover`
+    legal_channel: LegalChannel | None = None  # `legal_channel`
+
+
+class LinkCaller(_Command):
+    """The same matter, no new facts (接诉即办 Art. 11): another caller is linked to this open petition as
+    another reporter and told its progress; no new work order. Linked callers are return-visited too."""
+
+    kind: Literal["link_caller"] = "link_caller"
+    reason: str = Text
+    caller_name: str = Field(default="", max_length=64)
+    caller_phone: str = Field(default="", max_length=32)
+    anonymous: bool = False
+    request_type: RequestType | None = None
+
+
+class VisitLinkedCaller(_Command):
+    """The return visit of a caller linked to the petition (`caller`: their number, from 1, in link order)."""
+
+    kind: Literal["linked_caller_visit"] = "linked_caller_visit"
+    caller: int = Field(ge=1, le=10_000)
+    outcome: VisitOutcome
+    note: str = Field(default="", max_length=MAX_TEXT)
 
 
 class Dispatch(_Command):
@@ -69,6 +129,8 @@ class Dispatch(_Command):
 
 
 class Accept(_Command):
+    """签收: the holding unit acknowledges its work order (before its accept deadline, or late)."""
+
     kind: Literal["accept"] = "accept"
 
 
@@ -87,11 +149,16 @@ class AllowReturn(_Command):
 
 
 class Escalate(_Command):
+    """上报: the holding unit asks to move the petition one rung up the ladder, saying why."""
+
     kind: Literal["escalate"] = "escalate"
     reason: str = Text
 
 
 class RequestExtension(_Command):
+    """延期申请: the holding unit, having accepted, asks the rung above for more time; `duration` in the clock of the
+    petition's `max_extension` (whole working days: a whole number of them)."""
+
     kind: Literal["extension_request"] = "extension_request"
     duration: DurationIn = Field(description="in the unit of the petition's extension limit, e.g. "
                                              "{\"whole_working_days\": 5}, {\"working_days\": 5} or {\"seconds\": 10}")
@@ -99,6 +166,8 @@ class RequestExtension(_Command):
 
 
 class DecideExtension(_Command):
+    """The rung above approves or refuses the pending extension request."""
+
     kind: Literal["extension_decision"] = "extension_decision"
     approve: bool
     note: str = Field(default="", max_length=MAX_TEXT)
@@ -118,16 +187,23 @@ class Pause(_Command):
 
 
 class Resume(_Command):
+    """Restart a paused clock (the holding unit or the rung above): each deadline gets back what it had left."""
+
     kind: Literal["resume"] = "resume"
     note: str = Field(default="", max_length=MAX_TEXT)
 
 
 class NoteProgress(_Command):
+    """The holding unit records progress (处置进展) without changing the petition's state."""
+
     kind: Literal["progress"] = "progress"
     note: str = Text
 
 
 class Resolve(_Command):
+    """办结: the holding unit, having accepted, says what it did (`result`, at most `MAX_TEXT` characters) with up to
+    `MAX_EVIDENCE` links; the return visit window starts."""
+
     kind: Literal["resolve"] = "resolve"
     resolution: Resolution = Resolution.FIXED
     result: str = Text
@@ -135,11 +211,16 @@ class Resolve(_Command):
 
 
 class Urge(_Command):
+    """督办/催办: a supervisor, dispatcher or the rung above pushes the holding unit, with a note."""
+
     kind: Literal["urge"] = "urge"
     note: str = Text
 
 
 class RecordReturnVisit(_Command):
+    """回访: the outcome of one attempt to ask the resident whether the problem was solved (`not_visited` is the
+    system's, when the window closes)."""
+
     kind: Literal["return_visit"] = "return_visit"
     outcome: VisitOutcome
     note: str = Field(default="", max_length=MAX_TEXT)
@@ -201,5 +282,5 @@ class Tick(BaseModel):
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
     | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
-    | OpenWorkOrder     | ReplanDeadlines | Tick
+    | OpenWorkOrder | ReplanDeadlines | ReportOnTheSpot | ReportTriaged | LinkCaller | VisitLinkedCaller | Tick
 )

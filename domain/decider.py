@@ -13,7 +13,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Clock, CloseOutcome, Resolution, Status, VisitOutcome
+from domain.enums import Clock, CloseOutcome, Level, RequestType, Resolution, Status, TriageOutcome, VisitOutcome
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.evolve import evolve
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
@@ -24,7 +24,16 @@ from domain.workcalendar import CHINA, WorkCalendar
 
 # A duplicate lives on in the petition it duplicated, and a withdrawn one ended at the resident's own
 # wish: a new call about either is a new petition (it may follow the closed one), not a reopen.
-NOT_REOPENABLE = {CloseOutcome.DUPLICATE, CloseOutcome.WITHDRAWN}
+# Petitions triaged at intake were never a unit's: a new call about them is a new petition too.
+NOT_REOPENABLE = {CloseOutcome.DUPLICATE, CloseOutcome.WITHDRAWN, CloseOutcome.ANSWERED_AT_INTAKE,
+                  CloseOutcome.HANDED_OVER, CloseOutcome.REFERRED_TO_LEGAL_CHANNEL}
+# how a petition triaged at intake closes (接诉即办 Art. 11); `dispatch` and `same_matter` close nothing
+TRIAGE_CLOSES = {
+    TriageOutcome.ANSWERED: CloseOutcome.ANSWERED_AT_INTAKE,
+    TriageOutcome.EMERGENCY_HANDOVER: CloseOutcome.HANDED_OVER,
+    TriageOutcome.LEGAL_CHANNEL: CloseOutcome.REFERRED_TO_LEGAL_CHANNEL,
+    TriageOutcome.OUTSIDE_DUTIES: CloseOutcome.NOT_GOVERNMENT_RESPONSIBILITY,
+}
 SATISFIED = {VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED}
 
 
@@ -88,23 +97,124 @@ def _require_status(state: PetitionState, allowed: set[Status], what: str) -> No
 # --- commands ---------------------------------------------------------------------------------
 
 
-def report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+def _reported(s: PetitionState, c: cmd.Report, now: datetime) -> ev.PetitionReported:
+    """The `PetitionReported` of a command that starts a petition. AlreadyReported if it exists; InvalidCommand
+    for an anonymous caller with a name or phone."""
     if s.reported:
         raise AlreadyReported("the petition has already been reported")
-    reported = ev.PetitionReported(
+    if c.anonymous and (c.reporter_name or c.reporter_phone):
+        raise InvalidCommand("an anonymous caller's name and phone are not recorded: leave them out",
+                             field="anonymous")
+    return ev.PetitionReported(
         at=now, petition_id=c.petition_id, category=c.category, description=c.description,
         address=c.address, grid_code=c.grid_code, channel=c.channel, urgency=c.urgency,
         reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, policy_name=c.policy_name,
         rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
         confidential=c.confidential, public_summary=c.public_summary,
         latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
+        request_type=c.request_type, anonymous=c.anonymous,
     )
+
+
+def report(s: PetitionState, c: cmd.Report, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """发现上报: the petition's `PetitionReported`, a `FollowUpReported` if it follows a closed one, and the first
+    rung's `WorkOrderAssigned` with its deadlines. AlreadyReported if it exists."""
+    reported = _reported(s, c, now)
     s = s.model_copy(update={"rules": c.rules, "ladder": c.ladder})
     follows = [ev.FollowUpReported(at=now, follows=c.follows, unit_code=c.follows_unit)] if c.follows else []
     return [reported, *follows, assign(s, 0, now, cal, "report")]
 
 
+def report_on_the_spot(s: PetitionState, c: cmd.ReportOnTheSpot, now: datetime,
+                       cal: WorkCalendar) -> list[ev.Event]:
+    """就地解决: the grid worker of the grid reports, accepts and resolves in one step (fixed, in time, with
+    evidence); the return visit follows as for any resolution."""
+    first = c.ladder[0]
+    if first.level is not Level.GRID or first.unit_code != c.grid_code or c.actor.unit_code != c.grid_code:
+        raise NotPermitted(f"only a grid worker of grid {c.grid_code} resolves its petitions on the spot")
+    reported = report(s, c, now, cal)
+    accepted = ev.WorkOrderAccepted(at=now, unit_code=first.unit_code, in_time=True, actor=c.actor)
+    window = c.rules.visit_window
+    visit_due = cal.add(now, window.seconds, window.clock)
+    resolved = ev.PetitionResolved(
+        at=now, unit_code=first.unit_code, resolution=Resolution.FIXED, result=c.result,
+        evidence_urls=list(c.evidence_urls), in_time=True, visit_due=visit_due, actor=c.actor,
+        provisional=cal.provisional(now, visit_due, window.clock), on_the_spot=True,
+    )
+    return [*reported, accepted, resolved]
+
+
+def report_triaged(s: PetitionState, c: cmd.ReportTriaged, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """A call triaged at intake: reported, the triage recorded with its reason, closed at once (no work order)."""
+    outcome = TRIAGE_CLOSES.get(c.triage)
+    if outcome is None:
+        raise InvalidCommand(f"triage: {c.triage.value} does not close a call at intake (dispatch reports it, "
+                             "same_matter links the caller to the open petition)", field="triage")
+    if c.triage is TriageOutcome.ANSWERED:
+        if c.request_type is not RequestType.CONSULTATION:
+            raise InvalidCommand("triage: only a consultation (咨询, request_type consultation) is answered and "
+                                 "closed at intake; dispatch the others", field="triage")
+        if not c.answer.strip():
+            raise InvalidCommand("answer: what the caller was told is required for a consultation answered at "
+                                 "intake", field="answer")
+    elif c.answer:
+        raise InvalidCommand("answer: only a consultation answered at intake has one", field="answer")
+    if (c.triage is TriageOutcome.EMERGENCY_HANDOVER) != (c.emergency_line is not None):
+        raise InvalidCommand("emergency_line: 110, 119 or 120, given exactly when the call is handed over to one",
+                             field="emergency_line")
+    if (c.triage is TriageOutcome.LEGAL_CHANNEL) != (c.legal_channel is not None):
+        raise InvalidCommand("legal_channel: given exactly when the caller is referred to a legal channel",
+                             field="legal_channel")
+    reported = _reported(s, c, now)
+    triaged = ev.IntakeTriaged(at=now, outcome=c.triage, reason=c.reason, answer=c.answer,
+                               emergency_line=c.emergency_line, legal_channel=c.legal_channel, actor=c.actor)
+    state = evolve(evolve(s, reported), triaged)
+    return [reported, triaged, *close_events(state, now, outcome, VisitOutcome.NOT_VISITED, c.reason, c.actor)]
+
+
+def link_caller(s: PetitionState, c: cmd.LinkCaller, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """The same matter, no new facts: the caller is linked to this open petition (no new order)."""
+    if c.anonymous and (c.caller_name or c.caller_phone):
+        raise InvalidCommand("an anonymous caller's name and phone are not recorded: leave them out",
+                             field="anonymous")
+    if not c.anonymous and not c.caller_phone.strip():
+        raise InvalidCommand("caller_phone: a linked caller is return-visited; their phone is required (or "
+                             "anonymous: true)", field="caller_phone")
+    return [ev.CallerLinked(at=now, caller=len(s.linked_callers) + 1, caller_name=c.caller_name,
+                            caller_phone=c.caller_phone, anonymous=c.anonymous, request_type=c.request_type,
+                            reason=c.reason, actor=c.actor)]
+
+
+def _callers_waiting(s: PetitionState, but: int = 0) -> list[int]:
+    """Linked callers still to be return-visited (anonymous ones cannot be called), except `but`."""
+    return [c.caller for c in s.linked_callers
+            if c.visit_outcome is None and not c.anonymous and c.caller != but]
+
+
+def visit_linked_caller(s: PetitionState, c: cmd.VisitLinkedCaller, now: datetime,
+                        cal: WorkCalendar) -> list[ev.Event]:
+    """A linked caller's return visit. The petition closes when the reporter's visit is over and every linked
+    caller has been visited (a linked caller's answer is recorded; only the reporter's reopens it)."""
+    _require_status(s, {Status.RESOLVED}, "record a linked caller's return visit")
+    linked = next((x for x in s.linked_callers if x.caller == c.caller), None)
+    if linked is None:
+        raise InvalidCommand(f"caller: the petition has no linked caller {c.caller}", field="caller")
+    if linked.anonymous:
+        raise InvalidState(f"caller {c.caller} stayed anonymous: there is nobody to call")
+    if linked.visit_outcome is not None:
+        raise InvalidState(f"caller {c.caller} was visited already ({linked.visit_outcome.label})")
+    if c.outcome is VisitOutcome.NOT_VISITED:
+        raise InvalidCommand("'not_visited' is recorded by the system when the window closes")
+    visited = ev.LinkedCallerVisited(at=now, caller=c.caller, outcome=c.outcome, note=c.note, actor=c.actor)
+    if s.reporter_visited and not _callers_waiting(s, but=c.caller):
+        assert s.last_visit is not None
+        return [visited, *close_events(s, now, _outcome_of(s), s.last_visit, "", c.actor)]
+    return [visited]
+
+
 def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """分办/改派: the petition starts over on `c.ladder` (a returned order, or one moved from its holder).
+    InvalidState unless returned, dispatched or accepted, or when sent to the unit that holds it."""
     _require_status(s, {Status.RETURNED, Status.DISPATCHED, Status.ACCEPTED}, "re-dispatch")
     if s.rung is not None and s.status is not Status.RETURNED and c.ladder[0].unit_code == s.rung.unit_code:
         # a fine command against the petition's state (HTTP 409), not a malformed one
@@ -119,6 +229,8 @@ def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar
 
 
 def accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """签收 by the holding unit (NotPermitted for another unit; InvalidState unless dispatched), `in_time` if at or
+    before its accept deadline."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED}, "accept")
     assert s.assignment is not None
@@ -127,6 +239,9 @@ def accept(s: PetitionState, c: cmd.Accept, now: datetime, cal: WorkCalendar) ->
 
 
 def return_order(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """退单: the holding unit sends a misrouted order back to its dispatch desk within the policy's `return_window`,
+    and the desk's re-dispatch deadline starts. InvalidState for a final (终审) order, InvalidCommand after the
+    window (Shandong 12345: returned within 2 working days with its reason)."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "return")
     assert s.assignment is not None and s.rules is not None
@@ -153,6 +268,8 @@ def return_order(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalend
 
 
 def allow_return(s: PetitionState, c: cmd.AllowReturn, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """A supervisor above the holding unit lifts 终审 so the unit may return the order once more. InvalidState if the
+    order is not final; NotPermitted for the holding unit itself."""
     a = s.assignment
     if a is None or s.status not in (Status.DISPATCHED, Status.ACCEPTED) or not a.final:
         raise InvalidState("the order is not final (终审): its unit may return it within the window as it is")
@@ -186,6 +303,8 @@ def open_work_order(s: PetitionState, c: cmd.OpenWorkOrder, now: datetime, cal: 
 
 
 def escalate(s: PetitionState, c: cmd.Escalate, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """The holding unit moves the petition one rung up (`by_deadline` False). InvalidState at the top of the ladder
+    or unless dispatched or accepted."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED}, "escalate")
     return _climb(s, now, cal, reason=c.reason, by_deadline=False, actor=c.actor, from_rung=rung)
@@ -207,6 +326,9 @@ def _climb(s: PetitionState, now: datetime, cal: WorkCalendar, *, reason: str, b
 
 def request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
                       cal: WorkCalendar) -> list[ev.Event]:
+    """延期申请 by the holding unit, after accepting: at most `max_extensions` granted, each at most `max_extension`
+    in its clock. Under rules with a decision deadline the unit's resolve clock is held (seconds left kept) until the
+    rung above decides. InvalidCommand / InvalidState naming the limit otherwise."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.ACCEPTED}, "ask for an extension")
     assert s.rules is not None and s.assignment is not None
@@ -251,6 +373,8 @@ def _lapse(s: PetitionState, now: datetime, reason: str) -> list[ev.Event]:
 
 def decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
                      cal: WorkCalendar) -> list[ev.Event]:
+    """The rung above approves (the deadline moves by the span asked, the yellow card with it) or refuses the pending
+    request; a held clock restarts with what it had left. InvalidState when nothing waits or the request lapsed."""
     pending = s.pending_extension
     lapsed = s.lapsed_extension
     if pending is None and lapsed is not None:
@@ -283,6 +407,9 @@ def decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
 
 
 def pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """挂起: from the holding unit a request (with a reason); from the rung above an approval (of the request, or on
+    its own authority) that stops every clock and keeps the seconds each had left, or (`approve=False`) a denial.
+    InvalidState while an extension request holds the clock."""
     rung = s.rung
     if rung is None:
         raise InvalidState("no unit holds the petition")
@@ -314,6 +441,8 @@ def pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> l
 
 
 def resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """Restart a paused clock (the holding unit or the rung above): each deadline is now plus the seconds of its own
+    clock it had left. InvalidState if not paused, NotPermitted for anyone else."""
     rung = s.rung
     if s.status is not Status.PAUSED or s.paused is None or rung is None or s.assignment is None:
         raise InvalidState("the clock is not paused")
@@ -329,12 +458,15 @@ def resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) ->
 
 
 def note_progress(s: PetitionState, c: cmd.NoteProgress, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """A progress note by the holding unit while the petition is dispatched, accepted or paused."""
     _require_handler(s, c.actor)
     _require_status(s, {Status.DISPATCHED, Status.ACCEPTED, Status.PAUSED}, "note progress")
     return [ev.ProgressNoted(at=now, note=c.note, actor=c.actor)]
 
 
 def resolve(s: PetitionState, c: cmd.Resolve, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """办结 by the holding unit after accepting: `in_time` if by the resolve deadline (or the clock was held by a
+    timely extension request); the return visit window (policy `visit_window`) starts."""
     rung = _require_handler(s, c.actor)
     _require_status(s, {Status.ACCEPTED}, "resolve")
     assert s.assignment is not None and s.rules is not None
@@ -361,6 +493,8 @@ def _survey_due(s: PetitionState, now: datetime, visit_due: datetime, cal: WorkC
 
 
 def urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """督办/催办 of the holding unit: supervisors and dispatchers anywhere they see, others only as the rung above.
+    InvalidState when no unit holds it (returned, resolved, closed)."""
     rung = s.rung
     if rung is None or s.status is Status.RETURNED:
         raise InvalidState("no unit holds the petition to be urged")
@@ -372,7 +506,13 @@ def urge(s: PetitionState, c: cmd.Urge, now: datetime, cal: WorkCalendar) -> lis
 
 def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                  cal: WorkCalendar) -> list[ev.Event]:
+    """回访: satisfied closes the petition; dissatisfied reopens it to the unit that resolved it until `max_reopens`,
+    then closes it as the rules say (`dissatisfied_at_limit`); unreachable closes after `visit_attempts` tries, each
+    at least `visit_retry_after` apart. InvalidState unless resolved."""
     _require_status(s, {Status.RESOLVED}, "record a return visit")
+    if s.reporter_visited:
+        raise InvalidState(f"the reporter's return visit is recorded ({s.last_visit.label if s.last_visit else ''}); "
+                           f"linked callers {_callers_waiting(s)} wait for theirs (linked-caller-visit)")
     if c.outcome is VisitOutcome.NOT_VISITED:
         raise InvalidCommand("'not_visited' is recorded by the system when the window closes")
     assert s.rules is not None and s.resolution is not None
@@ -388,6 +528,8 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
                                    channel=c.channel)
     visited = s.model_copy(update={"last_visit_channel": c.channel})  # the channel the closing records name
     if c.outcome in SATISFIED:
+        if _callers_waiting(s):  # the linked callers are visited too before it closes
+            return [visit]
         return [visit, *close_events(visited, now, _outcome_of(s), c.outcome, "", c.actor)]
     if c.outcome is VisitOutcome.DISSATISFIED:
         # the limit counts the resident's dissatisfied visits; reopens after close count too only under
@@ -406,6 +548,8 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
         return [visit, *close_events(visited, now, _outcome_of(s), c.outcome,
                                      "reopen limit reached; resident still dissatisfied", c.actor)]
     if attempt >= s.rules.visit_attempts:
+        if _callers_waiting(s):
+            return [visit]
         return [visit, *close_events(visited, now, _outcome_of(s), c.outcome,
                                      f"{attempt}次回访均未联系上群众, 回访结束 / resident unreachable after "
                                      f"{attempt} attempt(s)", c.actor)]
@@ -413,6 +557,9 @@ def return_visit(s: PetitionState, c: cmd.RecordReturnVisit, now: datetime,
 
 
 def close(s: PetitionState, c: cmd.Close, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """结案 with an explicit outcome: `resolved` only for a petition resolved as fixed; any other outcome needs an
+    explanation; `duplicate_of` only (and never itself) when closing as a duplicate. Every unit with a record gets
+    its `UnitEvaluated`."""
     if c.outcome is CloseOutcome.RESOLVED:
         if s.status is not Status.RESOLVED or (s.resolution and s.resolution.kind is not Resolution.FIXED):
             raise InvalidState("only a petition resolved as fixed can be closed as resolved")
@@ -437,9 +584,9 @@ def reopen_closed(s: PetitionState, c: cmd.ReopenClosed, now: datetime, cal: Wor
     if window is None:
         raise InvalidState("the rules this petition was reported under do not allow reopening it after it closed; "
                            "report a new petition that follows it")
-    if s.close_outcome in NOT_REOPENABLE:
-        raise InvalidState(f"a petition closed as {s.close_outcome.value} is not reopened; report a new petition "
-                           "that follows it")
+    if s.close_outcome in NOT_REOPENABLE or s.assignment is None:  # (no order: triaged at intake)
+        outcome = s.close_outcome.value if s.close_outcome else ""
+        raise InvalidState(f"a petition closed as {outcome} is not reopened; report a new petition that follows it")
     until = cal.add(s.closed_at, window.seconds, window.clock)
     if now > until:
         raise InvalidState(f"the petition closed at {_beijing(s.closed_at)}; it could be reopened until "
@@ -550,8 +697,9 @@ def tick(s: PetitionState, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     if item is None or item.at > now:
         return []
     a = s.assignment
-    if item.kind == "visit":
-        return close_events(s, now, _outcome_of(s), VisitOutcome.NOT_VISITED,
+    if item.kind == "visit":  # (a reporter visited while linked callers waited keeps their answer)
+        visit = s.last_visit if s.reporter_visited and s.last_visit else VisitOutcome.NOT_VISITED
+        return close_events(s, now, _outcome_of(s), visit,
                             "回访期限届满未回访 / the return-visit window closed without a visit", SYSTEM_ACTOR)
     if item.kind in ("redispatch_warn", "redispatch"):
         clock = s.redispatch

@@ -10,6 +10,7 @@ class Labelled(StrEnum):
 
     @property
     def label(self) -> str:
+        """The member's Chinese label (served at /v1/labels)."""
         return _LABELS[type(self).__name__][self.value]
 
 
@@ -23,6 +24,9 @@ class Level(Labelled):
 
 
 class UnitKind(Labelled):
+    """What a unit of the org tree is: the ladder's kinds, a district (the dispatch desk) or a property company
+    (物业公司)."""
+
     DISTRICT = "district"
     STREET = "street"
     COMMUNITY = "community"
@@ -32,6 +36,9 @@ class UnitKind(Labelled):
 
 
 class Status(Labelled):
+    """Where a petition stands in the closed loop (a work order dispatched, accepted, returned to the desk, paused,
+    resolved awaiting the visit, closed)."""
+
     DISPATCHED = "dispatched"
     ACCEPTED = "accepted"
     RETURNED = "returned"
@@ -41,15 +48,21 @@ class Status(Labelled):
 
 
 class Channel(Labelled):
+    """How a petition came in: a grid worker's app, the 12345 hotline, a visit day, the 物业110 property hotline, the
+    web, Open311."""
+
     GRID_WORKER = "grid_worker"
     HOTLINE = "hotline"
     VISIT = "visit"
     PROPERTY_HOTLINE = "property_hotline"
     WEB = "web"
     OPEN311 = "open311"
+    STAFF = "staff"  # found and reported by community, street or department staff (not a grid worker)
 
 
 class Urgency(Labelled):
+    """How urgent a petition is; the policy's `urgencies` tighten the deadlines of urgent and emergency ones."""
+
     NORMAL = "normal"
     URGENT = "urgent"
     EMERGENCY = "emergency"
@@ -73,9 +86,55 @@ class CloseOutcome(Labelled):
     # the reopen limit reached and the resident still dissatisfied (rules with
     # `dissatisfied_at_limit: not_resolved`): closed, but not resolved, and counted so
     CLOSED_NOT_RESOLVED = "closed_not_resolved"
+    # triaged at intake by the hotline (issue 14 §2): no unit ever held these petitions
+    ANSWERED_AT_INTAKE = "answered_at_intake"  # a consultation answered on the call
+    HANDED_OVER = "handed_over"  # handed over to 110/119/120 at once
+    REFERRED_TO_LEGAL_CHANNEL = "referred_to_legal_channel"  # litigation, arbitration, 信访, ...
+
+
+class RequestType(Labelled):
+    """What the caller asks for (诉求类型, Beijing 接诉即办 regulation Art. 2)."""
+
+    CONSULTATION = "consultation"
+    HELP = "help"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    SUGGESTION = "suggestion"
+
+
+class TriageOutcome(Labelled):
+    """What the hotline agent does with a call at intake (Art. 11). `dispatch` is the ordinary way (a work
+    order); every other outcome is an event with its reason, and no work order is made."""
+
+    DISPATCH = "dispatch"
+    ANSWERED = "answered"  # a consultation answered on the spot, closed at intake
+    EMERGENCY_HANDOVER = "emergency_handover"  # 110 / 119 / 120 at once
+    LEGAL_CHANNEL = "legal_channel"  # litigation, arbitration, administrative review, 信访
+    OUTSIDE_DUTIES = "outside_duties"  # not a duty of government
+    SAME_MATTER = "same_matter"  # the same matter, no new facts: linked to the open petition
+
+
+class EmergencyLine(Labelled):
+    """The emergency services a call is handed over to (Art. 11)."""
+
+    POLICE = "110"
+    FIRE = "119"
+    AMBULANCE = "120"
+
+
+class LegalChannel(Labelled):
+    """The legal channel a caller is referred to when the matter belongs there (Art. 11)."""
+
+    LITIGATION = "litigation"
+    ARBITRATION = "arbitration"
+    ADMINISTRATIVE_REVIEW = "administrative_review"
+    LETTERS_AND_VISITS = "letters_and_visits"
+    OTHER = "other"
 
 
 class VisitOutcome(Labelled):
+    """What one return-visit attempt found; `not_visited` is recorded by the system when the window closes."""
+
     SATISFIED = "satisfied"
     BASICALLY_SATISFIED = "basically_satisfied"
     DISSATISFIED = "dissatisfied"
@@ -84,6 +143,8 @@ class VisitOutcome(Labelled):
 
 
 class Role(Labelled):
+    """What a user may do (README: who may see and do what); `system` is the timers' own."""
+
     GRID_WORKER = "grid_worker"
     COMMUNITY_STAFF = "community_staff"
     STREET_STAFF = "street_staff"
@@ -109,6 +170,8 @@ class ReadKind(Labelled):
 
 
 class DeadlineState(Labelled):
+    """The card of a petition's next deadline: in time, yellow (warned), red (overdue), paused, or none running."""
+
     OK = "ok"
     WARNING = "warning"
     OVERDUE = "overdue"
@@ -117,6 +180,8 @@ class DeadlineState(Labelled):
 
 
 class PauseReason(Labelled):
+    """Why a clock is stopped: waiting on the resident, or on a third party."""
+
     WAITING_RESIDENT = "waiting_resident"
     WAITING_THIRD_PARTY = "waiting_third_party"
 
@@ -190,6 +255,8 @@ class SurveyState(Labelled):
 
 
 class DeliveryStatus(Labelled):
+    """Where a notification's delivery stands."""
+
     PENDING = "pending"  # recorded and handed to Temporal; not yet accepted by its channel
     SENT = "sent"
     FAILED = "failed"  # the channel refused it, or it stayed down past the delivery's bounded time
@@ -220,6 +287,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "property_hotline": "物业110",
         "web": "网络平台",
         "open311": "Open311接口",
+        "staff": "工作人员发现上报",
     },
     "Urgency": {"normal": "一般", "urgent": "紧急", "emergency": "特急"},
     "Resolution": {"fixed": "已解决", "not_fixed_explained": "未解决已说明"},
@@ -230,6 +298,25 @@ _LABELS: dict[str, dict[str, str]] = {
         "duplicate": "重复件",
         "withdrawn": "群众撤回",
         "closed_not_resolved": "未解决办结(群众仍不满意)",
+        "answered_at_intake": "当场解答办结",
+        "handed_over": "移交110/119/120",
+        "referred_to_legal_channel": "引导通过法定途径解决",
+    },
+    "RequestType": {
+        "consultation": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议",
+    },
+    "TriageOutcome": {
+        "dispatch": "派单办理",
+        "answered": "当场解答",
+        "emergency_handover": "移交110/119/120",
+        "legal_channel": "引导通过法定途径解决",
+        "outside_duties": "非政府职责范围",
+        "same_matter": "同一事项无新情况(关联在办工单)",
+    },
+    "EmergencyLine": {"110": "公安110", "119": "消防119", "120": "急救120"},
+    "LegalChannel": {
+        "litigation": "诉讼", "arbitration": "仲裁", "administrative_review": "行政复议", "letters_and_visits": "信访",
+        "other": "其他法定途径",
     },
     "VisitOutcome": {
         "satisfied": "满意",
@@ -282,6 +369,7 @@ _LABELS: dict[str, dict[str, str]] = {
 ALL_ENUMS: tuple[type[Labelled], ...] = (
     Level, UnitKind, Status, Channel, Urgency, Resolution, CloseOutcome, VisitOutcome, Role, ReadKind,
     DeadlineState, PauseReason, Clock, Waiver, CalendarStatus, NotifyChannel, Audience, DeliveryStatus,
+    RequestType, TriageOutcome, EmergencyLine, LegalChannel,
     VisitChannel, SurveyState,
 )
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -61,14 +62,17 @@ class Period:
 
     @property
     def is_month(self) -> bool:
+        """Whether the period is one month (only months are published)."""
         return len(self.months) == 1
 
     @property
     def quarter(self) -> str:
+        """The quarter of the period's first month, e.g. `2026-Q4`."""
         first = self.months[0]
         return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
 
     def previous_month(self) -> Period:
+        """The month before the period's first month (January: December of the year before)."""
         first = self.months[0]
         year, month = (first.year, first.month - 1) if first.month > 1 else (first.year - 1, 12)
         return Period.parse(f"{year:04d}-{month:02d}")
@@ -130,6 +134,8 @@ class ScorecardsPublished(BaseModel):
 
 
 class PropertyRoundOpened(BaseModel):
+    """A quarter's property scoring round (物业评议) opened: representatives may score their compounds' companies."""
+
     type: Literal["PropertyRoundOpened"] = "PropertyRoundOpened"
     at: datetime
     quarter: str
@@ -150,12 +156,17 @@ class PropertyScoreRecorded(BaseModel):
 
 
 class PropertyRoundClosed(BaseModel):
+    """A quarter's property scoring round closed: its scores count on the quarter's and year's cards."""
+
     type: Literal["PropertyRoundClosed"] = "PropertyRoundClosed"
     at: datetime
     quarter: str
     actor: Actor
 
 
+# every event of the evaluation's own streams (scorecards-<month>, appeals-<petition>, property-round-<quarter>)
+EvaluationEvent = (EvaluationCorrected | ScorecardsPublished | PropertyRoundOpened | PropertyScoreRecorded
+                   | PropertyRoundClosed | AppealFiled | AppealDecided)
 EVALUATION_EVENTS: dict[str, type[BaseModel]] = {
     m.model_fields["type"].default: m
     for m in (EvaluationCorrected, ScorecardsPublished, PropertyRoundOpened, PropertyScoreRecorded, PropertyRoundClosed,
@@ -204,7 +215,7 @@ VISITED = SATISFIED | {VisitOutcome.DISSATISFIED.value}
 COUNTED = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolve_breaches", "returns",
            "escalations_requested", "escalations_by_deadline", "extensions_requested", "extensions_granted",
            "urges", "resolved", "resolved_in_time", "reopens", "redispatch_breaches", "decision_breaches",
-           "returns_held")
+           "returns_held", "resolved_on_the_spot")
 FACT_FIELDS = tuple(f for f in UnitRecord.model_fields if f not in ("unit_code", "unit_name", "level"))
 
 
@@ -272,9 +283,16 @@ class RateCounts:
     visited: int = 0  # rated petitions whose final return visit reached the resident
     satisfied: int = 0  # of them, satisfied or basically satisfied
 
+    # THE fields of a fact `of` reads (with `returned_away` given, as the projection stores it): the read
+    # model groups facts by them (`eventstore.evaluation_queries.rate_groups_this_month`); a unit test
+    # checks that `of` reads nothing else
+    READS: ClassVar[tuple[str, ...]] = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved",
+                                        "resolved_in_time", "visit_outcome", "close_outcome", "returned_away")
+
     @classmethod
     def of(cls, fact: dict[str, Any]) -> RateCounts:
-        """One fact's counts (the keys of a `UnitRecord` plus `close_outcome`)."""
+        """One fact's counts (`READS` of the keys of a `UnitRecord` plus `close_outcome` and `returned_away`;
+        without `returned_away`, `returns` is read to compute it)."""
         if not held(fact):
             return cls()
         rated = not excluded(fact)
@@ -312,6 +330,7 @@ def visits_by_channel(facts: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def rate_counts(facts: list[dict[str, Any]]) -> RateCounts:
+    """The `RateCounts` of `facts` together (each a dict as `RateCounts.of` reads it)."""
     return sum((RateCounts.of(f) for f in facts), RateCounts())
 
 
@@ -374,6 +393,14 @@ class Scorecard(BaseModel):
     property_score: float | None
     score: float | None
     rank: int | None = None  # the place among the compared cards of its kind; set when ranked
+    # 就地解决 (issue 14 §1): what the unit resolved on the spot itself, and the share of its area's rated
+    # petitions (held by it or any unit below it) that a grid of the area resolved on the spot
+    resolved_on_the_spot: int = Field(0, description="petitions it resolved on the spot (reported and resolved "
+                                                     "in one step)")
+    area_petitions: int = Field(0, description="rated petitions held by the unit or any unit below it")
+    area_resolved_on_the_spot: int = Field(0, description="of them, resolved on the spot by a grid below it")
+    on_the_spot_share: float | None = Field(None, description="area_resolved_on_the_spot / area_petitions "
+                                                              "(就地解决率, 0–1)")
 
     @model_validator(mode="before")
     @classmethod
@@ -430,7 +457,49 @@ def scorecard(unit: dict[str, Any], facts: list[dict[str, Any]], weights: Scorin
         hours_to_resolve_median=_quantile(to_resolve, 0.5), hours_to_resolve_p90=_quantile(to_resolve, 0.9),
         property_score=property_score,
         score=composite(rates, weights, property_score),
+        resolved_on_the_spot=total["resolved_on_the_spot"],
     )
+
+
+def on_the_spot_areas(facts: Iterable[dict[str, Any]],
+                      parent_of: Callable[[str], str | None]) -> dict[str, tuple[int, int]]:
+    """就地解决率 by area (issue 14 §1): for each unit, (rated petitions held by it or any unit below it, those
+    of them resolved on the spot by a unit below it or itself). `facts`: the period's facts of every unit (with
+    `petition_id`); `parent_of`: a unit's parent in the org tree (None at the top). Each petition counts once
+    per area however many of its units held it there."""
+    held_by: dict[str, set[str]] = {}
+    spot: dict[str, str] = {}
+    for fact in facts:
+        if not held(fact) or excluded(fact):
+            continue
+        held_by.setdefault(fact["petition_id"], set()).add(fact["unit_code"])
+        if fact.get("resolved_on_the_spot"):
+            spot[fact["petition_id"]] = fact["unit_code"]
+    areas: dict[str, tuple[int, int]] = {}
+    for petition, units in held_by.items():
+        inside = {a for unit in units for a in _up(unit, parent_of)}
+        on_spot = set(_up(spot[petition], parent_of)) if petition in spot else set()
+        for area in inside:
+            count, solved = areas.get(area, (0, 0))
+            areas[area] = (count + 1, solved + int(area in on_spot))
+    return areas
+
+
+def with_area(card: Scorecard, area: tuple[int, int]) -> Scorecard:
+    """The card with its area's on-the-spot figures (`on_the_spot_areas`)."""
+    petitions, solved = area
+    return card.model_copy(update={"area_petitions": petitions, "area_resolved_on_the_spot": solved,
+                                   "on_the_spot_share": _ratio(solved, petitions)})
+
+
+def _up(unit: str, parent_of: Callable[[str], str | None]) -> list[str]:
+    chain, seen = [], set()
+    current: str | None = unit
+    while current is not None and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        current = parent_of(current)
+    return chain
 
 
 def composite(rates: dict[str, float | None], weights: ScoringWeights, property_score: float | None) -> float | None:

@@ -10,8 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from domain.enums import (
     Channel,
     CloseOutcome,
+    EmergencyLine,
+    LegalChannel,
     PauseReason,
+    RequestType,
     Resolution,
+    TriageOutcome,
     Urgency,
     VisitChannel,
     VisitOutcome,
@@ -27,6 +31,8 @@ class _Event(BaseModel):
 
 
 class PetitionReported(_Event):
+    """A petition was reported, with the rules and ladder frozen into it; every petition's stream starts with it."""
+
     type: Literal["PetitionReported"] = "PetitionReported"
     petition_id: str
     category: str
@@ -48,6 +54,8 @@ class PetitionReported(_Event):
     latitude: float | None = None  # WGS84, where the reporter says the problem is
     longitude: float | None = None
     media_urls: list[str] = []  # photos sent with the report: evidence from the start
+    request_type: RequestType | None = None  # 咨询/求助/投诉/举报/建议 (None: not classified, older petitions)
+    anonymous: bool = False  # the caller gave no name or phone
 
 
 class WorkOrderAssigned(_Event):
@@ -65,6 +73,8 @@ class WorkOrderAssigned(_Event):
 
 
 class WorkOrderAccepted(_Event):
+    """The holding unit accepted its work order (签收); `in_time`: by its accept deadline."""
+
     type: Literal["WorkOrderAccepted"] = "WorkOrderAccepted"
     unit_code: str
     in_time: bool
@@ -106,6 +116,8 @@ class ReturnAllowed(_Event):
 
 
 class PetitionRedispatched(_Event):
+    """A dispatcher re-routed the petition: it starts over on `ladder`."""
+
     type: Literal["PetitionRedispatched"] = "PetitionRedispatched"
     ladder: list[Rung]
     note: str
@@ -114,6 +126,9 @@ class PetitionRedispatched(_Event):
 
 
 class PetitionEscalated(_Event):
+    """The petition moved one rung up: `by_deadline` when the resolve deadline passed (超期自动提级), else the unit
+    asked."""
+
     type: Literal["PetitionEscalated"] = "PetitionEscalated"
     from_unit: str
     to_unit: str
@@ -147,6 +162,9 @@ class ExtensionRequestLapsed(_Event):
 
 
 class ExtensionDecided(_Event):
+    """The rung above decided an extension request: `resolve_due` and `warn_at` are the unit's deadlines from now on
+    (moved when approved)."""
+
     type: Literal["ExtensionDecided"] = "ExtensionDecided"
     unit_code: str
     approved: bool
@@ -159,6 +177,8 @@ class ExtensionDecided(_Event):
 
 
 class PauseRequested(_Event):
+    """The holding unit asked the rung above to stop its clock."""
+
     type: Literal["PauseRequested"] = "PauseRequested"
     reason_kind: PauseReason
     reason: str
@@ -166,6 +186,8 @@ class PauseRequested(_Event):
 
 
 class PauseDenied(_Event):
+    """The rung above refused a pause request; the clock runs on."""
+
     type: Literal["PauseDenied"] = "PauseDenied"
     note: str
     actor: Actor
@@ -186,6 +208,8 @@ class ClockPaused(_Event):
 
 
 class ClockResumed(_Event):
+    """The clock restarted: each deadline is the resume time plus what it had left when paused."""
+
     type: Literal["ClockResumed"] = "ClockResumed"
     accept_due: datetime
     warn_at: datetime
@@ -196,12 +220,17 @@ class ClockResumed(_Event):
 
 
 class ProgressNoted(_Event):
+    """The holding unit noted progress."""
+
     type: Literal["ProgressNoted"] = "ProgressNoted"
     note: str
     actor: Actor
 
 
 class PetitionResolved(_Event):
+    """The holding unit resolved the petition (办结): `in_time` by its deadline; the return visit is due by
+    `visit_due`."""
+
     type: Literal["PetitionResolved"] = "PetitionResolved"
     unit_code: str
     resolution: Resolution
@@ -211,12 +240,15 @@ class PetitionResolved(_Event):
     visit_due: datetime
     actor: Actor
     provisional: bool = False  # a due date counts a year without an official arrangement: it may move
+    on_the_spot: bool = False  # 就地解决: reported and resolved in one step by the grid worker
     # when the SMS survey's window closes (docs/notifications.md): set when the petition's rules have a
     # survey window and the resident can be sent one (a phone, not confidential); None before it existed
     survey_due: datetime | None = None
 
 
 class PetitionUrged(_Event):
+    """The holding unit was urged (督办): by a person, or `automatic` when a deadline passed."""
+
     type: Literal["PetitionUrged"] = "PetitionUrged"
     unit_code: str
     note: str
@@ -244,6 +276,8 @@ class DeadlineBreached(_Event):
 
 
 class ReturnVisitRecorded(_Event):
+    """One return-visit attempt (`attempt`, from 1) and what the resident said."""
+
     type: Literal["ReturnVisitRecorded"] = "ReturnVisitRecorded"
     outcome: VisitOutcome
     note: str
@@ -277,7 +311,46 @@ class FollowUpReported(_Event):
     unit_code: str = ""
 
 
+class IntakeTriaged(_Event):
+    """A hotline call triaged at intake (接诉即办 Art. 11) with its reason: no work order is made and the
+    petition closes at once (`PetitionClosed` follows)."""
+
+    type: Literal["IntakeTriaged"] = "IntakeTriaged"
+    outcome: TriageOutcome
+    reason: str
+    answer: str = ""
+    emergency_line: EmergencyLine | None = None
+    legal_channel: LegalChannel | None = None
+    actor: Actor
+
+
+class CallerLinked(_Event):
+    """The same matter with no new facts: another caller linked to this open petition as another reporter
+    (`caller`: their number, from 1). Their name and phone are personal data, masked like the reporter's."""
+
+    type: Literal["CallerLinked"] = "CallerLinked"
+    caller: int
+    caller_name: str = ""
+    caller_phone: str = ""
+    anonymous: bool = False
+    request_type: RequestType | None = None
+    reason: str
+    actor: Actor
+
+
+class LinkedCallerVisited(_Event):
+    """The return visit of a linked caller."""
+
+    type: Literal["LinkedCallerVisited"] = "LinkedCallerVisited"
+    caller: int
+    outcome: VisitOutcome
+    note: str = ""
+    actor: Actor
+
+
 class PetitionClosed(_Event):
+    """The petition closed with `outcome`; the units' `UnitEvaluated` follow in the same append."""
+
     type: Literal["PetitionClosed"] = "PetitionClosed"
     outcome: CloseOutcome
     visit_outcome: VisitOutcome
@@ -328,7 +401,7 @@ Event = Annotated[
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated
-    | DeadlinesReplanned,
+    | DeadlinesReplanned | IntakeTriaged | CallerLinked | LinkedCallerVisited,
     Field(discriminator="type"),
 ]
 

@@ -11,6 +11,7 @@ from domain.enums import Status, VisitOutcome
 from domain.model import (
     Assignment,
     LapsedRequest,
+    LinkedCaller,
     PausedClock,
     PendingExtension,
     PendingPause,
@@ -41,6 +42,8 @@ def _copy_for_change(state: PetitionState) -> PetitionState:
 
 
 def fold(state: PetitionState, events: Iterable[ev.Event]) -> PetitionState:
+    """The state after applying `events` to `state` in order (`evolve` each); the workflow, the projections, the
+    what-if and the tests fold alike."""
     for event in events:
         state = evolve(state, event)
     return state
@@ -97,6 +100,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
     s.policy_name, s.rules, s.ladder = e.policy_name, e.rules, list(e.ladder)
     s.desk_code, s.tracks_delivery = e.desk_code, e.tracks_delivery
     s.latitude, s.longitude, s.media_urls = e.latitude, e.longitude, list(e.media_urls)
+    s.request_type, s.anonymous = e.request_type, e.anonymous
 
 
 @_apply.register
@@ -240,12 +244,14 @@ def _(e: ev.PetitionResolved, s: PetitionState) -> None:
     unit = _unit(s)
     unit.resolved += 1
     unit.resolved_in_time += int(e.in_time)
+    unit.resolved_on_the_spot += int(e.on_the_spot)
     if unit.first_assigned_at is not None:
         unit.seconds_to_resolve = (e.at - unit.first_assigned_at).total_seconds()
     s.resolution = ResolutionRecord(
         kind=e.resolution, result=e.result, evidence_urls=list(e.evidence_urls), unit_code=e.unit_code,
-        rung_index=s.assignment.rung_index, resolved_at=e.at, in_time=e.in_time,
+        rung_index=s.assignment.rung_index, resolved_at=e.at, in_time=e.in_time, on_the_spot=e.on_the_spot,
     )
+    _visits_start_again(s)
     s.status = Status.RESOLVED
     s.visit_due = e.visit_due
     s.visit_due_provisional = e.provisional
@@ -293,9 +299,19 @@ def _(e: ev.DeadlineBreached, s: PetitionState) -> None:
         unit.resolve_breaches += 1
 
 
+def _visits_start_again(s: PetitionState) -> None:
+    """A new resolution is visited anew: the reporter and every linked caller."""
+    s.reporter_visited = False
+    if s.linked_callers:
+        s.linked_callers = [c.model_copy(update={"visit_outcome": None}) for c in s.linked_callers]
+
+
 @_apply.register
 def _(e: ev.ReturnVisitRecorded, s: PetitionState) -> None:
     s.visit_attempts = e.attempt
+    # the reporter's visit is over: satisfied, or unreachable on the last attempt (linked callers may remain)
+    s.reporter_visited = e.outcome in (VisitOutcome.SATISFIED, VisitOutcome.BASICALLY_SATISFIED) or (
+        e.outcome is VisitOutcome.UNREACHABLE and s.rules is not None and e.attempt >= s.rules.visit_attempts)
     s.last_visit, s.last_visit_at, s.last_visit_channel = e.outcome, e.at, e.channel
     if s.resolution is not None and s.resolution.unit_code in s.units:
         s.units[s.resolution.unit_code].visit_outcome = e.outcome
@@ -309,6 +325,7 @@ def _(e: ev.PetitionReopened, s: PetitionState) -> None:
         s.units[e.unit_code].reopens += 1
     s.resolution = None
     s.visit_due = s.survey_due = None
+    _visits_start_again(s)
     if e.after_close:  # open again: the next close is a new one, after a new return visit
         s.closed_at = s.close_outcome = s.last_visit = s.last_visit_at = s.last_visit_channel = None
         s.visit_attempts = 0
@@ -339,6 +356,24 @@ def _(e: ev.PetitionClosed, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.UnitEvaluated, s: PetitionState) -> None:
     pass
+
+
+@_apply.register
+def _(e: ev.IntakeTriaged, s: PetitionState) -> None:
+    s.triage, s.triage_reason = e.outcome, e.reason
+
+
+@_apply.register
+def _(e: ev.CallerLinked, s: PetitionState) -> None:
+    s.linked_callers = [*s.linked_callers, LinkedCaller(caller=e.caller, caller_name=e.caller_name,
+                                                        caller_phone=e.caller_phone, anonymous=e.anonymous,
+                                                        linked_at=e.at)]
+
+
+@_apply.register
+def _(e: ev.LinkedCallerVisited, s: PetitionState) -> None:
+    s.linked_callers = [c.model_copy(update={"visit_outcome": e.outcome}) if c.caller == e.caller else c
+                        for c in s.linked_callers]
 
 
 @_apply.register

@@ -13,9 +13,12 @@ from domain.redaction import redact
 
 # the resident's name and phone: the reporter's (rows, PetitionReported), and the one who asked again
 # about a closed petition (PetitionReopened, 结案后重办)
-PERSONS = (("reporter_name", "reporter_phone"), ("contact_name", "contact_phone"))
+PERSONS = (("reporter_name", "reporter_phone"), ("contact_name", "contact_phone"),
+           ("caller_name", "caller_phone"))  # a caller linked to an open petition (CallerLinked, issue 14 §2)
+NESTED = ("linked_callers",)  # lists of records with persons of their own (the row's linked callers)
 # free text in which residents write numbers (passed through `redact`)
-FREE_TEXT = ("description", "address", "public_summary", "note", "reason", "result", "explanation")
+FREE_TEXT = ("description", "address", "public_summary", "note", "reason", "result", "explanation", "answer",
+             "triage_reason")
 FREE_TEXT_LISTS = ("evidence_urls", "media_urls")  # links carry numbers too (…/13812345678.jpg?tel=…)
 
 
@@ -23,6 +26,9 @@ def masked(data: dict[str, Any]) -> dict[str, Any]:
     """A copy of `data` (a read-model row or an event's data) with every name and phone of `PERSONS`
     masked (陈**, 138****1234) and ID, phone and plate numbers hidden in its free text (`[已隐去]`)."""
     out = {key: _redacted(key, value) for key, value in data.items()}
+    for key in NESTED:
+        if isinstance(out.get(key), list):
+            out[key] = [masked(item) if isinstance(item, dict) else item for item in out[key]]
     for name, phone in PERSONS:
         if name in out:
             out[name] = mask_name(out[name])

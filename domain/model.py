@@ -11,9 +11,11 @@ from domain.enums import (
     CloseOutcome,
     Level,
     PauseReason,
+    RequestType,
     Resolution,
     Role,
     Status,
+    TriageOutcome,
     Urgency,
     VisitChannel,
     VisitOutcome,
@@ -81,6 +83,8 @@ class RedispatchClock(BaseModel):
 
 
 class PendingExtension(BaseModel):
+    """An extension request waiting for the rung above: the span asked, why, by whom and when."""
+
     span: Span
     reason: str
     requested_by: Actor
@@ -103,6 +107,8 @@ class LapsedRequest(BaseModel):
 
 
 class PendingPause(BaseModel):
+    """A pause request waiting for the rung above."""
+
     reason_kind: PauseReason
     reason: str
     requested_by: Actor
@@ -119,6 +125,8 @@ class PausedClock(BaseModel):
 
 
 class ResolutionRecord(BaseModel):
+    """How and by which unit (its rung on the ladder) the petition was last resolved, and whether in time."""
+
     kind: Resolution
     result: str
     evidence_urls: list[str]
@@ -126,6 +134,7 @@ class ResolutionRecord(BaseModel):
     rung_index: int
     resolved_at: datetime
     in_time: bool
+    on_the_spot: bool = False
 
 
 class UnitRecord(BaseModel):
@@ -166,6 +175,19 @@ class UnitRecord(BaseModel):
     redispatch_breaches: int = 0  # re-dispatch deadlines (退单待重新分办) it missed
     # the approver's part: extension requests of the rung below whose decision deadline it let pass
     decision_breaches: int = 0
+    # 就地解决 (issue 14 §1): resolved by the grid worker in the step that reported it
+    resolved_on_the_spot: int = 0
+
+
+class LinkedCaller(BaseModel):
+    """Another caller about the same matter, linked to the petition (接诉即办 Art. 11), return-visited too."""
+
+    caller: int
+    caller_name: str = ""
+    caller_phone: str = ""
+    anonymous: bool = False
+    linked_at: datetime
+    visit_outcome: VisitOutcome | None = None
 
 
 class PetitionState(BaseModel):
@@ -227,17 +249,28 @@ class PetitionState(BaseModel):
     close_outcome: CloseOutcome | None = None
     duplicate_of: str = ""  # closed as a duplicate of this petition
     units: dict[str, UnitRecord] = {}
+    # issue 14 §2: the request type, a caller who stayed anonymous, the triage at intake and its reason,
+    # other callers linked to it (the same matter), and whether the reporter's own return visit is done
+    request_type: RequestType | None = None
+    anonymous: bool = False
+    triage: TriageOutcome | None = None
+    triage_reason: str = ""
+    linked_callers: list[LinkedCaller] = []
+    reporter_visited: bool = False
     # when its last event happened (its version's time): what the read model's updated_at says
     updated_at: datetime | None = None
 
     @property
     def rung(self) -> Rung | None:
+        """The rung that holds the petition now (None before its report)."""
         return self.assignment.rung if self.assignment else None
 
     @property
     def at_top(self) -> bool:
+        """Whether the holding rung is the last of the ladder (nothing to escalate to)."""
         return self.assignment is not None and self.assignment.rung_index >= len(self.ladder) - 1
 
     @property
     def open(self) -> bool:
+        """Whether the petition was reported and is not closed."""
         return self.reported and self.status is not Status.CLOSED

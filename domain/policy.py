@@ -47,6 +47,8 @@ class Span(BaseModel):
 
     @classmethod
     def parse(cls, raw: Any) -> Span:
+        """A span from a policy's `{unit: N}` (e.g. `{whole_working_days: 5}`, `{office_hours: 4}`, `{minutes: 30}`),
+        a stored `{seconds, clock}` or a Span. ValueError for anything else."""
         if isinstance(raw, Span):
             return raw
         if isinstance(raw, dict) and "seconds" in raw and "clock" in raw:
@@ -60,6 +62,7 @@ class Span(BaseModel):
         return cls(seconds=float(amount) * factor, clock=clock)
 
     def scaled(self, fraction: float) -> Span:
+        """The span times `fraction`, on the same clock (e.g. a yellow card at 0.75 of a deadline)."""
         return Span(seconds=self.seconds * fraction, clock=self.clock)
 
     @property
@@ -143,6 +146,8 @@ class Policy(BaseModel):
     urgencies: dict[str, dict[str, Any]] = {}
 
     def rules_for(self, category: str, urgency: Urgency) -> Rules:
+        """The rules of a petition of `category` and `urgency`: the defaults, overridden by the category's, then the
+        urgency's. InvalidCommand if the merged rules are not valid."""
         merged = copy.deepcopy(self.defaults)
         _merge(merged, self.categories.get(category, {}))
         _merge(merged, self.urgencies.get(urgency.value, {}))

@@ -30,6 +30,11 @@ CLOSING = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 VISITING = frozenset({Role.RETURN_VISITOR, Role.DISPATCHER})
 # Who lifts 终审 on an order sent back after a return (issue 11).
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# 就地解决 (issue 14 §1): the grid worker of the grid reports and resolves in one step.
+ON_THE_SPOT = frozenset({Role.GRID_WORKER})
+# The 12345 hotline's agents (the district's dispatch desk) and admins: triage calls at intake and link a
+# caller about the same matter to the open petition (接诉即办 Art. 11).
+HOTLINE = frozenset({Role.DISPATCHER, Role.ADMIN})
 # The workflow itself (timers, delivery receipts).
 SYSTEM = frozenset({Role.SYSTEM})
 

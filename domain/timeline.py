@@ -18,12 +18,17 @@ from domain.workcalendar import WorkCalendar
 
 
 class Timeline:
+    """A petition on a simulated clock: `send` decides and folds a command at `now`, `advance_to` and `later` move
+    the clock, ticking every timer due on the way. `state` and `events` are what a workflow would hold and record."""
+
     def __init__(self, petition_id: str, now: datetime, calendar: WorkCalendar) -> None:
         self.now, self.calendar = now, calendar
         self.state = PetitionState(id=petition_id)
         self.events: list[Event] = []
 
     def send(self, command: cmd.Command) -> list[Event]:
+        """Decide `command` at the timeline's `now` and fold its events; returns them. Raises the decider's
+        DomainError when refused (nothing changes)."""
         events = decide(self.state, command, self.now, self.calendar)
         self.events += events
         self.state = fold(self.state, events)
@@ -37,4 +42,5 @@ class Timeline:
         self.now = max(self.now, moment)
 
     def later(self, delta: timedelta) -> None:
+        """Move the clock `delta` forward, firing the timers due on the way."""
         self.advance_to(self.now + delta)

@@ -12,6 +12,8 @@ from domain.model import PetitionState
 
 @dataclass(frozen=True)
 class DueItem:
+    """The next deadline of a petition: which one (`kind`) and when."""
+
     kind: Literal["accept", "warn", "resolve", "visit", "redispatch_warn", "redispatch", "decision"]
     at: datetime
 

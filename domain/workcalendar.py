@@ -74,6 +74,7 @@ class OfficeHours:
         object.__setattr__(self, "seasons", tuple(sorted(self.seasons, key=lambda s: s.starts)))
 
     def schedule_on(self, day: date) -> OfficeSchedule:
+        """The office schedule in force on `day` (the season that started last, by month and day)."""
         current = self.seasons[-1]  # the last season of the year runs on into January
         for season in self.seasons:
             if season.starts <= (day.month, day.day):
@@ -137,6 +138,8 @@ class WorkCalendar:
         return datetime.combine(day, local.time(), CHINA).astimezone(due.tzinfo or UTC)
 
     def is_working_day(self, day: date) -> bool:
+        """Whether `day` is a working day: a make-up working day (调休上班) is, a holiday is not, otherwise Monday to
+        Friday. A year without rules counts weekdays (and warns once)."""
         rules = self.years.get(day.year)
         if rules is None:
             self._warn_unknown(day.year)

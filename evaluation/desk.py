@@ -1,7 +1,8 @@
 """The write side of evaluation: publishing editions, upholding appeals, property scoring rounds.
 
 Each is an event in the log (its own stream, guarded by the stream version), then the evaluation
-projection catches up so that the caller reads its own write.
+projection catches up so that the caller reads its own write. It may not write the read model's tables
+or read them itself (`eventstore/evaluation_queries.py` does), nor decide who may act (the API's scope).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
 
 from domain.enums import UnitKind, Waiver
 from domain.errors import InvalidCommand, InvalidState, NotFound
@@ -20,6 +20,7 @@ from domain.evaluation import (
     AppealDecided,
     AppealFiled,
     EvaluationCorrected,
+    EvaluationEvent,
     Period,
     PropertyRoundClosed,
     PropertyRoundOpened,
@@ -31,6 +32,7 @@ from domain.model import Actor
 from domain.policy import Span
 from domain.workcalendar import CHINA, WorkCalendar
 from evaluation.scorecards import corrected_cards, editions_of, live_cards
+from eventstore import evaluation_queries as queries
 from eventstore.evaluation_projection import catch_up
 from eventstore.store import EventStore, NewEvent, stream_version
 from org.model import OrgTree
@@ -40,11 +42,16 @@ APPEAL_WINDOW = Span.parse({"working_days": 5})  # units may appeal for five wor
 
 
 def new_appeal_id() -> str:
+    """A new appeal id: `AP-` and 12 random hex digits, upper case."""
     return f"AP-{uuid.uuid4().hex[:12].upper()}"
 
 
 @dataclass
 class EvaluationDesk:
+    """Evaluation writes on the pool: publish editions, correct and appeal figures, run quarterly property rounds;
+    each appends to its own stream and catches the projection up. `calendar` counts the appeal window (5 working
+    days, 申诉期)."""
+
     pool: asyncpg.Pool
     org: OrgTree
     weights: ScoringWeights
@@ -84,8 +91,7 @@ class EvaluationDesk:
         the correction, and the window is not checked again: a timely appeal may be decided later."""
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-            fact = await conn.fetchrow("SELECT month, waived FROM evaluation_facts WHERE petition_id = $1 "
-                                       "AND unit_code = $2", petition_id, unit_code)
+            fact = await queries.fact_month(conn, petition_id, unit_code)
             if fact is None:
                 raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
             period = Period.parse(fact["month"].strftime("%Y-%m"))
@@ -110,14 +116,12 @@ class EvaluationDesk:
         after edition 1; before publication, against the live figures). One open appeal at a time."""
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-            fact = await conn.fetchrow("SELECT month FROM evaluation_facts WHERE petition_id = $1 AND unit_code = $2",
-                                       petition_id, unit_code)
+            fact = await queries.fact_month(conn, petition_id, unit_code)
             if fact is None:
                 raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
             period = Period.parse(fact["month"].strftime("%Y-%m"))
             _require_window(period, await editions_of(conn, period.text), now)
-            pending = await conn.fetchval("SELECT appeal_id FROM evaluation_appeals WHERE petition_id = $1 "
-                                          "AND unit_code = $2 AND status = 'filed'", petition_id, unit_code)
+            pending = await queries.pending_appeal(conn, petition_id, unit_code)
             if pending is not None:
                 raise InvalidState(f"appeal {pending} of {unit_code} on {petition_id} waits for a decision")
             version = await stream_version(conn, f"appeals-{petition_id}")
@@ -158,32 +162,31 @@ class EvaluationDesk:
             async with self.pool.acquire() as conn:
                 for row in await editions_of(conn, appeal["period"]):
                     if f"申诉 {appeal_id}:" in row["reason"]:
-                        units = await conn.fetchval("SELECT count(*) FROM published_scorecards WHERE period = $1 "
-                                                    "AND edition = $2", appeal["period"], row["edition"])
+                        units = await queries.published_count(conn, appeal["period"], row["edition"])
                         edition = {"period": appeal["period"], "edition": row["edition"],
                                    "published_at": row["published_at"], "appeal_due": row["appeal_due"],
                                    "reason": row["reason"], "units": units, "already_published": False}
         return filed, {**appeal, "edition": edition}
 
     async def appeal(self, appeal_id: str) -> dict:
+        """The appeal `appeal_id` as the read model holds it. NotFound if there is none."""
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-            row = await conn.fetchrow(f"{_APPEALS} WHERE appeal_id = $1", appeal_id)
-        if row is None:
+            found = await queries.appeal(conn, appeal_id)
+        if found is None:
             raise NotFound(f"no appeal {appeal_id}")
-        return dict(row)
+        return found
 
     async def appeals(self, period: Period, units: set[str] | None) -> list[dict]:
         """The appeals against the period's months, of `units` (None: all), oldest first."""
         months = [f"{m.year:04d}-{m.month:02d}" for m in period.months]
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-            rows = await conn.fetch(f"{_APPEALS} WHERE period = ANY($1::text[]) AND ($2::text[] IS NULL "
-                                    "OR unit_code = ANY($2::text[])) ORDER BY filed_at, appeal_id",
-                                    months, None if units is None else sorted(units))
-        return [dict(r) for r in rows]
+            return await queries.appeals(conn, months, units)
 
     async def open_round(self, quarter: str, actor: Actor, now: datetime) -> None:
+        """Open the property scoring round of `quarter` (`2026-Q4`). InvalidCommand for a malformed quarter,
+        InvalidState if it was opened before."""
         _quarter(quarter)
         async with self.pool.acquire() as conn:
             if await stream_version(conn, f"property-round-{quarter}"):
@@ -192,6 +195,9 @@ class EvaluationDesk:
 
     async def record_score(self, quarter: str, company_code: str, compound: str, representative: str, score: float,
                            actor: Actor, now: datetime) -> None:
+        """Record one representative's score (0–100) of a property company for one compound in the open round (a new
+        score of the same three replaces it). InvalidCommand if the code is no property company; InvalidState if no
+        round is open or it closed."""
         company = self.org.units.get(company_code)
         if company is None or company.kind is not UnitKind.PROPERTY_COMPANY:
             raise InvalidCommand(f"{company_code!r} is not a property company")
@@ -201,6 +207,8 @@ class EvaluationDesk:
             score=score, actor=actor))
 
     async def close_round(self, quarter: str, actor: Actor, now: datetime) -> None:
+        """Close the quarter's round: its scores count from now on. InvalidState if no round is open or it closed
+        already."""
         version = await self._open_round_version(quarter)
         await self._append(f"property-round-{quarter}", version, PropertyRoundClosed(at=now, quarter=quarter,
                                                                                      actor=actor))
@@ -208,26 +216,21 @@ class EvaluationDesk:
     async def _open_round_version(self, quarter: str) -> int:
         _quarter(quarter)
         async with self.pool.acquire() as conn:
-            closed = await conn.fetchval("SELECT closed_at IS NOT NULL FROM property_rounds WHERE quarter = $1",
-                                         quarter)
+            found = await queries.property_round(conn, quarter)
             version = await stream_version(conn, f"property-round-{quarter}")
         if not version:
             raise InvalidState(f"no property scoring round is open for {quarter}")
-        if closed:
+        if found is not None and found["closed_at"] is not None:
             raise InvalidState(f"the property scoring round of {quarter} is closed")
         return version
 
-    async def _append(self, stream: str, version: int, *events: BaseModel) -> None:
+    async def _append(self, stream: str, version: int, *events: EvaluationEvent) -> None:
         """Append `events` to `stream` at `version` in one statement (all or none), then catch up."""
         await EventStore(self.pool).append(stream, version, [NewEvent(
-            event_id=str(uuid.uuid4()), type=event.type, data=event.model_dump(mode="json", exclude={"type"}),  # type: ignore[attr-defined]
-            occurred_at=event.at) for event in events])  # type: ignore[attr-defined]
+            event_id=str(uuid.uuid4()), type=event.type, data=event.model_dump(mode="json", exclude={"type"}),
+            occurred_at=event.at) for event in events])
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-
-
-_APPEALS = ("SELECT appeal_id, period, petition_id, unit_code, waive, reason, filed_at, filed_by, status, decided_at, "
-            "decided_by, decision_reason FROM evaluation_appeals")
 
 
 def _require_window(period: Period, editions: list[dict[str, Any]], now: datetime) -> None:

@@ -28,8 +28,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("hours_to_accept_p90", "签收用时P90(小时)"), ("hours_to_resolve_median", "办结用时中位数(小时)"),
     ("hours_to_resolve_p90", "办结用时P90(小时)"), ("returns_held", "待分办退单件数"),
     ("hours_holding_returns", "退单待分办用时(小时)"), ("property_score", "物业评议得分"),
+    ("resolved_on_the_spot", "就地解决件数"), ("area_petitions", "辖区诉求件数"),
+    ("area_resolved_on_the_spot", "辖区就地解决件数"), ("on_the_spot_share", "就地解决率(%)"),
 )
-RATES = {"response_rate", "resolution_rate", "satisfaction_rate", "in_time_rate"}
+RATES = {"response_rate", "resolution_rate", "satisfaction_rate", "in_time_rate", "on_the_spot_share"}
 
 
 def _cell(key: str, value: Any) -> Any:
@@ -55,6 +57,8 @@ def to_csv(cards: Sequence[BaseModel]) -> bytes:
 
 
 def to_xlsx(cards: Sequence[BaseModel], title: str) -> bytes:
+    """The cards as an XLSX workbook (one sheet named `title`, cut to Excel's 31 characters), with the Chinese
+    headers of `COLUMNS` and rates in percent."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on sheet names

@@ -1,5 +1,9 @@
 """Insight (优化): what units return and escalate most, routing rules that look wrong, and the
-policy what-if over a period's real petitions."""
+policy what-if over a period's real petitions.
+
+It may not read the tables itself (`eventstore/evaluation_queries.py` and `eventstore/store.py` do) nor
+decide who may see what (callers pass the units and grids their scope allows).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from domain.events import PETITION_EVENT_TYPES, event_from
 from domain.policy import Policy
 from domain.workcalendar import WorkCalendar
 from evaluation.whatif import Tally, replay
+from eventstore import evaluation_queries as queries
 from eventstore.store import read_streams, streams_reported
 
 SUSPECT_RETURN_RATE, SUSPECT_MIN_RETURNS = 0.3, 3
@@ -21,13 +26,7 @@ async def unit_insight(conn: asyncpg.Connection, period: Period, unit_code: str 
                        units: set[str] | None = None, top: int = 5) -> list[dict]:
     """Per unit (of `units`, None: all): the categories it returns and escalates most (escalations count
     the unit that let go), over the petitions it held."""
-    rows = await conn.fetch(
-        "SELECT unit_code, unit_name, category, count(*) AS petitions, sum(returns) AS returns, "
-        "sum(escalations_by_deadline + escalations_requested) AS escalations, "
-        "sum(accept_breaches + resolve_breaches) AS breaches "
-        "FROM evaluation_facts WHERE month = ANY($1::date[]) AND received > 0 AND ($2::text IS NULL OR unit_code = $2) "
-        "AND ($3::text[] IS NULL OR unit_code = ANY($3::text[])) "
-        "GROUP BY 1, 2, 3", list(period.months), unit_code, _codes(units))
+    rows = await queries.categories_by_unit(conn, period.months, unit_code, units)
     by_unit: dict[str, dict[str, Any]] = {}
     for r in rows:
         unit = by_unit.setdefault(r["unit_code"], {"unit_code": r["unit_code"], "unit_name": r["unit_name"],
@@ -43,26 +42,7 @@ async def unit_insight(conn: asyncpg.Connection, period: Period, unit_code: str 
 async def routing_suspects(conn: asyncpg.Connection, period: Period, units: set[str] | None = None) -> list[dict]:
     """Categories most often returned by the level they are routed to, and where they then land, over the
     petitions first routed to one of `units` (None: all)."""
-    rows = await conn.fetch(
-        """
-        WITH first_held AS (  -- each petition's first holder: the unit its category is routed to
-            SELECT DISTINCT ON (petition_id) petition_id, category, level, unit_code, returns
-            FROM evaluation_facts WHERE month = ANY($1::date[]) AND received > 0  -- holders, not desks or approvers
-            ORDER BY petition_id, first_assigned_at NULLS LAST
-        ),
-        routed AS (SELECT * FROM first_held WHERE $2::text[] IS NULL OR unit_code = ANY($2::text[])),
-        landed AS (
-            SELECT r.category, r.level, f.unit_code AS landed_code, f.unit_name AS landed_name,
-                   f.level AS landed_level, count(*) AS n
-            FROM routed r JOIN evaluation_facts f ON f.petition_id = r.petition_id AND f.resolved > 0
-            WHERE r.returns > 0 GROUP BY 1, 2, 3, 4, 5
-        )
-        SELECT r.category, r.level, count(*) AS petitions, count(*) FILTER (WHERE r.returns > 0) AS returned,
-               (SELECT jsonb_agg(jsonb_build_object('unit_code', l.landed_code, 'unit_name', l.landed_name,
-                                                    'level', l.landed_level, 'petitions', l.n) ORDER BY l.n DESC)
-                FROM landed l WHERE l.category = r.category AND l.level = r.level) AS landed
-        FROM routed r GROUP BY 1, 2
-        """, list(period.months), _codes(units))
+    rows = await queries.returns_by_route(conn, period.months, units)
     out = []
     for r in rows:
         rate = r["returned"] / r["petitions"] if r["petitions"] else 0.0
@@ -79,7 +59,7 @@ async def what_if(conn: asyncpg.Connection, period: Period, candidate: Policy, c
     first, last = period.months[0], period.months[-1]
     ids = await streams_reported(conn, first, last, _codes(grids), limit)
     rows = await read_streams(conn, ids, PETITION_EVENT_TYPES)
-    now = await conn.fetchval("SELECT now()")
+    now = await queries.database_now(conn)
     streams: dict[str, list] = {}
     for r in rows:
         streams.setdefault(r["stream_id"], []).append(event_from(r["type"], r["data"]))

@@ -1,7 +1,9 @@
 """Petition lives driven by the pure domain on a simulated clock: the events a workflow would record.
 
-The scale benchmark seeds the log with these (and clones of them) instead of running a million
-workflows: the events are the ones `decide` produces, so rebuild and queries see real data.
+The simulated month (`evaluation/simulate.py`, `jiehu simulate-month`) plays them to give the evaluation real
+data, and benchmarks (which import this module; it imports none of them) seed the log with them instead
+of running a million workflows: the events are the ones `decide` produces, so rebuilds and queries see
+what production would. It may not write anything itself: callers append the events.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ KINDS = (("direct", 0.62), ("escalated", 0.08), ("returned", 0.04), ("reopened",
 
 
 def staff(code: str) -> Actor:
+    """A simulated cadre of unit `code` (as a grid worker: the role the simulated lives' commands need)."""
     return Actor(id=f"bench-{code}", name="工作人员", unit_code=code, role=Role.GRID_WORKER)
 
 
@@ -50,6 +53,7 @@ class Life(Timeline):
 
     @property
     def holder(self) -> Actor:
+        """A staff member of the unit holding the petition now."""
         assert self.state.assignment is not None
         return staff(self.state.assignment.rung.unit_code)
 

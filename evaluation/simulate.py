@@ -41,6 +41,8 @@ class Behaviour:
 
     @classmethod
     def of(cls, unit_code: str) -> Behaviour:
+        """How a simulated unit behaves, fixed by its code (a hash): a fifth struggle (slow, less satisfied), half
+        are average, the rest good."""
         roll = int(hashlib.sha256(unit_code.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         if roll < 0.2:
             return cls(slowest=1.35, satisfied=0.70)  # a struggling unit

@@ -28,6 +28,9 @@ RulesFor = Callable[[str, Urgency], Rules]
 
 @dataclass
 class Tally:
+    """What a what-if counts over the petitions replayed: breaches, escalations by deadline, closes and skipped
+    actions, in all and by level."""
+
     petitions: int = 0
     accept_breaches: int = 0
     resolve_breaches: int = 0
@@ -37,6 +40,8 @@ class Tally:
     by_level: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, state: PetitionState, skipped: int) -> None:
+        """Count one replayed petition (`skipped`: its actions the replay could not take). Only units that held it
+        count (not a desk's or approver's record)."""
         self.petitions += 1
         self.skipped_actions += skipped
         self.closed += not state.open
@@ -52,6 +57,7 @@ class Tally:
             level["escalations_by_deadline"] += record.escalations_by_deadline
 
     def as_dict(self) -> dict[str, Any]:
+        """The counts as the API serves them (`breaches`: accept and resolve)."""
         return {"petitions": self.petitions, "breaches": self.accept_breaches + self.resolve_breaches,
                 "accept_breaches": self.accept_breaches, "resolve_breaches": self.resolve_breaches,
                 "escalations_by_deadline": self.escalations_by_deadline, "closed": self.closed,

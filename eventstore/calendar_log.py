@@ -26,10 +26,13 @@ class CalendarLog:
 
     @property
     def unfinished(self) -> list[Arrangement]:
+        """The arrangements whose re-plan of running petitions has not finished, in load order."""
         return [a for a in self.arrangements if a.sequence not in self.replanned]
 
 
 async def read_calendar_log(store: EventStore) -> CalendarLog:
+    """What the `calendar` stream holds: every loaded arrangement (with its stream version as `sequence`), the
+    sequences re-planned, and the stream's version."""
     arrangements, replanned = [], set()
     stream = await store.read_stream(CALENDAR_STREAM)
     for stored in stream:

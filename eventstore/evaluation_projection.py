@@ -54,6 +54,8 @@ log = structlog.get_logger()
 
 @dataclass(frozen=True)
 class CatchUp:
+    """What one catch-up did: events read, the log position reached, and how long it took (seconds)."""
+
     events: int
     position: int
     seconds: float
@@ -222,21 +224,3 @@ def _db(name: str, value: Any) -> Any:
     if name == "first_assigned_at" and isinstance(value, str):
         return datetime.fromisoformat(value)
     return value
-
-
-# this month's facts, grouped by what the rates read (a few hundred groups, not one row per fact): the rates
-# themselves are `domain.evaluation.RateCounts`, the one definition the scorecards use too
-_RATE_FIELDS = ("received", "accepted", "accepted_in_time", "accept_breaches", "resolved", "resolved_in_time",
-                "visit_outcome", "close_outcome", "returned_away")
-_RATE_GROUPS = f"""
-SELECT {", ".join(_RATE_FIELDS)}, count(*) AS n
-FROM evaluation_facts
-WHERE month = date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date
-GROUP BY {", ".join(_RATE_FIELDS)}
-"""
-
-
-async def rate_groups_this_month(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    """This month's (Beijing time) evaluation facts grouped by what the three rates read, with a count
-    `n` per group (`domain.evaluation.RateCounts` computes the rates from them)."""
-    return [dict(r) for r in await conn.fetch(_RATE_GROUPS)]

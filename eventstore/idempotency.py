@@ -17,6 +17,8 @@ import asyncpg
 
 @dataclass(frozen=True)
 class Claim:
+    """Who holds an Idempotency-Key (per subject) and what its first request made and answered."""
+
     request_hash: str  # of the request that first used the key
     petition_id: str  # what the first request made: a petition's id (intake, commands) or an appeal's
     first: bool  # True: this request claimed the key; False: an earlier one did (a retry or a reuse)

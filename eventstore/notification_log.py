@@ -36,6 +36,8 @@ async def checkpoint(conn: asyncpg.Connection, name: str = NAME) -> LogCursor | 
 
 
 async def save_checkpoint(conn: asyncpg.Connection, cursor: LogCursor, name: str = NAME) -> None:
+    """Record that the notifier `name` has read the log up to `cursor` (call in the transaction that recorded the
+    batch)."""
     await conn.execute(
         "INSERT INTO projection_checkpoints (name, position, tx_id) VALUES ($1, $2, $3::text::xid8) "
         "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, tx_id = EXCLUDED.tx_id, updated_at = now()",
@@ -77,6 +79,7 @@ async def not_handed_off(pool: asyncpg.Pool | asyncpg.Connection, limit: int = 5
 
 
 async def mark_handed_off(pool: asyncpg.Pool, delivery_ids: Sequence[str]) -> None:
+    """Mark the notifications `delivery_ids` as handed to Temporal (now), unless they already were."""
     await pool.execute("UPDATE notifications SET handed_off_at = now() WHERE delivery_id = ANY($1::uuid[]) "
                        "AND handed_off_at IS NULL", list(delivery_ids))
 
@@ -88,6 +91,7 @@ async def of_delivery(pool: asyncpg.Pool, delivery_id: str) -> list[dict[str, An
 
 
 async def channel_of(pool: asyncpg.Pool, delivery_id: str) -> str | None:
+    """The channel (log, webhook, sms) of the notification `delivery_id`, or None if there is none."""
     return await pool.fetchval("SELECT channel FROM notifications WHERE delivery_id = $1", delivery_id)
 
 
@@ -98,6 +102,7 @@ async def attempt_failed(pool: asyncpg.Pool, delivery_id: str, attempt: int, err
 
 
 async def mark_sent(pool: asyncpg.Pool, delivery_id: str, attempt: int) -> None:
+    """Mark the notification `delivery_id` sent by attempt number `attempt` (a repeat keeps the first sent time)."""
     await pool.execute("UPDATE notifications SET status = 'sent', attempts = greatest(attempts, $2), "
                        "sent_at = coalesce(sent_at, now()), last_attempt_at = now() WHERE delivery_id = $1",
                        delivery_id, attempt)

@@ -15,4 +15,5 @@ COLUMNS = (
     "duplicate_of",  # migration 013
     "follows",  # migration 014
     "survey_due", "visit_channel",  # migration 019
+    "request_type", "anonymous", "triage", "triage_reason", "linked_callers", "on_the_spot",  # migration 021
 )

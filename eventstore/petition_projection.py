@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 from pydantic import TypeAdapter
 
 from domain.events import PETITION_EVENT_TYPES, event_from
@@ -51,8 +52,10 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "unit_code": a.rung.unit_code if a else None,
         "unit_name": a.rung.unit_name if a else None,
         "overseer_code": a.rung.overseer_code if a else None,
-        # the units that held it; a dispatch desk or approver with only a record of its own (received 0) did not
-        "handled_units": sorted(code for code, record in state.units.items() if record.received),
+        # the units that held it; a dispatch desk or approver with only a record of its own (received 0) did not.
+        # A call triaged at intake (no unit held it) was the hotline's: its dispatch desk (the district's)
+        "handled_units": sorted(code for code, record in state.units.items() if record.received)
+        or ([state.desk_code] if state.triage is not None and state.desk_code else []),
         "deadline_state": deadline_state(state).value,
         "accept_due": due.get("accept_due") if open_clock and a and a.accepted_at is None else None,
         "warn_at": due.get("warn_at") if open_clock and not held else None,
@@ -84,6 +87,13 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "media_urls": list(state.media_urls),
         "duplicate_of": state.duplicate_of,
         "follows": state.follows or None,
+        "request_type": state.request_type.value if state.request_type else None,
+        "anonymous": state.anonymous,
+        "triage": state.triage.value if state.triage else None,
+        "triage_reason": state.triage_reason,
+        # JSON text, not jsonb: the rebuild copies rows in binary, which the pool's jsonb codec does not write
+        "linked_callers": orjson.dumps([c.model_dump(mode="json") for c in state.linked_callers]).decode(),
+        "on_the_spot": state.resolution is not None and state.resolution.on_the_spot,
         "survey_due": _iso(state.survey_due),
         "visit_channel": state.last_visit_channel.value if state.last_visit_channel else None,
     }
@@ -125,12 +135,15 @@ def _iso(value: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class RebuildReport:
+    """What a rebuild of the petitions read model did: events replayed, petitions written, seconds taken."""
+
     events: int
     petitions: int
     seconds: float
 
     @property
     def events_per_second(self) -> float:
+        """Events replayed per second (infinite for a rebuild that took no measurable time)."""
         return self.events / self.seconds if self.seconds > 0 else float("inf")
 
 

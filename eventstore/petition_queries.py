@@ -74,7 +74,8 @@ class PetitionQuery:
     reader: str
     scope: list[str] | None = None
     mine: bool = False
-    equal: dict[str, str] = field(default_factory=dict)  # status, level, category, channel, urgency, close_outcome
+    # status, level, category, channel, urgency, close_outcome, request_type, triage
+    equal: dict[str, str] = field(default_factory=dict)
     held_by: list[str] | None = None
     overdue: bool | None = None
     reported_from: datetime | None = None
@@ -86,7 +87,7 @@ class PetitionQuery:
     limit: int = 50
 
 
-_LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome"}
+_LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome", "request_type", "triage"}
 
 
 async def list_petitions(pool: asyncpg.Pool, query: PetitionQuery) -> list[dict[str, Any]]:

@@ -77,6 +77,9 @@ ORDER BY stream_id, version
 
 @dataclass(frozen=True)
 class NewEvent:
+    """An event to append: its id (deterministic, from the workflow, so a retried append is recognised), type, JSON
+    data, when it happened (UTC) and metadata (workflow id, update id)."""
+
     event_id: str
     type: str
     data: dict[str, Any]
@@ -94,6 +97,9 @@ class LogCursor:
 
 @dataclass(frozen=True)
 class StoredEvent:
+    """An event as the log holds it: its global `position`, its stream and `version` in it, when it happened and when
+    it was recorded, and the id of the transaction that wrote it (`tx_id`, for gap-free reads)."""
+
     position: int
     stream_id: str
     version: int
@@ -107,11 +113,15 @@ class StoredEvent:
 
     @property
     def cursor(self) -> LogCursor:
+        """Where this event stands in the log (transaction id and position): read after it to continue."""
         return LogCursor(self.tx_id, self.position)
 
 
 @dataclass(frozen=True)
 class AppendResult:
+    """The stream's version after an append, the global position of its last event (None if nothing was written), and
+    whether the events were already there (a retry)."""
+
     version: int
     position: int | None
     already_appended: bool
@@ -168,6 +178,7 @@ class EventStore:
         raise StreamConflict(f"stream {stream_id} is at version {actual}, not the expected {expected}")
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[StoredEvent]:
+        """The events of `stream_id` after `after_version`, in version order ([] for a stream that does not exist)."""
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
                 "SELECT position, stream_id, version, event_id, type, data, metadata, occurred_at, recorded_at "

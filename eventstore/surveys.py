@@ -83,6 +83,8 @@ async def claim_message(pool: asyncpg.Pool, message_id: str, phone: str, text: s
 
 async def settle_message(pool: asyncpg.Pool, message_id: str, outcome: str, *, delivery_id: str | None = None,
                          petition_id: str | None = None, visit_outcome: str | None = None, detail: str = "") -> None:
+    """Record what became of a claimed message: its outcome, the survey and petition it matched, the visit
+    outcome it recorded and why (`detail`, cut to 500 characters)."""
     await pool.execute(
         "UPDATE sms_replies SET outcome = $2, delivery_id = $3, petition_id = $4, visit_outcome = $5, detail = $6 "
         "WHERE message_id = $1", message_id, outcome, delivery_id, petition_id, visit_outcome, detail[:500])

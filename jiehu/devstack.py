@@ -25,7 +25,8 @@ from eventstore.evaluation_projection import run_projector
 from eventstore.migrate import migrate
 from eventstore.pool import connect, create_pool
 from org.loader import load_org_file
-from org.repository import org_is_empty, save_org
+from org.model import OrgTree
+from org.repository import load_org, org_is_empty, save_org
 from services.gauges import OrgLevels, refresh_gauges
 from stack.department_workers import WebhookWorkers
 from stack.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
@@ -171,7 +172,9 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     tasks.append(asyncio.create_task(notifier.run(stop)))
     while not server.started:  # uvicorn offers no event to wait on
         await asyncio.sleep(0.05)
-    _banner(settings, options, temporal, time.monotonic() - started)
+    departments = department_lines(await load_org(pool), settings, options.dept_workers,
+                                   f"http://127.0.0.1:{settings.api_port}")
+    _banner(settings, options, temporal, time.monotonic() - started, departments)
     await stop.wait()
     server.should_exit = True
     for worker in workers:
@@ -196,7 +199,31 @@ async def _connect_with_retry(settings: Settings):  # noqa: ANN202
                                   settings.temporal_sdk_metrics)
 
 
-def _banner(settings: Settings, options: DevOptions, temporal: TemporalDevServer, seconds: float) -> None:
+CONTRACT_PAGE = "docs/department-contract.md"
+
+
+def department_lines(org: OrgTree, settings: Settings, dept_workers: list[str], api: str) -> list[str]:
+    """The banner's lines on district departments: which are served by a webhook (and whether jiehu holds
+    the secret that signs their orders), which by a worker, and where the contract of their systems is."""
+    lines = []
+    for code, unit in sorted(org.units.items()):
+        system = unit.system
+        if system is None or system.delivery != "webhook":
+            continue
+        key = system.keys[0] if system.keys else ""
+        missing = "" if key in settings.department_keys.get(code, {}) else \
+            f"  (no secret for key {key!r} in JIEHU_DEPARTMENT_KEYS: its orders wait)"
+        lines.append(f"    {code} ({unit.name}): webhook {system.url}{missing}")
+    for code in dept_workers:
+        lines.append(f"    {code}: jiehu dept-worker (--dept-worker), orders into department_inbox")
+    if not lines:
+        lines.append("    none served by a webhook or worker: every department works in the API (org data: "
+                     "department_systems)")
+    return [*lines, f"    connecting a department's system: {CONTRACT_PAGE} (callback schema: {api}/docs#/departments)"]
+
+
+def _banner(settings: Settings, options: DevOptions, temporal: TemporalDevServer, seconds: float,
+            departments: list[str]) -> None:
     api = f"http://127.0.0.1:{settings.api_port}"
     env = f"JIEHU_DATABASE_URL={settings.database_url} JIEHU_TEMPORAL_ADDRESS={settings.temporal_address}"
     jiehu = f"{sys.executable} -m jiehu"
@@ -215,6 +242,8 @@ jiehu dev is up in {seconds:.1f}s (policy: {settings.policy}, data: {options.dat
     T=$({jiehu} token --data-dir {options.data_dir} --role grid_worker --unit rc-yuehe-taibai-g1)
     curl -s -X POST {api}/v1/petitions -H "authorization: Bearer $T" -H 'content-type: application/json' \\
       -d '{{"category": "sanitation", "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1"}}'
+  Departments (who takes their work orders):
+{chr(10).join(departments)}
   A department's worker, in another shell:
     {env} {jiehu} dept-worker --dept rencheng-urban-management
 Ctrl-C stops everything.""", flush=True)

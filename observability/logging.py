@@ -32,6 +32,8 @@ def _masked(value: Any) -> Any:
 
 
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
+    """Configure structlog for the process: JSON lines (`fmt='json'`) or console lines, from `level` (e.g. INFO) up,
+    with the request context bound, ISO UTC timestamps, and phone, ID-card and plate numbers masked in every line."""
     renderer = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[

@@ -18,6 +18,8 @@ class OrgFileError(ValueError):
 
 
 def load_org_file(path: str | Path) -> OrgTree:
+    """The org tree of the YAML file at `path` (docs/org-format.md), checked. OrgFileError if it cannot be read or is
+    malformed (the message says where)."""
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -26,6 +28,8 @@ def load_org_file(path: str | Path) -> OrgTree:
 
 
 def parse_org(raw: Any) -> OrgTree:
+    """The org tree of an already parsed org file (a mapping with `districts`, optional `categories`): unit codes
+    unique, parents known, grid boundaries valid and not overlapping. OrgFileError naming the place otherwise."""
     if not isinstance(raw, dict) or "districts" not in raw:
         raise OrgFileError("an org file is a mapping with at least 'districts'")
     units: dict[str, Unit] = {}

@@ -42,6 +42,10 @@ class DepartmentSystem(BaseModel):
 
 
 class Unit(BaseModel):
+    """One unit of the org tree: a district, street, community, grid, district department or property company, with
+    its parent and district. `function`: a department's duty (what categories route to it); `boundary`: a grid's
+    area; `system`: a department's own system."""
+
     model_config = ConfigDict(frozen=True)
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
@@ -56,6 +60,9 @@ class Unit(BaseModel):
 
 
 class Category(BaseModel):
+    """A kind of petition (派单目录): where it starts on the ladder, the department function it climbs to, whether it
+    is a property matter and whether the district publishes it (Open311)."""
+
     model_config = ConfigDict(frozen=True)
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_]*$")
@@ -75,6 +82,7 @@ class OrgTree(BaseModel):
     _grid_index: Any = PrivateAttr(default=None)  # org/geography.py's index of grid boundaries
 
     def children(self, code: str) -> list[Unit]:
+        """The units whose parent is `code` (none for an unknown code)."""
         return [u for u in self.units.values() if u.parent_code == code]
 
     def ancestors(self, code: str) -> list[Unit]:
@@ -87,6 +95,7 @@ class OrgTree(BaseModel):
         return chain
 
     def department(self, district_code: str, function: str) -> Unit | None:
+        """The department of `district_code` with duty `function`, or None."""
         for unit in self.units.values():
             if unit.kind is UnitKind.DEPARTMENT and unit.district_code == district_code and unit.function == function:
                 return unit

@@ -35,6 +35,7 @@ async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:
 
 
 async def load_org(conn: asyncpg.Connection | asyncpg.Pool) -> OrgTree:
+    """The org tree as the database holds it (`jiehu org load` wrote it), units and categories by code."""
     units = await conn.fetch(f"SELECT {', '.join(_UNIT_COLUMNS)}, boundary::text AS boundary, "
                              "department_system::text AS system FROM units ORDER BY code")
     categories = await conn.fetch(f"SELECT {', '.join(_CATEGORY_COLUMNS)} FROM categories ORDER BY code")
@@ -48,4 +49,5 @@ async def load_org(conn: asyncpg.Connection | asyncpg.Pool) -> OrgTree:
 
 
 async def org_is_empty(conn: asyncpg.Connection | asyncpg.Pool) -> bool:
+    """Whether no org was loaded yet (no unit in the database)."""
     return not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM units)")

@@ -35,6 +35,9 @@ log = structlog.get_logger()
 
 @dataclass(frozen=True)
 class LoadResult:
+    """What loading a year's holiday arrangement did: the arrangement in force, whether it was recorded, and the id
+    of the re-plan workflow that tells running petitions."""
+
     arrangement: Arrangement  # as recorded (with its sequence), or the one already in force
     recorded: bool  # False: the year already had exactly these days; nothing was appended
     replan_workflow_id: str

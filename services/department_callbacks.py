@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import asyncpg
 
@@ -15,9 +16,16 @@ from domain.model import Actor
 from domain.workcalendar import CHINA
 from eventstore.department_callbacks import claim_callback, release_callback
 from org.model import DepartmentSystem, OrgTree
-from services.signatures import verify
+from services.signatures import WINDOW_SECONDS, verify
 
-CALLBACK_ACTIONS = ("accept", "progress", "resolve")  # the catalogue's REST actions a callback may send
+# the catalogue's REST actions a callback may send: what a handling unit does with its work order
+CALLBACK_ACTIONS = ("accept", "progress", "resolve", "return", "extension-request", "escalate")
+# How long a used callback id is refused as `callback_replayed`. A replay is refused by its timestamp once
+# it is WINDOW_SECONDS from jiehu's clock; a signer whose clock ran ahead by up to the window makes that
+# twice the window after the first arrived, and the database's clock may differ from the API's: a day
+# covers all of it with a wide margin, and keeps the table at a day of callbacks.
+CALLBACK_ID_RETENTION = timedelta(days=1)
+assert CALLBACK_ID_RETENTION.total_seconds() > 2 * WINDOW_SECONDS
 
 
 class UnknownDepartment(NotFound):
@@ -61,7 +69,7 @@ async def applied_once(pool: asyncpg.Pool, department: str, callback_id: str, pe
     """Run the callback's command once per (department, callback id): CallbackReplayed (409) for an id
     already used; if the command is refused or fails, the id is released so that the callback may be
     sent again (the update id makes a command that did land answer as it did)."""
-    first = await claim_callback(pool, department, callback_id, petition_id, action)
+    first = await claim_callback(pool, department, callback_id, petition_id, action, CALLBACK_ID_RETENTION)
     if first is not None:
         when = first.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
         raise CallbackReplayed(f"callback {callback_id!r} was received at {when} (Beijing time); "

@@ -21,7 +21,7 @@ from config.reference_data import work_calendar
 from domain.enums import DeadlineState, Level, UnitKind
 from domain.evaluation import RateCounts
 from domain.workcalendar import CHINA, WorkCalendar
-from eventstore import evaluation_projection
+from eventstore import evaluation_projection, evaluation_queries
 from eventstore.petition_queries import open_by_level_and_card, reported_today, undelivered_by_unit
 from observability import metrics
 from org.model import OrgTree
@@ -35,7 +35,7 @@ POLLED_WITHIN = 120.0  # a poller seen in the last two minutes counts as polling
 
 def month_rates(groups: list[dict[str, Any]]) -> dict[str, float | None]:
     """The rates of every unit's facts of the month together, as one card would have them; `groups` are
-    facts (the keys of `eventstore.evaluation_projection._RATE_FIELDS`) each with `n`, how many facts are alike."""
+    facts (the keys `RateCounts.READS`) each with `n`, how many facts are alike."""
     counts = sum((RateCounts.of(g) * g["n"] for g in groups), RateCounts())
     return counts.rates()
 
@@ -53,6 +53,8 @@ class OrgLevels:
 
 async def refresh_gauges(pool: asyncpg.Pool, client: Client, levels: OrgLevels, stop: asyncio.Event,
                          interval: float = 15.0) -> None:
+    """Refresh the gauges every `interval` seconds until `stop` is set; a database or Temporal that is away keeps the
+    last values (and logs a warning)."""
     while not stop.is_set():
         try:
             await refresh_once(pool, client, levels)
@@ -65,11 +67,14 @@ async def refresh_gauges(pool: asyncpg.Pool, client: Client, levels: OrgLevels, 
 
 
 async def refresh_once(pool: asyncpg.Pool, client: Client, levels: OrgLevels) -> None:
+    """Refresh every gauge once: open petitions by level and card, today's reports, this month's rates (Beijing
+    time), projection lag, each department's undelivered orders, delivery mode, queue backlog and pollers, and next
+    year's calendar. Raises asyncpg, OS or Temporal RPC errors."""
     async with pool.acquire() as conn:
         levels.org = await load_org(conn)
         counts = await open_by_level_and_card(conn)
         today = await reported_today(conn)
-        rates = month_rates(await evaluation_projection.rate_groups_this_month(conn))
+        rates = month_rates(await evaluation_queries.rate_groups_this_month(conn))
         lag = await evaluation_projection.lag(conn)
         undelivered = await undelivered_by_unit(conn)
     for level in [*(lv.value for lv in Level), "none"]:  # every series exists, zero included

@@ -50,6 +50,8 @@ async def claim_key(pool: asyncpg.Pool, subject: str, key: str, payload: dict[st
 
 @dataclass(frozen=True)
 class FirstAnswer:
+    """The first answer of a keyed request: the petition as it showed it, and its HTTP status."""
+
     state: PetitionState  # the petition as the first request's answer showed it
     status: int | None  # the HTTP status it answered with; None when only the log knows the answer
 

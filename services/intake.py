@@ -1,10 +1,12 @@
 """Intake (发现上报): one service reports a petition for every channel — the REST API, Open311, and the
 hotline, 物业110 and visit days to come.
 
-It checks the category, finds the grid (by code or by point), checks the reporter's reach, routes the
-petition (ladder, dispatch desk), freezes the policy's rules into it, checks a petition it follows
-(结案后再诉), honours an Idempotency-Key and starts the petition's workflow. It may not parse a channel's
-format or answer in it, and holds no SQL (reads go through `eventstore/petition_queries.py`).
+It checks every field (`services.intake_command.input_problem`: limits, blank text, control characters,
+phone numbers, links — the same rules and messages for every channel), checks the category, finds the
+grid (by code or by point), checks the reporter's reach, routes the petition (ladder, dispatch desk),
+freezes the policy's rules into it, checks a petition it follows (结案后再诉), honours an Idempotency-Key
+and starts the petition's workflow. It may not parse a channel's format or answer in it, and holds no
+SQL (reads go through `eventstore/petition_queries.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from domain import commands as cmd
 from domain.decider import NOT_REOPENABLE
 from domain.enums import Status
 from domain.model import PetitionState
@@ -31,11 +34,12 @@ from services.errors import (
     FollowUpWindowPassed,
     OutOfScope,
     PetitionNotFound,
+    PetitionNotOpen,
     ReportInProgress,
     UnknownCategory,
 )
 from services.idempotency import claim_key, first_answer, keep_answer, update_id
-from services.intake_command import Intake, locate, report_command, route, too_long
+from services.intake_command import Intake, input_problem, locate, report_command, route
 from workflows.client import PetitionClient
 
 
@@ -77,18 +81,21 @@ class IntakeService:
         self._calendar, self._new_id = calendar, new_id
 
     async def report(self, intake: Intake, org: OrgTree, reach: Reach) -> Reported:
-        """Report `intake`. Raises (services/errors.py) FieldTooLong, UnknownCategory, a Location* error,
-        OutOfScope (the grid is beyond `reach`), InvalidCommand (the org cannot route it), PetitionNotFound /
-        FollowedPetitionOpen / FollowUpNotAllowed / FollowUpWindowPassed (`follows`), IdempotencyKeyReused,
-        ReportInProgress (a keyed retry while the first is still starting)."""
-        if (problem := too_long(intake)) is not None:
+        """Report `intake`. Raises (services/errors.py) InvalidField (a field that should not be stored;
+        FieldTooLong: over its limit), UnknownCategory, a Location* error, OutOfScope (the grid is beyond
+        `reach`), InvalidCommand (the org cannot route it), PetitionNotFound / FollowedPetitionOpen /
+        FollowUpNotAllowed / FollowUpWindowPassed (`follows`), IdempotencyKeyReused, ReportInProgress (a
+        keyed retry while the first is still starting)."""
+        if (problem := input_problem(intake)) is not None:
             raise problem
         if intake.category not in org.categories:
             raise UnknownCategory(f"unknown category {intake.category!r}; see GET /v1/categories")
         grid_code = locate(org, intake.grid_code, intake.latitude, intake.longitude)
         if grid_code in org.units and not reach.may_report_in(grid_code):
             raise OutOfScope(f"grid {grid_code} is outside your unit")
-        where = route(org, grid_code, intake.category)
+        where = route(org, grid_code, intake.category, from_grid=intake.on_the_spot is not None)
+        if intake.for_district_desk:
+            intake = replace(intake, actor=intake.actor.model_copy(update={"unit_code": where.desk_code}))
         rules = self._policy.rules_for(intake.category, intake.urgency)
         follows_unit = await self._followed_unit(intake.follows, rules, reach) if intake.follows else ""
         petition_id, update = self._new_id(), None
@@ -115,6 +122,32 @@ class IntakeService:
         if row is None:
             raise ReportInProgress("a request with this Idempotency-Key is still being handled")
         return Reported(petition_id, None, row, status=OK)
+
+    async def link_caller(self, petition_id: str, command: cmd.LinkCaller, reach: Reach,
+                          idempotency_key: str | None = None, request: dict[str, Any] | None = None) -> PetitionState:
+        """The same matter with no new facts (接诉即办 Art. 11): link the caller to the open petition
+        `petition_id` (one the agent may see) as another reporter; no new petition, no new order. Answers the
+        petition as it now is (its progress, for the caller). PetitionNotFound; PetitionNotOpen (closed: reopen
+        it or report one that follows it); IdempotencyKeyReused; the decider's refusals."""
+        row = await find_petition(self._pool, petition_id)
+        if row is None or not reach.may_see(row):
+            raise PetitionNotFound(f"no petition {petition_id}")
+        update = None
+        if idempotency_key is not None:
+            subject = command.actor.id
+            claimed = await claim_key(self._pool, subject, idempotency_key,
+                                      {"link": petition_id, "body": request or {}}, petition_id)
+            if not claimed.first and (answer := await first_answer(self._pool, subject, idempotency_key, claimed,
+                                                                   petition_id)):
+                return answer.state
+            update = update_id(subject, idempotency_key)
+        if row["status"] == Status.CLOSED.value:
+            raise PetitionNotOpen(f"petition {petition_id} is closed: a new call about it is reopened (reopen) or "
+                                  "reported as a new petition that follows it", field="same_as")
+        state = await self._petitions.send(petition_id, command, update_id=update)
+        if idempotency_key is not None:
+            await keep_answer(self._pool, command.actor.id, idempotency_key, state, OK)
+        return state
 
     async def _followed_unit(self, follows: str, rules: Rules, reach: Reach) -> str:
         """结案后再诉: the petition followed must be one the reporter may see, closed, within the reopen window

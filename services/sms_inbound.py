@@ -69,6 +69,8 @@ class InboundSms:
 
 @dataclass(frozen=True)
 class Handled:
+    """What became of one inbound message (`OUTCOMES`), the petition it concerned and the visit it recorded."""
+
     message_id: str
     outcome: str
     petition_id: str | None = None

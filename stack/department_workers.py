@@ -22,10 +22,12 @@ from temporalio.worker import Worker
 from activities.department import DepartmentAdapter, InboxAdapter
 from activities.department_webhook import WebhookAdapter
 from config.settings import Settings
+from eventstore.department_deliveries import record_attempt
 from eventstore.petition_queries import is_confidential
 from org.model import DepartmentSystem, OrgTree
 from org.repository import load_org
 from stack.workers import department_worker
+from workflows.inputs import WorkOrderDelivery
 
 log = structlog.get_logger(__name__)
 ORG_POLL_SECONDS = 30.0  # a department switched to (or from) a webhook is served within this time
@@ -38,7 +40,11 @@ def department_adapter(department: str, system: DepartmentSystem, settings: Sett
         async def confidential(petition_id: str) -> bool:
             return await is_confidential(pool, petition_id)
 
-        return WebhookAdapter(department, system, settings.department_keys.get(department, {}), http, confidential)
+        async def record(order: WorkOrderDelivery, result: str, error: str) -> None:
+            await record_attempt(pool, order.delivery_id, order.petition_id, department, result, error)
+
+        return WebhookAdapter(department, system, settings.department_keys.get(department, {}), http, confidential,
+                              record=record)
     return InboxAdapter(pool)
 
 

@@ -27,13 +27,20 @@ _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=tim
 
 
 def replan_workflow_id(sequence: int) -> str:
+    """The workflow id of the re-plan of the arrangement loaded as `sequence` (one re-plan per load)."""
     return f"{REPLAN_PREFIX}{sequence}"
 
 
 @workflow.defn
 class CalendarReplanWorkflow:
+    """Tells every open petition of a newly loaded holiday arrangement (signal `calendar_changed`), a page at a time
+    with continue-as-new; a second pass after `SETTLE` (90 s) catches petitions reported meanwhile; then records
+    `CalendarReplanFinished`."""
+
     @workflow.run
     async def run(self, input: CalendarReplanInput) -> dict:
+        """Tell one page of open petitions and continue as new; when none are left, the second pass or the finish.
+        Returns the `ReplanFinishedInput` recorded, as a dict."""
         since = input.arrangement.loaded_at - SETTLE if input.second_pass else None
         page = await workflow.execute_activity(
             "open_petitions", OpenPetitionsInput(after=input.after, limit=input.page_size, reported_since=since),

@@ -26,6 +26,9 @@ UPDATE_NAMES: dict[type, str] = {spec.command: spec.name for spec in UPDATES}
 
 
 class PetitionClient:
+    """The API's and services' handle on petition workflows: report (update-with-start), send commands as updates,
+    query state. Holds the Temporal client and the petitions' task queue."""
+
     def __init__(self, client: Client, task_queue: str, history_limit: int = 2000,
                  arrangements: Callable[[], list[Arrangement]] = current_arrangements) -> None:
         self._arrangements = arrangements  # the holiday arrangements loaded since release: new runs start with them
@@ -35,7 +38,9 @@ class PetitionClient:
 
     async def report(self, report: cmd.Report, update_id: str | None = None) -> PetitionState | None:
         """Start the petition's workflow and report it in one call (update-with-start). `update_id` (from an
-        Idempotency-Key) names the update, so a retry while the first is running gets its outcome.
+        Idempotency-Key) names the update, so a retry while the first is running gets its outcome. `report`
+        is any command that starts a petition (`domain.catalogue.STARTING`: a report, one resolved on the
+        spot, a call triaged at intake), sent under its own update name.
 
         Returns None when this petition id was reported before (a retried request): the caller
         reads the existing petition instead. A closed petition's id is never started again.
@@ -51,7 +56,7 @@ class PetitionClient:
         )
         try:
             return await self._client.execute_update_with_start_workflow(
-                UPDATE_NAMES[cmd.Report], report, start_workflow_operation=start, result_type=PetitionState,
+                UPDATE_NAMES[type(report)], report, start_workflow_operation=start, result_type=PetitionState,
                 id=update_id or REQUEST_ID.get(),
             )
         except WorkflowAlreadyStartedError:
@@ -97,7 +102,9 @@ class PetitionClient:
         return await handle.execute_update(name, command, result_type=PetitionState, id=update)  # the last try
 
     async def state(self, petition_id: str) -> PetitionState:
+        """The running workflow's petition state (query). RPCError NOT_FOUND when no workflow has this id."""
         return await self._client.get_workflow_handle(petition_id).query(PetitionWorkflow.state)
 
     async def check_health(self) -> None:
+        """Raise (RPCError) unless the Temporal frontend answers a health check."""
         await self._client.service_client.check_health()

@@ -27,6 +27,8 @@ class PetitionInput(BaseModel):
 
 
 class StoredEventIn(BaseModel):
+    """One event for `append_events`: its deterministic id, type, JSON data and ISO 8601 time."""
+
     event_id: str
     type: str
     data: dict[str, Any]
@@ -34,6 +36,9 @@ class StoredEventIn(BaseModel):
 
 
 class AppendEventsInput(BaseModel):
+    """What `append_events` appends: the events of one stream at its expected version, the petition's read-model row,
+    and who asked (workflow id, request id)."""
+
     stream_id: str
     expected_version: int
     events: list[StoredEventIn]
@@ -43,6 +48,8 @@ class AppendEventsInput(BaseModel):
 
 
 class AppendEventsResult(BaseModel):
+    """What the append did (`eventstore.store.AppendResult` across the Temporal boundary)."""
+
     version: int
     position: int | None
     already_appended: bool
@@ -65,10 +72,14 @@ class WorkOrderDelivery(BaseModel):
 
 
 class MonthlyCloseInput(BaseModel):
+    """The month the monthly close publishes (`2026-10`); None: the month before the run's (Beijing time)."""
+
     period: str | None = None  # default: the month before the one the run starts in (China time)
 
 
 class PublishScorecardsInput(BaseModel):
+    """The month (`2026-10`) whose scorecards `publish_scorecards` freezes."""
+
     period: str
 
 
@@ -90,12 +101,18 @@ class OpenPetitionsPage(BaseModel):
 
 
 class OpenPetitionsInput(BaseModel):
+    """A page of open petition ids for a re-plan: after id `after`, at most `limit`, reported since `reported_since`
+    (None: any time)."""
+
     after: str  # petition id: the page starts after it
     limit: int
     reported_since: datetime | None = None  # only petitions reported at or after this instant
 
 
 class ReplanFinishedInput(BaseModel):
+    """A finished re-plan of the arrangement `sequence`: petitions told (`signalled`), and those that closed
+    meanwhile (`gone`)."""
+
     sequence: int
     signalled: int
     gone: int

@@ -21,8 +21,14 @@ SCHEDULE_ID = "monthly-close"
 
 @workflow.defn
 class MonthlyCloseWorkflow:
+    """月度考评发布: publishes a month's scorecards as edition 1 (run by a Schedule on the 1st of each month, Beijing
+    time; a month already published is left as it is)."""
+
     @workflow.run
     async def run(self, input: MonthlyCloseInput) -> dict:
+        """Publish `input.period` (default: last month, Beijing time) through `publish_scorecards`, retried for up to
+        10 minutes an attempt; InvalidCommand and InvalidState are not retried. Returns what the publication
+        answered."""
         period = input.period or Period.month_of(workflow.now().astimezone(CHINA)).previous_month().text
         return await workflow.execute_activity(
             "publish_scorecards", PublishScorecardsInput(period=period), result_type=dict,

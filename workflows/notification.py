@@ -26,19 +26,27 @@ class DeliveryInput(BaseModel):
 
 
 class DeliveryOutcome(BaseModel):
+    """How a notification's delivery ended: sent, or not with the last error."""
+
     delivery_id: str
     sent: bool
     error: str = ""
 
 
 def workflow_id(delivery_id: str) -> str:
+    """The id of the workflow delivering `delivery_id` (`notify-<id>`): one delivery per notification."""
     return f"notify-{delivery_id}"
 
 
 @workflow.defn(name="NotificationDelivery")
 class NotificationDeliveryWorkflow:
+    """Delivers one notification: `send_notification` retried with backoff (1 s doubling, at most
+    `max_backoff_seconds`) for at most `give_up_seconds`; a channel's refusal is not retried; a failure is recorded."""
+
     @workflow.run
     async def run(self, delivery: DeliveryInput) -> DeliveryOutcome:
+        """Deliver `delivery` and return how it ended; on failure record it (`record_notification_failed`, retried
+        until the database answers)."""
         retry = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                             maximum_interval=timedelta(seconds=delivery.max_backoff_seconds),
                             non_retryable_error_types=["RefusedByChannel"])

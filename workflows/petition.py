@@ -92,6 +92,10 @@ def _command_update(spec: CommandSpec) -> Any:
 @workflow.defn
 @command_updates
 class PetitionWorkflow:
+    """One petition (诉求), from its report to its close: the only writer of its stream. Commands arrive as updates
+    (validated by `decide`), timers tick at the next deadline, department deliveries run in the background; it
+    continues as new before its history grows too long."""
+
     @workflow.init
     def __init__(self, input: PetitionInput) -> None:
         # Initialised here, not in run(): an update delivered with the start runs before run().
@@ -107,6 +111,8 @@ class PetitionWorkflow:
 
     @workflow.run
     async def run(self, input: PetitionInput) -> PetitionState:
+        """Wait for the report, then tick at each deadline and wait for commands until the petition closes; returns
+        its final state. Continues as new when the history passes its limit."""
         await workflow.wait_condition(lambda: self._state.reported)
         self._ensure_delivery()
         while True:
@@ -132,6 +138,7 @@ class PetitionWorkflow:
 
     @workflow.query
     def state(self) -> PetitionState:
+        """The petition's state (query)."""
         return self._state
 
     # --- signals ------------------------------------------------------------------------------

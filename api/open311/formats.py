@@ -15,12 +15,15 @@ ITEM_OF_ROOT = {"services": "service", "service_requests": "request", "errors": 
 
 
 def render(fmt: str, root: str, payload: Any, status: int = 200) -> Response:
+    """A GeoReport answer in `fmt` (json, or xml under the element `root`) with HTTP `status`."""
     if fmt == "json":
         return JSONResponse(payload, status_code=status)
     return Response(to_xml(root, payload), status_code=status, media_type="text/xml; charset=utf-8")
 
 
 def to_xml(root: str, payload: Any) -> bytes:
+    """`payload` as GeoReport XML under `root` (a list: one element per item, named as the spec names them), UTF-8
+    with the XML declaration; characters XML 1.0 cannot carry are dropped."""
     element = ET.Element(root)
     if isinstance(payload, list):
         for item in payload:
@@ -53,4 +56,5 @@ def _singular(plural: str) -> str:
 
 
 def error(fmt: str, status: int, description: str) -> Response:
+    """A GeoReport error answer in `fmt`: `[{code, description}]` with HTTP `status`."""
     return render(fmt, "errors", [{"code": status, "description": description}], status=status)

@@ -14,6 +14,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 
 
 def display_name(first_name: str, last_name: str) -> str:
+    """The reporter's name from GeoReport's `first_name` and `last_name`: family name first without a space for CJK
+    names (张三), `first last` otherwise; '' if both are empty."""
     first, last = first_name.strip(), last_name.strip()
     if _CJK.search(first) or _CJK.search(last):
         return last + first

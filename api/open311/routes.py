@@ -14,7 +14,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import IntakeDep, OrgDep, ServicesDep
-from api.input_rules import blank_problem, phone_problem, url_problem
 from api.open311.formats import error, render
 from api.open311.names import display_name
 from api.open311.params import listed, parse_datetime, point, present
@@ -23,10 +22,11 @@ from config.settings import Open311Client, Settings
 from domain.enums import Channel, Role, Urgency
 from domain.errors import DomainError
 from domain.model import Actor
-from domain.text import unstorable_text
+from domain.text import blank_problem, unstorable_text
 from eventstore.petition_queries import PublishedQuery, published_request, published_requests
 from org.model import OrgTree
-from services.intake_command import LIMITS, Intake, locate
+from services.errors import InvalidField
+from services.intake_command import Intake
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Fmt = Annotated[Literal["json", "xml"], Path(description="json or xml")]
@@ -36,6 +36,7 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 
 @router.get("/discovery.{fmt}", summary="Open311 discovery")
 async def discovery(fmt: Fmt, request: Request) -> Response:
+    """GeoReport discovery: the endpoint, its formats and how to get an api_key."""
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
     return render(fmt, "discovery", {
         "changeset": "2026-11-29T00:00:00Z", "contact": "12345 / 街呼区应 jiehu",
@@ -47,6 +48,7 @@ async def discovery(fmt: Fmt, request: Request) -> Response:
 
 @router.get("/services.{fmt}", summary="Open311 service list (the categories)")
 async def services(fmt: Fmt, org: OrgDep) -> Response:
+    """GeoReport service list: one service per category of the org."""
     return render(fmt, "services", [
         {"service_code": c.code, "service_name": c.name, "description": c.description or c.name, "metadata": True,
          "type": "realtime", "keywords": c.department_function, "group": c.start_level.label}
@@ -56,6 +58,8 @@ async def services(fmt: Fmt, org: OrgDep) -> Response:
 
 @router.get("/services/{service_code}.{fmt}", summary="Open311 service definition")
 async def service_definition(service_code: str, fmt: Fmt, org: OrgDep) -> Response:
+    """GeoReport service definition: the attributes a request may carry (grid code, urgency). 404 for an unknown
+    service code."""
     if service_code not in org.categories:
         return error(fmt, 404, f"unknown service_code {service_code}")
     return render(fmt, "service_definition", {"service_code": service_code, "attributes": [
@@ -73,14 +77,18 @@ async def service_definition(service_code: str, fmt: Fmt, org: OrgDep) -> Respon
     ]})
 
 
-# each GeoReport parameter of a new request and the intake field it fills, whose limit it keeps
-# (`services.intake_command.LIMITS`): longer is refused, never cut
-INTAKE_FIELD = {"description": "description", "address_string": "address", "phone": "reporter_phone"}
+# the intake field each GeoReport parameter of a new request fills: the intake service checks the field
+# (`services.intake_command.input_problem`) and its refusal names the parameter
+PARAMETER_OF_FIELD = {"description": "description", "address": "address_string", "reporter_phone": "phone",
+                      "reporter_name": "first_name and last_name together", "media_urls": "media_url",
+                      "category": "service_code", "grid_code": "attribute[grid_code]"}
 
 
 @router.post("/requests.{fmt}", summary="Open311 create a service request (needs api_key)")
 async def create_request(fmt: Fmt, request: Request, services: ServicesDep, intake: IntakeDep,
                          org: OrgDep) -> Response:
+    """GeoReport POST requests (needs an api_key): reports a petition of channel `open311` through the intake
+    service, as the grid's district dispatch desk. 400 naming the parameter for bad input, 403 without a valid key."""
     form = await request.form()
     # a parameter sent empty (`lat=&long=`) is a parameter not sent, as clients fill forms
     fields = {k: str(v) for k, v in form.items() if str(v) != ""}
@@ -92,33 +100,33 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, inta
     service_code = fields.get("service_code", "")
     if service_code not in org.categories:
         return error(fmt, 400, f"service_code {service_code!r} is not a service; see services.{fmt}")
-    if problem := _input_problem(fields):
+    if problem := _parameter_problem(fields):
         return error(fmt, 400, problem)
     try:
         lat, long = point(fields)
         grid_code = fields.get("attribute[grid_code]", "")
         if not grid_code and (lat is None or long is None):
             raise ValueError("where is it? send lat and long (or attribute[grid_code])")
-        grid_code = locate(org, grid_code, lat, long)
         urgency = Urgency(fields.get("attribute[urgency]") or "normal")
         resident_sms = _yes_or_no(fields.get("attribute[resident_sms]", "true"), "attribute[resident_sms]")
-    except DomainError as exc:
-        return error(fmt, 400, exc.message)
     except ValueError as exc:
         return error(fmt, 400, str(exc))
     client = integrator.name
     # the integrator reports as its grid's district's dispatch desk would (a hotline agent)
-    actor = Actor(id=f"open311:{client}", name=client, role=Role.DISPATCHER,
-                  unit_code=org.units[grid_code].district_code or "" if grid_code in org.units else "")
+    actor = Actor(id=f"open311:{client}", name=client, role=Role.DISPATCHER, unit_code="")
     try:
         reported = await intake.report(Intake(
             actor=actor, category=service_code, description=fields["description"], channel=Channel.OPEN311,
-            grid_code=grid_code, latitude=lat, longitude=long, address=fields.get("address_string", ""),
+            grid_code=grid_code or None, latitude=lat, longitude=long, address=fields.get("address_string", ""),
             urgency=urgency,
             reporter_name=display_name(fields.get("first_name", ""), fields.get("last_name", "")),
             reporter_phone=fields.get("phone", ""), resident_sms=resident_sms,
-            media_urls=(fields["media_url"],) if fields.get("media_url") else (),
+            media_urls=(fields["media_url"],) if fields.get("media_url") else (), for_district_desk=True,
         ), org, _ANY_GRID)
+    except InvalidField as exc:
+        # one media_url is the intake's media_urls[0]
+        field = exc.field or ""
+        return error(fmt, 400, f"{PARAMETER_OF_FIELD.get(field, field)} {exc.problem.removeprefix('[0] ')}")
     except DomainError as exc:
         return error(fmt, 400, exc.message)
     state = reported.state
@@ -146,24 +154,15 @@ class _AnyGrid:
 _ANY_GRID = _AnyGrid()
 
 
-def _input_problem(fields: dict[str, str]) -> str | None:
-    """What is wrong with a new request's fields, naming the field (None: nothing)."""
+def _parameter_problem(fields: dict[str, str]) -> str | None:
+    """What GeoReport's own parameters lack, naming the parameter (None: nothing). The fields they fill
+    are the intake service's to check; these are the format's: `description` is required, and the two
+    halves of a name are each checked before they are joined into one."""
     if not fields.get("description", "").strip():
         return "description is required"
-    for name, field in INTAKE_FIELD.items():
-        most = LIMITS[field]
-        if len(fields.get(name, "")) > most:
-            return f"{name} must be at most {most} characters (it has {len(fields[name])}); nothing was stored"
-    most = LIMITS["reporter_name"]
-    if len(display_name(fields.get("first_name", ""), fields.get("last_name", ""))) > most:
-        return f"first_name and last_name must be at most {most} characters together; nothing was stored"
-    for name in ("description", "address_string", "first_name", "last_name"):
+    for name in ("first_name", "last_name"):
         if problem := blank_problem(fields.get(name, "")):
             return f"{name} {problem}"
-    if problem := phone_problem(fields.get("phone", "")):
-        return f"phone {problem}"
-    if fields.get("media_url") and (problem := url_problem(fields["media_url"])):
-        return f"media_url {problem}"
     return None
 
 
@@ -182,6 +181,9 @@ async def list_requests(
     status: Annotated[str | None, Query(description="open or closed (comma-separated)")] = None,
     api_key: ApiKey = None,
 ) -> Response:
+    """GeoReport GET requests: what the reader may see (published categories, more for a key that reads `all`), by
+    id, service code, status and dates (default: the last 90 days, at most 1,000). 400 for a bad date or status, 403
+    for an unknown key."""
     if (reader := _reader(services.settings, present(api_key))) is None:
         return error(fmt, 403, "api_key is not valid")
     try:
@@ -206,6 +208,7 @@ async def list_requests(
 @router.get("/requests/{service_request_id}.{fmt}", summary="Open311 one service request (if published)")
 async def get_request(service_request_id: str, fmt: Fmt, services: ServicesDep, org: OrgDep,
                       api_key: ApiKey = None) -> Response:
+    """GeoReport GET one request, if the reader may see it; 404 otherwise (existence does not leak)."""
     if (reader := _reader(services.settings, api_key)) is None:
         return error(fmt, 403, "api_key is not valid")
     row = await _published_row(services, org, reader, service_request_id)
@@ -216,6 +219,8 @@ async def get_request(service_request_id: str, fmt: Fmt, services: ServicesDep, 
 
 @router.get("/tokens/{token}.{fmt}", summary="Open311 service request id of a token (if published)")
 async def get_token(token: str, fmt: Fmt, services: ServicesDep, org: OrgDep, api_key: ApiKey = None) -> Response:
+    """GeoReport GET tokens: a request's id (jiehu answers POST with the id at once, so a token is the id); 404 if
+    the reader may not see it."""
     # jiehu answers POST with the service_request_id at once; its token is that id
     if (reader := _reader(services.settings, api_key)) is None:
         return error(fmt, 403, "api_key is not valid")

@@ -21,6 +21,9 @@ router = APIRouter(prefix="/v1", tags=["audit"])
 
 
 class AccessRecordOut(BaseModel):
+    """One read that showed a resident's data unmasked: who (subject, name, role, unit), when (UTC), which petition,
+    what kind of read, the reason given and the request id."""
+
     id: int
     at: UtcTime
     actor_id: str
@@ -36,6 +39,8 @@ class AccessRecordOut(BaseModel):
 
 
 class AccessPage(BaseModel):
+    """A page of access records and the cursor of the next (None: the last page)."""
+
     items: list[AccessRecordOut]
     next_cursor: str | None
 

@@ -25,6 +25,9 @@ router = APIRouter(prefix="/v1/appeals", tags=["evaluation"])
 
 
 class AppealIn(CheckedInput):
+    """申诉: a unit appeals part of its own record on a closed petition, inside the window (5 working days after
+    publication)."""
+
     petition_id: str = Field(min_length=1, max_length=100, description="the closed petition whose record is appealed")
     unit_code: str = Field(min_length=1, max_length=100, description="the caller's own unit")
     waive: list[Waiver] = Field(min_length=1, description="what should not count: accept_breach, resolve_breach, "
@@ -35,6 +38,8 @@ class AppealIn(CheckedInput):
 
 
 class DecisionIn(CheckedInput):
+    """A supervisor upholds or rejects an appeal, with the reason the unit will read."""
+
     upheld: bool
     reason: str = Field(min_length=1, max_length=MAX_TEXT, description="what the unit reads about the decision")
 

@@ -25,6 +25,8 @@ router = APIRouter(prefix="/v1", tags=["reference"])
 
 
 class HolidayIn(CheckedInput):
+    """One holiday of a year's arrangement: its date and name."""
+
     model_config = ConfigDict(extra="forbid")
 
     date: dt.date

@@ -1,5 +1,6 @@
-"""A department system's signed callbacks: accept, progress and resolve a work order as the department,
-without a bearer token (the contract: docs/department-contract.md)."""
+"""A department system's signed callbacks: accept, note progress on, resolve, return (退单), ask for an
+extension of or escalate a work order as the department, without a bearer token (the contract:
+docs/department-contract.md)."""
 
 # no `from __future__ import annotations`: the body models are built from the command classes at runtime
 import operator
@@ -79,11 +80,12 @@ async def _signed(code: str, request: Request, services: ServicesDep, org: OrgDe
              responses=PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 503))
 async def department_callback(code: str, body: Annotated[CallbackIn, Body()], services: ServicesDep, org: OrgDep,
                               key_id: Annotated[str, Depends(_signed)]) -> PetitionOut:
-    """A department system accepts (签收), notes progress on (办理进展) or resolves (办结) one of its work
-    orders, as that department. Signed like the orders jiehu POSTs to it: X-Jiehu-Timestamp (Unix seconds),
-    X-Jiehu-Key-Id and X-Jiehu-Signature, where the
-    signature is `v1=` and the hex HMAC-SHA256, with the secret of the key id, of the timestamp, a `.`
-    and the exact body bytes; the timestamp within 300 s of jiehu's clock. Each `callback_id` is applied
+    """A department system accepts (签收), notes progress on (办理进展), resolves (办结), returns as misrouted
+    (退单), asks the rung above for more time on (申请延期) or escalates (上报) one of its work orders, as that
+    department (the same commands as `POST /v1/petitions/{id}/{action}`). Signed like the orders jiehu
+    POSTs to it: X-Jiehu-Timestamp (Unix seconds), X-Jiehu-Key-Id and X-Jiehu-Signature, where the signature
+    is `v1=` and the hex HMAC-SHA256, with the secret of the key id, of the timestamp, a `.` and the exact
+    body bytes; the timestamp within 300 s of jiehu's clock. Each `callback_id` is applied
     once. Answers the petition as the department sees it after the command."""
     actor = callback_actor(org, code, body.operator)
     row = await visible_row(services.pool, body.petition_id, actor, org, for_command=True)

@@ -42,6 +42,9 @@ async def insight(period: str, conn: EvaluationConn, org: OrgDep, actor: Current
 
 
 class WhatIfIn(BaseModel):
+    """A what-if: the period's petitions replayed under a candidate policy (a shipped name or a whole policy), at
+    most `limit` of them."""
+
     period: str = Field(description="petitions reported in this month, quarter or year")
     policy: str | dict[str, Any] = Field(description="a shipped policy's name (default, fast) or a whole policy "
                                                      "in the format of config/data/policies/default.yaml")

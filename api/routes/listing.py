@@ -17,7 +17,18 @@ from api.petition_views import petitions_out
 from api.schemas import PetitionOut, UtcTime
 from api.scope import SEES_PERSONAL_DATA, scope_units
 from api.unit_scope import dispatch_targets
-from domain.enums import Channel, CloseOutcome, Level, ReadKind, Role, Status, SurveyState, Urgency
+from domain.enums import (
+    Channel,
+    CloseOutcome,
+    Level,
+    ReadKind,
+    RequestType,
+    Role,
+    Status,
+    SurveyState,
+    TriageOutcome,
+    Urgency,
+)
 from domain.model import Actor
 from eventstore import petition_queries
 from eventstore.petition_queries import PetitionQuery, WorklistQuery
@@ -31,11 +42,15 @@ ItemKind = Literal["work_order", "decision", "redispatch", "return_visit"]
 
 
 class SortOrder(StrEnum):
+    """How a petition list is ordered: newest report first, or nearest deadline first."""
+
     NEWEST = "newest"
     DEADLINE = "deadline"
 
 
 class PetitionPage(BaseModel):
+    """A page of petitions and the cursor of the next (None: the last page)."""
+
     items: list[PetitionOut]
     next_cursor: str | None
 
@@ -67,6 +82,9 @@ class QueueItem(BaseModel):
 
 
 class Queue(BaseModel):
+    """A worklist page: whose it is (`unit_code`), which kind, how many items are open in all, this page's items and
+    the next cursor."""
+
     unit_code: str
     kind: WorklistKind = Field(description="work_order (handling units), redispatch (dispatchers), "
                                            "return_visit (return visitors)")
@@ -90,6 +108,9 @@ async def list_petitions(
                                                                     "(未解决办结: still dissatisfied at the reopen "
                                                                     "limit)")] = None,
     mine: Annotated[bool, Query(description="Only petitions the caller reported (我的上报)")] = False,
+    request_type: Annotated[RequestType | None, Query(description="咨询/求助/投诉/举报/建议")] = None,
+    triage: Annotated[TriageOutcome | None, Query(description="Triaged at intake (answered, emergency_handover, "
+                                                               "legal_channel, outside_duties)")] = None,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
     sort: SortOrder = SortOrder.NEWEST,
@@ -102,7 +123,7 @@ async def list_petitions(
         raise ApiError(422, "unknown_unit", f"unknown unit {unit!r}")
     equal = {column: str(value) for column, value in (
         ("status", status), ("level", level), ("category", category), ("channel", channel), ("urgency", urgency),
-        ("close_outcome", close_outcome)) if value is not None}
+        ("close_outcome", close_outcome), ("request_type", request_type), ("triage", triage)) if value is not None}
     query = PetitionQuery(
         reader=actor.id, scope=scope_units(actor, org), mine=mine, equal=equal,
         held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue,

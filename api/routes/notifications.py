@@ -50,11 +50,15 @@ class NotificationOut(BaseModel):
 
 
 class ResidentNotificationsIn(CheckedInput):
+    """Whether the resident who reported a petition gets SMS about it (退订: false), and why."""
+
     sms: bool = Field(description="false: the resident asked for no messages about this petition (退订)")
     reason: str = Field(default="", max_length=200, examples=["群众来电表示不需要短信通知"])
 
 
 class ResidentNotificationsOut(BaseModel):
+    """The resident's choice about SMS on a petition, who recorded it and when."""
+
     petition_id: str
     sms: bool
     reason: str

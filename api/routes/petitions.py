@@ -12,11 +12,15 @@ from api.errors import PROBLEM_RESPONSES
 from api.handover import record_opening
 from api.idempotency import IdempotencyKey
 from api.petition_views import ActorReach, command_out, events_out, petitions_out, state_out, visible_row
-from api.schemas import EventOut, PetitionOut, ReportIn
+from api.schemas import EventOut, OnTheSpotIn, PetitionOut, ReportIn
 from api.scope import require_role, scope_units
+from domain.channels import channel_of
 from domain.enums import ReadKind
+from domain.model import Actor
+from eventstore.department_deliveries import deliveries_of
 from eventstore.petition_queries import duplicates_of
-from services.intake_command import Intake
+from services.intake import IntakeService
+from services.intake_command import Intake, OnTheSpot
 
 router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
 
@@ -27,18 +31,38 @@ async def report_petition(
     body: ReportIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep, response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> PetitionOut:
-    """Report a petition (发现上报): it is routed and its deadlines start at once."""
+    """Report a petition (发现上报): it is routed and its deadlines start at once. Its channel follows from
+    the reporter's role (`channel` may name another the role uses)."""
     require_role(actor, "report")
+    return await _report(body, actor, intake, org, response, idempotency_key, None)
+
+
+@router.post("/on-the-spot", status_code=status.HTTP_201_CREATED, response_model=PetitionOut,
+             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 503))
+async def report_on_the_spot(
+    body: OnTheSpotIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> PetitionOut:
+    """就地解决: a grid worker reports a problem of their own grid and resolves it in one step, with evidence
+    (`evidence_urls`, at least one) and what was done (`result`). It waits for its return visit like any
+    resolved petition and counts as resolved on the spot in the grid's figures."""
+    require_role(actor, "report-on-the-spot")
+    return await _report(body, actor, intake, org, response, idempotency_key,
+                         OnTheSpot(body.result, tuple(body.evidence_urls)))
+
+
+async def _report(body: ReportIn, actor: Actor, intake: IntakeService, org: OrgDep, response: Response,
+                  idempotency_key: str | None, on_the_spot: OnTheSpot | None) -> PetitionOut:
     # fields added later count only when sent, so a retry of an older client's body still matches
-    later = {"lat", "long", "media_urls", "resident_sms"} - body.model_fields_set
+    later = {"lat", "long", "media_urls", "request_type", "resident_sms"} - body.model_fields_set
     reported = await intake.report(Intake(
-        actor=actor, category=body.category, description=body.description, channel=body.channel,
+        actor=actor, category=body.category, description=body.description, channel=channel_of(actor.role, body.channel),
         grid_code=body.grid_code, latitude=body.lat, longitude=body.long, address=body.address,
         urgency=body.urgency, reporter_name=body.reporter_name, reporter_phone=body.reporter_phone,
-        confidential=body.confidential, public_summary=body.public_summary,
-        resident_sms=body.resident_sms, media_urls=tuple(body.media_urls),
-        follows=body.follows or "", idempotency_key=idempotency_key,
-        request=body.model_dump(mode="json", exclude=later),
+        confidential=body.confidential, public_summary=body.public_summary, media_urls=tuple(body.media_urls),
+        resident_sms=body.resident_sms,
+        follows=body.follows or "", idempotency_key=idempotency_key, request_type=body.request_type,
+        request=body.model_dump(mode="json", exclude=later), on_the_spot=on_the_spot,
     ), org, ActorReach(actor, org))
     response.status_code = reported.status  # a keyed retry: the first answer's status (201)
     if reported.state is None:  # a retry of a report whose key kept no answer: the petition as it is now
@@ -49,12 +73,14 @@ async def report_petition(
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))
 async def get_petition(petition_id: str, access: ReadAccessDep, services: ServicesDep, org: OrgDep) -> PetitionOut:
-    """One petition as the read model holds it. Staff of the department holding it who open it here
-    record its work order's hand-over (查收), if no system of the department took it first."""
+    """One petition as the read model holds it, with its work orders' deliveries to department systems
+    (attempts, last error). Staff of the department holding it who open it here record its work order's
+    hand-over (查收), if no system of the department took it first."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
     await record_opening(services.petitions, row, access.actor)
     row["duplicates"] = await duplicates_of(services.pool, petition_id, scope_units(access.actor, org),
                                             access.actor.id)
+    row["deliveries"] = await deliveries_of(services.pool, petition_id)
     [petition] = await petitions_out([row], access, ReadKind.PETITION)
     return petition
 

@@ -22,10 +22,14 @@ WRITE_ERRORS = PROBLEM_RESPONSES(401, 403, 409, 422)
 
 
 class RoundIn(StorableText):
+    """The quarter of a property scoring round (物业评议), e.g. 2026-Q4."""
+
     quarter: str = Field(description="e.g. 2026-Q4")
 
 
 class ScoreIn(StorableText):
+    """One representative's score (0–100) of a property company for their compound."""
+
     company_code: str = Field(min_length=1, max_length=100)
     compound: str = Field(min_length=1, max_length=200, description="the compound (小区) the representative speaks for")
     representative: str = Field(min_length=1, max_length=100)

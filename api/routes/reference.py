@@ -34,6 +34,8 @@ def _unit_out(u: Unit) -> UnitOut:
 
 
 class UnitTree(UnitOut):
+    """A unit with its children (recursively), the codes of its ancestors and a grid's boundary."""
+
     boundary: dict[str, Any] | None = Field(
         default=None, description="a grid's area as a GeoJSON Polygon or MultiPolygon (lon/lat, WGS84); null: "
                                   "not a grid, or the org gives it none")

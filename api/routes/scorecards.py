@@ -22,7 +22,7 @@ from domain.evaluation import Period, Scorecard
 from domain.text import StorableText
 from evaluation.desk import MONTHLY_CLOSE
 from evaluation.exports import to_csv, to_xlsx
-from evaluation.scorecards import CardSet, card_set, compared, petitions_behind, select
+from evaluation.scorecards import CardSet, card_set, compared, petitions_behind, ranked_units, select
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 READ_ERRORS = PROBLEM_RESPONSES(401, 404, 422)
@@ -31,6 +31,8 @@ EXPORTS: dict[int | str, dict[str, Any]] = {
 
 
 class Format(StrEnum):
+    """The format of a scorecard answer: JSON, CSV or XLSX (Chinese headers)."""
+
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
@@ -43,6 +45,9 @@ class CardOut(Scorecard):
 
 
 class CardsOut(BaseModel):
+    """A period's scorecards: a published edition's frozen cards (with its dates and the other editions), or live,
+    provisional figures."""
+
     period: str
     provisional: bool = Field(description="live figures: the month is not published (or `live=true` was asked)")
     edition: int | None
@@ -85,7 +90,7 @@ async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, act
     if within is not None:
         require_readable(reach, org, within)
     chosen = await _cards(conn, services, org, period, edition, live)
-    chosen.cards = select(compared(chosen.cards, org, reach, within), org, level)
+    chosen.cards = select(compared(ranked_units(chosen.cards), org, reach, within), org, level)
     return _respond(chosen, format, f"排名-{level.label}-{period}")
 
 
@@ -100,6 +105,8 @@ async def petitions_behind_card(unit_code: str, period: str, conn: EvaluationCon
 
 
 class PublishIn(StorableText):
+    """Publish a month's scorecards as its next edition, with a reason."""
+
     period: str = Field(description="the month to publish, e.g. 2026-10")
     reason: str = Field(MONTHLY_CLOSE, min_length=1, max_length=500)
 
@@ -113,6 +120,9 @@ async def publish(body: PublishIn, desk: DeskDep, actor: CurrentActor) -> dict:
 
 
 class CorrectionIn(StorableText):
+    """A supervisor's correction: what of a unit's record on a petition stops counting, and why (a published month
+    gets a corrected edition)."""
+
     petition_id: str = Field(min_length=1, max_length=100)
     unit_code: str = Field(min_length=1, max_length=100)
     waive: list[Waiver] = Field(min_length=1)

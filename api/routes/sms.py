@@ -32,6 +32,8 @@ class InboundSmsIn(BaseModel):
 
 
 class InboundSmsOut(BaseModel):
+    """What became of the message (the gateway needs nothing of it but a 2xx; it helps whoever reads its logs)."""
+
     message_id: str
     outcome: str = Field(description="recorded (the visit), unclear (kept; the return visitors call), opted_out "
                                      "(TD), unmatched (no survey to this number), too_late (the visit is over)")

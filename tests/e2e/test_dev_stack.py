@@ -99,6 +99,7 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
         with httpx.Client(base_url=stack.api, timeout=30, headers=grid) as api:
             banner = stack.output.read_text()
             assert "Admin token" in banner
+            assert "every department works in the API" in banner and "docs/department-contract.md" in banner
             assert f"{stack.api}/docs" in banner and f"http://127.0.0.1:{stack.temporal_port + 1000}" in banner
             assert api.get("/docs").status_code == 200
 

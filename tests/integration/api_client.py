@@ -15,8 +15,8 @@ SECRET = "test-secret-not-for-production-0123456789"
 OPEN311_KEY = "open311-test-key"  # creates requests, reads what the public reads
 OPEN311_TRUSTED_KEY = "open311-trusted-key"  # a trusted integrator: reads every non-confidential petition
 REPORT = {"category": "sanitation", "description": "小区门口垃圾堆积三天", "grid_code": "rc-yuehe-taibai-g1",
-          "address": "太白小区3号楼", "reporter_name": "陈秀英", "reporter_phone": "13805371234",
-          "channel": "hotline"}
+          "address": "太白小区3号楼", "reporter_name": "陈秀英", "reporter_phone": "13805371234"}
+# (no `channel`: it follows from the reporter's role, issue 14 §6)
 
 
 def bearer(role: str, unit: str, subject: str | None = None) -> dict[str, str]:

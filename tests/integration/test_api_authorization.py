@@ -14,6 +14,7 @@ from api.scope import ROLES_OF_ACTION
 from config.settings import Settings
 from domain.evaluation import Period
 from evaluation.simulate import simulate_month
+from services.department_callbacks import CALLBACK_ACTIONS
 from tests.integration.api_client import OPEN311_KEY, REPORT, SECRET
 
 PUBLIC = "public: no token (health, docs, metrics; Open311 reads publish no personal data)"
@@ -40,17 +41,24 @@ FILE_APPEAL = "a handling unit's staff, about its own unit's record only; else 4
 DECIDE_APPEAL = "supervisor or admin, for an appeal of a unit below the caller; else 403 out_of_scope"
 APPEALS = "appeals of the caller's unit and those below it (admin: all)"
 DEPT_SYSTEM = "a department's own system: no bearer token, the HMAC signature of one of its keys (org data "\
-              "department_systems, secrets JIEHU_DEPARTMENT_KEYS); only its own work orders, else 403 out_of_scope "\
-              "(test_department_webhooks.py)"
+              "department_systems, secrets JIEHU_DEPARTMENT_KEYS); the handling unit's actions of CALLBACK_ACTIONS "\
+              "(accept, progress, resolve, return, extension-request, escalate) on its own work orders only, else "\
+              "403 out_of_scope (test_department_webhooks.py)"
 SMS_GATEWAY = "the SMS gateway: no bearer token, the HMAC signature of a key of JIEHU_SMS_INBOUND_KEYS (none "\
               "configured: 404); a reply answers only the survey sent to its number (test_sms_survey.py)"
 OPT_OUT = "roles of ROLES_OF_ACTION['resident-notifications'] (those who talk to residents), on petitions in "\
           "the caller's subtree (else 403 out_of_scope; test_notifications.py)"
+ON_THE_SPOT = "roles of ROLES_OF_ACTION['report-on-the-spot'] (grid workers), for grids in the caller's subtree "\
+              "(else 403 out_of_scope); the decider: only the grid's own worker"
+HOTLINE_CALL = "roles of ROLES_OF_ACTION['hotline-call'] (the hotline's agents: dispatchers, admin), for grids in the "\
+               "caller's subtree (a district dispatcher: its district; else 403 out_of_scope); same_matter: an open "\
+               "petition the caller may see (else 404)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
                 "else 403 (the city admin's load: test_calendar_load.py, on a database of its own)"
 
 COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
-            "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close", "reopen")
+            "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close", "reopen", "link-caller",
+            "linked-caller-visit")
 OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
                  "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
 ACCESS: dict[tuple[str, str], str] = {
@@ -63,6 +71,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/labels"): EVERYONE, ("GET", "/v1/queue"): OWN_QUEUE, ("GET", "/v1/access-log"): ACCESS_LOG,
     ("GET", "/v1/calendar/{year}"): EVERYONE, ("PUT", "/v1/calendar/{year}"): CALENDAR_LOAD,
     ("POST", "/v1/petitions"): REPORT_RULE, ("GET", "/v1/petitions"): PETITIONS,
+    ("POST", "/v1/petitions/on-the-spot"): ON_THE_SPOT, ("POST", "/v1/hotline/calls"): HOTLINE_CALL,
     ("GET", "/v1/petitions/{petition_id}"): PETITIONS, ("GET", "/v1/petitions/{petition_id}/events"): PETITIONS,
     ("GET", "/v1/petitions/{petition_id}/notifications"): PETITIONS,
     ("PUT", "/v1/petitions/{petition_id}/resident-notifications"): OPT_OUT,
@@ -105,6 +114,8 @@ BODIES = {
     "return-visit": {"outcome": "satisfied"}, "dispatch": {"unit_code": "rc-yuehe-yuehe"},
     "close": {"outcome": "withdrawn", "explanation": "群众撤回"},
     "reopen": {"reason": "群众再次来电", "contact_phone": "13805379999"},  # an open petition: 409 for the allowed
+    "link-caller": {"reason": "同一事项无新情况", "caller_phone": "13905370000"},
+    "linked-caller-visit": {"caller": 1, "outcome": "satisfied"},  # nobody linked, not resolved: 409 for the allowed
 }
 MONTH, QUARTER = "2025-07", "2025-Q3"  # of their own: the session's database is shared
 
@@ -177,6 +188,22 @@ async def test_reporting_by_role_and_scope(as_):
             assert response.status_code == 201, (role, unit, response.text)
         else:
             assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit)
+
+
+async def test_on_the_spot_and_hotline_calls_by_role_and_scope(as_):
+    spot = REPORT | {"result": "已当场处理", "evidence_urls": ["https://img.example.cn/a.jpg"]}
+    call = REPORT | {"request_type": "consultation", "outcome": "answered", "reason": "咨询", "answer": "已答复"}
+    call = {k: v for k, v in call.items() if not k.startswith("reporter")}
+    for role, unit, where in people():
+        for path, body, action in (("/v1/petitions/on-the-spot", spot, "report-on-the-spot"),
+                                   ("/v1/hotline/calls", call, "hotline-call")):
+            response = await as_(role, unit).post(path, body)
+            if not allowed(action, role):
+                assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, path)
+            elif where == "inside":
+                assert response.status_code == 201, (role, unit, path, response.text)
+            else:
+                assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit, path)
 
 
 async def test_petition_reads_by_role_and_scope(as_):
@@ -411,11 +438,13 @@ async def test_a_token_is_no_signature_for_department_callbacks(as_, http):
     """No person's token answers a department's callback: the demo org's departments sign none (404), and a
     signed department refuses anything unsigned (401, test_department_webhooks.py)."""
     pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report())["id"]
-    body = {"callback_id": "cb-1", "petition_id": pid, "action": "accept", "operator": "张三"}
-    for role, unit, _where in people():
-        response = await as_(role, unit).post("/v1/departments/rencheng-water/callbacks", body)
-        assert (response.status_code, response.json()["code"]) == (404, "unknown_department"), (role, unit)
-    assert (await http.post("/v1/departments/rencheng-water/callbacks", json=body)).status_code == 404
+    for action in CALLBACK_ACTIONS:
+        body = {"callback_id": f"cb-{action}", "petition_id": pid, "action": action, "operator": "张三",
+                **BODIES[action]}
+        for role, unit, _where in people():
+            response = await as_(role, unit).post("/v1/departments/rencheng-water/callbacks", body)
+            assert (response.status_code, response.json()["code"]) == (404, "unknown_department"), (role, unit)
+        assert (await http.post("/v1/departments/rencheng-water/callbacks", json=body)).status_code == 404
 
 
 async def test_a_token_is_no_signature_for_the_sms_gateway(as_, http):

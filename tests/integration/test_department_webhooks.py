@@ -19,6 +19,7 @@ from config.settings import Settings
 from observability import metrics
 from org.model import DepartmentSystem
 from org.repository import save_org
+from services.department_callbacks import CALLBACK_ID_RETENTION
 from services.gauges import OrgLevels, refresh_once
 from services.signatures import DELIVERY, KEY_ID, SIGNATURE, TIMESTAMP, signed_headers, verify
 from stack.department_workers import WebhookWorkers
@@ -32,11 +33,14 @@ KEYS = {"k-2026-07": "new-secret-0123456789", "k-2026-01": "old-secret-012345678
 
 
 class FakeDepartment:
-    """A department's own system: records each POST it takes (headers, body); down until `start`."""
+    """A department's own system: records each POST it takes (headers, body) and answers `status` (202, or
+    what a test sets); down until `start`."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 202
+        self.refused = 0  # POSTs answered with a status that is not 2xx
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -44,13 +48,18 @@ class FakeDepartment:
         return f"http://127.0.0.1:{self.port}/jiehu/orders"
 
     def start(self) -> None:
-        received = self.received
+        received, fake = self.received, self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers["content-length"]))
-                received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(202)
+                status = fake.status
+                if 200 <= status < 300:
+                    received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                else:
+                    fake.refused += 1
+                self.send_response(status)
+                self.send_header("content-length", "0")
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
@@ -187,7 +196,16 @@ async def test_callbacks_are_refused_for_other_departments_and_other_petitions(s
     no_system = await stack["http"].post(f"/v1/departments/{API_DEPT}/callbacks", content=raw, headers=headers)
     assert (no_system.status_code, no_system.json()["code"]) == (404, "unknown_department")
     bad_action = await _callback(stack, body | {"action": "close"})
-    assert bad_action.status_code == 422
+    assert (bad_action.status_code, bad_action.json()["code"]) == (422, "validation_error")
+    assert bad_action.json()["errors"][0]["message"].startswith("action: one of accept, progress, resolve, return")
+    unknown_field = await _callback(stack, body | {"callback_id": f"cb-{other}-f", "urgent": True})
+    assert (unknown_field.status_code, unknown_field.json()["errors"][0]["field"]) == (422, "accept.urgent")
+    url = f"/v1/departments/{WEBHOOK_DEPT}/callbacks"
+    for raw in (b"not json", b"{" + b" " * 70_000 + b"}"):  # signed, but not JSON; over 64 KiB
+        headers = signed_headers("k-2026-07", KEYS["k-2026-07"], int(time.time()), raw)
+        refused = await stack["http"].post(url, content=raw, headers=headers | {"content-type": "application/json"})
+        assert (refused.status_code, refused.json()["code"]) == ((422, "validation_error") if len(raw) < 100
+                                                                 else (413, "body_too_large")), refused.text
 
 
 async def test_the_department_system_down_and_back_while_the_deadline_runs(stack, department):
@@ -240,6 +258,118 @@ async def test_acting_on_an_unopened_order_hands_it_over_first(stack):
     assert accepted["status"] == "accepted" and accepted["delivery_pending_since"] is None
     types = [e["type"] for e in await _events(stack, pid)]
     assert types.index("WorkOrderDelivered") < types.index("WorkOrderAccepted")
+
+
+async def test_a_confidential_petitions_numbers_never_reach_the_department_system(stack, department):
+    department.start()
+    grid = stack["as"]("grid_worker", "rc-yuehe-taibai-g1")
+    pid = (await grid.report(confidential=True, description="井盖破损，来电人13912345678，车牌鲁H12345被压",
+                             address="太白小区3号楼 身份证370802199001011234"))["id"]
+    await grid.act(pid, "return", {"reason": "需部门处理"})
+    await stack["as"]("dispatcher", "rencheng").act(pid, "dispatch", {"unit_code": WEBHOOK_DEPT})
+    [(_headers, order)] = await wait_for(lambda: _async(department.orders_of(pid)), timeout=30)
+    raw = next(b for h, b in department.received if json.loads(b)["petition_id"] == pid).decode()
+    assert order["confidential"] is True
+    assert order["description"] == "井盖破损，来电人[已隐去]，车牌[已隐去]被压"
+    assert order["address"] == "太白小区3号楼 身份证[已隐去]"
+    for secret in ("13912345678", "鲁H12345", "370802199001011234", "陈秀英", "13805371234"):
+        assert secret not in raw  # nor the reporter, whom no order carries
+    assert "reporter_name" not in order and "reporter_phone" not in order
+
+
+async def test_the_department_system_returns_asks_for_time_and_escalates_by_signed_callbacks(stack, department):
+    department.start()
+    pid = await _order_at(stack, WEBHOOK_DEPT)
+    returned = await _callback(stack, {"callback_id": f"cb-{pid}-return", "petition_id": pid, "action": "return",
+                                       "operator": "王建国", "reason": "不属本局职责，应由住建局处理"})
+    assert returned.status_code == 200, returned.text
+    assert returned.json()["status"] == "returned" and returned.json()["redispatch_due"] is not None
+    [back] = [e for e in await _events(stack, pid) if e["type"] == "WorkOrderReturned"
+              and e["data"]["unit_code"] == WEBHOOK_DEPT]
+    assert back["data"]["reason"] == "不属本局职责，应由住建局处理" and back["data"]["actor"]["name"] == "王建国"
+    blank = await _callback(stack, {"callback_id": f"cb-{pid}-blank", "petition_id": pid, "action": "return",
+                                    "operator": "王建国", "reason": "\u3000 "})
+    assert (blank.status_code, blank.json()["code"]) == (422, "validation_error")
+    assert [e["field"] for e in blank.json()["errors"]] == ["return.reason"]
+
+    # sent back to the department (终审): a second return is refused, and its id is not used up
+    await stack["as"]("dispatcher", "rencheng").act(pid, "dispatch", {"unit_code": WEBHOOK_DEPT})
+    again = {"callback_id": f"cb-{pid}-return-2", "petition_id": pid, "action": "return", "operator": "王建国",
+             "reason": "仍不属本局"}
+    for _ in range(2):
+        final = await _callback(stack, again)
+        assert (final.status_code, final.json()["code"]) == (409, "invalid_state"), final.text
+        assert "终审" in final.json()["detail"]
+
+    accept = {"callback_id": f"cb-{pid}-accept", "petition_id": pid, "action": "accept", "operator": "王建国"}
+    assert (await _callback(stack, accept)).status_code == 200
+    ask = {"callback_id": f"cb-{pid}-ext", "petition_id": pid, "action": "extension-request", "operator": "王建国",
+           "reason": "需协调供水公司停水检修"}
+    wrong_unit = await _callback(stack, ask | {"duration": {"whole_working_days": 1}})
+    assert (wrong_unit.status_code, wrong_unit.json()["code"]) == (422, "invalid_command"), wrong_unit.text
+    assert wrong_unit.json()["detail"].startswith("duration: this petition's extensions count in seconds")
+    asked = await _callback(stack, ask | {"duration": {"seconds": 5}})
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["pending_decision"] == "extension"
+    [requested] = [e for e in await _events(stack, pid) if e["type"] == "ExtensionRequested"]
+    assert requested["data"]["reason"] == "需协调供水公司停水检修" and requested["data"]["actor"]["name"] == "王建国"
+
+    # a district department is the top rung: jiehu says so, as it does through the API
+    escalate = {"callback_id": f"cb-{pid}-up", "petition_id": pid, "action": "escalate", "operator": "王建国",
+                "reason": "涉及多部门，需区政府协调"}
+    top = await _callback(stack, escalate)
+    assert (top.status_code, top.json()["code"]) == (409, "invalid_state"), top.text
+    assert "top of the ladder" in top.json()["detail"]
+    missing = await _callback(stack, escalate | {"callback_id": f"cb-{pid}-up-2", "reason": ""})
+    assert missing.status_code == 422
+
+
+async def test_every_delivery_attempt_shows_on_the_petition(stack, department):
+    department.status = 503  # up, but refusing
+    department.start()
+    pid = await _order_at(stack, WEBHOOK_DEPT)
+    reader = stack["as"]("department_staff", WEBHOOK_DEPT)  # the department's liaison
+
+    async def failing():
+        [delivery] = (await stack["as"]("dispatcher", "rencheng").get(f"/v1/petitions/{pid}")).json()["deliveries"] \
+            or [None]
+        return delivery if delivery is not None and delivery["failures"] >= 2 else None
+
+    delivery = await wait_for(failing, timeout=30)
+    assert delivery["last_result"] == "refused" and delivery["last_error"] == "answered HTTP 503"
+    assert delivery["delivered_at"] is None and delivery["department"] == WEBHOOK_DEPT
+    assert delivery["delivery_id"].startswith(f"{pid}@") and delivery["attempts"] == delivery["failures"]
+    department.status = 200
+
+    async def delivered():
+        [row] = (await stack["as"]("dispatcher", "rencheng").get(f"/v1/petitions/{pid}")).json()["deliveries"]
+        return row if row["delivered_at"] is not None else None
+
+    done = await wait_for(delivered, timeout=60)
+    assert done["last_result"] == "delivered" and done["attempts"] == done["failures"] + 1
+    assert done["last_error"] == "answered HTTP 503" and done["first_attempt_at"] == delivery["first_attempt_at"]
+    seen = (await reader.get(f"/v1/petitions/{pid}")).json()
+    assert seen["deliveries"][0]["delivered_at"] is not None and seen["delivery_pending_since"] is None
+
+
+async def test_used_callback_ids_are_forgotten_once_their_replay_is_refused_by_its_timestamp(stack, pool):
+    pid = await _order_at(stack, WEBHOOK_DEPT)
+    await pool.execute(
+        "INSERT INTO department_callbacks (department, callback_id, petition_id, action, received_at) "
+        "VALUES ($1, $2, $3, 'accept', now() - interval '2 days'), ($1, $4, $3, 'accept', now() - interval '1 hour')",
+        WEBHOOK_DEPT, f"old-{pid}", pid, f"recent-{pid}")
+    accept = {"callback_id": f"cb-{pid}", "petition_id": pid, "action": "accept", "operator": "王建国"}
+    assert (await _callback(stack, accept)).status_code == 200
+    kept = await pool.fetch("SELECT callback_id FROM department_callbacks WHERE petition_id = $1", pid)
+    assert sorted(r["callback_id"] for r in kept) == [f"cb-{pid}", f"recent-{pid}"]
+    left = await pool.fetchval("SELECT count(*) FROM department_callbacks WHERE received_at < now() - "
+                               "$1::interval", CALLBACK_ID_RETENTION)
+    assert left == 0
+    # the forgotten id's replay: its signed timestamp is as old as it, and refused for that
+    progress = {"callback_id": f"old-{pid}", "petition_id": pid, "action": "progress", "operator": "王建国",
+                "note": "重放"}
+    replayed = await _callback(stack, progress, at=time.time() - 2 * 86_400)
+    assert (replayed.status_code, replayed.json()["code"]) == (401, "stale_timestamp")
 
 
 async def _async(value):

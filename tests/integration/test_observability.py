@@ -48,7 +48,7 @@ async def test_a_loop_shows_in_the_metrics_and_promtool_accepts_them(as_, http, 
     def grew(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
 
-    assert grew("jiehu_petitions_reported_total", channel="hotline", category="sanitation") == 1
+    assert grew("jiehu_petitions_reported_total", channel="grid_worker", category="sanitation") == 1
     assert grew("jiehu_return_visits_total", outcome="satisfied") == 1
     assert grew("jiehu_petitions_closed_total") == 1
     assert grew("jiehu_events_appended_total") >= 7

@@ -29,7 +29,7 @@ HISTORIES = Path(__file__).parent.parent / "histories"
 RECORDED_UPDATE_NAMES = (
     "report", "dispatch", "accept", "return", "allow_return", "escalate", "extension_request",
     "extension_decision", "pause", "resume", "progress", "resolve", "urge", "return_visit", "close", "reopen_closed",
-    "open_work_order",
+    "open_work_order", "report_on_the_spot", "report_triaged", "link_caller", "linked_caller_visit",
 )
 
 

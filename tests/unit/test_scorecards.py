@@ -210,3 +210,40 @@ def test_an_edition_published_before_returned_away_still_loads():
     old = scorecard(UNIT, [IN_TIME], ScoringWeights()).model_dump(mode="json")
     del old["returned_away"]
     assert Scorecard.model_validate(old).returned_away == 0
+
+
+class _Reading(dict):
+    """A fact that remembers which of its keys were read."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+def test_the_rates_read_exactly_the_fields_the_read_model_groups_facts_by():
+    """`RateCounts.READS` is the one list of what the rates read (the gauge's query groups by it)."""
+    from domain.evaluation import RateCounts
+
+    returned_away = fact(received=2, returns=2)
+    facts = [IN_TIME, LATE, LET_GO, DUPLICATE, WITHDRAWN, NOT_OURS, returned_away,
+             fact(received=1, accepted=1, resolved=1, visit_outcome="basically_satisfied",
+                  close_outcome="closed_not_resolved")]
+    read: set[str] = set()
+    for given in facts:
+        for away in (False, True):  # as the projection stores it: computed from the original record
+            reading = _Reading(given, close_outcome=given.get("close_outcome", "resolved"), returned_away=away)
+            RateCounts.of(reading)
+            read |= reading.read
+    assert read == set(RateCounts.READS)

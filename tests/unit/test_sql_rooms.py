@@ -1,6 +1,10 @@
-"""Where SQL may be written (issue 12 §4): routes hold none (they call services and queries), and the event
-table is read and written only through `eventstore/store.py` — the "never skip an uncommitted event"
-filter included."""
+"""Where SQL may be written (issue 12 §4): only in eventstore/ — one queries module per read model, and the
+event table read and written only through `eventstore/store.py` ("never skip an uncommitted event" filter
+included). Routes, services, activities, workflows and the evaluation desk call them. Beside eventstore/ on
+its floor, `org/repository.py` is the gate of the org's own tables (units, categories).
+
+benchmarks/ is exempt: its baselines measure raw inserts and appends against the database on purpose
+(what jiehu's append path costs next to a bare INSERT), and product code never imports it (lint-imports)."""
 
 from __future__ import annotations
 
@@ -55,10 +59,10 @@ def test_the_api_holds_no_sql():
     assert found == {}
 
 
-def test_use_cases_activities_and_workflows_hold_no_sql():
-    """Services, activities and workflows go through the queries modules and the store too: the tables'
-    only gates are in eventstore/ (and the evaluation desk's in evaluation/)."""
-    modules = _modules("services", "activities", "workflows")
+def test_use_cases_activities_workflows_and_evaluation_hold_no_sql():
+    """Services, activities, workflows and the evaluation desk go through the queries modules and the store
+    too: the tables' only gates are in eventstore/ (the evaluation read model's: `evaluation_queries.py`)."""
+    modules = _modules("services", "activities", "workflows", "evaluation", "domain", "config", "observability")
     found = {str(p.relative_to(ROOT)): o for p in modules if (o := _offences(p))}
     assert found == {}
 
