@@ -56,14 +56,25 @@ class WebhookAdapter:
 
     def __init__(self, department: str, system: DepartmentSystem, secrets: Mapping[str, str],
                  http: httpx.AsyncClient, confidential: Callable[[str], Awaitable[bool]],
-                 clock: Callable[[], float] = time.time, record: AttemptRecorder = _not_recorded) -> None:
+                 clock: Callable[[], float] = time.time, record: AttemptRecorder = _not_recorded,
+                 waits: Callable[[str], Awaitable[bool]] | None = None) -> None:
         self._department, self._system, self._secrets = department, system, secrets
         self._http, self._confidential, self._clock, self._record = http, confidential, clock, record
+        self._waits = waits  # petition id -> whether the order still waits for the department (None: always)
 
     async def deliver(self, order: WorkOrderDelivery) -> None:
         """POST `order` signed (HMAC, docs/department-contract.md) to the department's webhook; a 2xx delivers it.
         DepartmentSystemUnavailable (retried) when the URL or key secret is missing, the system is unreachable or
         answers otherwise; each outcome is counted."""
+        if self._waits is not None and not await self._waits(order.petition_id):
+            # the department answered by callback (accepted, returned) or the order moved on while its system
+            # was down: the contract's retries last "as long as the order is yours" (found in a trial: jiehu
+            # kept POSTing an order the department had already accepted)
+            self._count("not_needed")
+            await self._recorded(order, "not_needed", "")
+            log.info("work order no longer posted", department=self._department, petition_id=order.petition_id,
+                     delivery_id=order.delivery_id)
+            return
         url, key_id = self._system.url, self._system.keys[0] if self._system.keys else ""
         secret = self._secrets.get(key_id)
         if not url or secret is None:

@@ -76,13 +76,19 @@ class LogChannel:
 
     async def send(self, message: Message) -> None:
         """Print and log `message` (the address masked)."""
-        to = mask_phone(message.address) if message.address else f"{message.unit_code} {message.role}".strip()
         via = f"{self._instead_of} (no endpoint configured: logged)" if self._instead_of else "log"
-        at = datetime.now(CHINA).strftime("%H:%M:%S")
-        print(f"{at} 通知 [{via}] → {message.audience} {to} · {message.petition_id} · {message.kind}: {message.text}",
-              flush=True)
+        announce(message, via)
         log.info("notification logged", delivery_id=message.delivery_id, petition_id=message.petition_id,
                  kind=message.kind, channel=via)
+
+
+def announce(message: Message, via: str) -> None:
+    """One line on the process's output for a message told (Beijing time, who, what), whatever the channel:
+    the dev stack shows who was told what and when (the resident's phone masked)."""
+    to = mask_phone(message.address) if message.address else f"{message.unit_code} {message.role}".strip()
+    at = datetime.now(CHINA).strftime("%H:%M:%S")
+    print(f"{at} 通知 [{via}] → {message.audience} {to} · {message.petition_id} · {message.kind}: {message.text}",
+          flush=True)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -107,6 +113,7 @@ class WebhookChannel:
             "content-type": "application/json", "x-jiehu-delivery": message.delivery_id,
             "x-jiehu-timestamp": timestamp, "x-jiehu-signature": sign(self._secret, timestamp, body)})
         _raise_for(response, "webhook")
+        announce(message, "webhook")
 
 
 class SmsChannel:
@@ -125,6 +132,7 @@ class SmsChannel:
         response = await self._client.post(self._url, headers=headers, json={
             "to": message.address, "text": message.text, "idempotency_key": message.delivery_id})
         _raise_for(response, "SMS gateway")
+        announce(message, "SMS")
 
 
 def _raise_for(response: httpx.Response, name: str) -> None:

@@ -109,7 +109,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+        # a body that is not JSON at all is located by a character offset: name the body instead
+        errors = [{"field": "body" if e["type"] == "json_invalid"
+                   else ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
                   for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return _answer(request, 422, "validation_error", detail, errors=errors)

@@ -51,6 +51,14 @@ async def is_confidential(pool: asyncpg.Pool, petition_id: str) -> bool:
     return bool(await pool.fetchval("SELECT confidential FROM petitions WHERE id = $1", petition_id))
 
 
+async def work_order_waits(pool: asyncpg.Pool, petition_id: str, unit_code: str) -> bool:
+    """Whether `unit_code` still holds the petition's work order and has neither taken it up nor let it go:
+    it is dispatched (or paused) there, not accepted, returned, re-dispatched elsewhere or closed. True for
+    an id the read model does not hold yet (the delivery goes ahead)."""
+    row = await pool.fetchrow("SELECT unit_code, status FROM petitions WHERE id = $1", petition_id)
+    return row is None or (row["unit_code"] == unit_code and row["status"] in ("dispatched", "paused"))
+
+
 async def duplicates_of(pool: asyncpg.Pool, petition_id: str, scope: list[str] | None, reader: str) -> list[str]:
     """Ids of the petitions closed as duplicates of `petition_id` (migration 013) that the reader may see:
     handled inside `scope` (None: everywhere) or reported by `reader` (the actor's subject)."""

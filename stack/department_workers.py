@@ -23,7 +23,7 @@ from activities.department import DepartmentAdapter, InboxAdapter
 from activities.department_webhook import WebhookAdapter
 from config.settings import Settings
 from eventstore.department_deliveries import record_attempt
-from eventstore.petition_queries import is_confidential
+from eventstore.petition_queries import is_confidential, work_order_waits
 from org.model import DepartmentSystem, OrgTree
 from org.repository import load_org
 from stack.workers import department_worker
@@ -43,8 +43,11 @@ def department_adapter(department: str, system: DepartmentSystem, settings: Sett
         async def record(order: WorkOrderDelivery, result: str, error: str) -> None:
             await record_attempt(pool, order.delivery_id, order.petition_id, department, result, error)
 
+        async def waits(petition_id: str) -> bool:
+            return await work_order_waits(pool, petition_id, department)
+
         return WebhookAdapter(department, system, settings.department_keys.get(department, {}), http, confidential,
-                              record=record)
+                              record=record, waits=waits)
     return InboxAdapter(pool)
 
 

@@ -378,3 +378,4 @@ async def _async(value):
 
 
 pytestmark = pytest.mark.timeout(300)
+

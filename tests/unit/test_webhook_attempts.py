@@ -73,3 +73,33 @@ def test_the_contract_pages_signature_examples_hold() -> None:
         assert len(body) == size and f"({size} bytes" in page
         assert signature("secret", 1_790_000_000, body).removeprefix("v1=") in page
         assert f"1790000000.{body.decode()}" in page
+
+
+async def test_an_order_no_longer_waiting_for_the_department_is_not_posted_again() -> None:
+    """Found in a trial: the department accepted the order by signed callback while its system answered
+    503, and jiehu kept POSTing it; the contract retries only "as long as the order is yours"."""
+    posts: list[httpx.Request] = []
+    waiting = [True]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        posts.append(request)
+        return httpx.Response(503)
+
+    recorded: list[tuple[str, str]] = []
+
+    async def record(order: WorkOrderDelivery, result: str, error: str) -> None:
+        recorded.append((result, error))
+
+    async def waits(petition_id: str) -> bool:
+        return waiting[0]
+
+    async def confidential(petition_id: str) -> bool:
+        return False
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler), timeout=10)
+    adapter = WebhookAdapter("d", SYSTEM, {"k1": "s"}, http, confidential, record=record, waits=waits)
+    with pytest.raises(DepartmentSystemUnavailable):
+        await adapter.deliver(ORDER)
+    waiting[0] = False  # the department accepted it by callback (or it was returned, re-dispatched, closed)
+    await adapter.deliver(ORDER)  # the activity's next retry: done, nothing posted
+    assert len(posts) == 1 and recorded == [("refused", "answered HTTP 503"), ("not_needed", "")]
