@@ -18,7 +18,7 @@ from tests.tools import require_tool
 pytestmark = pytest.mark.e2e
 DEPLOY = Path(__file__).parents[2] / "deploy"
 REPORT = {"category": "sanitation", "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1",
-          "channel": "hotline", "reporter_phone": "13805371234"}
+          "reporter_phone": "13805371234"}  # the channel follows from the reporter (a grid worker)
 
 
 def dashboard_queries() -> list[str]:
