@@ -35,3 +35,14 @@ async def http(temporal_env, postgres, pool, org, task_queue):
 def as_(http):
     """`as_("grid_worker", "rc-yuehe-taibai-g1")` is that person calling the API."""
     return lambda role, unit: Caller(http, role, unit)
+
+
+@pytest.fixture
+async def fast(temporal_env, postgres, running, task_queue):
+    """The API with the fast policy (deadlines of seconds), on this test's worker: `fast(role, unit)` is a caller."""
+    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET, policy="fast",
+                        temporal_address=temporal_env.client.service_client.config.target_host)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://jiehu") as client:
+        yield lambda role, unit: Caller(client, role, unit)

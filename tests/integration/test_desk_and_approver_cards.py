@@ -7,27 +7,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-import httpx
-import pytest
-
-from api.main import create_app
-from config.settings import Settings
 from domain.workcalendar import CHINA
-from tests.integration.api_client import SECRET, Caller
+from tests.integration.api_client import Caller
 
 GRID, COMMUNITY, DESK = "rc-yuehe-taibai-g1", "rc-yuehe-taibai", "rencheng"
 FIGURES = ("petitions", "received", "breaches", "redispatch_breaches", "decision_breaches", "returns_held", "returns")
 
-
-@pytest.fixture
-async def fast(temporal_env, postgres, running, task_queue):
-    """The API with the fast policy, on this test's worker."""
-    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET, policy="fast",
-                        temporal_address=temporal_env.client.service_client.config.target_host)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://jiehu") as client:
-        yield lambda role, unit: Caller(client, role, unit)
 
 
 async def _events(pool, pid: str, kind: str) -> list[dict]:

@@ -5,24 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
-import pytest
-
-from api.main import create_app
-from config.settings import Settings
-from tests.integration.api_client import SECRET, Caller
-
-
-@pytest.fixture
-async def fast(temporal_env, postgres, running, task_queue):
-    """The API with the fast policy (grid 8 s, decisions 5 s), on this test's worker."""
-    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET, policy="fast",
-                        temporal_address=temporal_env.client.service_client.config.target_host)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://jiehu") as client:
-        yield lambda role, unit: Caller(client, role, unit)
-
 
 async def test_asked_in_time_decided_late_is_the_approvers_breach(fast, pool):
     grid, community = fast("grid_worker", "rc-yuehe-taibai-g1"), fast("community_staff", "rc-yuehe-taibai")
