@@ -62,12 +62,13 @@ def create_app(settings: Settings) -> FastAPI:
         policy = load_policy(settings.policy)
         policy.validate_all(list(org.categories))
         store = EventStore(pool)
-        adopt_arrangements((await read_calendar_log(store)).arrangements)  # before the first petition starts
+        calendar_log = await read_calendar_log(store)  # read once at start: adopted, and its re-plans resumed
+        adopt_arrangements(calendar_log.arrangements)  # before the first petition starts
         app.state.services = Services(settings=settings, pool=pool, org=org, policy=policy,
                                       petitions=PetitionClient(client, settings.task_queue),
                                       weights=load_scoring(settings.scoring), temporal=client)
-        following = asyncio.create_task(follow_calendar(store))
-        resumed = await resume_replans(store, client, settings.task_queue)
+        following = asyncio.create_task(follow_calendar(store, adopted=True))
+        resumed = await resume_replans(calendar_log, client, settings.task_queue)
         if resumed:
             log.info("calendar re-plans resumed", sequences=resumed)
         try:

@@ -54,9 +54,9 @@ def load_overrides(text: str) -> dict[int, YearRules]:
     years: dict[int, YearRules] = {}
     for year, spec in (raw.get("years") or {}).items():
         listed = spec.get("holidays") or []  # a list of dates, or a mapping date → name
-        names = {_as_date(d): str(n) for d, n in listed.items()} if isinstance(listed, dict) else {}
-        holidays = frozenset(_as_date(d) for d in listed)
-        workdays = frozenset(_as_date(d) for d in spec.get("workdays") or [])
+        names = {as_date(d): str(n) for d, n in listed.items()} if isinstance(listed, dict) else {}
+        holidays = frozenset(as_date(d) for d in listed)
+        workdays = frozenset(as_date(d) for d in spec.get("workdays") or [])
         years[int(year)] = YearRules(holidays, workdays, complete=bool(spec.get("complete", True)), names=names)
     return years
 
@@ -148,5 +148,6 @@ def _period(value: str) -> tuple[time, time]:
     return begin, end
 
 
-def _as_date(value: object) -> date:
+def as_date(value: object) -> date:
+    """A date from a YAML value (YAML reads 2027-01-01 as a date; quoted, it is text in ISO form)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value))

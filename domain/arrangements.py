@@ -12,7 +12,7 @@ Pure: the caller supplies the statutory holidays to check against (they need a l
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,13 +122,3 @@ def apply_arrangements(calendar: WorkCalendar, arrangements: Iterable[Arrangemen
     """`calendar` with each year's arrangement in force replacing what it held for that year."""
     return calendar.with_years({year: a.rules() for year, a in in_force(arrangements).items()})
 
-
-def first_day_changed(old: WorkCalendar, new: WorkCalendar, year: int) -> date | None:
-    """The first day of `year` that is a working day under one calendar and not the other (None: the
-    arrangement changes no day's kind, so no deadline can move)."""
-    day = date(year, 1, 1)
-    while day.year == year:
-        if old.is_working_day(day) != new.is_working_day(day):
-            return day
-        day += timedelta(days=1)
-    return None

@@ -91,10 +91,7 @@ class EvaluationDesk:
         the correction, and the window is not checked again: a timely appeal may be decided later."""
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-            fact = await queries.fact_month(conn, petition_id, unit_code)
-            if fact is None:
-                raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
-            period = Period.parse(fact["month"].strftime("%Y-%m"))
+            fact, period = await _fact_and_period(conn, petition_id, unit_code)
             editions = await editions_of(conn, period.text)
             version = await stream_version(conn, f"appeals-{petition_id}")
         if appeal is None:
@@ -116,10 +113,7 @@ class EvaluationDesk:
         after edition 1; before publication, against the live figures). One open appeal at a time."""
         async with self.pool.acquire() as conn:
             await catch_up(conn)
-            fact = await queries.fact_month(conn, petition_id, unit_code)
-            if fact is None:
-                raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
-            period = Period.parse(fact["month"].strftime("%Y-%m"))
+            _, period = await _fact_and_period(conn, petition_id, unit_code)
             _require_window(period, await editions_of(conn, period.text), now)
             pending = await queries.pending_appeal(conn, petition_id, unit_code)
             if pending is not None:
@@ -231,6 +225,14 @@ class EvaluationDesk:
             occurred_at=event.at) for event in events])
         async with self.pool.acquire() as conn:
             await catch_up(conn)
+
+
+async def _fact_and_period(conn: asyncpg.Connection, petition_id: str, unit_code: str) -> tuple[Any, Period]:
+    """The unit's evaluation fact on the petition and the month it counts in; NotFound before it closed."""
+    fact = await queries.fact_month(conn, petition_id, unit_code)
+    if fact is None:
+        raise NotFound(f"no evaluation of {unit_code} on petition {petition_id} (is it closed?)")
+    return fact, Period.parse(fact["month"].strftime("%Y-%m"))
 
 
 def _require_window(period: Period, editions: list[dict[str, Any]], now: datetime) -> None:

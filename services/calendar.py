@@ -18,13 +18,13 @@ import yaml
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from config.reference_data import adopt_arrangements
+from config.reference_data import adopt_arrangements, as_date
 from config.statutory_holidays import statutory_holidays
 from domain.arrangements import Arrangement, check_arrangement
 from domain.errors import InvalidCommand
 from domain.model import Actor
 from domain.workcalendar import CHINA
-from eventstore.calendar_log import read_calendar_log, record_arrangement
+from eventstore.calendar_log import CalendarLog, read_calendar_log, record_arrangement
 from eventstore.store import EventStore
 from workflows.calendar_replan import CalendarReplanWorkflow, replan_workflow_id
 from workflows.inputs import CalendarReplanInput
@@ -89,18 +89,19 @@ async def start_replan(client: Client, task_queue: str, arrangement: Arrangement
     )
 
 
-async def resume_replans(store: EventStore, client: Client, task_queue: str) -> list[int]:
-    """Start the re-plan of every load whose re-plan has not finished (a process stopped between
-    recording a load and starting its re-plan); returns their sequences."""
-    calendar_log = await read_calendar_log(store)
+async def resume_replans(calendar_log: CalendarLog, client: Client, task_queue: str) -> list[int]:
+    """Start the re-plan of every load of `calendar_log` whose re-plan has not finished (a process stopped
+    between recording a load and starting its re-plan); returns their sequences."""
     for arrangement in calendar_log.unfinished:
         await start_replan(client, task_queue, arrangement)
     return [a.sequence for a in calendar_log.unfinished]
 
 
-async def follow_calendar(store: EventStore, every: float = FOLLOW_SECONDS) -> None:
-    """Adopt the arrangements of the `calendar` stream now and every `every` seconds (runs until
-    cancelled; a database that is down is tried again at the next turn)."""
+async def follow_calendar(store: EventStore, every: float = FOLLOW_SECONDS, adopted: bool = False) -> None:
+    """Adopt the arrangements of the `calendar` stream now (later, with `adopted`: the caller just did) and
+    every `every` seconds (runs until cancelled; a database that is down is tried again at the next turn)."""
+    if adopted:
+        await asyncio.sleep(every)
     while True:
         try:
             if adopt_arrangements((await read_calendar_log(store)).arrangements):
@@ -121,8 +122,8 @@ def parse_arrangement_file(text: str) -> tuple[str, dict[int, tuple[dict[date, s
             listed = spec.get("holidays") or {}
             if not isinstance(listed, dict):
                 raise InvalidCommand(f"{year}: holidays must map each date to its name (2027-01-01: 元旦)")
-            holidays = {_as_date(day): "" if name is None else str(name) for day, name in listed.items()}
-            years[int(year)] = (holidays, [_as_date(day) for day in spec.get("workdays") or []])
+            holidays = {as_date(day): "" if name is None else str(name) for day, name in listed.items()}
+            years[int(year)] = (holidays, [as_date(day) for day in spec.get("workdays") or []])
     except (AttributeError, TypeError, ValueError, yaml.YAMLError) as error:
         raise InvalidCommand(f"not an arrangement file: {error}") from None
     if not source:
@@ -131,6 +132,3 @@ def parse_arrangement_file(text: str) -> tuple[str, dict[int, tuple[dict[date, s
         raise InvalidCommand("the file lists no year (years: {2027: {holidays: ..., workdays: ...}})")
     return source, years
 
-
-def _as_date(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -10,7 +10,7 @@ import pytest
 
 from config.statutory_holidays import statutory_holidays
 from domain import commands as cmd
-from domain.arrangements import Arrangement, apply_arrangements, check_arrangement, first_day_changed, in_force
+from domain.arrangements import Arrangement, apply_arrangements, check_arrangement, in_force
 from domain.enums import Status
 from domain.errors import InvalidCommand, InvalidState
 from domain.events import DeadlinesReplanned
@@ -129,8 +129,6 @@ def test_the_last_loaded_arrangement_of_a_year_is_in_force() -> None:
     assert in_force([second, first])[2027] is second
     calendar = apply_arrangements(CAL, [first, second])
     assert not calendar.is_working_day(date(2027, 1, 4)) and not calendar.is_provisional(date(2027, 6, 1))
-    assert first_day_changed(CAL, calendar, 2027) == date(2027, 1, 4)
-    assert first_day_changed(calendar, calendar, 2027) is None
 
 
 def test_a_yellow_card_keeps_its_time_of_day_and_stays_before_its_deadline(demo_org) -> None:
