@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.open311.formats import error as open311_error
 from domain.errors import DomainError, StreamConflict
+from eventstore.evaluation_projection import ProjectionBehind
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +54,7 @@ _DESCRIPTIONS = {
     401: "Missing, invalid or expired bearer token", 403: "The caller's role or unit may not do this",
     404: "No such petition (or not visible to the caller)", 409: "Not allowed in the petition's current state",
     413: "The request body is too large", 422: "Invalid body or command; `errors` names the fields",
-    503: "PostgreSQL or Temporal is not reachable",
+    503: "PostgreSQL or Temporal is not reachable, or the figures have not caught up yet",
 }
 
 
@@ -76,7 +77,8 @@ def _answer(request: Request, status: int, code: str, detail: str, **extra: obje
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json with a stable code (or GeoReport's format under /open311/): domain
     errors by their type (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404), failed updates,
-    Temporal away (503), invalid requests and unstorable text (422), anything unexpected (500, logged)."""
+    Temporal away or figures behind (503), invalid requests and unstorable text (422), anything unexpected
+    (500, logged)."""
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
         return _answer(request, exc.status, exc.code, exc.detail)
@@ -90,6 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StreamConflict)
     async def _conflict(request: Request, exc: StreamConflict) -> Response:
         return _answer(request, 409, exc.code, f"someone else changed it at the same moment; try again ({exc})")
+
+    @app.exception_handler(ProjectionBehind)
+    async def _behind(request: Request, exc: ProjectionBehind) -> Response:
+        return _answer(request, 503, exc.code, str(exc))
 
     @app.exception_handler(WorkflowUpdateFailedError)
     async def _update(request: Request, exc: WorkflowUpdateFailedError) -> Response:

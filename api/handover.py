@@ -26,18 +26,23 @@ def awaits_opening(row: dict[str, Any], actor: Actor) -> bool:
             and bool(row.get("unit_code")) and row["unit_code"] == actor.unit_code)
 
 
-async def record_opening(petitions: PetitionClient, row: dict[str, Any], actor: Actor) -> None:
+async def record_opening(petitions: PetitionClient, row: dict[str, Any], actor: Actor) -> bool:
     """Record that `actor` opened the work order of `row` (a `WorkOrderDelivered` naming them) if it waits
     for its hand-over; `row` then shows it delivered. Never fails the read or command it comes with: a
-    refusal (someone or something took it meanwhile), an unreachable Temporal or a petition worker that
-    does not answer within OPENING_SECONDS leaves it as it is."""
+    refusal, an unreachable Temporal or a petition worker that does not answer within OPENING_SECONDS
+    leaves it as it is. True when the workflow refused because the petition moved on since `row` was read
+    (the department's system confirmed the order meanwhile, say): a read should then read the row again."""
     if not awaits_opening(row, actor):
-        return
+        return False
     try:
         # an update id of its own: the request's id names the command that may follow in the same request
         async with asyncio.timeout(OPENING_SECONDS):
             await petitions.send(row["id"], cmd.OpenWorkOrder(actor=actor), update_id=f"open-{uuid.uuid4()}")
-    except (WorkflowUpdateFailedError, RPCError, TimeoutError) as error:
+    except WorkflowUpdateFailedError as refused:
+        log.info("work order opening not recorded", petition_id=row["id"], error=str(refused.cause or refused))
+        return True
+    except (RPCError, TimeoutError) as error:
         log.info("work order opening not recorded", petition_id=row["id"], error=str(error))
-        return
+        return False
     row["delivery_pending_since"] = None
+    return False

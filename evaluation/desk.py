@@ -33,8 +33,8 @@ from domain.policy import Span
 from domain.workcalendar import CHINA, WorkCalendar
 from evaluation.scorecards import corrected_cards, editions_of, live_cards
 from eventstore import evaluation_queries as queries
-from eventstore.evaluation_projection import catch_up
-from eventstore.store import EventStore, NewEvent, stream_version
+from eventstore.evaluation_projection import catch_up, catch_up_through
+from eventstore.store import EventStore, NewEvent, last_position, stream_version
 from org.model import OrgTree
 
 MONTHLY_CLOSE = "月度考评发布 (monthly close)"
@@ -219,12 +219,16 @@ class EvaluationDesk:
         return version
 
     async def _append(self, stream: str, version: int, *events: EvaluationEvent) -> None:
-        """Append `events` to `stream` at `version` in one statement (all or none), then catch up."""
-        await EventStore(self.pool).append(stream, version, [NewEvent(
+        """Append `events` to `stream` at `version` in one statement (all or none), then catch the projection
+        up through them, so what the desk reads next (an appeal, a corrected edition's cards) includes them.
+        Raises StreamConflict if the stream moved on, ProjectionBehind if the figures lag too far."""
+        appended = await EventStore(self.pool).append(stream, version, [NewEvent(
             event_id=str(uuid.uuid4()), type=event.type, data=event.model_dump(mode="json", exclude={"type"}),
             occurred_at=event.at) for event in events])
         async with self.pool.acquire() as conn:
-            await catch_up(conn)
+            position = appended.position or await last_position(conn, stream)  # None: a retry found them there
+            if position is not None:
+                await catch_up_through(conn, position)
 
 
 async def _fact_and_period(conn: asyncpg.Connection, petition_id: str, unit_code: str) -> tuple[Any, Period]:

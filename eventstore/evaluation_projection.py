@@ -33,7 +33,7 @@ from domain.evaluation import (
 )
 from domain.events import FollowUpReported, UnitEvaluated
 from domain.model import UnitRecord
-from eventstore.store import LogCursor, events_after, read_typed
+from eventstore.store import LogCursor, events_after, reached, read_typed
 
 NAME = "evaluation"
 _LOCK = 7_311_951
@@ -73,6 +73,28 @@ async def catch_up(conn: asyncpg.Connection, batch: int = 2000, in_transaction: 
         total += count
         if count < batch:
             return CatchUp(total, position, time.perf_counter() - started)
+
+
+class ProjectionBehind(Exception):
+    """The projection did not reach an event in time: the event is recorded and will be applied, but the
+    figures read now would not show it yet (the API answers 503, try again)."""
+
+    code = "projection_behind"
+
+
+async def catch_up_through(conn: asyncpg.Connection, position: int, wait: float = 30.0) -> None:
+    """Catch up until the event at global `position` is applied: a desk reads its own write. The gap-free
+    read holds an event back while a transaction that began before it is still open (another writer's
+    batch), so this polls every 20 ms for up to `wait` seconds. Raises ProjectionBehind after that."""
+    deadline = time.monotonic() + wait
+    while True:
+        await catch_up(conn)
+        if await reached(conn, await _checkpoint(conn), position):
+            return
+        if time.monotonic() >= deadline:
+            raise ProjectionBehind(f"the evaluation figures have not caught up with event {position} "
+                                   f"after {wait:.0f} s; it is recorded and will show shortly")
+        await asyncio.sleep(0.02)
 
 
 async def rebuild(conn: asyncpg.Connection) -> CatchUp:

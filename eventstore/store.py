@@ -223,6 +223,19 @@ async def replay_streams(conn: asyncpg.Connection, types: Sequence[str], prefetc
         yield record
 
 
+async def reached(conn: asyncpg.Connection, cursor: LogCursor, position: int) -> bool:
+    """Whether a reader standing at `cursor` has read the event at global `position` (commit order: the
+    transaction id, then the position). False for a position the log does not hold."""
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE position = $3 AND (tx_id, position) <= ($1::text::xid8, $2))",
+        cursor.tx_id, cursor.position, position))
+
+
+async def last_position(conn: asyncpg.Connection, stream_id: str) -> int | None:
+    """The global position of the last event of `stream_id` (None: the stream is empty)."""
+    return await conn.fetchval("SELECT max(position) FROM events WHERE stream_id = $1", stream_id)
+
+
 async def events_after(conn: asyncpg.Connection, after: LogCursor) -> tuple[int, float]:
     """How far a reader standing at `after` is behind the log: (events past it, seconds since the oldest
     of them was recorded; 0.0 for none)."""

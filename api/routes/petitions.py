@@ -77,7 +77,8 @@ async def get_petition(petition_id: str, access: ReadAccessDep, services: Servic
     (attempts, last error). Staff of the department holding it who open it here record its work order's
     hand-over (查收), if no system of the department took it first."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
-    await record_opening(services.petitions, row, access.actor)
+    if await record_opening(services.petitions, row, access.actor):  # it moved on meanwhile: show it as it is now
+        row = await visible_row(services.pool, petition_id, access.actor, org)
     row["duplicates"] = await duplicates_of(services.pool, petition_id, scope_units(access.actor, org),
                                             access.actor.id)
     row["deliveries"] = await deliveries_of(services.pool, petition_id)
@@ -90,5 +91,6 @@ async def get_petition_events(petition_id: str, access: ReadAccessDep, services:
                               store: StoreDep) -> list[EventOut]:
     """The petition's domain events, in the order they happened (opening them is a hand-over too)."""
     row = await visible_row(services.pool, petition_id, access.actor, org)
-    await record_opening(services.petitions, row, access.actor)
+    if await record_opening(services.petitions, row, access.actor):  # it moved on meanwhile: show it as it is now
+        row = await visible_row(services.pool, petition_id, access.actor, org)
     return await events_out(row, await store.read_stream(petition_id), access)

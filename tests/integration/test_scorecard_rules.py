@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from domain.evaluation import Period, ScoringWeights
 from domain.model import Actor
 from evaluation.desk import EvaluationDesk
 from evaluation.simulate import simulate_month
+from eventstore.evaluation_projection import ProjectionBehind, catch_up_through
 from eventstore.petition_projection import verify
 from tests.integration.api_client import search_tag
 
@@ -149,6 +151,31 @@ async def test_a_unit_appeals_its_own_record_and_a_supervisor_upholds_it(pool, o
     assert (await as_("supervisor", "yanzhou").get("/v1/appeals", params={"period": "2024-10"})).json() == []
     events = await pool.fetch("SELECT type FROM events WHERE stream_id = $1 ORDER BY version", f"appeals-{petition}")
     assert [e["type"] for e in events] == ["AppealFiled", "EvaluationCorrected", "AppealDecided"]
+
+
+async def test_a_desk_reads_its_own_write_while_an_older_transaction_holds_the_log_back(pool, org, as_):
+    """The gap-free read passes over an event while a transaction that began before it is still open; an
+    appeal filed then must still answer the appeal (not 404), and a corrected edition must count it."""
+    await simulate_month(pool, org, Period.parse("2024-07"), 120, seed=44)
+    assert (await as_("admin", "").post("/v1/scorecards/publish", {"period": "2024-07"})).status_code == 200
+    petition, unit, role = await _appealable(pool, org, "2024-07", "returns > 0")
+    body = {"petition_id": petition, "unit_code": unit, "waive": ["return"], "reason": "派错了单位"}
+    async with pool.acquire() as blocker:
+        holding = blocker.transaction()
+        await holding.start()
+        await blocker.fetchval("SELECT pg_current_xact_id()")  # an older writer, still open
+        filing = asyncio.ensure_future(as_(role, unit).post("/v1/appeals", body))
+        await asyncio.sleep(0.5)
+        assert not filing.done()  # it waits for the log to pass its own event
+        position = await pool.fetchval("SELECT max(position) FROM events WHERE stream_id = $1",
+                                       f"appeals-{petition}")
+        async with pool.acquire() as conn:
+            with pytest.raises(ProjectionBehind):
+                await catch_up_through(conn, position, wait=0.1)
+        await holding.commit()
+        filed = await filing
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["status"] == "filed"
 
 
 async def test_a_rejected_appeal_changes_no_figure_and_a_late_one_is_refused(pool, org, as_):
