@@ -21,6 +21,7 @@ from api.routes import (
     calendar,
     commands,
     departments,
+    duplicates,
     health,
     hotline,
     insight,
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(hotline.router)
     app.include_router(commands.router)
+    app.include_router(duplicates.router)  # issue 14 §5
     app.include_router(reopen.router)
     app.include_router(departments.router)
     app.include_router(notifications.router)

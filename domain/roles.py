@@ -35,6 +35,9 @@ ON_THE_SPOT = frozenset({Role.GRID_WORKER})
 # The 12345 hotline's agents (the district's dispatch desk) and admins: triage calls at intake and link a
 # caller about the same matter to the open petition (接诉即办 Art. 11).
 HOTLINE = frozenset({Role.DISPATCHER, Role.ADMIN})
+# issue 14 §5: who merges a duplicate into the petition it duplicates (合并工单): whoever may close one as a
+# duplicate (a merge is that close, keeping its reporters), i.e. the dispatch desk, supervisors and admins.
+MERGING = CLOSING
 # The workflow itself (timers, delivery receipts).
 SYSTEM = frozenset({Role.SYSTEM})
 

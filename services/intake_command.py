@@ -99,6 +99,8 @@ class Intake:
     anonymous: bool = False
     on_the_spot: OnTheSpot | None = None
     triage: Triage | None = None
+    # issue 14 §5: the reporter says it is another problem than a burst declared nearby: never join one
+    separate_matter: bool = False
 
 
 @dataclass(frozen=True)
