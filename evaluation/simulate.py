@@ -22,6 +22,7 @@ from domain.evaluation import Period
 from domain.events import event_data
 from domain.workcalendar import CHINA
 from evaluation.lives import DISPATCHER, VISITOR, Life
+from evaluation.sim_duplicates import duplicate_lives
 from eventstore.evaluation_projection import catch_up
 from eventstore.petition_projection import petition_row
 from eventstore.store import EventStore, NewEvent
@@ -153,7 +154,19 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
         result = await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
         written += not result.already_appended
         events += len(stored)
+    # issue 14 §5: the month's duplicates merged and its burst (evaluation/sim_duplicates.py), streams SIMD<yyyymm>-<n>
+    # (once per month: a run adding petitions to a month already simulated, `first` > 0, adds none)
+    routine = duplicate_lives(org, policy, start, span, petitions, f"SIMD{month.months[0]:%Y%m}", rng) \
+        if first == 0 else []
+    for life in routine:
+        stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
+                           occurred_at=e.at) for e in life.events]
+        await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
+        events += len(stored)
+    duplicates = {"petitions": len(routine), "merged": sum(1 for life in routine if life.state.merged_into),
+                  "burst_reporters": sum(len(life.state.linked_callers) + 1 for life in routine if life.state.burst)}
     async with pool.acquire() as conn:
         await catch_up(conn)
-    return {"month": month.text, "petitions": petitions, "written": written, "events": events}
+    return {"month": month.text, "petitions": petitions, "written": written, "events": events,
+            "duplicates": duplicates}
 

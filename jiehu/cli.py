@@ -333,6 +333,10 @@ def simulate_month_command(
     result = asyncio.run(main())
     typer.echo(f"{result['month']}: {result['written']} of {result['petitions']} petitions written "
                f"({result['events']} events); see GET /v1/rankings?period={result['month']}&level=street")
+    routine = result.get("duplicates") or {}
+    if routine.get("petitions"):
+        typer.echo(f"  重复件 duplicates merged: {routine['merged']}; 突发集中诉求 one burst with "
+                   f"{routine['burst_reporters']} reporters (SIMD{result['month'].replace('-', '')}-n)")
 
 
 @projections_app.command("rebuild")

@@ -8,9 +8,13 @@ is shared, and the figures compared before and after must be this test's alone."
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
+from domain.evaluation import Period
 from domain.workcalendar import CHINA
+from evaluation.simulate import simulate_month
+from tests.integration.test_api_authorization import people
 
 GRID = "rc-guhuai-wenchangge-g1"  # 文昌阁社区第1网格
 GRID2 = "rc-guhuai-wenchangge-g2"
@@ -191,8 +195,6 @@ async def test_who_may_merge_and_declare_a_burst(as_):
     """Every role x inside / same district / other district: merge (dispatchers, supervisors, admins) and burst
     (dispatchers, admins) on petitions of their subtree; the rest of the matrix (role_not_allowed, out_of_scope)
     is test_api_authorization.py's."""
-    from tests.integration.test_api_authorization import people
-
     grid = as_("grid_worker", GRID2)
     place = {"grid_code": GRID2, "category": "greening", "description": "权限用例: 草坪损坏"}
     for role, unit, _where in people():
@@ -207,3 +209,19 @@ async def test_who_may_merge_and_declare_a_burst(as_):
         assert burst.status_code == expect_burst, (role, unit, burst.text)
         for pid in (a["id"], b["id"]):
             await as_("admin", "").post(f"/v1/petitions/{pid}/close", {"outcome": "withdrawn", "explanation": "测试"})
+
+
+async def test_the_simulated_month_merges_a_few_duplicates_and_handles_one_burst(pool, org):
+    # a month and a seed of their own: the session's database is shared
+    written = await simulate_month(pool, org, Period.parse("2024-03"), 20, seed=1403)
+    assert written["duplicates"] == {"petitions": 5, "merged": 2, "burst_reporters": 40}
+    rows = {r["id"]: dict(r) for r in await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIMD202403-%'")}
+    assert len(rows) == 5 and all(r["status"] == "closed" for r in rows.values())
+    merged = [r for r in rows.values() if r["close_outcome"] == "duplicate"]
+    assert len(merged) == 2 and all(rows[r["duplicate_of"]]["close_outcome"] == "resolved" for r in merged)
+    [burst] = [r for r in rows.values() if r["burst"]]
+    callers = json.loads(burst["linked_callers"])
+    assert len(callers) == 39 and all(c["burst"] and c["visit_outcome"] for c in callers)
+    assert burst["close_outcome"] == "resolved" and burst["category"] == "water_supply"
+    facts = await pool.fetch("SELECT close_outcome FROM evaluation_facts WHERE petition_id LIKE 'SIMD202403-%'")
+    assert sorted({f["close_outcome"] for f in facts}) == ["duplicate", "resolved"]
