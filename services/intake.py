@@ -126,7 +126,8 @@ class IntakeService:
             # a retry: the first answer (the petition as its report left it, with the same status), also
             # after the petition moved on or closed; a retry while the first still runs shares its update
             if not claimed.first and (answer := await first_answer(self._pool, subject, key, claimed, petition_id)):
-                return Reported(petition_id, answer.state, status=answer.status or CREATED)
+                return Reported(petition_id, answer.state, status=answer.status or CREATED,
+                                candidates=answer.candidates)
         command = report_command(replace(intake, grid_code=grid_code), petition_id, where, self._policy.name,
                                  rules, follows_unit=follows_unit)
         if not intake.resident_sms:  # before the petition exists: no message can go out ahead of the choice
@@ -134,9 +135,10 @@ class IntakeService:
                               f"{intake.actor.name} ({intake.actor.id})")
         state = await self._petitions.report(command, update_id=update)
         if state is not None:
+            candidates = await self._candidates(state, reach)
             if intake.idempotency_key is not None:
-                await keep_answer(self._pool, intake.actor.id, intake.idempotency_key, state, CREATED)
-            return Reported(petition_id, state, candidates=await self._candidates(state, reach))
+                await keep_answer(self._pool, intake.actor.id, intake.idempotency_key, state, CREATED, candidates)
+            return Reported(petition_id, state, candidates=candidates)
         # an earlier request with this key already reported it (under rules from before keys kept answers)
         row = await find_petition(self._pool, petition_id)
         if row is None:
