@@ -19,6 +19,7 @@ from config.reference_data import work_calendar
 from domain import commands as cmd
 from domain.catalogue import BY_ACTION
 from domain.enums import UnitKind
+from domain.text import blank_problem, unstorable_text
 from eventstore.petition_queries import find_petition
 from services.duplicates import MergeService
 
@@ -87,8 +88,9 @@ async def declare_burst(petition_id: str, body: BurstIn, actor: CurrentActor, se
     if (body.lat is None) != (body.long is None):
         raise ApiError(422, "invalid_point", "lat and long come together")
     keywords = [k.strip() for k in body.keywords]
-    if any(not k or len(k) > 20 for k in keywords):
-        raise ApiError(422, "invalid_keywords", "keywords: each 1 to 20 characters")
+    for keyword in keywords:
+        if not keyword or len(keyword) > 20 or blank_problem(keyword) or unstorable_text(keyword):
+            raise ApiError(422, "invalid_keywords", "keywords: each 1 to 20 characters of text")
     command = cmd.DeclareBurst(actor=actor, until=body.until, reason=body.reason, radius_m=body.radius_m,
                                grid_codes=body.grid_codes, latitude=body.lat, longitude=body.long, keywords=keywords)
     return await send_command(services, row, command, "burst", body.model_dump(mode="json"), idempotency_key)
