@@ -191,7 +191,7 @@ async def test_a_burst_ends_at_its_time_and_a_report_after_it_is_its_own(fast):
         await agent.act(petition, "close", {"outcome": "withdrawn", "explanation": "测试结束"})
 
 
-async def test_who_may_merge_and_declare_a_burst(as_):
+async def test_who_may_merge_and_declare_a_burst(as_, http):
     """Every role x inside / same district / other district: merge (dispatchers, supervisors, admins) and burst
     (dispatchers, admins) on petitions of their subtree; the rest of the matrix (role_not_allowed, out_of_scope)
     is test_api_authorization.py's."""
@@ -209,6 +209,9 @@ async def test_who_may_merge_and_declare_a_burst(as_):
         assert burst.status_code == expect_burst, (role, unit, burst.text)
         for pid in (a["id"], b["id"]):
             await as_("admin", "").post(f"/v1/petitions/{pid}/close", {"outcome": "withdrawn", "explanation": "测试"})
+    anonymous = [await http.post(f"/v1/petitions/{a['id']}/{action}", json=body) for action, body in (
+        ("merge", {"into": b["id"], "reason": "同一"}), ("burst", {"until": _until(1), "reason": "r"}))]
+    assert [r.status_code for r in anonymous] == [401, 401]
 
 
 async def test_the_simulated_month_merges_a_few_duplicates_and_handles_one_burst(pool, org):
