@@ -64,7 +64,7 @@ def _merged_pair(org: OrgTree, policy: Policy, first: str, second: str, reported
     survivor = Life(first, org, rules, policy.name, reported_at, grid, category)
     _accept(survivor, rng)
     duplicate = Life(second, org, rules, policy.name, reported_at + timedelta(hours=rng.uniform(0.5, 5)), grid,
-                     category)
+                     category, way="hotline", rng=rng)  # a resident calls 12345 about what the grid reported
     duplicate.later(timedelta(minutes=rng.uniform(10, 90)))  # the desk sees it among the candidates
     survivor.advance_to(duplicate.now)
     try:
@@ -80,7 +80,7 @@ def _merged_pair(org: OrgTree, policy: Policy, first: str, second: str, reported
 def _burst(org: OrgTree, policy: Policy, petition_id: str, reported_at: datetime, grid: str,
            rng: random.Random) -> Life:
     life = Life(petition_id, org, policy.rules_for(BURST_CATEGORY, Urgency.NORMAL), policy.name, reported_at, grid,
-                BURST_CATEGORY)
+                BURST_CATEGORY, way="hotline", rng=rng)  # the first call
     life.later(timedelta(minutes=rng.uniform(3, 10)))
     life.send(cmd.DeclareBurst(actor=DISPATCHER, until=life.now + timedelta(hours=2), reason="供水主管道爆裂, 集中来电",
                                keywords=["停水", "爆管", "冒水"]))
