@@ -216,9 +216,9 @@ async def test_who_may_merge_and_declare_a_burst(as_, http):
 
 async def test_the_simulated_month_merges_a_few_duplicates_and_handles_one_burst(pool, org):
     # a month and a seed of their own: the session's database is shared
-    written = await simulate_month(pool, org, Period.parse("2024-03"), 20, seed=1403)
+    written = await simulate_month(pool, org, Period.parse("2023-08"), 20, seed=1403)
     assert written["duplicates"] == {"petitions": 5, "merged": 2, "burst_reporters": 40}
-    rows = {r["id"]: dict(r) for r in await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIMD202403-%'")}
+    rows = {r["id"]: dict(r) for r in await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIMD202308-%'")}
     assert len(rows) == 5 and all(r["status"] == "closed" for r in rows.values())
     merged = [r for r in rows.values() if r["close_outcome"] == "duplicate"]
     assert len(merged) == 2 and all(rows[r["duplicate_of"]]["close_outcome"] == "resolved" for r in merged)
@@ -226,5 +226,5 @@ async def test_the_simulated_month_merges_a_few_duplicates_and_handles_one_burst
     callers = json.loads(burst["linked_callers"])
     assert len(callers) == 39 and all(c["burst"] and c["visit_outcome"] for c in callers)
     assert burst["close_outcome"] == "resolved" and burst["category"] == "water_supply"
-    facts = await pool.fetch("SELECT close_outcome FROM evaluation_facts WHERE petition_id LIKE 'SIMD202403-%'")
+    facts = await pool.fetch("SELECT close_outcome FROM evaluation_facts WHERE petition_id LIKE 'SIMD202308-%'")
     assert sorted({f["close_outcome"] for f in facts}) == ["duplicate", "resolved"]
