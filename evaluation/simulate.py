@@ -134,8 +134,10 @@ def _accept_and_resolve(life: Life, rng: random.Random) -> None:
 
 
 async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petitions: int, seed: int,
-                         first: int = 0) -> dict:
-    """Play and append `petitions` reported during `month`, numbered from `first`; returns what was written."""
+                         first: int = 0, duplicates: bool = False) -> dict:
+    """Play and append `petitions` reported during `month`, numbered from `first`; returns what was written.
+    `duplicates` (`jiehu simulate-month` sets it): also the month's duplicates merged and its burst (issue 14 §5,
+    `evaluation/sim_duplicates.py`), as streams SIMD<yyyymm>-<n> beside the `petitions` (not counted in them)."""
     rng = random.Random(seed)
     policy = load_policy("default")
     grids = sorted(u.code for u in org.units.values() if u.kind.value == "grid")
@@ -160,16 +162,16 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     # issue 14 §5: the month's duplicates merged and its burst (evaluation/sim_duplicates.py), streams SIMD<yyyymm>-<n>
     # (once per month: a run adding petitions to a month already simulated, `first` > 0, adds none)
     routine = duplicate_lives(org, policy, start, span, petitions, f"SIMD{month.months[0]:%Y%m}", rng) \
-        if first == 0 else []
+        if duplicates and first == 0 else []
     for life in routine:
         stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
                            occurred_at=e.at) for e in life.events]
         await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
         events += len(stored)
-    duplicates = {"petitions": len(routine), "merged": sum(1 for life in routine if life.state.merged_into),
-                  "burst_reporters": sum(len(life.state.linked_callers) + 1 for life in routine if life.state.burst)}
+    merged = {"petitions": len(routine), "merged": sum(1 for life in routine if life.state.merged_into),
+              "burst_reporters": sum(len(life.state.linked_callers) + 1 for life in routine if life.state.burst)}
     async with pool.acquire() as conn:
         await catch_up(conn)
     return {"month": month.text, "petitions": petitions, "written": written, "events": events,
-            "duplicates": duplicates}
+            "duplicates": merged}
 

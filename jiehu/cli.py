@@ -326,7 +326,8 @@ def simulate_month_command(
 
         pool = await create_pool(settings.database_url, max_size=4)
         try:
-            return await simulate_month(pool, await load_org(pool), Period.parse(month), petitions, seed, first)
+            return await simulate_month(pool, await load_org(pool), Period.parse(month), petitions, seed, first,
+                                        duplicates=True)
         finally:
             await pool.close()
 
