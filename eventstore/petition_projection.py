@@ -98,7 +98,7 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "visit_channel": state.last_visit_channel.value if state.last_visit_channel else None,
         # issue 14 §5 (migration 026): a burst declared on it, JSON text like `linked_callers`
         "burst": state.burst.model_dump_json() if state.burst else None,
-        "burst_until": _iso(state.burst.until if state.burst else None),
+        "burst_ends_at": _iso(state.burst.until if state.burst else None),
     }
 
 

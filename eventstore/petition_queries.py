@@ -323,6 +323,6 @@ async def running_bursts(pool: asyncpg.Pool, category: str, now: datetime) -> li
     """Open petitions of `category` with a burst declared that has not ended at `now` (aware), oldest burst
     first (their `burst` column: the rule's JSON). Nobody's scope is checked."""
     rows = await pool.fetch(
-        "SELECT * FROM petitions WHERE category = $1 AND burst_until >= $2 AND status <> 'closed' "
+        "SELECT * FROM petitions WHERE category = $1 AND burst_ends_at >= $2 AND status <> 'closed' "
         "ORDER BY reported_at, id", category, now)
     return [dict(r) for r in rows]

@@ -4,6 +4,6 @@
 -- written before carry no burst (NULL), as a rebuild computes them.
 ALTER TABLE petitions
     ADD COLUMN burst       text,         -- JSON (the rebuild's COPY is binary)
-    ADD COLUMN burst_until timestamptz;
-CREATE INDEX petitions_running_bursts ON petitions (category, burst_until) WHERE burst_until IS NOT NULL;
+    ADD COLUMN burst_ends_at timestamptz;
+CREATE INDEX petitions_running_bursts ON petitions (category, burst_ends_at) WHERE burst_ends_at IS NOT NULL;
 CREATE INDEX petitions_open_by_category ON petitions (category, reported_at) WHERE status <> 'closed';
