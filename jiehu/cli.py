@@ -112,13 +112,14 @@ def worker() -> None:
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
         from stack.department_workers import WebhookWorkers
-        from stack.workers import ensure_monthly_close, notifications, petition_worker
+        from stack.workers import ensure_monthly_close, ensure_visit_days, notifications, petition_worker
         from workflows.connection import connect_temporal
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
                                         settings.temporal_sdk_metrics)
         await ensure_monthly_close(client, settings.task_queue)
+        await ensure_visit_days(client, settings.task_queue)
         if settings.metrics_port:
             start_http_server(settings.metrics_port)
         levels, stop = OrgLevels(), asyncio.Event()
