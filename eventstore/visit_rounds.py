@@ -82,10 +82,11 @@ async def _write_round(conn: asyncpg.Connection, state: VisitRound, stream: Sequ
              for m in matters])
 
 
-async def rebuild_visit_rounds(pool: asyncpg.Pool) -> int:
-    """Drop the visit rounds' read model and write it again from the log; returns the rounds written."""
+async def rebuild_visit_rounds(conn: asyncpg.Connection) -> int:
+    """Drop the visit rounds' read model and write it again from the log (one transaction on `conn`); returns the
+    rounds written."""
     written = 0
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         await conn.execute("DELETE FROM visit_matters")
         await conn.execute("DELETE FROM visit_rounds")
         current: str | None = None

@@ -334,6 +334,10 @@ def simulate_month_command(
     result = asyncio.run(main())
     typer.echo(f"{result['month']}: {result['written']} of {result['petitions']} petitions written "
                f"({result['events']} events); see GET /v1/rankings?period={result['month']}&level=street")
+    if visits := result.get("visit_days"):  # issue 14 §4
+        typer.echo(f"民意\"5\"来听: {visits['rounds']} visit rounds, {visits['matters']} matters "
+                   f"({visits['on_the_spot']} resolved on the spot); see GET /v1/visit-teams/figures?"
+                   f"period={result['month']}")
 
 
 @projections_app.command("rebuild")
@@ -349,6 +353,9 @@ def projections_rebuild() -> None:
     evaluation = _on_database(settings, evaluation_projection.rebuild)
     typer.echo(f"evaluation: facts, editions and property rounds rebuilt from {evaluation.events} events "
                f"in {evaluation.seconds:.2f}s")
+    from eventstore.visit_rounds import rebuild_visit_rounds  # issue 14 §4
+
+    typer.echo(f"visit rounds: {_on_database(settings, rebuild_visit_rounds)} rebuilt")
 
 
 @projections_app.command("verify")

@@ -132,7 +132,8 @@ def _visit_teams(units: dict[str, Unit], raw: Any) -> dict[str, VisitTeam]:
     teams: dict[str, VisitTeam] = {}
     cadre_team: dict[tuple[str, str], str] = {}
     for t in raw:
-        where = f"visit team {t.get('code') if isinstance(t, dict) else t!r}"
+        name = t.get("code") if isinstance(t, dict) else repr(t)
+        where = f"visit team {name}"
         if not isinstance(t, dict):
             raise OrgFileError(f"{where}: a mapping with code, name, district, cadres, units")
         fields = {k: v for k, v in t.items() if k != "district"}
