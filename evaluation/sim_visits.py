@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 import asyncpg
 
 from config.reference_data import load_policy, work_calendar
-from domain.enums import Channel, Role, Urgency
+from domain.enums import Channel, Level, Role, Urgency
 from domain.evaluation import Period
 from domain.events import event_data
 from domain.model import Actor
@@ -96,8 +96,9 @@ async def simulate_visit_days(pool: asyncpg.Pool, org: OrgTree, month: Period, s
                     unit = rng.choice(team.visited_units)
                     grid = rng.choice(sorted(g.code for g in org.children(unit)))
                     spot = rng.random() < ON_THE_SPOT_SHARE
-                    # a grid that returns a misrouted category never resolved it on the spot
-                    category = rng.choice([c for c in categories if not (spot and c in MISROUTED)])
+                    # on the spot: what its grid handles (and does not send back as misrouted)
+                    category = rng.choice([c for c in categories if not spot or (
+                        c not in MISROUTED and org.categories[c].start_level is Level.GRID)] or categories)
                     cadre = _cadre(team, rng)
                     matter = VisitMatter(team.code, rid, spot, "已现场协调解决" if spot else "",
                                          ("https://img.example.cn/visit.jpg",) if spot else ())
