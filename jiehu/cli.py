@@ -115,13 +115,14 @@ def worker() -> None:
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
         from stack.department_workers import WebhookWorkers
-        from stack.workers import ensure_monthly_close, notifications, petition_worker
+        from stack.workers import ensure_monthly_close, ensure_visit_days, notifications, petition_worker
         from workflows.connection import connect_temporal
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
                                         settings.temporal_sdk_metrics)
         await ensure_monthly_close(client, settings.task_queue)
+        await ensure_visit_days(client, settings.task_queue)
         if settings.metrics_port:
             start_http_server(settings.metrics_port)
         levels, stop = OrgLevels(), asyncio.Event()
@@ -338,6 +339,10 @@ def simulate_month_command(
     result = asyncio.run(main())
     typer.echo(f"{result['month']}: {result['written']} of {result['petitions']} petitions written "
                f"({result['events']} events); see GET /v1/rankings?period={result['month']}&level=street")
+    if visits := result.get("visit_days"):  # issue 14 §4
+        typer.echo(f"民意\"5\"来听: {visits['rounds']} visit rounds, {visits['matters']} matters "
+                   f"({visits['on_the_spot']} resolved on the spot); see GET /v1/visit-teams/figures?"
+                   f"period={result['month']}")
 
 
 @projections_app.command("rebuild")
@@ -353,6 +358,9 @@ def projections_rebuild() -> None:
     evaluation = _on_database(settings, evaluation_projection.rebuild)
     typer.echo(f"evaluation: facts, editions and property rounds rebuilt from {evaluation.events} events "
                f"in {evaluation.seconds:.2f}s")
+    from eventstore.visit_rounds import rebuild_visit_rounds  # issue 14 §4
+
+    typer.echo(f"visit rounds: {_on_database(settings, rebuild_visit_rounds)} rebuilt")
 
 
 @projections_app.command("verify")
