@@ -201,10 +201,13 @@ def require_open(state: VisitRound) -> None:
 
 def decide_matter(state: VisitRound, *, petition_id: str, unit_code: str, grid_code: str, category: str,
                   on_the_spot: bool, now: datetime, actor: Actor) -> list[VisitMatterRecorded]:
-    """Record a matter of the open round as the petition `petition_id` (already reported): [] if the round holds
-    it already (a retry). InvalidState unless the round is open; InvalidCommand for a unit the round does not
-    visit."""
-    require_open(state)
+    """Record a matter of the open round as the petition `petition_id` (already reported at `now`): [] if the
+    round holds it already (a retry). A petition reported before the round closed is still recorded when the
+    close came in between (the round's figures count it; the close's tally is what was known then), so no
+    reported matter is left out of its round. InvalidState unless the round was open at `now`; InvalidCommand
+    for a unit the round does not visit."""
+    if state.closed_at is None or now > state.closed_at:
+        require_open(state)
     if petition_id in state.petitions:
         return []
     if unit_code not in state.units:

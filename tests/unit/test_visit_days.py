@@ -4,7 +4,7 @@ and 25th, moved to the next working day), a round's life and tally, a visit matt
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -111,9 +111,13 @@ def test_a_rounds_tally_counts_on_the_spot_and_handed_on() -> None:
     assert (closed.collected, closed.on_the_spot, closed.handed_on, closed.by_schedule) == (3, 2, 1, True)
     state = fold_round(state.round_id, [*events, closed])
     assert not state.is_open and decide_close(state, now=NOW, actor=CADRE) == []
-    with pytest.raises(InvalidState, match="closed"):
+    with pytest.raises(InvalidState, match="closed"):  # reported after the close: not the round's
         decide_matter(state, petition_id="P-4", unit_code="rc-yuehe-taibai", grid_code=GRID, category="sanitation",
-                      on_the_spot=False, now=NOW, actor=CADRE)
+                      on_the_spot=False, now=NOW + timedelta(minutes=1), actor=CADRE)
+    # reported while the round was open, recorded after the close came in between: still the round's
+    [late] = decide_matter(state, petition_id="P-5", unit_code="rc-yuehe-taibai", grid_code=GRID,
+                           category="sanitation", on_the_spot=False, now=NOW - timedelta(seconds=1), actor=CADRE)
+    assert fold_round(state.round_id, [*events, closed, late]).collected == 4
     with pytest.raises(InvalidState, match="not been opened"):
         decide_close(fold_round("visit-round-x-20261105", []), now=NOW, actor=CADRE)
 
