@@ -34,6 +34,7 @@ from api.routes import (
     reopen,
     scorecards,
     sms,
+    visit_days,
 )
 from config.reference_data import adopt_arrangements, load_policy, load_scoring
 from config.settings import Settings
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(listing.router)
     app.include_router(petitions.router)
     app.include_router(hotline.router)
+    app.include_router(visit_days.router)  # issue 14 §4
     app.include_router(commands.router)
     app.include_router(duplicates.router)  # issue 14 §5
     app.include_router(reopen.router)

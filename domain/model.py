@@ -286,6 +286,8 @@ class PetitionState(BaseModel):
     triage_reason: str = ""
     linked_callers: list[LinkedCaller] = []
     reporter_visited: bool = False
+    # issue 14 §4: the visit team (民意"5"来听) that collected it on a visit day, '' for none
+    visit_team: str = ""
     # issue 14 §5: the petition this one was merged into (closed as its duplicate), a burst declared on it
     merged_into: str = ""
     burst: Burst | None = None

@@ -134,10 +134,12 @@ def _accept_and_resolve(life: Life, rng: random.Random) -> None:
 
 
 async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petitions: int, seed: int,
-                         first: int = 0, duplicates: bool = False) -> dict:
-    """Play and append `petitions` reported during `month`, numbered from `first`; returns what was written.
-    `duplicates` (`jiehu simulate-month` sets it): also the month's duplicates merged and its burst (issue 14 §5,
-    `evaluation/sim_duplicates.py`), as streams SIMD<yyyymm>-<n> beside the `petitions` (not counted in them)."""
+                         first: int = 0, *, visit_days: bool = True, duplicates: bool = False) -> dict:
+    """Play and append `petitions` reported during `month`, numbered from `first`, and (`visit_days`) the month's
+    visit rounds of every team with their matters (`evaluation/sim_visits.py`; a round already simulated is
+    left alone); returns what was written. `duplicates` (`jiehu simulate-month` sets it): also the month's
+    duplicates merged and its burst (issue 14 §5, `evaluation/sim_duplicates.py`), as streams SIMD<yyyymm>-<n>
+    beside the `petitions` (not counted in them)."""
     rng = random.Random(seed)
     policy = load_policy("default")
     grids = sorted(u.code for u in org.units.values() if u.kind.value == "grid")
@@ -170,8 +172,12 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
         events += len(stored)
     merged = {"petitions": len(routine), "merged": sum(1 for life in routine if life.state.merged_into),
               "burst_reporters": sum(len(life.state.linked_callers) + 1 for life in routine if life.state.burst)}
+    # issue 14 §4: the month's 民意"5"来听 visit rounds and their matters (evaluation/sim_visits.py)
+    from evaluation.sim_visits import simulate_visit_days  # it plays petitions with this module's `play`
+    visits = await simulate_visit_days(pool, org, month, seed) if visit_days else None
     async with pool.acquire() as conn:
         await catch_up(conn)
     return {"month": month.text, "petitions": petitions, "written": written, "events": events,
-            "duplicates": merged}
+            **({"visit_days": visits} if visits is not None else {}),
+            **({"duplicates": merged} if duplicates else {})}
 

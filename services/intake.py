@@ -111,7 +111,8 @@ class IntakeService:
         grid_code = locate(org, intake.grid_code, intake.latitude, intake.longitude)
         if grid_code in org.units and not reach.may_report_in(grid_code):
             raise OutOfScope(f"grid {grid_code} is outside your unit")
-        where = route(org, grid_code, intake.category, from_grid=intake.on_the_spot is not None)
+        on_the_spot = intake.on_the_spot is not None or (intake.visit is not None and intake.visit.on_the_spot)
+        where = route(org, grid_code, intake.category, from_grid=on_the_spot)
         if intake.for_district_desk:
             intake = replace(intake, actor=intake.actor.model_copy(update={"unit_code": where.desk_code}))
         if (joined := await self._join_burst(intake, grid_code, reach)) is not None:
@@ -156,9 +157,9 @@ class IntakeService:
 
     async def _join_burst(self, intake: Intake, grid_code: str, reach: Reach) -> Reported | None:
         """A report inside a running burst the reporter may see joins it (no new petition, status 200): not one
-        resolved on the spot, triaged, following a closed one, or said to be another problem
-        (`separate_matter`). None: it is reported as usual."""
-        if intake.on_the_spot or intake.triage or intake.follows or intake.separate_matter:
+        resolved on the spot, triaged, following a closed one, a visit team's matter (its round's tally counts
+        it), or said to be another problem (`separate_matter`). None: it is reported as usual."""
+        if intake.on_the_spot or intake.triage or intake.follows or intake.visit or intake.separate_matter:
             return None
         report = Sketch(category=intake.category, description=intake.description, grid_code=grid_code,
                         latitude=intake.latitude, longitude=intake.longitude)
