@@ -135,6 +135,10 @@ CATALOGUE: tuple[CommandSpec, ...] = (
                 "order); they are return-visited too", "link-caller"),
     CommandSpec(cmd.VisitLinkedCaller, decider.visit_linked_caller, r.VISITING,
                 "Record a linked caller's return visit (回访)", "linked-caller-visit"),
+    # issue 14 §3 (物业110): the property company's customer service calls back after it resolved
+    CommandSpec(cmd.CompanyCallback, decider.company_callback, r.COMPANY_CALLBACK,
+                "Record the property company's own callback after it resolved (物业客服回访); the official "
+                "return visit still closes the petition", "company-callback"),
 )
 
 BY_TYPE: dict[type, CommandSpec] = {spec.command: spec for spec in CATALOGUE}

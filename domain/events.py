@@ -56,6 +56,8 @@ class PetitionReported(_Event):
     media_urls: list[str] = []  # photos sent with the report: evidence from the start
     request_type: RequestType | None = None  # 咨询/求助/投诉/举报/建议 (None: not classified, older petitions)
     anonymous: bool = False  # the caller gave no name or phone
+    # issue 14 §3 (物业110): the compound (小区) the call was about ('' for none, and older petitions)
+    compound: str = ""
 
 
 class WorkOrderAssigned(_Event):
@@ -348,6 +350,16 @@ class LinkedCallerVisited(_Event):
     actor: Actor
 
 
+class CompanyCallbackRecorded(_Event):
+    """物业110: the property company's customer service called the resident back after it resolved (客服回访)."""
+
+    type: Literal["CompanyCallbackRecorded"] = "CompanyCallbackRecorded"
+    unit_code: str
+    outcome: VisitOutcome
+    note: str = ""
+    actor: Actor
+
+
 class PetitionClosed(_Event):
     """The petition closed with `outcome`; the units' `UnitEvaluated` follow in the same append."""
 
@@ -401,7 +413,8 @@ Event = Annotated[
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated
-    | DeadlinesReplanned | IntakeTriaged | CallerLinked | LinkedCallerVisited,
+    | DeadlinesReplanned | IntakeTriaged | CallerLinked | LinkedCallerVisited
+    | CompanyCallbackRecorded,
     Field(discriminator="type"),
 ]
 

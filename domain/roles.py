@@ -35,6 +35,12 @@ ON_THE_SPOT = frozenset({Role.GRID_WORKER})
 # The 12345 hotline's agents (the district's dispatch desk) and admins: triage calls at intake and link a
 # caller about the same matter to the open petition (接诉即办 Art. 11).
 HOTLINE = frozenset({Role.DISPATCHER, Role.ADMIN})
+# 物业110 (issue 14 §3): who takes a property call — the customer service desk of the company that serves the
+# compound (property staff), the street's property office (its street staff), the district's or street's
+# dispatch desk (a call 12345 passes on) and admins; and who calls back after the company resolved (客服回访):
+# the company's own customer service.
+PROPERTY_HOTLINE = frozenset({Role.PROPERTY_STAFF, Role.STREET_STAFF, Role.DISPATCHER, Role.ADMIN})
+COMPANY_CALLBACK = frozenset({Role.PROPERTY_STAFF})
 # The workflow itself (timers, delivery receipts).
 SYSTEM = frozenset({Role.SYSTEM})
 

@@ -30,6 +30,8 @@ RECORDED_UPDATE_NAMES = (
     "report", "dispatch", "accept", "return", "allow_return", "escalate", "extension_request",
     "extension_decision", "pause", "resume", "progress", "resolve", "urge", "return_visit", "close", "reopen_closed",
     "open_work_order", "report_on_the_spot", "report_triaged", "link_caller", "linked_caller_visit",
+    # issue 14 §3 (物业110)
+    "company_callback",
 )
 
 
