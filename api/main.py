@@ -27,6 +27,7 @@ from api.routes import (
     listing,
     notifications,
     petitions,
+    property_hotline,
     property_rounds,
     reference,
     reopen,
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(listing.router)
     app.include_router(petitions.router)
     app.include_router(hotline.router)
+    app.include_router(property_hotline.router)
     app.include_router(commands.router)
     app.include_router(reopen.router)
     app.include_router(departments.router)

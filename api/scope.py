@@ -10,7 +10,7 @@ from domain import commands as cmd
 from domain.catalogue import BY_ACTION, BY_TYPE
 from domain.enums import Role, UnitKind
 from domain.model import Actor
-from domain.roles import HANDLING, HOTLINE, role_refusal
+from domain.roles import HANDLING, HOTLINE, PROPERTY_HOTLINE, role_refusal
 from org.model import OrgTree
 
 # Which roles may do each thing at all; the workflow and the routes then check the unit (the handling
@@ -21,6 +21,8 @@ ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
     # issue 14: the routes of the commands that start a petition in other ways (their roles: the catalogue's)
     "report-on-the-spot": BY_TYPE[cmd.ReportOnTheSpot].roles,
     "hotline-call": HOTLINE,
+    # issue 14 §3: a 物业110 call (api/routes/property_hotline.py says which compounds each may take)
+    "property-hotline-call": PROPERTY_HOTLINE,
     # evaluation (考评): a month's edition and a quarter's property round span every district, so
     # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
     # on its own); supervisors uphold appeals and record property scores inside their own subtree

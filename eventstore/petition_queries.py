@@ -82,7 +82,7 @@ class PetitionQuery:
     reader: str
     scope: list[str] | None = None
     mine: bool = False
-    # status, level, category, channel, urgency, close_outcome, request_type, triage
+    # status, level, category, channel, urgency, close_outcome, request_type, triage, compound
     equal: dict[str, str] = field(default_factory=dict)
     held_by: list[str] | None = None
     overdue: bool | None = None
@@ -95,7 +95,8 @@ class PetitionQuery:
     limit: int = 50
 
 
-_LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome", "request_type", "triage"}
+_LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome", "request_type", "triage",
+                   "compound"}  # 物业110 (issue 14 §3)
 
 
 async def list_petitions(pool: asyncpg.Pool, query: PetitionQuery) -> list[dict[str, Any]]:

@@ -197,7 +197,8 @@ def _check_references(tree: OrgTree) -> None:
         if unit.property_company:
             company = tree.units.get(unit.property_company)
             if company is None or company.kind is not UnitKind.PROPERTY_COMPANY:
-                raise OrgFileError(f"{unit.kind.value} {unit.code}: {unit.property_company!r} is not a property company")
+                raise OrgFileError(f"{unit.kind.value} {unit.code}: {unit.property_company!r} is not a property "
+                                   "company")
             if unit.kind is UnitKind.COMPOUND and company.district_code != unit.district_code:
                 raise OrgFileError(f"compound {unit.code}: {company.code} serves another district")
     districts = [u for u in tree.units.values() if u.kind is UnitKind.DISTRICT]

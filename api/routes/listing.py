@@ -111,6 +111,7 @@ async def list_petitions(
     request_type: Annotated[RequestType | None, Query(description="咨询/求助/投诉/举报/建议")] = None,
     triage: Annotated[TriageOutcome | None, Query(description="Triaged at intake (answered, emergency_handover, "
                                                                "legal_channel, outside_duties)")] = None,
+    compound: Annotated[str | None, Query(max_length=64, description="物业110: about this compound (小区)")] = None,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
     sort: SortOrder = SortOrder.NEWEST,
@@ -123,7 +124,8 @@ async def list_petitions(
         raise ApiError(422, "unknown_unit", f"unknown unit {unit!r}")
     equal = {column: str(value) for column, value in (
         ("status", status), ("level", level), ("category", category), ("channel", channel), ("urgency", urgency),
-        ("close_outcome", close_outcome), ("request_type", request_type), ("triage", triage)) if value is not None}
+        ("close_outcome", close_outcome), ("request_type", request_type), ("triage", triage),
+        ("compound", compound)) if value is not None}
     query = PetitionQuery(
         reader=actor.id, scope=scope_units(actor, org), mine=mine, equal=equal,
         held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue,
