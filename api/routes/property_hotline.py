@@ -6,8 +6,8 @@ the street's property office (物业办) and the housing department (`org.routin
 the report goes through the one intake service (`services/intake.py`).
 
 Who takes a call (`takes_calls_for`): the customer service desk of the company that serves the compound (its
-property staff: 物业110 is the company's own line in 鲁城街道), the street's property office (street staff of
-the 物业办) for the compounds of its street, a dispatcher for the compounds of its district or street (12345
+property staff: 物业110 is the company's own line in 鲁城街道), the street (street staff of the street or of its
+物业办) for the compounds of its street, a dispatcher for the compounds of its district or street (12345
 passes a property call on), and admin. Who reads the compounds: every cadre with a token — the mapping of
 compound to company is org data, no resident's, and every desk that routes a call needs it.
 """
@@ -96,8 +96,8 @@ async def list_compounds(
 
 def takes_calls_for(actor: Actor, org: OrgTree, compound: Unit) -> bool:
     """Whether `actor` may record a 物业110 call about `compound` (the module's rule): admin any; property staff
-    of the company that serves it; street staff of the property office (物业办) of its street; a dispatcher of
-    its district or street."""
+    of the company that serves it; street staff of its street or of that street's property office (物业办); a
+    dispatcher of its district or street."""
     if actor.role is Role.ADMIN:
         return True
     unit = org.units.get(actor.unit_code)
@@ -105,8 +105,9 @@ def takes_calls_for(actor: Actor, org: OrgTree, compound: Unit) -> bool:
         return False
     if actor.role is Role.PROPERTY_STAFF:
         return compound.property_company == unit.code
-    if actor.role is Role.STREET_STAFF:
-        return unit.kind is UnitKind.PROPERTY_OFFICE and compound.code in org.subtree(unit.parent_code or "")
+    if actor.role is Role.STREET_STAFF:  # the street's 物业办, or the street's own office above it
+        street = unit.parent_code if unit.kind is UnitKind.PROPERTY_OFFICE else unit.code
+        return compound.code in org.subtree(street or "")
     if actor.role is Role.DISPATCHER:
         return compound.code in org.subtree(unit.code)
     return False

@@ -53,12 +53,18 @@ ON_THE_SPOT = "roles of ROLES_OF_ACTION['report-on-the-spot'] (grid workers), fo
 HOTLINE_CALL = "roles of ROLES_OF_ACTION['hotline-call'] (the hotline's agents: dispatchers, admin), for grids in the "\
                "caller's subtree (a district dispatcher: its district; else 403 out_of_scope); same_matter: an open "\
                "petition the caller may see (else 404)"
+# issue 14 §3 (物业110)
+PROPERTY_CALL = "roles of ROLES_OF_ACTION['property-hotline-call'], for a compound of the caller's desk: the property "\
+                "staff of the company serving it, street staff of its street or the street's 物业办, a dispatcher of "\
+                "its street or district, admin; else 403 out_of_scope (unknown compound: 404)"
+COMPANY_CARDS = "the quarterly cards of the property companies below the caller (a company: its own; admin: all)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
                 "else 403 (the city admin's load: test_calendar_load.py, on a database of its own)"
 
 COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
             "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close", "reopen", "link-caller",
-            "linked-caller-visit")
+            "linked-caller-visit",
+            "company-callback")  # issue 14 §3
 OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
                  "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
 ACCESS: dict[tuple[str, str], str] = {
@@ -87,6 +93,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/appeals"): APPEALS,
     ("POST", "/v1/departments/{code}/callbacks"): DEPT_SYSTEM,
     ("POST", "/v1/sms/inbound"): SMS_GATEWAY,
+    # issue 14 §3 (物业110)
+    ("GET", "/v1/compounds"): EVERYONE, ("POST", "/v1/property-hotline/calls"): PROPERTY_CALL,
+    ("GET", "/v1/property-rounds/{quarter}/cards"): COMPANY_CARDS,
 }
 
 # (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of
@@ -116,6 +125,7 @@ BODIES = {
     "reopen": {"reason": "群众再次来电", "contact_phone": "13805379999"},  # an open petition: 409 for the allowed
     "link-caller": {"reason": "同一事项无新情况", "caller_phone": "13905370000"},
     "linked-caller-visit": {"caller": 1, "outcome": "satisfied"},  # nobody linked, not resolved: 409 for the allowed
+    "company-callback": {"outcome": "satisfied"},  # issue 14 §3: not resolved by a company: 409 for the allowed
 }
 MONTH, QUARTER = "2025-07", "2025-Q3"  # of their own: the session's database is shared
 
@@ -204,6 +214,29 @@ async def test_on_the_spot_and_hotline_calls_by_role_and_scope(as_):
                 assert response.status_code == 201, (role, unit, path, response.text)
             else:
                 assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit, path)
+
+
+async def test_property_hotline_calls_by_role_and_scope(as_, http):
+    """物业110 (issue 14 §3): 太白小区 lies in the petition's grid, served by 红帆物业 (pc-hongfan) under 越河街道,
+    whose 物业办 is rc-yuehe-wyb."""
+    call = {"compound": "rc-yuehe-taibai-taibai", "description": "楼道灯不亮", "caller_phone": "13805370001"}
+    for role, unit, where in people():
+        response = await as_(role, unit).post("/v1/property-hotline/calls", call)
+        if not allowed("property-hotline-call", role):
+            assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, unit)
+        elif where == "inside":
+            assert response.status_code == 201, (role, unit, response.text)
+        else:
+            assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit)
+    for role, unit in (("property_staff", "pc-hongfan"), ("street_staff", "rc-yuehe-wyb")):
+        response = await as_(role, unit).post("/v1/property-hotline/calls", call)
+        assert response.status_code == 201, (role, unit, response.text)
+    unknown = await as_("admin", "").post("/v1/property-hotline/calls", call | {"compound": "no-such"})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "compound_not_found")
+    assert (await http.post("/v1/property-hotline/calls", json=call)).status_code == 401
+    for role, unit, _where in people():
+        assert (await as_(role, unit).get("/v1/compounds")).status_code == 200, (role, unit)
+    assert (await http.get("/v1/compounds")).status_code == 401
 
 
 async def test_petition_reads_by_role_and_scope(as_):
@@ -364,6 +397,10 @@ async def test_evaluation_writes_by_role_and_scope(month, pool, org, as_):
             assert (response.status_code, response.json().get("code")) == expected, (role, unit, company)
         rounds = (await caller.get(f"/v1/property-rounds/{QUARTER}")).json()
         assert all(below(org, unit, c) for c in rounds["companies"]), (role, unit)
+        cards = (await caller.get(f"/v1/property-rounds/{QUARTER}/cards")).json()  # issue 14 §3
+        assert all(below(org, unit, c["company_code"]) for c in cards), (role, unit)
+        assert [c["company_code"] for c in cards] == sorted(
+            u.code for u in org.units.values() if u.kind.value == "property_company" and below(org, unit, u.code))
     assert (await admin.post("/v1/scorecards/publish", {"period": "2025-06"})).status_code == 200
     assert (await admin.post(f"/v1/property-rounds/{QUARTER}/close")).status_code == 200
 
