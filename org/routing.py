@@ -58,7 +58,10 @@ def ladder_from_unit(org: OrgTree, unit_code: str, grid_code: str, category_code
         serving = {c.property_company for c in org.children(grid_code) if c.kind is UnitKind.COMPOUND}
         if community is None or (community.property_company != unit.code and unit.code not in serving):
             raise InvalidCommand(f"{unit.name} does not manage the compound of grid {grid_code}")
-        return _ladder(org, grid, category, start=Level.COMMUNITY, force_property=True)
+        rungs = _ladder(org, grid, category, start=Level.COMMUNITY, force_property=True)
+        # the company dispatched to holds the first rung (a compound of the grid may have a company of its own)
+        return [Rung(level=Level.COMMUNITY, unit_code=unit.code, unit_name=unit.name, overseer_code=community.code,
+                     kind=UnitKind.PROPERTY_COMPANY), *rungs[1:]]
     if unit.kind is UnitKind.GRID:
         return _ladder(org, unit, category, start=level)
     return _climb_from(org, unit, category, level)
