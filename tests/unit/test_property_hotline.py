@@ -111,7 +111,8 @@ def test_dispatch_to_a_property_office_or_a_compounds_company(demo_org) -> None:
 BASE = {"districts": [{"code": "d", "name": "D", "streets": [{"code": "s", "name": "S", "communities": [
     {"code": "c", "name": "C", "grids": 2}]}, {"code": "s2", "name": "S2"}]},
     {"code": "e", "name": "E"}],
-    "property_companies": [{"code": "pc", "name": "PC", "district": "d"}, {"code": "pe", "name": "PE", "district": "e"}]}
+    "property_companies": [{"code": "pc", "name": "PC", "district": "d"},
+                           {"code": "pe", "name": "PE", "district": "e"}]}
 
 
 @pytest.mark.parametrize(("extra", "message"), [
