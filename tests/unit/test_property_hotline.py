@@ -225,3 +225,22 @@ def test_the_compound_is_recorded_on_the_petition(demo_org) -> None:
     # an event recorded before the field existed decodes with none
     data = reported.model_dump(mode="json", exclude={"type", "compound"})
     assert ev.event_from("PetitionReported", data).compound == ""
+
+
+# --- the simulated month's 物业110 calls ------------------------------------------------------------------------
+
+
+def test_simulated_calls_close_and_mostly_stay_with_the_company(demo_org) -> None:
+    import random
+
+    from evaluation.sim_property import compounds_of, property_call
+
+    rng, policy = random.Random(7), load_policy("default")
+    lives = [property_call(f"S-{n}", demo_org, policy, MONDAY + timedelta(hours=7 * n), rng.choice(
+        compounds_of(demo_org)), rng) for n in range(120)]
+    assert all(life.state.status is Status.CLOSED for life in lives)
+    assert all(life.state.channel is Channel.PROPERTY_HOTLINE and life.state.compound for life in lives)
+    kinds = [demo_org.units[life.state.resolution.unit_code].kind for life in lives if life.state.resolution]
+    companies = kinds.count(UnitKind.PROPERTY_COMPANY)
+    assert 0.7 * len(lives) < companies < len(lives)  # some climbed to the community
+    assert sum(life.state.company_callback is not None for life in lives) > companies / 2
