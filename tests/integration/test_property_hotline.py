@@ -5,6 +5,7 @@ the housing department by its deadlines (time skipping); the compounds and who m
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from domain.evaluation import Period
@@ -157,3 +158,20 @@ async def test_an_order_the_company_lets_lie_climbs_to_the_housing_department(as
     assert ("pc-qfgongyi", "accept") in breached
     # each rung missed its own deadline, in order (the department may have missed its own by now too)
     assert [u for u, d in breached if d == "resolve"][:3] == LADDER[:3]
+
+
+async def test_on_the_wall_clock_the_fast_policy_climbs_in_seconds(fast, pool):
+    """The fast policy (8 s a rung): the company answers but does not finish, and nobody above it acts."""
+    company = fast("property_staff", "pc-qfgongyi")
+    pid = (await company.post(CALLS, CALL)).json()["id"]
+    await company.act(pid, "accept")
+    reached: list[str] = []
+    for _ in range(120):  # company, community, 物业办: 8 s each (a loaded machine may take longer)
+        reached = [r["data"]["to_unit"] for r in await pool.fetch(
+            "SELECT data FROM events WHERE stream_id = $1 AND type = 'PetitionEscalated' ORDER BY version", pid)]
+        if len(reached) >= 3:
+            break
+        await asyncio.sleep(0.5)
+    assert reached == LADDER[1:]
+    breached = await pool.fetch("SELECT data FROM events WHERE stream_id = $1 AND type = 'DeadlineBreached'", pid)
+    assert ("pc-qfgongyi", "accept") not in {(b["data"]["unit_code"], b["data"]["deadline"]) for b in breached}
