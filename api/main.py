@@ -19,6 +19,7 @@ from api.routes import (
     access_log,
     appeals,
     calendar,
+    channels,
     commands,
     departments,
     health,
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reference.router)
     app.include_router(calendar.router)
     app.include_router(scorecards.router)
+    app.include_router(channels.router)
     app.include_router(property_rounds.router)
     app.include_router(appeals.router)
     app.include_router(insight.router)

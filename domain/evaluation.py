@@ -453,8 +453,8 @@ def scorecard(unit: dict[str, Any], facts: list[dict[str, Any]], weights: Scorin
         returns_held=total["returns_held"], hours_holding_returns=hours_holding,
         hours_per_return_held=(round(hours_holding / total["returns_held"], 2)
                                if hours_holding is not None and total["returns_held"] else None),
-        hours_to_accept_median=_quantile(to_accept, 0.5), hours_to_accept_p90=_quantile(to_accept, 0.9),
-        hours_to_resolve_median=_quantile(to_resolve, 0.5), hours_to_resolve_p90=_quantile(to_resolve, 0.9),
+        hours_to_accept_median=quantile(to_accept, 0.5), hours_to_accept_p90=quantile(to_accept, 0.9),
+        hours_to_resolve_median=quantile(to_resolve, 0.5), hours_to_resolve_p90=quantile(to_resolve, 0.9),
         property_score=property_score,
         score=composite(rates, weights, property_score),
         resolved_on_the_spot=total["resolved_on_the_spot"],
@@ -530,7 +530,8 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _quantile(values: list[float], q: float) -> float | None:
+def quantile(values: list[float], q: float) -> float | None:
+    """The `q` quantile (0.5: the median) of `values`, inclusive method, to 2 decimals; None for no values."""
     if not values:
         return None
     if len(values) == 1:

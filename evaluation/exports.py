@@ -1,4 +1,5 @@
-"""Scorecards and rankings as CSV and XLSX with Chinese headers: what goes into the monthly report."""
+"""Scorecards, rankings and figures by channel as CSV and XLSX with Chinese headers: what goes into the monthly
+report."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("resolved_on_the_spot", "就地解决件数"), ("area_petitions", "辖区诉求件数"),
     ("area_resolved_on_the_spot", "辖区就地解决件数"), ("on_the_spot_share", "就地解决率(%)"),
 )
+# the figures of `GET /v1/channels/summary` (domain.channel_figures.ChannelFigures)
+CHANNEL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("channel_label", "渠道"), ("channel", "渠道编码"), ("reported", "受理件数"), ("closed", "办结件数"),
+    ("rated", "计入率的件数"), ("resolved_on_the_spot", "就地解决件数"), ("on_the_spot_share", "就地解决率(%)"),
+    ("hours_to_accept_median", "签收用时中位数(小时)"), ("hours_to_resolve_median", "办结用时中位数(小时)"),
+    ("response_rate", "响应率(%)"), ("resolution_rate", "解决率(%)"), ("satisfaction_rate", "满意率(%)"),
+)
+Columns = tuple[tuple[str, str], ...]
 RATES = {"response_rate", "resolution_rate", "satisfaction_rate", "in_time_rate", "on_the_spot_share"}
 
 
@@ -42,30 +51,31 @@ def _cell(key: str, value: Any) -> Any:
     return value
 
 
-def rows_of(cards: Sequence[BaseModel]) -> list[list[Any]]:
-    """One row per card (a `Scorecard`, with `kind_label` as the API serves it) in the order of COLUMNS."""
-    return [[_cell(key, getattr(card, key, None)) for key, _ in COLUMNS] for card in cards]
+def rows_of(cards: Sequence[BaseModel], columns: Columns = COLUMNS) -> list[list[Any]]:
+    """One row per card (a `Scorecard`, with `kind_label` as the API serves it, or any model with the keys of
+    `columns`) in the order of `columns`."""
+    return [[_cell(key, getattr(card, key, None)) for key, _ in columns] for card in cards]
 
 
-def to_csv(cards: Sequence[BaseModel]) -> bytes:
+def to_csv(cards: Sequence[BaseModel], columns: Columns = COLUMNS) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens the Chinese headers correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([header for _, header in COLUMNS])
-    writer.writerows(rows_of(cards))
+    writer.writerow([header for _, header in columns])
+    writer.writerows(rows_of(cards, columns))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(cards: Sequence[BaseModel], title: str) -> bytes:
+def to_xlsx(cards: Sequence[BaseModel], title: str, columns: Columns = COLUMNS) -> bytes:
     """The cards as an XLSX workbook (one sheet named `title`, cut to Excel's 31 characters), with the Chinese
-    headers of `COLUMNS` and rates in percent."""
+    headers of `columns` and rates in percent."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on sheet names
-    sheet.append([header for _, header in COLUMNS])
-    for row in rows_of(cards):
+    sheet.append([header for _, header in columns])
+    for row in rows_of(cards, columns):
         sheet.append(row)
-    for index, (_, header) in enumerate(COLUMNS, start=1):
+    for index, (_, header) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2)
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

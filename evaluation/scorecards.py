@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.enums import UnitKind
+from domain.enums import Channel, UnitKind
 from domain.errors import InvalidCommand
 from domain.evaluation import Period, Scorecard, ScoringWeights, on_the_spot_areas, rank, scorecard, with_area
 from eventstore import evaluation_queries as queries
@@ -50,17 +50,19 @@ def unit_fields(unit: Unit | None, code: str, name: str) -> dict[str, str]:
             "district_code": (unit.district_code or "") if unit else ""}
 
 
-async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period,
-                     weights: ScoringWeights) -> list[Scorecard]:
-    """Every unit with facts in the period, scored now (ranked within its kind)."""
+async def live_cards(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights,
+                     channel: Channel | None = None) -> list[Scorecard]:
+    """Every unit with facts in the period, scored now (ranked within its kind); with `channel`, only the
+    petitions reported through it (issue 14 §7: a company's residents' round score stays on its card, but a
+    company with no petitions of the channel gets none)."""
     by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in await queries.facts(conn, period.months):
+    for row in await queries.facts(conn, period.months, channel=channel.value if channel else None):
         by_unit[row["unit_code"]].append(row)
     property_scores = await _property_scores(conn, period)
     cards = [scorecard(unit_fields(org.units.get(code), code, facts[0]["unit_name"]), facts, weights,
                        property_scores.get(code)) for code, facts in by_unit.items()]
     for code, score in property_scores.items():  # a company scored by residents but with no petitions
-        if code not in by_unit:
+        if code not in by_unit and channel is None:
             cards.append(scorecard(unit_fields(org.units.get(code), code, code), [], weights, score))
     return _ranked_by_kind(_with_areas(cards, by_unit, org, weights))
 
@@ -99,9 +101,16 @@ async def corrected_cards(conn: asyncpg.Connection, org: OrgTree, period: Period
 
 
 async def card_set(conn: asyncpg.Connection, org: OrgTree, period: Period, weights: ScoringWeights,
-                   edition: int | None = None, live: bool = False) -> CardSet:
-    """A month's latest (or given) edition once published, else the live figures."""
+                   edition: int | None = None, live: bool = False, channel: Channel | None = None) -> CardSet:
+    """A month's latest (or given) edition once published, else the live figures. Cut by `channel`, the
+    cards are always computed from the facts (corrections included): an edition freezes the whole, not
+    its channels. Raises InvalidCommand for an edition the month does not have, or with a channel."""
     editions = await editions_of(conn, period.text)
+    if channel is not None:
+        if edition is not None:
+            raise InvalidCommand("an edition freezes every channel together; leave out edition to cut by channel",
+                                 field="edition")
+        return CardSet(period.text, await live_cards(conn, org, period, weights, channel), editions=editions)
     if not live and editions:
         chosen = editions[-1] if edition is None else next((e for e in editions if e["edition"] == edition), None)
         if chosen is not None:
@@ -145,9 +154,11 @@ def compared(cards: list[Scorecard], org: OrgTree, among: set[str] | None,
     return _ranked_by_kind(chosen)
 
 
-async def petitions_behind(conn: asyncpg.Connection, unit_code: str, period: Period) -> list[dict[str, Any]]:
-    """The facts behind a unit's card: each petition, its figures and the event they came from."""
-    return await queries.facts(conn, period.months, unit_code)
+async def petitions_behind(conn: asyncpg.Connection, unit_code: str, period: Period,
+                           channel: Channel | None = None) -> list[dict[str, Any]]:
+    """The facts behind a unit's card (of one channel's petitions: None, all): each petition, its figures
+    and the event they came from."""
+    return await queries.facts(conn, period.months, unit_code, channel.value if channel else None)
 
 
 async def _property_scores(conn: asyncpg.Connection, period: Period) -> dict[str, float]:

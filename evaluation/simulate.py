@@ -1,7 +1,8 @@
 """A simulated month (`jiehu simulate-month`): petitions played by the pure domain with units that
-behave differently, appended through the real append path, so that scorecards and rankings have
-something credible to show. Streams are named `SIM<yyyymm>-<n>`; they have no running workflows,
-so every simulated petition is carried to its close.
+behave differently and reports coming in every way a district has (`evaluation.lives.WAYS`: grid workers,
+on the spot, the 12345 hotline, staff, the web), appended through the real append path, so that
+scorecards and rankings have something credible to show. Streams are named `SIM<yyyymm>-<n>`; they have
+no running workflows, so every simulated petition is carried to its close.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from domain.errors import DomainError
 from domain.evaluation import Period
 from domain.events import event_data
 from domain.workcalendar import CHINA
-from evaluation.lives import DISPATCHER, VISITOR, Life
+from evaluation.lives import DISPATCHER, VISITOR, WAYS, Life, pick
 from evaluation.sim_property import PROPERTY_SHARE, compounds_of, property_call
 from eventstore.evaluation_projection import catch_up
 from eventstore.petition_projection import petition_row
@@ -84,7 +85,9 @@ def play(life: Life, org: OrgTree, rng: random.Random) -> Life:
 def _play(life: Life, org: OrgTree, rng: random.Random) -> Life:
     grid = org.units[life.state.grid_code]
     misrouted = MISROUTED.get(life.state.category, 0.0)
-    if life.state.assignment and life.state.assignment.rung.level.value == "grid" and rng.random() < misrouted:
+    waits = life.state.status.value == "dispatched"  # not resolved on the spot, nor closed at intake
+    if waits and life.state.assignment and life.state.assignment.rung.level.value == "grid" \
+            and rng.random() < misrouted:
         life.later(timedelta(minutes=rng.uniform(10, 240)))
         life.send(cmd.Return(actor=life.holder, reason="不属网格职责"))
         department = org.department(grid.district_code or "", org.categories[life.state.category].department_function)
@@ -151,7 +154,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
         else:
             category, urgency = rng.choice(categories), rng.choice([Urgency.NORMAL] * 9 + [Urgency.URGENT])
             life = Life(f"{prefix}-{n:05d}", org, policy.rules_for(category, urgency), "default", reported_at,
-                        rng.choice(grids), category, urgency)
+                        rng.choice(grids), category, urgency, way=pick(rng, WAYS), rng=rng)
             play(life, org, rng)
         stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
                            occurred_at=e.at) for e in life.events]

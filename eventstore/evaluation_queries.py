@@ -19,22 +19,24 @@ import asyncpg
 from domain.evaluation import FACT_FIELDS, RateCounts
 
 _FACTS = f"""
-SELECT petition_id, unit_code, unit_name, category, close_outcome, closed_at, waived, source_position, follow_ups,
-       returned_away, {", ".join(FACT_FIELDS)}
+SELECT petition_id, unit_code, unit_name, category, channel, close_outcome, closed_at, waived, source_position,
+       follow_ups, returned_away, {", ".join(FACT_FIELDS)}
 FROM evaluation_facts WHERE month = ANY($1::date[])
 """
 _APPEALS = ("SELECT appeal_id, period, petition_id, unit_code, waive, reason, filed_at, filed_by, status, decided_at, "
             "decided_by, decision_reason FROM evaluation_appeals")
 
 
-async def facts(conn: asyncpg.Connection, months: Sequence[date], unit_code: str | None = None) -> list[dict[str, Any]]:
-    """The evaluation facts of petitions closed in `months` (of one unit, None: every unit), with the
-    columns a scorecard reads (`domain.evaluation.FACT_FIELDS` and the petition's). With `unit_code`,
+async def facts(conn: asyncpg.Connection, months: Sequence[date], unit_code: str | None = None,
+                channel: str | None = None) -> list[dict[str, Any]]:
+    """The evaluation facts of petitions closed in `months` (of one unit, None: every unit; of petitions
+    reported through one channel, None: any), with the columns a scorecard reads
+    (`domain.evaluation.FACT_FIELDS` and the petition's, its `channel` among them). With `unit_code`,
     ordered by close time and petition id (the petitions behind a card); else in no particular order."""
-    if unit_code is None:
-        rows = await conn.fetch(_FACTS, list(months))
-    else:
-        rows = await conn.fetch(_FACTS + " AND unit_code = $2 ORDER BY closed_at, petition_id", list(months), unit_code)
+    sql = _FACTS + " AND ($2::text IS NULL OR unit_code = $2) AND ($3::text IS NULL OR channel = $3)"
+    if unit_code is not None:
+        sql += " ORDER BY closed_at, petition_id"
+    rows = await conn.fetch(sql, list(months), unit_code, channel)
     return [dict(r) for r in rows]
 
 

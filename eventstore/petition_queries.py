@@ -8,8 +8,9 @@ and mask what they show. Rows come back as dicts of the table's columns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 import asyncpg
@@ -86,6 +87,7 @@ class PetitionQuery:
     equal: dict[str, str] = field(default_factory=dict)
     held_by: list[str] | None = None
     overdue: bool | None = None
+    on_the_spot: bool | None = None  # resolved on the spot (就地解决) now, or not
     reported_from: datetime | None = None
     reported_before: datetime | None = None
     q: str | None = None
@@ -114,6 +116,8 @@ async def list_petitions(pool: asyncpg.Pool, query: PetitionQuery) -> list[dict[
         where.append(f"unit_code = ANY({arg(query.held_by)}::text[])")
     if query.overdue is not None:
         where.append("deadline_state = 'overdue'" if query.overdue else "deadline_state <> 'overdue'")
+    if query.on_the_spot is not None:
+        where.append("on_the_spot" if query.on_the_spot else "NOT on_the_spot")
     if query.reported_from is not None:
         where.append(f"reported_at >= {arg(query.reported_from)}")
     if query.reported_before is not None:
@@ -274,6 +278,18 @@ async def open_by_level_and_card(conn: asyncpg.Connection) -> dict[tuple[str, st
     rows = await conn.fetch("SELECT level, deadline_state, count(*) AS n FROM petitions "
                             "WHERE status <> 'closed' GROUP BY 1, 2")
     return {(r["level"] or "none", r["deadline_state"]): r["n"] for r in rows}
+
+
+async def reported_by_channel(conn: asyncpg.Connection, months: Sequence[date], scope: list[str] | None
+                              ) -> dict[str, int]:
+    """Petitions reported in `months` (their first days; Beijing time) per channel code: those handled inside
+    `scope` or reported in one of its grids (None: every petition), whatever their state now."""
+    rows = await conn.fetch(
+        "SELECT channel, count(*) AS n FROM petitions "
+        "WHERE date_trunc('month', reported_at AT TIME ZONE 'Asia/Shanghai')::date = ANY($1::date[]) "
+        "AND ($2::text[] IS NULL OR handled_units && $2::text[] OR grid_code = ANY($2::text[])) GROUP BY channel",
+        list(months), scope)
+    return {r["channel"]: r["n"] for r in rows}
 
 
 async def reported_today(conn: asyncpg.Connection) -> int:

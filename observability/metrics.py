@@ -31,6 +31,12 @@ REOPENS = Counter("jiehu_reopens", "Petitions reopened: after a dissatisfied vis
 VISITS = Counter("jiehu_return_visits", "Return visits by outcome and channel (phone, sms: the SMS survey's reply, "
                  "on_site)", ["outcome", "channel"])
 CLOSED = Counter("jiehu_petitions_closed", "Petitions closed by outcome", ["outcome"])
+TRIAGED = Counter("jiehu_intake_triaged", "Hotline calls closed at intake without a work order (接诉即办 Art. 11), by "
+                  "outcome: answered, emergency_handover, legal_channel, outside_duties", ["outcome"])
+CALLERS_LINKED = Counter("jiehu_callers_linked", "Callers linked to an open petition about the same matter instead "
+                         "of a new one (同一事项无新情况)")
+ON_THE_SPOT = Counter("jiehu_resolved_on_the_spot", "Petitions reported and resolved on the spot by a grid worker "
+                      "(就地解决)")
 TO_ACCEPT = Histogram("jiehu_time_to_accept_seconds", "From a unit receiving a work order to accepting it",
                       ["level"], buckets=WORK_BUCKETS)
 TO_RESOLVE = Histogram("jiehu_time_to_resolve_seconds", "From a unit receiving a work order to resolving it",
@@ -100,6 +106,12 @@ def observe_appended(events: Iterable[tuple[str, dict[str, Any]]], level_of: Cal
             VISITS.labels(data["outcome"], data.get("channel", "phone")).inc()
         elif kind == "PetitionClosed":
             CLOSED.labels(data["outcome"]).inc()
+        elif kind == "IntakeTriaged":
+            TRIAGED.labels(data["outcome"]).inc()
+        elif kind == "CallerLinked":
+            CALLERS_LINKED.inc()
+        elif kind == "PetitionResolved" and data.get("on_the_spot"):
+            ON_THE_SPOT.inc()
         elif kind == "UnitEvaluated":
             record = data["record"]
             if record.get("seconds_to_accept") is not None:

@@ -104,6 +104,8 @@ async def list_petitions(
     unit: Annotated[str | None, Query(description="Held now by this unit or any unit below it")] = None,
     category: str | None = None, channel: Channel | None = None, urgency: Urgency | None = None,
     overdue: bool | None = None,
+    on_the_spot: Annotated[bool | None, Query(description="Resolved on the spot (就地解决) by the reporting grid "
+                                                           "worker, or not")] = None,
     close_outcome: Annotated[CloseOutcome | None, Query(description="How it closed, e.g. closed_not_resolved "
                                                                     "(未解决办结: still dissatisfied at the reopen "
                                                                     "limit)")] = None,
@@ -128,7 +130,7 @@ async def list_petitions(
         ("compound", compound)) if value is not None}
     query = PetitionQuery(
         reader=actor.id, scope=scope_units(actor, org), mine=mine, equal=equal,
-        held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue,
+        held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue, on_the_spot=on_the_spot,
         reported_from=created_from, reported_before=created_to,
         q=q, search_reporter=actor.role in SEES_PERSONAL_DATA,
         sort=sort.value, after=_after(cursor, sort.value), limit=limit,

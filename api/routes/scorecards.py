@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.auth import CurrentActor
 from api.deps import DeskDep, EvaluationConn, OrgDep, ServicesDep
+from api.downloads import EXPORTS, Format, download
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import UtcTime
 from api.scope import require_role
 from api.unit_scope import cards_in, district_units, require_below, require_readable, units_below
 from domain.commands import MAX_TEXT
-from domain.enums import UnitKind, Waiver
+from domain.enums import Channel, UnitKind, Waiver
 from domain.evaluation import Period, Scorecard
 from domain.text import StorableText
 from evaluation.desk import MONTHLY_CLOSE
-from evaluation.exports import to_csv, to_xlsx
 from evaluation.scorecards import CardSet, card_set, compared, petitions_behind, ranked_units, select
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 READ_ERRORS = PROBLEM_RESPONSES(401, 404, 422)
-EXPORTS: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}
-
-
-class Format(StrEnum):
-    """The format of a scorecard answer: JSON, CSV or XLSX (Chinese headers)."""
-
-    JSON = "json"
-    CSV = "csv"
-    XLSX = "xlsx"
 
 
 class CardOut(Scorecard):
@@ -55,53 +43,59 @@ class CardsOut(BaseModel):
     appeal_due: UtcTime | None
     reason: str | None
     editions: list[dict[str, Any]]
+    channel: Channel | None = Field(None, description="the channel the figures are cut to (None: every channel)")
     cards: list[CardOut]
 
 
 @router.get("/scorecards", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
 async def scorecards(services: ServicesDep, conn: EvaluationConn, org: OrgDep, actor: CurrentActor, period: str,
                      level: UnitKind | None = None, within: str | None = None, unit: str | None = None,
-                     edition: int | None = None, live: bool = False, format: Format = Format.JSON) -> Any:
+                     edition: int | None = None, live: bool = False, channel: Channel | None = None,
+                     format: Format = Format.JSON) -> Any:
     """Units' scorecards for a month (2026-10), quarter (2026-Q4) or year (2026): the caller's unit's
     and those below it (admin: all).
 
     A published month shows its latest frozen edition (or `edition=N`); `live=true` shows today's
     figures. Filter by kind of unit (`level`), by a unit and everything below it (`within`), or one unit.
     `rank` is the place among the units of the same kind of the caller's district (admin: all) inside
-    `within`: the rank `/v1/rankings` gives with the same `within`."""
+    `within`: the rank `/v1/rankings` gives with the same `within`. `channel` cuts the figures to the
+    petitions reported through one channel (always from the live facts: an edition freezes all channels
+    together; with `edition`, 422)."""
     reach = units_below(actor, org)
     if within is not None:
         require_readable(reach, org, within, around=actor.unit_code)
     if unit is not None:
         require_readable(reach, org, unit)
-    chosen = await _cards(conn, services, org, period, edition, live)
+    chosen = await _cards(conn, services, org, period, edition, live, channel)
     ranked = compared(chosen.cards, org, district_units(actor, org), within)
     chosen.cards = select(cards_in(ranked, reach), org, level, within, unit)
-    return _respond(chosen, format, f"考评-{period}")
+    return _respond(chosen, format, f"考评-{period}", channel)
 
 
 @router.get("/rankings", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
 async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, actor: CurrentActor, period: str,
                    level: UnitKind, within: str | None = None, edition: int | None = None, live: bool = False,
-                   format: Format = Format.JSON) -> Any:
+                   channel: Channel | None = None, format: Format = Format.JSON) -> Any:
     """One kind of unit of the caller's district (admin: every district) ranked by composite score:
-    streets, communities `within` a street, departments, property companies."""
+    streets, communities `within` a street, departments, property companies; `channel`: on the petitions
+    of one channel only (as in /v1/scorecards)."""
     reach = district_units(actor, org)
     if within is not None:
         require_readable(reach, org, within)
-    chosen = await _cards(conn, services, org, period, edition, live)
+    chosen = await _cards(conn, services, org, period, edition, live, channel)
     chosen.cards = select(compared(ranked_units(chosen.cards), org, reach, within), org, level)
-    return _respond(chosen, format, f"排名-{level.label}-{period}")
+    return _respond(chosen, format, f"排名-{level.label}-{period}", channel)
 
 
 @router.get("/scorecards/{unit_code}/petitions", responses=READ_ERRORS)
 async def petitions_behind_card(unit_code: str, period: str, conn: EvaluationConn, org: OrgDep,
-                                actor: CurrentActor) -> list[dict]:
-    """The petitions behind a unit's live card: each one's figures and the log position of the
-    `UnitEvaluated` event they come from (follow it with GET /v1/petitions/{id}/events).
-    Only for the caller's unit and those below it (404 otherwise, like a petition out of scope)."""
+                                actor: CurrentActor, channel: Channel | None = None) -> list[dict]:
+    """The petitions behind a unit's live card (`channel`: of one channel's petitions): each one's figures
+    and the log position of the `UnitEvaluated` event they come from (follow it with
+    GET /v1/petitions/{id}/events). Only for the caller's unit and those below it (404 otherwise, like a
+    petition out of scope)."""
     require_readable(units_below(actor, org), org, unit_code)
-    return await petitions_behind(conn, unit_code, Period.parse(period))
+    return await petitions_behind(conn, unit_code, Period.parse(period), channel)
 
 
 class PublishIn(StorableText):
@@ -140,22 +134,18 @@ async def correct(body: CorrectionIn, desk: DeskDep, org: OrgDep, actor: Current
 
 
 async def _cards(conn: EvaluationConn, services: ServicesDep, org: OrgDep, period: str, edition: int | None,
-                 live: bool) -> CardSet:
-    return await card_set(conn, org, Period.parse(period), services.weights, edition, live)
+                 live: bool, channel: Channel | None) -> CardSet:
+    return await card_set(conn, org, Period.parse(period), services.weights, edition, live, channel)
 
 
-def _respond(chosen: CardSet, format: Format, title: str) -> Any:
+def _respond(chosen: CardSet, format: Format, title: str, channel: Channel | None) -> Any:
     cards = [CardOut(**card.model_dump(), kind_label=UnitKind(card.kind).label if card.kind else "")
              for card in chosen.cards]
     if format is Format.JSON:
         return CardsOut(period=chosen.period, provisional=chosen.provisional, edition=chosen.edition,
                         published_at=chosen.published_at, appeal_due=chosen.appeal_due, reason=chosen.reason,
-                        editions=chosen.editions, cards=cards)
+                        editions=chosen.editions, channel=channel, cards=cards)
+    if channel is not None:
+        title = f"{title}-{channel.label}"
     suffix = f"-第{chosen.edition}版" if chosen.edition else "-实时"
-    name = f"{title}{suffix}.{format.value}"
-    disposition = f"attachment; filename*=UTF-8''{quote(name)}"
-    if format is Format.CSV:
-        return Response(to_csv(cards), media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": disposition})
-    return Response(to_xlsx(cards, title), headers={"content-disposition": disposition},
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(cards, format, f"{title}{suffix}", title)

@@ -32,6 +32,7 @@ CARDS = "cards of the caller's unit and those below it; `unit`/`within` elsewher
 BEHIND = "the caller's unit or one below it; else 404"
 RANKING = "units of the caller's district (admin: all); `within` elsewhere: 404"
 INSIGHT = "facts of units below the caller; `unit` elsewhere: 404"
+CHANNELS = "facts and reports of units below the caller (admin: all); `within` elsewhere: 404"
 ROUND_READ = "the round, with the scores of the property companies below the caller"
 CITY = "admin only: it acts on every district at once"
 CORRECTION = "supervisor or admin, for a unit below the caller; else 403 out_of_scope"
@@ -89,6 +90,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/property-rounds/{quarter}/scores"): PROPERTY_SCORE,
     ("GET", "/v1/property-rounds/{quarter}"): ROUND_READ,
     ("GET", "/v1/insight"): INSIGHT, ("POST", "/v1/insight/what-if"): WHAT_IF,
+    ("GET", "/v1/channels/summary"): CHANNELS,
     ("POST", "/v1/appeals"): FILE_APPEAL, ("POST", "/v1/appeals/{appeal_id}/decision"): DECIDE_APPEAL,
     ("GET", "/v1/appeals"): APPEALS,
     ("POST", "/v1/departments/{code}/callbacks"): DEPT_SYSTEM,
@@ -346,8 +348,11 @@ async def month(pool, org) -> str:
     return MONTH
 
 
-async def test_evaluation_reads_by_role_and_scope(month, org, as_):
+async def test_evaluation_reads_by_role_and_scope(month, org, as_, http):
     targets = sorted({unit for _, unit, _ in people() if unit})
+    everything = sum(c["reported"] for c in (await as_("admin", "").get(
+        "/v1/channels/summary", params={"period": month})).json()["channels"])
+    assert (await http.get("/v1/channels/summary", params={"period": month})).status_code == 401
     for role, reader, _where in people():
         caller = as_(role, reader)
         cards = (await caller.get("/v1/scorecards", params={"period": month, "live": "true"})).json()["cards"]
@@ -358,6 +363,8 @@ async def test_evaluation_reads_by_role_and_scope(month, org, as_):
         assert exported.status_code == 200 and exported.text.count("\n") == len(cards) + 1, (role, reader)
         insight = (await caller.get("/v1/insight", params={"period": month})).json()
         assert all(below(org, reader, u["unit_code"]) for u in insight["units"]), (role, reader)
+        by_channel = (await caller.get("/v1/channels/summary", params={"period": month})).json()["channels"]
+        assert sum(c["reported"] for c in by_channel) <= everything, (role, reader)
         for target in targets:
             expected = 200 if below(org, reader, target) else 404
             for path, params in ((f"/v1/scorecards/{target}/petitions", {}), ("/v1/scorecards", {"unit": target}),
@@ -366,6 +373,9 @@ async def test_evaluation_reads_by_role_and_scope(month, org, as_):
                 assert response.status_code == expected, (role, reader, path, target, response.text)
             within = await caller.get("/v1/rankings", params={"period": month, "level": "grid", "within": target})
             assert within.status_code == (200 if same_district(org, reader, target) else 404), (role, reader, target)
+            if not same_district(org, reader, target):
+                summary = await caller.get("/v1/channels/summary", params={"period": month, "within": target})
+                assert summary.status_code == 404, (role, reader, target)
 
 
 async def test_evaluation_writes_by_role_and_scope(month, pool, org, as_):
