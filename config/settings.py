@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     notify_max_backoff_seconds: float = 300.0  # the longest wait between two attempts
     notify_max_event_lag_seconds: float = 86400.0  # events recorded later than this after they happened: no one told
     console_url: str = "http://127.0.0.1:8000"  # the web console's base URL, for the links in messages
+    # The tamper-evident log (docs/audit.md): the worker seals the log into an anchor this often; 0: never
+    anchor_seconds: float = 3600.0
 
     def open311_client(self, api_key: str | None) -> Open311Client | None:
         """The integrator holding `api_key` (None: no such key)."""
