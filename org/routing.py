@@ -81,17 +81,16 @@ def _ladder(org: OrgTree, grid: Unit, category: Category, start: Level, force_pr
     if community is None or street is None or district is None:
         raise InvalidCommand(f"grid {grid.code} is not under a community, street and district")
     rungs: list[Rung] = []
+    company = org.units.get(community.property_company or "")
     for level in LADDER[LADDER.index(start):]:
         if level is Level.GRID:
             rungs.append(Rung(level=level, unit_code=grid.code, unit_name=grid.name, overseer_code=community.code))
         elif level is Level.COMMUNITY:
-            company = org.units.get(community.property_company or "")
             if (category.property or force_property) and company is not None:
-                rungs.append(Rung(level=level, unit_code=company.code, unit_name=company.name,
-                                  overseer_code=community.code, kind=UnitKind.PROPERTY_COMPANY))
-            else:
-                rungs.append(Rung(level=level, unit_code=community.code, unit_name=community.name,
-                                  overseer_code=street.code))
+                # a property matter of a community with a company climbs the 物业110 ladder (issue 14 §3)
+                return rungs + _property_rungs(org, company, community, street, district, category)
+            rungs.append(Rung(level=level, unit_code=community.code, unit_name=community.name,
+                              overseer_code=street.code))
         elif level is Level.STREET:
             rungs.append(Rung(level=level, unit_code=street.code, unit_name=street.name,
                               overseer_code=district.code))
@@ -121,9 +120,17 @@ def ladder_for_compound(org: OrgTree, compound_code: str, category_code: str) ->
     if grid is None or community is None or street is None or district is None or company is None:
         raise InvalidCommand(f"compound {compound_code} is not under a grid, community, street and district "
                              "with a property company", field="compound")
+    return grid.code, _property_rungs(org, company, community, street, district, category)
+
+
+def _property_rungs(org: OrgTree, company: Unit, community: Unit, street: Unit, district: Unit,
+                    category: Category) -> list[Rung]:
+    """A property order's climb (issue 14 §3): the company (overseen by the community), the community (overseen
+    by the street's 物业办), the 物业办 (overseen by its street; the street itself when it has none, overseen by
+    the district), the district department that owns the category."""
     office = next((u for u in org.children(street.code) if u.kind is UnitKind.PROPERTY_OFFICE), None)
     above_community = office.code if office is not None else street.code
-    rungs = [
+    return [
         Rung(level=Level.COMMUNITY, unit_code=company.code, unit_name=company.name, overseer_code=community.code,
              kind=UnitKind.PROPERTY_COMPANY),
         Rung(level=Level.COMMUNITY, unit_code=community.code, unit_name=community.name,
@@ -132,7 +139,6 @@ def ladder_for_compound(org: OrgTree, compound_code: str, category_code: str) ->
         Rung(level=Level.STREET, unit_code=street.code, unit_name=street.name, overseer_code=district.code),
         _department_rung(_owning_department(org, district, category)),
     ]
-    return grid.code, rungs
 
 
 def _office_rung(office: Unit, street: Unit) -> Rung:
