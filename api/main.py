@@ -29,6 +29,7 @@ from api.routes import (
     listing,
     notifications,
     petitions,
+    property_hotline,
     property_rounds,
     reference,
     reopen,
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(hotline.router)
     app.include_router(visit_days.router)  # issue 14 §4
+    app.include_router(property_hotline.router)
     app.include_router(commands.router)
     app.include_router(duplicates.router)  # issue 14 §5
     app.include_router(reopen.router)

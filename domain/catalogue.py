@@ -139,6 +139,10 @@ CATALOGUE: tuple[CommandSpec, ...] = (
     CommandSpec(cmd.ReportVisitMatter, decider.report_visit_matter, r.VISIT_CADRES,
                 "Record a matter raised to a visit team (民意\"5\"来听): resolved on the spot or handed on",
                 None, stage=Stage.NEW),
+    # issue 14 §3 (物业110): the property company's customer service calls back after it resolved
+    CommandSpec(cmd.CompanyCallback, decider.company_callback, r.COMPANY_CALLBACK,
+                "Record the property company's own callback after it resolved (物业客服回访); the official "
+                "return visit still closes the petition", "company-callback"),
     # issue 14 §5: a dispatcher merges a duplicate into the petition it duplicates (both halves: the API sends
     # the survivor's first) and declares a burst, which later reports join at intake (sent by intake)
     CommandSpec(cmd.MergeInto, decider.merge_into, r.MERGING,

@@ -102,6 +102,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
     s.latitude, s.longitude, s.media_urls = e.latitude, e.longitude, list(e.media_urls)
     s.request_type, s.anonymous = e.request_type, e.anonymous
     s.visit_team = e.visit_team
+    s.compound = e.compound
 
 
 @_apply.register
@@ -389,6 +390,11 @@ def _(e: ev.PetitionMerged, s: PetitionState) -> None:
 @_apply.register
 def _(e: ev.BurstDeclared, s: PetitionState) -> None:
     s.burst = e.burst
+
+
+@_apply.register
+def _(e: ev.CompanyCallbackRecorded, s: PetitionState) -> None:
+    s.company_callback, s.company_callback_at = e.outcome, e.at
 
 
 @_apply.register

@@ -231,3 +231,18 @@ async def test_the_simulated_month_merges_a_few_duplicates_and_handles_one_burst
     assert burst["close_outcome"] == "resolved" and burst["category"] == "water_supply"
     facts = await pool.fetch("SELECT close_outcome FROM evaluation_facts WHERE petition_id LIKE 'SIMD202308-%'")
     assert sorted({f["close_outcome"] for f in facts}) == ["duplicate", "resolved"]
+
+
+async def test_a_property_call_lists_its_duplicate_candidates_too(as_):
+    """Every intake route answers its candidates: 物业110's too (the company sees the orders it holds)."""
+    company, admin = as_("property_staff", "pc-qfgongyi"), as_("admin", "")
+    call = {"compound": "qf-lucheng-gulou-gulouhoujie", "description": "重复件用例: 5号楼电梯停运三天",
+            "caller_name": "孔繁荣", "caller_phone": "13905376667", "request_type": "complaint"}
+    first = await company.post("/v1/property-hotline/calls", call)
+    second = await company.post("/v1/property-hotline/calls", call | {"description": "重复件用例: 5号楼电梯停运",
+                                                                      "caller_phone": "13905376668"})
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    [candidate] = [c for c in second.json()["duplicate_candidates"] if c["petition_id"] == first.json()["id"]]
+    assert candidate["same_grid"] and candidate["text_score"] > 0.5
+    for petition in (first.json()["id"], second.json()["id"]):
+        await admin.act(petition, "close", {"outcome": "withdrawn", "explanation": "测试结束"})
