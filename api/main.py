@@ -22,6 +22,7 @@ from api.routes import (
     channels,
     commands,
     departments,
+    duplicates,
     health,
     hotline,
     insight,
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(visit_days.router)  # issue 14 §4
     app.include_router(property_hotline.router)
     app.include_router(commands.router)
+    app.include_router(duplicates.router)  # issue 14 §5
     app.include_router(reopen.router)
     app.include_router(departments.router)
     app.include_router(notifications.router)
