@@ -160,6 +160,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     span = timedelta(days=28)  # reports over the month's first four weeks, so most close within it
     store, prefix = EventStore(pool), f"SIM{month.months[0]:%Y%m}"
     written = events = 0
+    channels: dict[str, int] = {}  # the month's petitions by channel (how they came in)
     for n in range(first, first + petitions):
         reported_at = start + timedelta(seconds=rng.uniform(0, span.total_seconds()))
         reported_at = reported_at.replace(hour=rng.randint(8, 18))
@@ -176,6 +177,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
         result = await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
         written += not result.already_appended
         events += len(stored)
+        channels[life.state.channel.value] = channels.get(life.state.channel.value, 0) + 1
     # issue 14 §5: the month's duplicates merged and its burst (evaluation/sim_duplicates.py), streams SIMD<yyyymm>-<n>
     # (once per month: a run adding petitions to a month already simulated, `first` > 0, adds none)
     routine = duplicate_lives(org, policy, start, span, petitions, f"SIMD{month.months[0]:%Y%m}", rng) \
@@ -192,7 +194,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     visits = await simulate_visit_days(pool, org, month, seed) if visit_days else None
     async with pool.acquire() as conn:
         await catch_up(conn)
-    return {"month": month.text, "petitions": petitions, "written": written, "events": events,
+    return {"month": month.text, "petitions": petitions, "written": written, "events": events, "channels": channels,
             **({"visit_days": visits} if visits is not None else {}),
             **({"duplicates": merged} if duplicates else {})}
 
