@@ -28,6 +28,7 @@ from domain.enums import Status
 from domain.errors import InvalidCommand, InvalidState
 from domain.model import Burst, PetitionState
 from domain.workcalendar import CHINA, WorkCalendar
+from eventstore.petition_locks import petition_locks
 from eventstore.petition_projection import fold_stored
 from eventstore.petition_queries import find_petition, open_alike, running_bursts
 from eventstore.store import EventStore
@@ -53,6 +54,12 @@ class UnknownSurvivor(InvalidCommand):
     """No petition to merge into that the caller may see (existence does not leak)."""
 
     code = "invalid_into"
+
+
+class BurstRunning(InvalidState):
+    """The petition to merge away holds a running burst: its joining reports would have nowhere to go (409)."""
+
+    code = "burst_running"
 
 
 class SelfMerge(InvalidCommand):
@@ -128,6 +135,13 @@ class MergeService:
         UnknownSurvivor (422) for an `into` the actor may not see, as a close answers for its `duplicate_of`."""
         if command.into == merged_id:
             raise SelfMerge("into: a petition cannot be merged into itself", field="into")
+        # one change at a time to either petition: two merges crossing each other, a merge into one being merged,
+        # a caller linked to one being merged (each read below happens inside the locks)
+        async with petition_locks(self._pool, [merged_id, command.into]):
+            return await self._merge(merged_id, command, may_see, idempotency_key, request)
+
+    async def _merge(self, merged_id: str, command: cmd.MergeInto, may_see: Any, idempotency_key: str | None,
+                     request: dict[str, Any] | None) -> Merged:
         survivor_row = await find_petition(self._pool, command.into)
         if survivor_row is None or not may_see(survivor_row):
             raise UnknownSurvivor(f"into: no petition {command.into} that you may see", field="into")
@@ -151,6 +165,10 @@ class MergeService:
                                      f"{merged.desk_code}'s, {command.into} desk {survivor_row['desk_code']}'s "
                                      "(dispatch it there first)", field="into")
         now = datetime.now(CHINA)
+        if merged.burst is not None and merged.burst.until > now and merged.status is not Status.CLOSED:
+            until = merged.burst.until.astimezone(CHINA)
+            raise BurstRunning(f"{merged_id} holds a burst running until {until:%m-%d %H:%M} (Beijing time): merge "
+                               "the others into it, or merge it once the burst ended")
         decide(merged, command, now, self._calendar)  # refused here, nothing is sent
         absorb = cmd.AbsorbMerged(actor=command.actor, merged_id=merged_id, merged_desk_code=merged.desk_code,
                                   reporters=merged_reporters(merged), reason=command.reason)

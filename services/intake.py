@@ -27,6 +27,7 @@ from domain.model import PetitionState
 from domain.policy import Policy, Rules
 from domain.workcalendar import CHINA, WorkCalendar
 from eventstore.notification_log import set_opt_out
+from eventstore.petition_locks import petition_locks
 from eventstore.petition_queries import find_petition
 from org.model import OrgTree
 from services.duplicates import burst_for, candidates_for
@@ -189,6 +190,11 @@ class IntakeService:
         `petition_id` (one the agent may see) as another reporter; no new petition, no new order. Answers the
         petition as it now is (its progress, for the caller). PetitionNotFound; PetitionNotOpen (closed: reopen
         it or report one that follows it); IdempotencyKeyReused; the decider's refusals."""
+        async with petition_locks(self._pool, [petition_id]):  # not while a merge moves its reporters away
+            return await self._link_caller(petition_id, command, reach, idempotency_key, request)
+
+    async def _link_caller(self, petition_id: str, command: cmd.LinkCaller, reach: Reach,
+                           idempotency_key: str | None, request: dict[str, Any] | None) -> PetitionState:
         row = await find_petition(self._pool, petition_id)
         if row is None or not reach.may_see(row):
             raise PetitionNotFound(f"no petition {petition_id}")
@@ -201,6 +207,9 @@ class IntakeService:
                                                                    petition_id)):
                 return answer.state
             update = update_id(subject, idempotency_key)
+        if row["status"] == Status.CLOSED.value and row.get("duplicate_of"):
+            raise PetitionNotOpen(f"petition {petition_id} was closed as a duplicate of {row['duplicate_of']}: "
+                                  f"link the caller to {row['duplicate_of']}", field="same_as")
         if row["status"] == Status.CLOSED.value:
             raise PetitionNotOpen(f"petition {petition_id} is closed: a new call about it is reopened (reopen) or "
                                   "reported as a new petition that follows it", field="same_as")

@@ -246,3 +246,37 @@ async def test_a_property_call_lists_its_duplicate_candidates_too(as_):
     assert candidate["same_grid"] and candidate["text_score"] > 0.5
     for petition in (first.json()["id"], second.json()["id"]):
         await admin.act(petition, "close", {"outcome": "withdrawn", "explanation": "测试结束"})
+
+
+async def test_merges_crossing_each_other_leave_one_petition_open(as_):
+    """Found in a trial: A into B and B into A at once both answered 200 and closed both, the matter in nobody's
+    hands. One change at a time to a petition: exactly one merge wins, the other is refused."""
+    grid = as_("grid_worker", GRID)
+    dispatcher, supervisor = as_("dispatcher", "rencheng"), as_("supervisor", "rencheng")
+    for _ in range(3):
+        a = await grid.report(grid_code=GRID, category="greening", description="文昌阁小区树木倒伏 交叉合并")
+        b = await grid.report(grid_code=GRID, category="greening", description="文昌阁小区树木倒伏 交叉合并")
+        one, other = await asyncio.gather(
+            dispatcher.post(f"/v1/petitions/{a['id']}/merge", {"into": b["id"], "reason": "同一问题"}),
+            supervisor.post(f"/v1/petitions/{b['id']}/merge", {"into": a["id"], "reason": "同一问题"}))
+        assert sorted([one.status_code, other.status_code]) == [200, 409], (one.text, other.text)
+        states = [(await dispatcher.get(f"/v1/petitions/{p['id']}")).json()["status"] for p in (a, b)]
+        assert states.count("closed") == 1
+        # a caller linked to the merged one is told where the matter went
+        merged = a if states[0] == "closed" else b
+        call = await dispatcher.post("/v1/hotline/calls", {
+            "outcome": "same_matter", "same_as": merged["id"], "reason": "同一事项无新情况",
+            "caller_phone": "13905370001", "request_type": "help"})
+        assert call.status_code == 409 and (b if merged is a else a)["id"] in call.json()["detail"]
+
+
+async def test_a_petition_holding_a_running_burst_is_not_merged_away(as_):
+    grid, dispatcher = as_("grid_worker", GRID), as_("dispatcher", "rencheng")
+    a = await grid.report(grid_code=GRID, category="greening", description="文昌阁小区突发 树木倒伏")
+    b = await grid.report(grid_code=GRID, category="greening", description="文昌阁小区突发 树木倒伏")
+    declared = await dispatcher.post(f"/v1/petitions/{a['id']}/burst", {"until": _until(), "reason": "集中来电"})
+    assert declared.status_code == 200, declared.text
+    refused = await dispatcher.post(f"/v1/petitions/{a['id']}/merge", {"into": b["id"], "reason": "同一"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "burst_running")
+    merged = await dispatcher.post(f"/v1/petitions/{b['id']}/merge", {"into": a["id"], "reason": "同一"})
+    assert merged.status_code == 200, merged.text
