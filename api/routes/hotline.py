@@ -49,7 +49,7 @@ async def record_call(body: HotlineCallIn, actor: CurrentActor, intake: IntakeDe
                                          body.model_dump(mode="json"))
         response.status_code = status.HTTP_200_OK
         return HotlineCallOut(outcome=body.outcome, outcome_label=body.outcome.label,
-                              petition=state_out(state, actor), linked_as=state.linked_callers[-1].caller
+                              petition=state_out(state, actor, org), linked_as=state.linked_callers[-1].caller
                               if state.linked_callers else None)
     assert body.category is not None and body.description is not None
     triage = None if body.outcome is TriageOutcome.DISPATCH else Triage(
@@ -65,7 +65,7 @@ async def record_call(body: HotlineCallIn, actor: CurrentActor, intake: IntakeDe
     response.status_code = reported.status
     if reported.state is None:
         assert reported.row is not None
-        petition = command_out(reported.row, actor)
+        petition = command_out(reported.row, actor, org)
     else:
-        petition = state_out(reported.state, actor)
+        petition = state_out(reported.state, actor, org)
     return HotlineCallOut(outcome=body.outcome, outcome_label=body.outcome.label, petition=petition)

@@ -67,8 +67,8 @@ async def _report(body: ReportIn, actor: Actor, intake: IntakeService, org: OrgD
     response.status_code = reported.status  # a keyed retry: the first answer's status (201)
     if reported.state is None:  # a retry of a report whose key kept no answer: the petition as it is now
         assert reported.row is not None
-        return command_out(reported.row, actor)
-    return state_out(reported.state, actor)
+        return command_out(reported.row, actor, org)
+    return state_out(reported.state, actor, org)
 
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))
