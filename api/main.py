@@ -28,6 +28,7 @@ from api.routes import (
     insight,
     listing,
     notifications,
+    overview,
     petitions,
     property_rounds,
     reference,
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(listing.router)
+    app.include_router(overview.router)
     app.include_router(petitions.router)
     app.include_router(hotline.router)
     app.include_router(commands.router)

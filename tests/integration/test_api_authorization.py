@@ -92,7 +92,7 @@ ACCESS: dict[tuple[str, str], str] = {
     # the web console (issue 15): its files and how to sign in hold nothing private; `/v1/me` is the caller's own
     # token read back; `POST /v1/dev/tokens` exists only on `jiehu dev` (test_console_api.py)
     ("GET", "/"): PUBLIC, ("GET", "/console"): PUBLIC, ("GET", "/console/{path:path}"): PUBLIC,
-    ("GET", "/v1/sign-in"): PUBLIC, ("GET", "/v1/me"): EVERYONE,
+    ("GET", "/v1/sign-in"): PUBLIC, ("GET", "/v1/me"): EVERYONE, ("GET", "/v1/overview"): PETITIONS,
 }
 
 # (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of

@@ -98,3 +98,19 @@ async def test_petitions_carry_chinese_labels_and_problems_answer_in_chinese(as_
     assert closed.status_code == 409 and closed.json()["detail"].startswith("这件诉求已结案")
     me = (await Caller(http, "return_visitor", "rencheng").get("/v1/me")).json()
     assert me["sees_personal_data"] is True and "return-visit" in me["actions"] and "accept" not in me["actions"]
+
+
+async def test_the_dashboards_overview_counts_open_petitions_by_level_and_street_inside_the_callers_subtree(as_):
+    grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+    street = as_("street_staff", "rc-yuehe")
+    before = (await street.get("/v1/overview")).json()
+    await grid.report()
+    after = (await street.get("/v1/overview")).json()
+    assert after["open"] == before["open"] + 1 and after["reported_today"] == before["reported_today"] + 1
+    level = {c["code"]: c for c in after["by_level"]}
+    assert level["grid"]["name"] == "网格" and level["grid"]["total"] >= 1
+    assert [c["code"] for c in after["by_street"]] == ["rc-yuehe"] and after["by_street"][0]["name"] == "越河街道"
+    elsewhere = (await as_("street_staff", "rc-jiyang").get("/v1/overview")).json()
+    assert all(c["code"] != "rc-yuehe" for c in elsewhere["by_street"])  # another street's petitions: not counted
+    admin = (await as_("admin", "").get("/v1/overview")).json()
+    assert admin["open"] >= after["open"]
