@@ -5,6 +5,7 @@ port. Each test saves a screenshot of every page it visits under tests/browser/a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -75,7 +76,7 @@ async def site(temporal_env, postgres, pool, org, task_queue) -> AsyncIterator[s
         deadline = time.monotonic() + 30
         while not server.started:
             assert time.monotonic() < deadline and thread.is_alive(), "the API did not start"
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
         try:
             yield f"http://127.0.0.1:{port}"
         finally:
