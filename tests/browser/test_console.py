@@ -7,6 +7,7 @@ import re
 from playwright.async_api import expect
 
 from tests.browser.conftest import choose, reported
+from tests.integration.api_client import search_tag
 
 GRID = ("grid_worker", "rc-yuehe-taibai-g1")
 
@@ -123,6 +124,11 @@ async def test_a_supervisor_sees_the_dashboard_move(person):
     await supervisor.open("/dashboard")
     await expect(page.locator('[data-test="open-count"]')).to_have_text(str(before + 1))
     await expect(page.locator('[data-test="reported-today"]')).to_have_text(str(today + 1))
+    async with page.expect_download() as download:  # an export is one click away, with the person's token
+        await page.get_by_role("button", name="街道排名").click()
+    saved = await download.value
+    assert saved.suggested_filename.startswith("街道排名-") and saved.suggested_filename.endswith(".xlsx")
+    assert (await saved.path()).read_bytes()[:2] == b"PK"  # an XLSX file, not a problem
 
 
 async def test_a_role_that_may_not_act_sees_no_button_and_a_refusal_is_shown_in_words(person, site):
@@ -163,3 +169,67 @@ async def test_a_script_in_a_description_is_shown_as_text(person):
     await expect(grid.page.get_by_text(hostile)).to_be_visible()
     assert await grid.page.evaluate("window.__pwned") is None
     assert not grid.page_errors
+
+
+async def test_a_handler_accepts_by_keyboard_alone(person):
+    grid = await person(*GRID)
+    petition = await reported(grid)
+    await grid.open(f"/petitions/{petition['id']}")
+    page = grid.page
+    await page.locator('[data-test="action-accept"]').focus()
+    await page.keyboard.press("Enter")
+    await page.locator('[data-test="action-submit"]').focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator('[data-test="action-resolve"]')).to_be_visible()
+    await page.locator('[data-test="action-resolve"]').focus()
+    await page.keyboard.press("Enter")
+    await page.locator('[data-test="field-result"]').focus()
+    await page.keyboard.type("已清运")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("https://img.example.cn/k.jpg")
+    await grid.shot("resolve-by-keyboard")
+    await page.locator('[data-test="action-submit"]').focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator('[data-test="action-resolve"]')).to_have_count(0)
+    assert (await grid.api("GET", f"/v1/petitions/{petition['id']}"))["status"] == "resolved"
+
+
+async def test_a_report_sent_while_offline_is_kept_and_sent_once_when_the_network_returns(person):
+    grid = await person(*GRID, phone=True)
+    page = grid.page
+    await grid.open("/report")
+    await choose(page, "field-category", "环境卫生")
+    tag = search_tag()
+    await page.locator('[data-test="field-description"]').fill(f"井盖缺失 {tag}")
+    await page.context.set_offline(True)
+    await page.locator('[data-test="report-submit"]').click()
+    await expect(page.locator('[data-test="offline-pending"]')).to_be_visible()
+    await grid.shot("offline-pending")
+    await page.context.set_offline(False)  # the browser fires `online`: the pending report is sent again
+    await expect(page.locator('[data-test="report-done"]')).to_be_visible()
+    await expect(page.locator('[data-test="offline-pending"]')).to_have_count(0)
+    await grid.shot("sent")
+    assert len((await grid.api("GET", f"/v1/petitions?mine=true&q={tag}"))["items"]) == 1
+
+
+async def test_a_report_whose_answer_was_lost_is_resent_with_its_key_and_makes_one_petition(person):
+    grid = await person(*GRID, phone=True)
+    page = grid.page
+    await grid.open("/report")
+    await choose(page, "field-category", "环境卫生")
+    tag = search_tag()
+    await page.locator('[data-test="field-description"]').fill(f"路面塌陷 {tag}")
+
+    async def lose_the_answer(route):  # the report reaches the API, its answer never reaches the phone
+        await route.fetch()
+        await route.abort("internetdisconnected")
+
+    await page.route("**/v1/petitions", lose_the_answer)
+    await page.locator('[data-test="report-submit"]').click()
+    await expect(page.locator('[data-test="offline-pending"]')).to_be_visible()
+    assert len((await grid.api("GET", f"/v1/petitions?mine=true&q={tag}"))["items"]) == 1  # made once already
+    await page.unroute("**/v1/petitions")
+    await page.reload()  # the pending send lives on the device: opening the page again sends it, same key
+    await expect(page.locator('[data-test="report-done"]')).to_be_visible()
+    await grid.shot("resent")
+    assert len((await grid.api("GET", f"/v1/petitions?mine=true&q={tag}"))["items"]) == 1  # still one
