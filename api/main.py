@@ -35,6 +35,7 @@ from api.routes import (
     reopen,
     scorecards,
     sms,
+    visit_days,
 )
 from config.reference_data import adopt_arrangements, load_policy, load_scoring
 from config.settings import Settings
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
     app.include_router(overview.router)
     app.include_router(petitions.router)
     app.include_router(hotline.router)
+    app.include_router(visit_days.router)  # issue 14 §4
     app.include_router(commands.router)
     app.include_router(reopen.router)
     app.include_router(departments.router)

@@ -216,6 +216,8 @@ class PetitionOut(BaseModel):
     triage_label: str | None = None
     triage_reason: str = ""
     on_the_spot: bool = Field(False, description="就地解决: reported and resolved in one step by the grid worker")
+    visit_team: str | None = Field(None, description="the visit team that collected it on a visit day (民意\"5\"来听, "
+                                                     "channel visit)")
     linked_callers: list[LinkedCallerOut] = Field([], description="callers about the same matter linked to it "
                                                                   "(接诉即办), each return-visited too")
     level: str | None

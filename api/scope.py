@@ -21,6 +21,10 @@ ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
     # issue 14: the routes of the commands that start a petition in other ways (their roles: the catalogue's)
     "report-on-the-spot": BY_TYPE[cmd.ReportOnTheSpot].roles,
     "hotline-call": HOTLINE,
+    # issue 14 §4, 民意"5"来听: a visit team's cadres (staff roles; membership of the team by token subject is the
+    # visit desk's check) record matters of their round and may close it early; admins too
+    "visit-matter": BY_TYPE[cmd.ReportVisitMatter].roles,
+    "visit-round-close": BY_TYPE[cmd.ReportVisitMatter].roles,
     # evaluation (考评): a month's edition and a quarter's property round span every district, so
     # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
     # on its own); supervisors uphold appeals and record property scores inside their own subtree

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_scope: str = "openid profile"
+    # The tamper-evident log (docs/audit.md): the worker seals the log into an anchor this often; 0: never
+    anchor_seconds: float = 3600.0
 
     def open311_client(self, api_key: str | None) -> Open311Client | None:
         """The integrator holding `api_key` (None: no such key)."""

@@ -135,6 +135,10 @@ CATALOGUE: tuple[CommandSpec, ...] = (
                 "order); they are return-visited too", "link-caller"),
     CommandSpec(cmd.VisitLinkedCaller, decider.visit_linked_caller, r.VISITING,
                 "Record a linked caller's return visit (回访)", "linked-caller-visit"),
+    # issue 14 §4: a matter raised to a visit team on its visit day (sent by the visit desk, route of its own)
+    CommandSpec(cmd.ReportVisitMatter, decider.report_visit_matter, r.VISIT_CADRES,
+                "Record a matter raised to a visit team (民意\"5\"来听): resolved on the spot or handed on",
+                None, stage=Stage.NEW),
 )
 
 BY_TYPE: dict[type, CommandSpec] = {spec.command: spec for spec in CATALOGUE}

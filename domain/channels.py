@@ -5,6 +5,7 @@
 - the hotline's intake (`POST /v1/hotline/calls`): always `hotline`.
 - on the spot (`POST /v1/petitions/on-the-spot`): always `grid_worker`.
 - the Open311 endpoint: always `open311`, and only it.
+- a visit team's matter (`POST /v1/visit-rounds/{round_id}/matters`): always `visit`, and only it.
 
 Pure: no I/O.
 """
@@ -16,16 +17,16 @@ from domain.errors import InvalidCommand
 
 # Each reporting role's channels through the plain report, its default first. A grid worker's report is
 # the grid worker's; the 12345 desk takes calls and the web platform's messages; staff of a community,
-# street, department or property company report what they found (工作人员发现上报) or collected on a visit
-# day (until the visit rounds of issue 14 §4 have routes of their own).
+# street, department or property company report what they found (工作人员发现上报). A visit day's matter
+# (issue 14 §4) comes only through the visit round's own route, never through the plain report.
 CHANNELS_OF_ROLE: dict[Role, tuple[Channel, ...]] = {
-    Role.GRID_WORKER: (Channel.GRID_WORKER, Channel.VISIT),
-    Role.COMMUNITY_STAFF: (Channel.STAFF, Channel.VISIT),
-    Role.STREET_STAFF: (Channel.STAFF, Channel.VISIT),
-    Role.DEPARTMENT_STAFF: (Channel.STAFF, Channel.VISIT),
+    Role.GRID_WORKER: (Channel.GRID_WORKER,),
+    Role.COMMUNITY_STAFF: (Channel.STAFF,),
+    Role.STREET_STAFF: (Channel.STAFF,),
+    Role.DEPARTMENT_STAFF: (Channel.STAFF,),
     Role.PROPERTY_STAFF: (Channel.PROPERTY_HOTLINE, Channel.STAFF),
     Role.DISPATCHER: (Channel.HOTLINE, Channel.WEB, Channel.PROPERTY_HOTLINE),
-    Role.ADMIN: (Channel.STAFF, Channel.HOTLINE, Channel.WEB, Channel.PROPERTY_HOTLINE, Channel.VISIT),
+    Role.ADMIN: (Channel.STAFF, Channel.HOTLINE, Channel.WEB, Channel.PROPERTY_HOTLINE),
 }
 
 

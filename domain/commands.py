@@ -97,6 +97,23 @@ class ReportTriaged(Report):
     legal_channel: LegalChannel | None = None  # `legal_channel`
 
 
+# --- issue 14 §4: 民意"5"来听 visit days ---------------------------------------------------------
+
+
+class ReportVisitMatter(Report):
+    """A matter a resident raised to a visit team on its visit day (民意"5"来听): reported with channel `visit`
+    and the team and round on it; either resolved by the team on the spot (`on_the_spot`, with `result` and
+    evidence: it is accepted and resolved at the grid in the same step and return-visited as any resolution)
+    or handed on into the ladder as any report. The team's membership is the intake's to check."""
+
+    kind: Literal["report_visit_matter"] = "report_visit_matter"  # type: ignore[assignment]
+    visit_team: str = Field(min_length=1, max_length=64)
+    visit_round: str = Field(min_length=1, max_length=120)
+    on_the_spot: bool = False
+    result: str = Field(default="", max_length=MAX_TEXT)
+    evidence_urls: list[str] = Field(default=[], max_length=MAX_EVIDENCE)
+
+
 class LinkCaller(_Command):
     """The same matter, no new facts (接诉即办 Art. 11): another caller is linked to this open petition as
     another reporter and told its progress; no new work order. Linked callers are return-visited too."""
@@ -282,5 +299,7 @@ class Tick(BaseModel):
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
     | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
-    | OpenWorkOrder | ReplanDeadlines | ReportOnTheSpot | ReportTriaged | LinkCaller | VisitLinkedCaller | Tick
+    | OpenWorkOrder | ReplanDeadlines | ReportOnTheSpot | ReportTriaged | LinkCaller | VisitLinkedCaller
+    | ReportVisitMatter  # issue 14 §4
+    | Tick
 )

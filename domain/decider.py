@@ -13,7 +13,17 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
-from domain.enums import Clock, CloseOutcome, Level, RequestType, Resolution, Status, TriageOutcome, VisitOutcome
+from domain.enums import (
+    Channel,
+    Clock,
+    CloseOutcome,
+    Level,
+    RequestType,
+    Resolution,
+    Status,
+    TriageOutcome,
+    VisitOutcome,
+)
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.evolve import evolve
 from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
@@ -113,6 +123,7 @@ def _reported(s: PetitionState, c: cmd.Report, now: datetime) -> ev.PetitionRepo
         confidential=c.confidential, public_summary=c.public_summary,
         latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
         request_type=c.request_type, anonymous=c.anonymous,
+        **({"visit_team": c.visit_team, "visit_round": c.visit_round} if isinstance(c, cmd.ReportVisitMatter) else {}),
     )
 
 
@@ -132,6 +143,40 @@ def report_on_the_spot(s: PetitionState, c: cmd.ReportOnTheSpot, now: datetime,
     first = c.ladder[0]
     if first.level is not Level.GRID or first.unit_code != c.grid_code or c.actor.unit_code != c.grid_code:
         raise NotPermitted(f"only a grid worker of grid {c.grid_code} resolves its petitions on the spot")
+    reported = report(s, c, now, cal)
+    accepted = ev.WorkOrderAccepted(at=now, unit_code=first.unit_code, in_time=True, actor=c.actor)
+    window = c.rules.visit_window
+    visit_due = cal.add(now, window.seconds, window.clock)
+    resolved = ev.PetitionResolved(
+        at=now, unit_code=first.unit_code, resolution=Resolution.FIXED, result=c.result,
+        evidence_urls=list(c.evidence_urls), in_time=True, visit_due=visit_due, actor=c.actor,
+        provisional=cal.provisional(now, visit_due, window.clock), on_the_spot=True,
+    )
+    return [*reported, accepted, resolved]
+
+
+# --- issue 14 §4: 民意"5"来听 visit days ---------------------------------------------------------
+
+
+def report_visit_matter(s: PetitionState, c: cmd.ReportVisitMatter, now: datetime,
+                        cal: WorkCalendar) -> list[ev.Event]:
+    """A matter raised to a visit team: channel `visit` only. Resolved on the spot (the ladder starts at the
+    grid; `result` and at least one piece of evidence required): reported, accepted and resolved at the grid in
+    one step, return-visited as any resolution. Handed on: reported and assigned to its first rung as any
+    report. InvalidCommand otherwise."""
+    if c.channel is not Channel.VISIT:
+        raise InvalidCommand("a visit team's matter comes through the visit channel", field="channel")
+    if not c.on_the_spot:
+        if c.result or c.evidence_urls:
+            raise InvalidCommand("result and evidence belong to a matter resolved on the spot (on_the_spot)",
+                                 field="result")
+        return report(s, c, now, cal)
+    if not c.result.strip() or not c.evidence_urls:
+        raise InvalidCommand("a matter resolved on the spot needs what was done (result) and evidence "
+                             "(evidence_urls, at least one)", field="evidence_urls" if c.result.strip() else "result")
+    first = c.ladder[0]
+    if first.level is not Level.GRID or first.unit_code != c.grid_code:
+        raise InvalidCommand("a matter resolved on the spot is resolved at its grid (the ladder must start there)")
     reported = report(s, c, now, cal)
     accepted = ev.WorkOrderAccepted(at=now, unit_code=first.unit_code, in_time=True, actor=c.actor)
     window = c.rules.visit_window

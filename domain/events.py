@@ -56,6 +56,9 @@ class PetitionReported(_Event):
     media_urls: list[str] = []  # photos sent with the report: evidence from the start
     request_type: RequestType | None = None  # 咨询/求助/投诉/举报/建议 (None: not classified, older petitions)
     anonymous: bool = False  # the caller gave no name or phone
+    # issue 14 §4: the visit team that collected it and the round (民意"5"来听); '' for other channels
+    visit_team: str = ""
+    visit_round: str = ""
 
 
 class WorkOrderAssigned(_Event):

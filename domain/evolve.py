@@ -101,6 +101,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
     s.desk_code, s.tracks_delivery = e.desk_code, e.tracks_delivery
     s.latitude, s.longitude, s.media_urls = e.latitude, e.longitude, list(e.media_urls)
     s.request_type, s.anonymous = e.request_type, e.anonymous
+    s.visit_team = e.visit_team
 
 
 @_apply.register

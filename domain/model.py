@@ -257,6 +257,8 @@ class PetitionState(BaseModel):
     triage_reason: str = ""
     linked_callers: list[LinkedCaller] = []
     reporter_visited: bool = False
+    # issue 14 §4: the visit team (民意"5"来听) that collected it on a visit day, '' for none
+    visit_team: str = ""
     # when its last event happened (its version's time): what the read model's updated_at says
     updated_at: datetime | None = None
 

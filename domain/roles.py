@@ -35,6 +35,10 @@ ON_THE_SPOT = frozenset({Role.GRID_WORKER})
 # The 12345 hotline's agents (the district's dispatch desk) and admins: triage calls at intake and link a
 # caller about the same matter to the open petition (接诉即办 Art. 11).
 HOTLINE = frozenset({Role.DISPATCHER, Role.ADMIN})
+# issue 14 §4, 民意"5"来听: the cadres of a visit team come from district bodies (departments, streets,
+# communities) with their staff tokens; membership of the team (org data) is checked by the visit desk.
+# Admins record too (a round's paper tally entered later).
+VISIT_CADRES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTMENT_STAFF, Role.ADMIN})
 # The workflow itself (timers, delivery receipts).
 SYSTEM = frozenset({Role.SYSTEM})
 

@@ -104,30 +104,21 @@ class Life(Timeline):
 
 def live(life: Life, kind: str, org: OrgTree, rng: random.Random) -> Life:
     """Carry `life` through the story named `kind` (see KINDS); a petition closed at intake (triaged) has
-    none, one resolved on the spot only its return visit."""
+    none, one resolved on the spot only its return visits."""
     if not life.state.open or kind == "open_dispatched":
         return life
-    if life.state.resolution is not None and life.state.resolution.on_the_spot:
-        kind = "direct" if kind in ("open_accepted", "returned", "escalated") else kind
-        if kind == "reopened":
-            life.before(life.state.visit_due, rng)
-            life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))
-            _accept_and_resolve(life, rng)
-        life.before(life.state.visit_due, rng)
-        life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=rng.choice(
-            [VisitOutcome.SATISFIED] * 9 + [VisitOutcome.BASICALLY_SATISFIED])))
-        return life
-    if kind == "escalated":
-        life.later(timedelta(days=12))  # the grid misses its deadlines; the rung above takes it
-    elif kind == "returned":
-        life.later(timedelta(minutes=rng.uniform(5, 120)))
-        life.send(cmd.Return(actor=life.holder, reason="不属本网格"))
-        other = rng.choice([u.code for u in org.units.values() if u.kind.value == "community"])
-        life.send(cmd.Dispatch(actor=DISPATCHER, ladder=ladder_from_unit(org, other, life.state.grid_code,
-                                                                           life.state.category)))
-    _accept_and_resolve(life, rng, stop_after_accept=kind == "open_accepted")
-    if kind == "open_accepted":
-        return life
+    if life.state.resolution is None or not life.state.resolution.on_the_spot:
+        if kind == "escalated":
+            life.later(timedelta(days=12))  # the grid misses its deadlines; the rung above takes it
+        elif kind == "returned":
+            life.later(timedelta(minutes=rng.uniform(5, 120)))
+            life.send(cmd.Return(actor=life.holder, reason="不属本网格"))
+            other = rng.choice([u.code for u in org.units.values() if u.kind.value == "community"])
+            life.send(cmd.Dispatch(actor=DISPATCHER, ladder=ladder_from_unit(org, other, life.state.grid_code,
+                                                                               life.state.category)))
+        _accept_and_resolve(life, rng, stop_after_accept=kind == "open_accepted")
+        if kind == "open_accepted":
+            return life
     if kind == "reopened":
         life.before(life.state.visit_due, rng)
         life.send(cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.DISSATISFIED))

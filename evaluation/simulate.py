@@ -133,8 +133,10 @@ def _accept_and_resolve(life: Life, rng: random.Random) -> None:
 
 
 async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petitions: int, seed: int,
-                         first: int = 0) -> dict:
-    """Play and append `petitions` reported during `month`, numbered from `first`; returns what was written."""
+                         first: int = 0, *, visit_days: bool = True) -> dict:
+    """Play and append `petitions` reported during `month`, numbered from `first`, and (`visit_days`) the month's
+    visit rounds of every team with their matters (`evaluation/sim_visits.py`; a round already simulated is
+    left alone); returns what was written."""
     rng = random.Random(seed)
     policy = load_policy("default")
     grids = sorted(u.code for u in org.units.values() if u.kind.value == "grid")
@@ -156,7 +158,11 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
         result = await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
         written += not result.already_appended
         events += len(stored)
+    # issue 14 §4: the month's 民意"5"来听 visit rounds and their matters (evaluation/sim_visits.py)
+    from evaluation.sim_visits import simulate_visit_days  # it plays petitions with this module's `play`
+    visits = await simulate_visit_days(pool, org, month, seed) if visit_days else None
     async with pool.acquire() as conn:
         await catch_up(conn)
-    return {"month": month.text, "petitions": petitions, "written": written, "events": events}
+    return {"month": month.text, "petitions": petitions, "written": written, "events": events,
+            **({"visit_days": visits} if visits is not None else {})}
 

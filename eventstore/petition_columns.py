@@ -16,4 +16,5 @@ COLUMNS = (
     "follows",  # migration 014
     "survey_due", "visit_channel",  # migration 019
     "request_type", "anonymous", "triage", "triage_reason", "linked_callers", "on_the_spot",  # migration 021
+    "visit_team",  # migration 024
 )

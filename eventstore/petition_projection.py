@@ -96,6 +96,7 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "on_the_spot": state.resolution is not None and state.resolution.on_the_spot,
         "survey_due": _iso(state.survey_due),
         "visit_channel": state.last_visit_channel.value if state.last_visit_channel else None,
+        "visit_team": state.visit_team or None,  # issue 14 §4 (migration 024)
     }
 
 

@@ -83,7 +83,7 @@ class PetitionQuery:
     reader: str
     scope: list[str] | None = None
     mine: bool = False
-    # status, level, category, channel, urgency, close_outcome, request_type, triage
+    # status, level, category, channel, urgency, close_outcome, request_type, triage, visit_team
     equal: dict[str, str] = field(default_factory=dict)
     held_by: list[str] | None = None
     overdue: bool | None = None
@@ -97,7 +97,8 @@ class PetitionQuery:
     limit: int = 50
 
 
-_LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome", "request_type", "triage"}
+_LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome", "request_type", "triage",
+                   "visit_team"}
 
 
 async def list_petitions(pool: asyncpg.Pool, query: PetitionQuery) -> list[dict[str, Any]]:

@@ -236,6 +236,47 @@ async def last_position(conn: asyncpg.Connection, stream_id: str) -> int | None:
     return await conn.fetchval("SELECT max(position) FROM events WHERE stream_id = $1", stream_id)
 
 
+# The audit of the hash chains (migration 030, docs/audit.md): each event against the one before it in its
+# stream. `intact`: its stored hash is the one its content and its predecessor's hash give.
+_CHAIN_BREAKS = """
+SELECT stream_id, version, position, previous, intact FROM (
+    SELECT stream_id, version, position, lag(version) OVER w AS previous,
+           hash = event_hash(lag(hash) OVER w, stream_id, version, event_id, type, data, metadata, occurred_at)
+               AS intact
+    FROM events WINDOW w AS (PARTITION BY stream_id ORDER BY version)
+) chained
+WHERE NOT intact OR version <> coalesce(previous, 0) + 1
+ORDER BY stream_id, version
+LIMIT $1
+"""
+
+
+async def chain_breaks(conn: asyncpg.Connection, limit: int = 1000) -> list[dict[str, Any]]:
+    """The events whose hash chain does not hold, at most `limit`, by stream and version: each with
+    `stream_id`, `version`, `position`, `previous` (the version before it in its stream as the table holds
+    it, None for the first) and `intact` (whether its hash matches its content and its predecessor's
+    hash). A version that does not follow `previous` means events are missing before it."""
+    return [dict(r) for r in await conn.fetch(_CHAIN_BREAKS, limit)]
+
+
+async def committed_head(conn: asyncpg.Connection) -> LogCursor | None:
+    """The cursor of the last event committed for good (in commit order), None for an empty log."""
+    row = await conn.fetchrow(f"SELECT tx_id::text AS tx_id, position FROM events WHERE {_COMMITTED} "
+                              "ORDER BY events.tx_id DESC, events.position DESC LIMIT 1")
+    return LogCursor(row["tx_id"], row["position"]) if row is not None else None
+
+
+async def hashes_between(conn: asyncpg.Connection, after: LogCursor, upto: LogCursor, prefetch: int = 5000
+                         ) -> AsyncIterator[bytes]:
+    """The hash of every event after `after` up to and including `upto`, in commit order (tx_id, then
+    position; a server-side cursor: call it inside a transaction)."""
+    async for record in conn.cursor(
+            "SELECT hash FROM events WHERE (tx_id, position) > ($1::text::xid8, $2) "
+            "AND (tx_id, position) <= ($3::text::xid8, $4) ORDER BY events.tx_id, events.position",
+            after.tx_id, after.position, upto.tx_id, upto.position, prefetch=prefetch):
+        yield bytes(record["hash"])
+
+
 async def events_after(conn: asyncpg.Connection, after: LogCursor) -> tuple[int, float]:
     """How far a reader standing at `after` is behind the log: (events past it, seconds since the oldest
     of them was recorded; 0.0 for none)."""

@@ -20,9 +20,11 @@ app = typer.Typer(help="jiehu (街呼区应): closed-loop handling of residents'
 org_app = typer.Typer(help="The org tree and categories.", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models projected from the event log.", no_args_is_help=True)
 calendar_app = typer.Typer(help="The working-day calendar (official holiday arrangements).", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident event log (docs/audit.md).", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(projections_app, name="projections")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
@@ -106,19 +108,21 @@ def worker() -> None:
         from prometheus_client import start_http_server
 
         from config.reference_data import load_scoring
+        from eventstore.audit import run_anchors
         from eventstore.evaluation_projection import run_projector
         from eventstore.pool import create_pool
         from eventstore.store import EventStore
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
         from stack.department_workers import WebhookWorkers
-        from stack.workers import ensure_monthly_close, notifications, petition_worker
+        from stack.workers import ensure_monthly_close, ensure_visit_days, notifications, petition_worker
         from workflows.connection import connect_temporal
 
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
                                         settings.temporal_sdk_metrics)
         await ensure_monthly_close(client, settings.task_queue)
+        await ensure_visit_days(client, settings.task_queue)
         if settings.metrics_port:
             start_http_server(settings.metrics_port)
         levels, stop = OrgLevels(), asyncio.Event()
@@ -126,6 +130,8 @@ def worker() -> None:
                       asyncio.create_task(refresh_gauges(pool, client, levels, stop)),
                       # departments served by a webhook: their task queues, POSTing each order
                       asyncio.create_task(WebhookWorkers(client, pool, settings).run(stop))]
+        if settings.anchor_seconds > 0:  # the tamper-evident log's anchors (docs/audit.md)
+            background.append(asyncio.create_task(run_anchors(pool, stop, settings.anchor_seconds)))
         following = asyncio.create_task(follow_calendar(EventStore(pool)))  # the month's working days
         workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels)]
         channels = None
@@ -333,6 +339,10 @@ def simulate_month_command(
     result = asyncio.run(main())
     typer.echo(f"{result['month']}: {result['written']} of {result['petitions']} petitions written "
                f"({result['events']} events); see GET /v1/rankings?period={result['month']}&level=street")
+    if visits := result.get("visit_days"):  # issue 14 §4
+        typer.echo(f"民意\"5\"来听: {visits['rounds']} visit rounds, {visits['matters']} matters "
+                   f"({visits['on_the_spot']} resolved on the spot); see GET /v1/visit-teams/figures?"
+                   f"period={result['month']}")
 
 
 @projections_app.command("rebuild")
@@ -348,6 +358,9 @@ def projections_rebuild() -> None:
     evaluation = _on_database(settings, evaluation_projection.rebuild)
     typer.echo(f"evaluation: facts, editions and property rounds rebuilt from {evaluation.events} events "
                f"in {evaluation.seconds:.2f}s")
+    from eventstore.visit_rounds import rebuild_visit_rounds  # issue 14 §4
+
+    typer.echo(f"visit rounds: {_on_database(settings, rebuild_visit_rounds)} rebuilt")
 
 
 @projections_app.command("verify")
@@ -360,6 +373,36 @@ def projections_verify() -> None:
         typer.echo(f"MISMATCH: {len(differing)} petition(s) differ, e.g. {', '.join(differing[:10])}", err=True)
         raise typer.Exit(1)
     typer.echo("ok: the rebuilt read model equals the live one")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute every stream's hash chain and every anchor; name each event or anchor that does not hold
+    (exit 1), or say the log is intact (exit 0)."""
+    from eventstore.audit import verify
+
+    report = _on_database(_settings(), verify)
+    for finding in report.findings:
+        typer.echo(f"{finding.kind.upper()}: {finding.where}: {finding.detail}", err=True)
+    if not report.intact:
+        typer.echo(f"TAMPERED: {len(report.findings)} finding(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: every stream's hash chain holds; {report.anchors_checked} anchor(s) over "
+               f"{report.events_anchored} events match")
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Seal every event committed since the last anchor into a new anchor and print its digest: copy it out
+    of the database (a report, another system), where whoever can edit the log cannot reach it."""
+    from eventstore.audit import make_anchor
+
+    anchor = _on_database(_settings(), make_anchor)
+    if anchor is None:
+        typer.echo("nothing new since the last anchor")
+        return
+    typer.echo(f"anchor {anchor.anchor_id}: {anchor.events} events up to position {anchor.cursor.position}, "
+               f"sha256 {anchor.digest}")
 
 
 def _on_database(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:

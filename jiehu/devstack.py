@@ -31,7 +31,13 @@ from org.repository import load_org, org_is_empty, save_org
 from services.gauges import OrgLevels, refresh_gauges
 from stack.department_workers import WebhookWorkers
 from stack.embedded import EmbeddedPostgres, TemporalDevServer, cmdline, pid_alive, terminate
-from stack.workers import department_worker, ensure_monthly_close, notifications, petition_worker
+from stack.workers import (
+    department_worker,
+    ensure_monthly_close,
+    ensure_visit_days,
+    notifications,
+    petition_worker,
+)
 from workflows.connection import connect_temporal
 
 log = structlog.get_logger(__name__)
@@ -150,6 +156,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     pool = await create_pool(settings.database_url)
     client = await _connect_with_retry(settings)
     await ensure_monthly_close(client, settings.task_queue)
+    await ensure_visit_days(client, settings.task_queue)
     levels = OrgLevels()
     workers = [petition_worker(client, pool, settings.task_queue, load_scoring(settings.scoring), levels)]
     workers += [department_worker(client, code, pool=pool) for code in options.dept_workers]

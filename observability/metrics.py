@@ -84,6 +84,8 @@ NOTIFICATIONS = Counter("jiehu_notifications", "Notification delivery attempts b
 NOTIFICATIONS_PENDING = Gauge("jiehu_notifications_pending", "Notifications recorded and not yet sent", ["channel"])
 NOTIFICATIONS_OLDEST_PENDING = Gauge("jiehu_notifications_oldest_pending_seconds",
                                      "How long the oldest unsent notification has waited", ["channel"])
+LOG_ANCHORED = Gauge("jiehu_log_anchor_timestamp_seconds", "When the worker last sealed the event log into an anchor "
+                     "(or found nothing new to seal; docs/audit.md)")
 GAUGES_REFRESHED = Gauge("jiehu_gauges_refreshed_timestamp_seconds", "When the worker last refreshed the gauges")
 
 

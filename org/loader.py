@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from domain.enums import UnitKind
 from org.geography import boundary_geometry, overlapping_grids
-from org.model import Category, DepartmentSystem, OrgTree, Unit
+from org.model import Category, DepartmentSystem, OrgTree, Unit, VisitTeam
 
 
 class OrgFileError(ValueError):
@@ -86,7 +86,7 @@ def parse_org(raw: Any) -> OrgTree:
         categories[category.code] = category
     _add_boundaries(units, raw.get("boundaries") or {})
     _add_department_systems(units, raw.get("department_systems") or {})
-    tree = OrgTree(units=units, categories=categories)
+    tree = OrgTree(units=units, categories=categories, visit_teams=_visit_teams(units, raw.get("visit_teams") or []))
     _check_references(tree)
     _check_boundaries(tree)
     return tree
@@ -121,6 +121,52 @@ def _add_department_systems(units: dict[str, Unit], systems: Any) -> None:
                    if isinstance(exc, ValidationError) else str(exc))
             raise OrgFileError(f"department_systems: {code}: {why}") from exc
         units[code] = unit.model_copy(update={"system": system})
+
+
+def _visit_teams(units: dict[str, Unit], raw: Any) -> dict[str, VisitTeam]:
+    """`visit_teams:` (issue 14 §4): a list of teams, each `{code, name, district, leader, cadres: [{id, name,
+    body, unit}], units: [community codes], enterprises: [{name, community}]}`. A team's communities lie in its
+    district; a cadre id belongs to one team of a district (one token, one team there)."""
+    if not isinstance(raw, list):
+        raise OrgFileError("visit_teams: a list of teams")
+    teams: dict[str, VisitTeam] = {}
+    cadre_team: dict[tuple[str, str], str] = {}
+    for t in raw:
+        name = t.get("code") if isinstance(t, dict) else repr(t)
+        where = f"visit team {name}"
+        if not isinstance(t, dict):
+            raise OrgFileError(f"{where}: a mapping with code, name, district, cadres, units")
+        fields = {k: v for k, v in t.items() if k != "district"}
+        try:
+            team = VisitTeam(**fields, district_code=t.get("district"))
+        except (TypeError, ValidationError) as exc:
+            why = (f"{'.'.join(str(p) for p in exc.errors()[0]['loc'])}: {exc.errors()[0]['msg']}"
+                   if isinstance(exc, ValidationError) else str(exc))
+            raise OrgFileError(f"{where}: {why}") from exc
+        if team.code in teams or team.code in units:
+            raise OrgFileError(f"{where}: code {team.code!r} is used twice")
+        district = units.get(team.district_code)
+        if district is None or district.kind is not UnitKind.DISTRICT:
+            raise OrgFileError(f"{where}: {team.district_code!r} is not a district")
+        if not team.visited_units:
+            raise OrgFileError(f"{where}: a team visits at least one community, village or enterprise")
+        for code in team.visited_units:
+            unit = units.get(code)
+            if unit is None or unit.kind is not UnitKind.COMMUNITY or unit.district_code != team.district_code:
+                raise OrgFileError(f"{where}: {code!r} is not a community or village of {district.name}")
+        ids = [c.id for c in team.cadres]
+        if len(set(ids)) != len(ids):
+            raise OrgFileError(f"{where}: a cadre id is listed twice")
+        if team.leader and team.leader not in ids:
+            raise OrgFileError(f"{where}: leader {team.leader!r} is not one of its cadres")
+        for cadre in team.cadres:
+            if cadre.unit is not None and cadre.unit not in units:
+                raise OrgFileError(f"{where}: cadre {cadre.id}: unit {cadre.unit!r} does not exist")
+            other = cadre_team.setdefault((team.district_code, cadre.id), team.code)
+            if other != team.code:
+                raise OrgFileError(f"{where}: cadre {cadre.id} is already a cadre of {other}")
+        teams[team.code] = team
+    return teams
 
 
 def _check_boundaries(tree: OrgTree) -> None:

@@ -74,11 +74,62 @@ class Category(BaseModel):
     public: bool = False  # the district publishes its petitions in public Open311 reads (PIPL: opt-in)
 
 
+# --- issue 14 §4: visit teams (民情书记 "红色帮办团") ---------------------------------------------
+
+
+class Cadre(BaseModel):
+    """A cadre of a visit team: `id` — the subject of their token (the identity provider's staff id), which
+    makes them a member; their name; the district body they come from (区委组织部, 区财政局, …: `body`, as
+    cadres write it, and `unit`, its unit code when the org holds it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64)
+    body: str = Field(min_length=1, max_length=100)
+    unit: str | None = Field(default=None, max_length=64)
+
+
+class Enterprise(BaseModel):
+    """An enterprise a visit team is assigned to, and the community (or village) it lies in: its residents'
+    and workers' matters are that community's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    community: str = Field(min_length=1, max_length=64)
+
+
+class VisitTeam(BaseModel):
+    """A visit team (民情书记 "红色帮办团", 民意"5"来听): its code, name, district, cadres, and the communities or
+    villages (`units`) and enterprises it is assigned to; it visits them on the 5th, 15th and 25th."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(min_length=1, max_length=100)
+    district_code: str = Field(min_length=1, max_length=64)
+    leader: str = Field(default="", max_length=64)  # a cadre id of the team, '' for none named
+    cadres: tuple[Cadre, ...] = Field(min_length=1)
+    units: tuple[str, ...] = Field(default=(), description="communities or villages the team visits")
+    enterprises: tuple[Enterprise, ...] = ()
+
+    @property
+    def visited_units(self) -> list[str]:
+        """The communities the team visits, its enterprises' included, each once, in the file's order."""
+        return list(dict.fromkeys([*self.units, *(e.community for e in self.enterprises)]))
+
+    def has_cadre(self, subject: str) -> bool:
+        """Whether the token subject `subject` is a cadre of the team."""
+        return any(c.id == subject for c in self.cadres)
+
+
 class OrgTree(BaseModel):
-    """Every unit by code and every category by code, with the lookups routing needs."""
+    """Every unit by code and every category by code, with the lookups routing needs; the visit teams by code."""
 
     units: dict[str, Unit]
     categories: dict[str, Category]
+    visit_teams: dict[str, VisitTeam] = {}
     _grid_index: Any = PrivateAttr(default=None)  # org/geography.py's index of grid boundaries
 
     def children(self, code: str) -> list[Unit]:

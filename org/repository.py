@@ -6,7 +6,7 @@ import json
 
 import asyncpg
 
-from org.model import Category, DepartmentSystem, OrgTree, Unit
+from org.model import Category, DepartmentSystem, OrgTree, Unit, VisitTeam
 
 _UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "district_code", "function", "property_company")
 _CATEGORY_COLUMNS = ("code", "name", "start_level", "department_function", "property", "description", "public")
@@ -32,6 +32,11 @@ async def save_org(conn: asyncpg.Connection, org: OrgTree) -> None:
             records=[tuple(getattr(c, col).value if col == "start_level" else getattr(c, col)
                            for col in _CATEGORY_COLUMNS) for c in org.categories.values()],
         )
+        await conn.execute("DELETE FROM visit_teams")  # issue 14 §4 (migration 024)
+        await conn.copy_records_to_table(
+            "visit_teams", columns=["code", "district_code", "name", "team"],
+            records=[(t.code, t.district_code, t.name, t.model_dump_json()) for t in org.visit_teams.values()],
+        )
 
 
 async def load_org(conn: asyncpg.Connection | asyncpg.Pool) -> OrgTree:
@@ -39,12 +44,14 @@ async def load_org(conn: asyncpg.Connection | asyncpg.Pool) -> OrgTree:
     units = await conn.fetch(f"SELECT {', '.join(_UNIT_COLUMNS)}, boundary::text AS boundary, "
                              "department_system::text AS system FROM units ORDER BY code")
     categories = await conn.fetch(f"SELECT {', '.join(_CATEGORY_COLUMNS)} FROM categories ORDER BY code")
+    teams = await conn.fetch("SELECT team FROM visit_teams ORDER BY code")
     return OrgTree(
         units={r["code"]: Unit(**dict(r) | {
             "boundary": json.loads(r["boundary"]) if r["boundary"] else None,
             "system": DepartmentSystem.model_validate_json(r["system"]) if r["system"] else None,
         }) for r in units},
         categories={r["code"]: Category(**dict(r)) for r in categories},
+        visit_teams={t.code: t for t in (VisitTeam.model_validate_json(r["team"]) for r in teams)},
     )
 
 

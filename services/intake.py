@@ -93,7 +93,8 @@ class IntakeService:
         grid_code = locate(org, intake.grid_code, intake.latitude, intake.longitude)
         if grid_code in org.units and not reach.may_report_in(grid_code):
             raise OutOfScope(f"grid {grid_code} is outside your unit")
-        where = route(org, grid_code, intake.category, from_grid=intake.on_the_spot is not None)
+        on_the_spot = intake.on_the_spot is not None or (intake.visit is not None and intake.visit.on_the_spot)
+        where = route(org, grid_code, intake.category, from_grid=on_the_spot)
         if intake.for_district_desk:
             intake = replace(intake, actor=intake.actor.model_copy(update={"unit_code": where.desk_code}))
         rules = self._policy.rules_for(intake.category, intake.urgency)

@@ -63,6 +63,18 @@ class Triage:
 
 
 @dataclass(frozen=True)
+class VisitMatter:
+    """民意"5"来听 (issue 14 §4): a matter raised to visit team `team` in round `round_id`, resolved by the team on
+    the spot (`on_the_spot`, with `result` and evidence links) or handed on into the ladder."""
+
+    team: str
+    round_id: str
+    on_the_spot: bool = False
+    result: str = ""
+    evidence_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Intake:
     """One report from any channel (grid worker app, hotline, Open311, visit day...).
 
@@ -99,6 +111,7 @@ class Intake:
     anonymous: bool = False
     on_the_spot: OnTheSpot | None = None
     triage: Triage | None = None
+    visit: VisitMatter | None = None  # issue 14 §4: collected by a visit team (channel visit)
 
 
 @dataclass(frozen=True)
@@ -183,6 +196,11 @@ def report_command(intake: Intake, petition_id: str, where: Route, policy_name: 
     if intake.on_the_spot is not None:
         kind, extra = cmd.ReportOnTheSpot, {"result": intake.on_the_spot.result,
                                             "evidence_urls": list(intake.on_the_spot.evidence_urls)}
+    elif intake.visit is not None:
+        v = intake.visit
+        kind, extra = cmd.ReportVisitMatter, {"visit_team": v.team, "visit_round": v.round_id,
+                                              "on_the_spot": v.on_the_spot, "result": v.result,
+                                              "evidence_urls": list(v.evidence_urls)}
     elif intake.triage is not None:
         t = intake.triage
         kind, extra = cmd.ReportTriaged, {"triage": t.outcome, "reason": t.reason, "answer": t.answer,

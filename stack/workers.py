@@ -27,6 +27,7 @@ from activities.event_log import EventLogActivities
 from activities.notification_channels import Channels
 from activities.notifications import NotificationActivities
 from activities.scorecards import ScorecardActivities
+from activities.visit_days import VisitDayActivities
 from config.notifications import load_notification_rules
 from config.reference_data import base_calendar, load_scoring
 from config.settings import Settings
@@ -38,6 +39,8 @@ from workflows.inputs import MonthlyCloseInput
 from workflows.monthly_close import SCHEDULE_ID, MonthlyCloseWorkflow
 from workflows.notification import NotificationDeliveryWorkflow
 from workflows.petition import PetitionWorkflow
+from workflows.visit_days import SCHEDULE_ID as VISIT_DAYS_SCHEDULE_ID
+from workflows.visit_days import VisitDayInput, VisitDayWorkflow
 
 PASSTHROUGH = ("domain", "eventstore", "config", "observability", "workflows", "org", "pydantic", "pydantic_core",
                "yaml", "chinese_calendar", "asyncpg", "structlog", "orjson")
@@ -57,12 +60,13 @@ def petition_worker(client: Client, pool: asyncpg.Pool, task_queue: str,
     calendar = CalendarActivities(pool)
     log_activities = EventLogActivities(EventStore(pool), *([level_of] if level_of else []))
     scorecards = ScorecardActivities(pool, weights or load_scoring())
+    visit_days = VisitDayActivities(pool)  # issue 14 §4
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[PetitionWorkflow, MonthlyCloseWorkflow, CalendarReplanWorkflow],
+        workflows=[PetitionWorkflow, MonthlyCloseWorkflow, CalendarReplanWorkflow, VisitDayWorkflow],
         activities=[log_activities.append_events, scorecards.publish_scorecards, calendar.open_petitions,
-                    calendar.record_replan_finished],
+                    calendar.record_replan_finished, visit_days.open_visit_rounds, visit_days.close_visit_rounds],
         workflow_runner=sandbox_runner(),
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
@@ -84,6 +88,28 @@ async def ensure_monthly_close(client: Client, task_queue: str) -> None:
         await client.create_schedule(SCHEDULE_ID, schedule)
     except ScheduleAlreadyRunningError:
         await client.get_schedule_handle(SCHEDULE_ID).update(lambda _: ScheduleUpdate(schedule=schedule))
+
+
+# --- issue 14 §4: 民意"5"来听 visit days ---------------------------------------------------------
+
+
+async def ensure_visit_days(client: Client, task_queue: str) -> None:
+    """The Schedule of the visit days: every day at 08:30 China time a `VisitDayWorkflow` run opens the day's
+    rounds for every team if the day is a visit day (the 5th, 15th, 25th, moved to the next working day when
+    the date is not one; the run decides, on the work calendar) and closes them at 17:30 (idempotent)."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(VisitDayWorkflow.run, VisitDayInput(), id="visit-day-run",
+                                           task_queue=task_queue),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(8)], minute=[ScheduleRange(30)],
+                                                          comment="民意\"5\"来听")],
+                          time_zone_name="Asia/Shanghai"),
+        # a day missed (server down at 08:30) still runs when the server is back the same day
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL, catchup_window=timedelta(hours=8)),
+    )
+    try:
+        await client.create_schedule(VISIT_DAYS_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(VISIT_DAYS_SCHEDULE_ID).update(lambda _: ScheduleUpdate(schedule=schedule))
 
 
 def department_worker(client: Client, department: str, adapter: DepartmentAdapter | None = None,

@@ -113,6 +113,8 @@ async def list_petitions(
     request_type: Annotated[RequestType | None, Query(description="咨询/求助/投诉/举报/建议")] = None,
     triage: Annotated[TriageOutcome | None, Query(description="Triaged at intake (answered, emergency_handover, "
                                                                "legal_channel, outside_duties)")] = None,
+    visit_team: Annotated[str | None, Query(max_length=64, description="Collected by this visit team on a visit "
+                                                                        "day (民意\"5\"来听)")] = None,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
     sort: SortOrder = SortOrder.NEWEST,
@@ -125,7 +127,8 @@ async def list_petitions(
         raise ApiError(422, "unknown_unit", f"unknown unit {unit!r}")
     equal = {column: str(value) for column, value in (
         ("status", status), ("level", level), ("category", category), ("channel", channel), ("urgency", urgency),
-        ("close_outcome", close_outcome), ("request_type", request_type), ("triage", triage)) if value is not None}
+        ("close_outcome", close_outcome), ("request_type", request_type), ("triage", triage),
+        ("visit_team", visit_team)) if value is not None}
     query = PetitionQuery(
         reader=actor.id, scope=scope_units(actor, org), mine=mine, equal=equal,
         held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue, on_the_spot=on_the_spot,

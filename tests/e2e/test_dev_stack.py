@@ -20,7 +20,7 @@ from stack.embedded import free_port
 pytestmark = pytest.mark.e2e
 
 REPORT = {"category": "ebike_parking_charging", "description": "煤气公司宿舍电动车乱停乱放、飞线充电",
-          "grid_code": "rc-jincheng-yongxin-g1", "channel": "visit"}
+          "grid_code": "rc-jincheng-yongxin-g1"}
 
 
 class DevStack:

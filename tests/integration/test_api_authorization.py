@@ -54,6 +54,12 @@ ON_THE_SPOT = "roles of ROLES_OF_ACTION['report-on-the-spot'] (grid workers), fo
 HOTLINE_CALL = "roles of ROLES_OF_ACTION['hotline-call'] (the hotline's agents: dispatchers, admin), for grids in the "\
                "caller's subtree (a district dispatcher: its district; else 403 out_of_scope); same_matter: an open "\
                "petition the caller may see (else 404)"
+# issue 14 §4, 民意"5"来听 visit days
+VISIT_TEAMS = EVERYONE + " (visit teams are org data: cadres' names and bodies, the units each visits)"
+VISIT_ROUNDS = "rounds and team figures of the caller's district (a city admin: all); a round elsewhere: 404"
+VISIT_WRITE = "roles of ROLES_OF_ACTION['visit-matter'] (staff, admin) and, but for an admin, a cadre of the round's "\
+              "team by token subject (else 403 out_of_scope); matters only in the communities the round visits "\
+              "(test_visit_days.py)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
                 "else 403 (the city admin's load: test_calendar_load.py, on a database of its own)"
 
@@ -93,6 +99,12 @@ ACCESS: dict[tuple[str, str], str] = {
     # token read back; `POST /v1/dev/tokens` exists only on `jiehu dev` (test_console_api.py)
     ("GET", "/"): PUBLIC, ("GET", "/console"): PUBLIC, ("GET", "/console/{path:path}"): PUBLIC,
     ("GET", "/v1/sign-in"): PUBLIC, ("GET", "/v1/me"): EVERYONE, ("GET", "/v1/overview"): PETITIONS,
+    # issue 14 §4
+    ("GET", "/v1/visit-teams"): VISIT_TEAMS, ("GET", "/v1/visit-teams/{code}"): VISIT_TEAMS,
+    ("GET", "/v1/visit-teams/figures"): VISIT_ROUNDS, ("GET", "/v1/visit-rounds"): VISIT_ROUNDS,
+    ("GET", "/v1/visit-rounds/{round_id}"): VISIT_ROUNDS,
+    ("POST", "/v1/visit-rounds/{round_id}/matters"): VISIT_WRITE,
+    ("POST", "/v1/visit-rounds/{round_id}/close"): VISIT_WRITE,
 }
 
 # (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of
@@ -210,6 +222,44 @@ async def test_on_the_spot_and_hotline_calls_by_role_and_scope(as_):
                 assert response.status_code == 201, (role, unit, path, response.text)
             else:
                 assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit, path)
+
+
+async def test_visit_days_by_role_and_scope(as_, http, pool, org):
+    """Issue 14 §4: teams are everyone's to read; rounds and figures the caller's district's; nobody but a cadre
+    of the team (or an admin) records a matter or closes a round, whatever their role and unit."""
+    from datetime import UTC, date, datetime
+
+    from config.reference_data import work_calendar
+    from services.visit_days import VisitDesk
+
+    opened = await VisitDesk(pool, work_calendar).open_rounds(org, date(2026, 9, 15),
+                                                               datetime(2026, 9, 15, 0, 30, tzinfo=UTC))
+    rid = next(r for r in opened if r.startswith("visit-round-vt-rc-yuehe-"))
+    for role, unit, _where in people():
+        caller = as_(role, unit)
+        assert (await caller.get("/v1/visit-teams")).status_code == 200, (role, unit)
+        assert (await caller.get("/v1/visit-teams/vt-yz-gulou")).status_code == 200, (role, unit)
+        district = org.units[unit].district_code if unit else None
+        rounds = await caller.get("/v1/visit-rounds", params={"date": "2026-09-15"})
+        assert rounds.status_code == 200, (role, unit)
+        expected = {district} & {"rencheng", "yanzhou"} if district else {"rencheng", "yanzhou"}  # Qufu: no teams
+        assert {r["district_code"] for r in rounds.json()["items"]} == expected, (role, unit)
+        one = await caller.get(f"/v1/visit-rounds/{rid}")
+        assert one.status_code == (200 if district in (None, "rencheng") else 404), (role, unit)
+        figures = await caller.get("/v1/visit-teams/figures", params={"period": "2026-09"})
+        assert figures.status_code == 200 and all(
+            district is None or t["district_code"] == district for t in figures.json()["teams"]), (role, unit)
+        for path, body in ((f"/v1/visit-rounds/{rid}/matters", REPORT), (f"/v1/visit-rounds/{rid}/close", None)):
+            if role == "admin":
+                continue  # the city admin may; its close would end the round for the others
+            response = await caller.post(path, body)
+            code = "role_not_allowed" if not allowed("visit-matter", role) else "out_of_scope"
+            assert (response.status_code, response.json()["code"]) == (403, code), (role, unit, path)
+    admin = as_("admin", "")
+    assert (await admin.post(f"/v1/visit-rounds/{rid}/matters", REPORT)).status_code == 201
+    assert (await admin.post(f"/v1/visit-rounds/{rid}/close")).json()["collected"] == 1
+    for path in ("/v1/visit-teams", "/v1/visit-rounds", "/v1/visit-teams/figures?period=2026-09"):
+        assert (await http.get(path)).status_code == 401, path
 
 
 async def test_petition_reads_by_role_and_scope(as_):

@@ -58,8 +58,10 @@ async def test_worker_killed_mid_flight_and_restarted(temporal_env, postgres, po
         events = await EventStore(pool).read_stream(r.petition_id)
         assert [e.version for e in events] == list(range(1, len(events) + 1))
         assert len({e.event_id for e in events}) == len(events)
-        assert [e.type for e in events][:4] == ["PetitionReported", "WorkOrderAssigned", "WorkOrderAccepted",
-                                                "DeadlineWarned"]
+        types = [e.type for e in events]
+        # on a loaded machine the yellow card (fast policy: seconds) may come before the acceptance
+        assert types[:2] == ["PetitionReported", "WorkOrderAssigned"]
+        assert sorted(types[2:4]) == ["DeadlineWarned", "WorkOrderAccepted"]
         assert [e.type for e in events].count("PetitionEscalated") == 1
     finally:
         worker.kill()

@@ -12,7 +12,11 @@ async def test_every_simulated_petition_is_closed_and_in_no_queue(pool, org, as_
     written = await simulate_month(pool, org, Period.parse("2024-05"), 400, seed=4205)
     assert written["petitions"] == 400
     rows = await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIM202405-%'")
-    assert len(rows) == 400
+    # the month's visit days (issue 14 §4) add their matters' petitions, closed like the rest
+    visits = written["visit_days"]
+    assert visits["rounds"] == 3 * len(org.visit_teams) and visits["matters"] > visits["on_the_spot"] > 0
+    assert len(rows) == 400 + visits["matters"]
+    assert len([r for r in rows if r["channel"] == "visit" and r["visit_team"]]) == visits["matters"]
     still_open = [(r["id"], r["status"], r["unit_code"]) for r in rows if r["status"] != "closed"]
     assert still_open == []
     assert [r["id"] for r in rows if r["closed_at"] is None or r["close_outcome"] is None] == []

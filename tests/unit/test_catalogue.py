@@ -30,6 +30,7 @@ RECORDED_UPDATE_NAMES = (
     "report", "dispatch", "accept", "return", "allow_return", "escalate", "extension_request",
     "extension_decision", "pause", "resume", "progress", "resolve", "urge", "return_visit", "close", "reopen_closed",
     "open_work_order", "report_on_the_spot", "report_triaged", "link_caller", "linked_caller_visit",
+    "report_visit_matter",  # issue 14 §4
 )
 
 
