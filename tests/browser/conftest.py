@@ -154,8 +154,8 @@ async def person(browser, site, request) -> AsyncIterator:
 
 
 async def reported(grid: Person, **overrides) -> dict:
-    """A petition reported through the API by `grid` (a grid worker of rc-yuehe-taibai-g1)."""
-    return await grid.api("POST", "/v1/petitions", REPORT | overrides)
+    """A petition reported through the API by `grid`, a grid worker, in their grid."""
+    return await grid.api("POST", "/v1/petitions", REPORT | {"grid_code": grid.unit} | overrides)
 
 
 async def choose(page: Page, select: str, option: str) -> None:

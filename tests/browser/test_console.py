@@ -9,7 +9,9 @@ from playwright.async_api import expect
 from tests.browser.conftest import choose, reported
 from tests.integration.api_client import search_tag
 
-GRID = ("grid_worker", "rc-yuehe-taibai-g1")
+# The integration tests share the session's database and fill the demo org's busiest units' worklists; the
+# browser tests work in units those tests leave alone (喻屯镇), so what they look for is on a worklist's first page.
+GRID = ("grid_worker", "rc-yutun-chengnan-g1")
 
 
 async def test_a_grid_worker_on_a_phone_signs_in_with_the_picker_reports_and_resolves_on_the_spot(person, site):
@@ -46,8 +48,8 @@ async def test_a_department_handler_accepts_and_resolves_from_the_queue(person):
     dispatcher = await person("dispatcher", "rencheng")
     petition = await reported(grid)
     await dispatcher.api("POST", f"/v1/petitions/{petition['id']}/dispatch",
-                         {"unit_code": "rencheng-urban-management", "note": "属城管职责"})
-    staff = await person("department_staff", "rencheng-urban-management")
+                         {"unit_code": "rencheng-culture-tourism", "note": "属文旅职责"})
+    staff = await person("department_staff", "rencheng-culture-tourism")
     page = staff.page
     await staff.open("/queue")
     card = page.locator(f'[data-test="petition-{petition["id"]}"]')
@@ -74,19 +76,19 @@ async def test_a_street_dispatcher_redispatches_a_returned_order(person):
     grid = await person(*GRID)
     petition = await reported(grid)
     await grid.api("POST", f"/v1/petitions/{petition['id']}/return", {"reason": "不属本网格职责"})
-    dispatcher = await person("dispatcher", "rc-yuehe")
+    dispatcher = await person("dispatcher", "rc-yutun")
     page = dispatcher.page
     await dispatcher.open("/board")
     card = page.locator(f'[data-test="petition-{petition["id"]}"]')
     await expect(card).to_contain_text("退单 1 次")
     await card.locator('[data-test="action-dispatch"]').click()
-    await choose(page, "field-unit", "越河社区第1网格")
-    await page.locator('[data-test="field-note"]').fill("请越河社区网格办理")
+    await choose(page, "field-unit", "喻屯村第1网格")
+    await page.locator('[data-test="field-note"]').fill("请喻屯村网格办理")
     await dispatcher.shot("redispatch-form")
     await page.locator('[data-test="action-submit"]').click()
     await expect(card).to_have_count(0)
     await dispatcher.open(f"/petitions/{petition['id']}")
-    await expect(page.locator('[data-test="timeline"]')).to_contain_text("改派至 越河社区第1网格")
+    await expect(page.locator('[data-test="timeline"]')).to_contain_text("改派至 喻屯村第1网格")
 
 
 async def test_a_return_visitor_closes_one_satisfied_and_reopens_another(person):
@@ -95,7 +97,7 @@ async def test_a_return_visitor_closes_one_satisfied_and_reopens_another(person)
     for p in (first, second):
         await grid.api("POST", f"/v1/petitions/{p['id']}/accept")
         await grid.api("POST", f"/v1/petitions/{p['id']}/resolve", {"result": "已处理"})
-    visitor = await person("return_visitor", "rencheng")
+    visitor = await person("return_visitor", "rc-yutun")
     page = visitor.page
     await visitor.open("/visits")
     one = page.locator(f'[data-test="petition-{first["id"]}"]')
@@ -153,7 +155,7 @@ async def test_a_role_that_may_not_act_sees_no_button_and_a_refusal_is_shown_in_
     await grid.page.locator('[data-test="action-accept"]').click()
     await grid.page.locator('[data-test="action-submit"]').click()
     refusal = grid.page.locator('[data-test="action-error"]')
-    await expect(refusal).to_contain_text("只有承办单位（太白社区）可以执行此操作")
+    await expect(refusal).to_contain_text("只有承办单位（城南张村）可以执行此操作")
     await grid.shot("refused")
 
 
@@ -233,3 +235,25 @@ async def test_a_report_whose_answer_was_lost_is_resent_with_its_key_and_makes_o
     await expect(page.locator('[data-test="report-done"]')).to_be_visible()
     await grid.shot("resent")
     assert len((await grid.api("GET", f"/v1/petitions?mine=true&q={tag}"))["items"]) == 1  # still one
+
+
+async def test_the_rung_above_decides_an_extension_from_its_queue(person):
+    grid = await person("grid_worker", "rc-yutun-yutun-g1")
+    petition = await reported(grid)
+    await grid.api("POST", f"/v1/petitions/{petition['id']}/accept")
+    await grid.api("POST", f"/v1/petitions/{petition['id']}/extension-request",
+                   {"duration": {"whole_working_days": 2}, "reason": "需协调物业"})
+    community = await person("community_staff", "rc-yutun-yutun")
+    page = community.page
+    await community.open("/queue")
+    card = page.locator(f'[data-test="petition-{petition["id"]}"]')
+    await expect(card).to_contain_text("待审批：延期申请")
+    await expect(card.locator('[data-test="action-accept"]')).to_have_count(0)  # not the community's order
+    await card.locator('[data-test="action-extension-decision"]').click()
+    await page.locator('[data-test="field-note"]').fill("同意延期两个工作日")
+    await page.locator('[data-test="action-submit"]').click()
+    await expect(card).to_have_count(0)
+    decided = await community.api("GET", f"/v1/petitions/{petition['id']}")
+    assert decided["pending_decision"] is None and decided["status"] == "accepted"
+    await community.open(f"/petitions/{petition['id']}")
+    await expect(page.locator('[data-test="timeline"]')).to_contain_text("同意延期")

@@ -102,15 +102,45 @@ async def test_petitions_carry_chinese_labels_and_problems_answer_in_chinese(as_
 
 async def test_the_dashboards_overview_counts_open_petitions_by_level_and_street_inside_the_callers_subtree(as_):
     grid = as_("grid_worker", "rc-yuehe-taibai-g1")
-    street = as_("street_staff", "rc-yuehe")
-    before = (await street.get("/v1/overview")).json()
+    street, beside = as_("street_staff", "rc-yuehe"), as_("street_staff", "rc-jiyang")
+
+    def yuehe(overview: dict) -> int:
+        return sum(c["total"] for c in overview["by_street"] if c["code"] == "rc-yuehe")
+
+    before, beside_before = (await street.get("/v1/overview")).json(), (await beside.get("/v1/overview")).json()
     await grid.report()
     after = (await street.get("/v1/overview")).json()
     assert after["open"] == before["open"] + 1 and after["reported_today"] == before["reported_today"] + 1
     level = {c["code"]: c for c in after["by_level"]}
     assert level["grid"]["name"] == "网格" and level["grid"]["total"] >= 1
-    assert [c["code"] for c in after["by_street"]] == ["rc-yuehe"] and after["by_street"][0]["name"] == "越河街道"
-    elsewhere = (await as_("street_staff", "rc-jiyang").get("/v1/overview")).json()
-    assert all(c["code"] != "rc-yuehe" for c in elsewhere["by_street"])  # another street's petitions: not counted
+    assert yuehe(after) == yuehe(before) + 1 and after["by_street"][0]["name"] == "越河街道"
+    # another street counts only petitions its units handled: the new one is not among them
+    assert yuehe((await beside.get("/v1/overview")).json()) == yuehe(beside_before)
     admin = (await as_("admin", "").get("/v1/overview")).json()
     assert admin["open"] >= after["open"]
+
+
+async def test_a_list_of_petitions_exports_as_an_offices_xlsx_masked_as_the_json_and_its_reads_recorded(as_):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.integration.api_client import search_tag
+
+    grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+    tag = search_tag()
+    petition = await grid.report(description=f"井盖缺失 {tag}")
+    params = {"q": tag, "format": "xlsx"}
+    street = await as_("street_staff", "rc-yuehe").get("/v1/petitions", params=params)
+    assert street.status_code == 200 and "filename*=UTF-8''" in street.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(street.content)).active
+    assert sheet["A1"].value.startswith("越河街道 · 诉求清单 · 导出于 ") and sheet["A1"].value.endswith("1 件")
+    header = [c.value for c in sheet[2]]
+    row = dict(zip(header, [c.value for c in sheet[3]], strict=True))
+    assert (row["诉求编号"], row["诉求类别"], row["状态"]) == (petition["id"], "环境卫生", petition["status_label"])
+    assert row["反映人"] == "陈**" and row["联系电话"] == "138****1234"  # masked for street staff, as in JSON
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref.startswith("A2:")
+    dispatcher = await as_("dispatcher", "rencheng").get("/v1/petitions", params=params | {"format": "csv"})
+    assert "陈秀英" in dispatcher.content.decode("utf-8-sig")  # the roles that call residents see them
+    records = (await as_("admin", "").get("/v1/access-log", params={"petition_id": petition["id"]})).json()["items"]
+    assert "export" in {r["what"] for r in records}
