@@ -257,3 +257,20 @@ async def test_the_rung_above_decides_an_extension_from_its_queue(person):
     assert decided["pending_decision"] is None and decided["status"] == "accepted"
     await community.open(f"/petitions/{petition['id']}")
     await expect(page.locator('[data-test="timeline"]')).to_contain_text("同意延期")
+
+
+async def test_a_point_on_the_grid_map_is_sent_with_the_report(person):
+    grid = await person(*GRID, phone=True)
+    page = grid.page
+    await grid.open("/report")
+    await choose(page, "field-category", "环境卫生")
+    tag = search_tag()
+    await page.locator('[data-test="field-description"]').fill(f"树枝折断 {tag}")
+    shape = page.locator('[data-test="grid-map"] polygon').first  # the grid's boundary, drawn from the org data
+    await shape.click()  # its middle
+    await expect(page.get_by_text("已选位置：")).to_be_visible()
+    await grid.shot("map-point")
+    await page.locator('[data-test="report-submit"]').click()
+    await expect(page.locator('[data-test="report-done"]')).to_be_visible()
+    [made] = (await grid.api("GET", f"/v1/petitions?mine=true&q={tag}"))["items"]
+    assert made["grid_code"] == GRID[1] and made["latitude"] is not None and made["longitude"] is not None
