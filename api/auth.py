@@ -144,7 +144,7 @@ async def _require_known_unit(request: Request, actor: Actor) -> None:
 UNIT_KINDS_OF_ROLE: dict[Role, set[UnitKind]] = {
     Role.GRID_WORKER: {UnitKind.GRID},
     Role.COMMUNITY_STAFF: {UnitKind.COMMUNITY},
-    Role.STREET_STAFF: {UnitKind.STREET},
+    Role.STREET_STAFF: {UnitKind.STREET, UnitKind.PROPERTY_OFFICE},  # 物业办: a street's property office
     Role.DEPARTMENT_STAFF: {UnitKind.DEPARTMENT},
     Role.PROPERTY_STAFF: {UnitKind.PROPERTY_COMPANY},
     Role.DISPATCHER: {UnitKind.DISTRICT, UnitKind.STREET},

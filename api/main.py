@@ -30,6 +30,7 @@ from api.routes import (
     notifications,
     overview,
     petitions,
+    property_hotline,
     property_rounds,
     reference,
     reopen,
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(hotline.router)
     app.include_router(visit_days.router)  # issue 14 §4
+    app.include_router(property_hotline.router)
     app.include_router(commands.router)
     app.include_router(reopen.router)
     app.include_router(departments.router)

@@ -52,9 +52,9 @@ class ReportIn(CheckedInput):
         "evidence sent with the report: photos and other files, as http(s) links"))
     channel: Channel | None = Field(default=None, description=(
         "how the report arrived follows from the reporter's role (grid worker: grid_worker; dispatcher: hotline; "
-        "community, street, department staff: staff; property staff: property_hotline); another channel the "
-        "role uses may be named (a dispatcher: web), any other is refused, open311 always (only the Open311 "
-        "endpoint makes those)"))
+        "community, street, department and property staff: staff); another channel the "
+        "role uses may be named (a dispatcher: web), any other is refused, open311 and property_hotline always "
+        "(only the Open311 endpoint and the 物业110 intake make those)"))
     urgency: Urgency = Urgency.NORMAL
     request_type: RequestType | None = Field(default=None, description="咨询/求助/投诉/举报/建议")
     address: str = Field(default="", max_length=LIMITS["address"])
@@ -220,6 +220,11 @@ class PetitionOut(BaseModel):
                                                      "channel visit)")
     linked_callers: list[LinkedCallerOut] = Field([], description="callers about the same matter linked to it "
                                                                   "(接诉即办), each return-visited too")
+    # issue 14 §3 (物业110)
+    compound: str = Field("", description="物业110: the compound (小区) the call was about ('' for none)")
+    company_callback: VisitOutcome | None = Field(None, description="物业110: the last outcome of the property "
+                                                                    "company's own callback (客服回访)")
+    company_callback_at: UtcTime | None = None
     level: str | None
     level_label: str | None
     unit_code: str | None

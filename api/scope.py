@@ -10,7 +10,7 @@ from domain import commands as cmd
 from domain.catalogue import BY_ACTION, BY_TYPE
 from domain.enums import Role, UnitKind
 from domain.model import Actor
-from domain.roles import HANDLING, HOTLINE, role_refusal
+from domain.roles import HANDLING, HOTLINE, PROPERTY_HOTLINE, role_refusal
 from org.model import OrgTree
 
 # Which roles may do each thing at all; the workflow and the routes then check the unit (the handling
@@ -25,6 +25,8 @@ ROLES_OF_ACTION: dict[str, AbstractSet[Role]] = {
     # visit desk's check) record matters of their round and may close it early; admins too
     "visit-matter": BY_TYPE[cmd.ReportVisitMatter].roles,
     "visit-round-close": BY_TYPE[cmd.ReportVisitMatter].roles,
+    # issue 14 §3: a 物业110 call (api/routes/property_hotline.py says which compounds each may take)
+    "property-hotline-call": PROPERTY_HOTLINE,
     # evaluation (考评): a month's edition and a quarter's property round span every district, so
     # publishing and opening/closing a round are the city level's (admin; the monthly close publishes
     # on its own); supervisors uphold appeals and record property scores inside their own subtree

@@ -139,6 +139,10 @@ CATALOGUE: tuple[CommandSpec, ...] = (
     CommandSpec(cmd.ReportVisitMatter, decider.report_visit_matter, r.VISIT_CADRES,
                 "Record a matter raised to a visit team (民意\"5\"来听): resolved on the spot or handed on",
                 None, stage=Stage.NEW),
+    # issue 14 §3 (物业110): the property company's customer service calls back after it resolved
+    CommandSpec(cmd.CompanyCallback, decider.company_callback, r.COMPANY_CALLBACK,
+                "Record the property company's own callback after it resolved (物业客服回访); the official "
+                "return visit still closes the petition", "company-callback"),
 )
 
 BY_TYPE: dict[type, CommandSpec] = {spec.command: spec for spec in CATALOGUE}

@@ -6,6 +6,7 @@
 - on the spot (`POST /v1/petitions/on-the-spot`): always `grid_worker`.
 - the Open311 endpoint: always `open311`, and only it.
 - a visit team's matter (`POST /v1/visit-rounds/{round_id}/matters`): always `visit`, and only it.
+- 物业110 (`POST /v1/property-hotline/calls`, issue 14 §3): always `property_hotline`, and only it.
 
 Pure: no I/O.
 """
@@ -24,9 +25,9 @@ CHANNELS_OF_ROLE: dict[Role, tuple[Channel, ...]] = {
     Role.COMMUNITY_STAFF: (Channel.STAFF,),
     Role.STREET_STAFF: (Channel.STAFF,),
     Role.DEPARTMENT_STAFF: (Channel.STAFF,),
-    Role.PROPERTY_STAFF: (Channel.PROPERTY_HOTLINE, Channel.STAFF),
-    Role.DISPATCHER: (Channel.HOTLINE, Channel.WEB, Channel.PROPERTY_HOTLINE),
-    Role.ADMIN: (Channel.STAFF, Channel.HOTLINE, Channel.WEB, Channel.PROPERTY_HOTLINE),
+    Role.PROPERTY_STAFF: (Channel.STAFF,),
+    Role.DISPATCHER: (Channel.HOTLINE, Channel.WEB),
+    Role.ADMIN: (Channel.STAFF, Channel.HOTLINE, Channel.WEB),
 }
 
 
@@ -49,6 +50,9 @@ def channel_of(role: Role, claimed: Channel | None = None) -> Channel:
     if claimed is Channel.OPEN311:
         raise ChannelRefused("channel: only the Open311 endpoint (/open311/v2/requests) makes open311 reports",
                              field="channel")
+    if claimed is Channel.PROPERTY_HOTLINE:
+        raise ChannelRefused("channel: only the 物业110 intake (POST /v1/property-hotline/calls, naming the compound) "
+                             "makes property_hotline reports", field="channel")
     allowed = ", ".join(f"{c.value} ({c.label})" for c in own) or "none"
     raise ChannelRefused(f"channel: a {role.value} ({role.label}) reports through {allowed}, not {claimed.value} "
                          f"({claimed.label}); leave channel out to use the first", field="channel")

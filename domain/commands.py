@@ -71,6 +71,8 @@ class Report(_Command):
     # issue 14 §2: what the caller asks for (咨询/求助/投诉/举报/建议), and a caller who gave no name or phone
     request_type: RequestType | None = None
     anonymous: bool = False
+    # issue 14 §3 (物业110): the compound (小区) a property call is about; the ladder starts at its company
+    compound: str = Field(default="", max_length=64)
 
 
 class ReportOnTheSpot(Report):
@@ -296,10 +298,25 @@ class Tick(BaseModel):
     kind: Literal["tick"] = "tick"
 
 
+# --- issue 14 §3: 物业110 ---------------------------------------------------------------------------
+
+
+class CompanyCallback(_Command):
+    """客服回访 (物业110): the customer service of the property company that resolved the order calls the resident
+    back and records what they said. The company's own check on its work: it shows on the company's quarterly
+    card; the official return visit (回访, by the district's return visitors or the SMS survey) still closes the
+    petition and is what the rates count."""
+
+    kind: Literal["company_callback"] = "company_callback"
+    outcome: VisitOutcome
+    note: str = Field(default="", max_length=MAX_TEXT)
+
+
 Command = (
     Report | Dispatch | Accept | Return | Escalate | RequestExtension | DecideExtension | Pause | Resume
     | NoteProgress | Resolve | Urge | RecordReturnVisit | Close | ConfirmDelivery | AllowReturn | ReopenClosed
     | OpenWorkOrder | ReplanDeadlines | ReportOnTheSpot | ReportTriaged | LinkCaller | VisitLinkedCaller
     | ReportVisitMatter  # issue 14 §4
+    | CompanyCallback  # issue 14 §3
     | Tick
 )

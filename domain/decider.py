@@ -53,16 +53,17 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
     rules = state.rules
     assert rules is not None
     rung = (ladder or state.ladder)[index]
-    resolve = rules.resolve[rung.level]
-    accept_due = calendar.add(at, rules.accept.seconds, rules.accept.clock)
+    resolve = rules.resolve_on(rung)
+    accept = rules.accept_on(rung)
+    accept_due = calendar.add(at, accept.seconds, accept.clock)
     resolve_due = calendar.add(at, resolve.seconds, resolve.clock)
-    warn_at = calendar.add(at, rules.warning_offset(rung.level).seconds, resolve.clock)
+    warn_at = calendar.add(at, rules.warning_offset_on(rung).seconds, resolve.clock)
     sent_back = cause == "redispatch" and rung.unit_code in state.returned_by
     used = state.clock_used.get(rung.unit_code, 0.0) if sent_back and rules.return_keeps_clock else 0.0
     if used > 0:  # returning does not buy time: the unit's clock continues where it stood
         left = max(resolve.seconds - used, 0.0)
         resolve_due = calendar.add(at, left, resolve.clock)
-        warn_at = max(at, calendar.subtract(resolve_due, resolve.seconds - rules.warning_offset(rung.level).seconds,
+        warn_at = max(at, calendar.subtract(resolve_due, resolve.seconds - rules.warning_offset_on(rung).seconds,
                                             resolve.clock))
     accept_due = min(accept_due, resolve_due) if used > 0 else accept_due  # no later than what it must finish
     return ev.WorkOrderAssigned(
@@ -72,7 +73,7 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
         resolve_due=resolve_due,
         cause=cause,
         final=sent_back and rules.return_final_when_sent_back,
-        provisional=calendar.provisional(at, accept_due, rules.accept.clock)
+        provisional=calendar.provisional(at, accept_due, accept.clock)
         or calendar.provisional(at, resolve_due, resolve.clock),
     )
 
@@ -122,7 +123,7 @@ def _reported(s: PetitionState, c: cmd.Report, now: datetime) -> ev.PetitionRepo
         rules=c.rules, ladder=c.ladder, actor=c.actor, desk_code=c.desk_code, tracks_delivery=c.tracks_delivery,
         confidential=c.confidential, public_summary=c.public_summary,
         latitude=c.latitude, longitude=c.longitude, media_urls=c.media_urls,
-        request_type=c.request_type, anonymous=c.anonymous,
+        request_type=c.request_type, anonymous=c.anonymous, compound=c.compound,
         **({"visit_team": c.visit_team, "visit_round": c.visit_round} if isinstance(c, cmd.ReportVisitMatter) else {}),
     )
 
@@ -257,6 +258,26 @@ def visit_linked_caller(s: PetitionState, c: cmd.VisitLinkedCaller, now: datetim
     return [visited]
 
 
+def company_callback(s: PetitionState, c: cmd.CompanyCallback, now: datetime,
+                     cal: WorkCalendar) -> list[ev.Event]:
+    """客服回访 (物业110, issue 14 §3): the property company that resolved the petition calls the resident back while
+    it waits for its return visit; a later callback replaces the earlier outcome. InvalidState unless resolved
+    (awaiting the visit) or when the company may not call (a confidential petition: the company never sees the
+    resident's phone; an anonymous caller), NotPermitted for anyone but the company that resolved it,
+    InvalidCommand for `not_visited` (the system's)."""
+    _require_status(s, {Status.RESOLVED}, "record the company's callback")
+    assert s.resolution is not None
+    if s.confidential or s.anonymous or not s.reporter_phone:
+        raise InvalidState("the resident's phone is not the company's to call (confidential, anonymous or none "
+                           "given): the return visitors call them back")
+    if c.actor.unit_code != s.resolution.unit_code:
+        raise NotPermitted(f"only the company that resolved it ({s.resolution.unit_code}) calls the resident back")
+    if c.outcome is VisitOutcome.NOT_VISITED:
+        raise InvalidCommand("'not_visited' is recorded by the system when the window closes", field="outcome")
+    return [ev.CompanyCallbackRecorded(at=now, unit_code=s.resolution.unit_code, outcome=c.outcome, note=c.note,
+                                       actor=c.actor)]
+
+
 def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     """分办/改派: the petition starts over on `c.ladder` (a returned order, or one moved from its holder).
     InvalidState unless returned, dispatched or accepted, or when sent to the unit that holds it."""
@@ -303,7 +324,7 @@ def return_order(s: PetitionState, c: cmd.Return, now: datetime, cal: WorkCalend
     due = cal.add(now, redispatch.seconds, redispatch.clock)
     used = None
     if s.rules.return_keeps_clock:
-        clock = s.rules.resolve[rung.level].clock
+        clock = s.rules.resolve_on(rung).clock
         used = s.clock_used.get(rung.unit_code, 0.0) + max(cal.between(s.assignment.assigned_at, now, clock), 0.0)
     return [*_lapse(s, now, "the unit returned the order / 已退单"), ev.WorkOrderReturned(clock_used=used,
         at=now, unit_code=rung.unit_code, reason=c.reason, actor=c.actor, desk_code=s.desk_code,
@@ -397,7 +418,7 @@ def request_extension(s: PetitionState, c: cmd.RequestExtension, now: datetime,
     if window is None:  # rules frozen before decisions had a deadline: the unit's deadline runs on
         return [ev.ExtensionRequested(at=now, unit_code=rung.unit_code, span=c.duration, reason=c.reason,
                                       actor=c.actor)]
-    clock = s.rules.resolve[rung.level].clock
+    clock = s.rules.resolve_on(rung).clock
     return [ev.ExtensionRequested(
         at=now, unit_code=rung.unit_code, span=c.duration, reason=c.reason, actor=c.actor,
         decide_due=cal.add(now, window.seconds, window.clock),
@@ -431,12 +452,12 @@ def decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
     assert s.assignment is not None and s.rules is not None
     a = s.assignment
     if pending.resolve_left is not None and pending.warn_left is not None:  # the request held the clock
-        resolve = s.rules.resolve[rung.level]
+        resolve = s.rules.resolve_on(rung)
         due = cal.add(now, pending.resolve_left, resolve.clock)
         warn = cal.add(now, pending.warn_left, resolve.clock)
         if c.approve:
             due = cal.add(due, pending.span.seconds, pending.span.clock)
-            warn = cal.subtract(due, resolve.seconds - s.rules.warning_offset(rung.level).seconds, resolve.clock)
+            warn = cal.subtract(due, resolve.seconds - s.rules.warning_offset_on(rung).seconds, resolve.clock)
         return [ev.ExtensionDecided(at=now, unit_code=rung.unit_code, approved=c.approve, note=c.note,
                                     warn_at=warn, resolve_due=due, actor=c.actor, held=True,
                                     provisional=cal.provisional(now, due, resolve.clock))]
@@ -444,8 +465,8 @@ def decide_extension(s: PetitionState, c: cmd.DecideExtension, now: datetime,
     if c.approve:
         span = pending.span
         due = cal.add(a.resolve_due, span.seconds, span.clock)
-        resolve = s.rules.resolve[rung.level]
-        warn = cal.subtract(due, resolve.seconds - s.rules.warning_offset(rung.level).seconds, resolve.clock)
+        resolve = s.rules.resolve_on(rung)
+        warn = cal.subtract(due, resolve.seconds - s.rules.warning_offset_on(rung).seconds, resolve.clock)
         provisional = a.provisional or cal.provisional(a.resolve_due, due, span.clock)
     return [ev.ExtensionDecided(at=now, unit_code=rung.unit_code, approved=c.approve, note=c.note,
                                 warn_at=warn, resolve_due=due, actor=c.actor, provisional=provisional)]
@@ -478,8 +499,8 @@ def pause(s: PetitionState, c: cmd.Pause, now: datetime, cal: WorkCalendar) -> l
         raise InvalidCommand("say why the clock should stop (reason)")
     a = s.assignment
     assert a is not None and s.rules is not None
-    clock = s.rules.resolve[rung.level].clock
-    accept_left = None if a.accepted_at else cal.between(now, a.accept_due, s.rules.accept.clock)
+    clock = s.rules.resolve_on(rung).clock
+    accept_left = None if a.accepted_at else cal.between(now, a.accept_due, s.rules.accept_on(rung).clock)
     return [ev.ClockPaused(at=now, reason_kind=kind, reason=reason, accept_left=accept_left,
                            warn_left=cal.between(now, a.warn_at, clock),
                            resolve_left=cal.between(now, a.resolve_due, clock), actor=c.actor)]
@@ -494,10 +515,11 @@ def resume(s: PetitionState, c: cmd.Resume, now: datetime, cal: WorkCalendar) ->
     if c.actor.unit_code not in (rung.unit_code, rung.overseer_code):
         raise NotPermitted("only the handling unit or the rung above may restart the clock")
     assert s.rules is not None
-    p, a, clock = s.paused, s.assignment, s.rules.resolve[rung.level].clock
-    accept_due = a.accept_due if p.accept_left is None else cal.add(now, p.accept_left, s.rules.accept.clock)
+    p, a, clock = s.paused, s.assignment, s.rules.resolve_on(rung).clock
+    accept_due = a.accept_due if p.accept_left is None else cal.add(now, p.accept_left, s.rules.accept_on(rung).clock)
     resolve_due = cal.add(now, p.resolve_left, clock)
-    provisional = cal.provisional(now, accept_due, s.rules.accept.clock) or cal.provisional(now, resolve_due, clock)
+    provisional = (cal.provisional(now, accept_due, s.rules.accept_on(rung).clock)
+                   or cal.provisional(now, resolve_due, clock))
     return [ev.ClockResumed(at=now, accept_due=accept_due, warn_at=cal.add(now, p.warn_left, clock),
                             resolve_due=resolve_due, note=c.note, actor=c.actor, provisional=provisional)]
 
@@ -711,15 +733,16 @@ def replan_deadlines(s: PetitionState, c: cmd.ReplanDeadlines, now: datetime,
                 due = moved("decision", a.rung.overseer_code, pending.decide_due, clock)
                 provisional = new.provisional(now, due, clock)
         else:
-            resolve = rules.resolve[a.rung.level].clock
+            resolve = rules.resolve_on(a.rung).clock
             accept_due = a.accept_due
             if a.accepted_at is None and not a.accept_breached:
-                accept_due = moved("accept", a.rung.unit_code, a.accept_due, rules.accept.clock)
+                accept_due = moved("accept", a.rung.unit_code, a.accept_due, rules.accept_on(a.rung).clock)
             if not a.warned and not a.resolve_breached:
                 moved("warn", a.rung.unit_code, a.warn_at, resolve)
             resolve_due = a.resolve_due if a.resolve_breached else moved("resolve", a.rung.unit_code,
                                                                          a.resolve_due, resolve)
-            provisional = (a.accepted_at is None and new.provisional(now, accept_due, rules.accept.clock)) \
+            accept_clock = rules.accept_on(a.rung).clock
+            provisional = (a.accepted_at is None and new.provisional(now, accept_due, accept_clock)) \
                 or new.provisional(now, resolve_due, resolve)
     else:
         return []

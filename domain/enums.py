@@ -33,6 +33,11 @@ class UnitKind(Labelled):
     GRID = "grid"
     DEPARTMENT = "department"
     PROPERTY_COMPANY = "property_company"
+    # issue 14 §3 (物业110): a street's property office (物业办), the rung between the community and the housing
+    # department on a property order's ladder; and a compound (小区), under the grid it lies in, served by one
+    # property company. A compound is org data only: no one works in it and it never holds an order.
+    PROPERTY_OFFICE = "property_office"
+    COMPOUND = "compound"
 
 
 class Status(Labelled):
@@ -271,6 +276,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "grid": "网格",
         "department": "区直部门",
         "property_company": "物业公司",
+        "property_office": "街道物业办",
+        "compound": "小区",
     },
     "Status": {
         "dispatched": "已分办待签收",

@@ -34,6 +34,7 @@ EVENT_LABELS: dict[str, str] = {
     "IntakeTriaged": "受理时分流办结",
     "CallerLinked": "关联同一事项来电",
     "LinkedCallerVisited": "关联来电人回访",
+    "CompanyCallbackRecorded": "物业客服回访",
     "PetitionClosed": "结案",
     "DeadlinesReplanned": "节假日调整后重算时限",
     "UnitEvaluated": "单位考评记录",

@@ -59,6 +59,8 @@ class PetitionReported(_Event):
     # issue 14 §4: the visit team that collected it and the round (民意"5"来听); '' for other channels
     visit_team: str = ""
     visit_round: str = ""
+    # issue 14 §3 (物业110): the compound (小区) the call was about ('' for none, and older petitions)
+    compound: str = ""
 
 
 class WorkOrderAssigned(_Event):
@@ -351,6 +353,16 @@ class LinkedCallerVisited(_Event):
     actor: Actor
 
 
+class CompanyCallbackRecorded(_Event):
+    """物业110: the property company's customer service called the resident back after it resolved (客服回访)."""
+
+    type: Literal["CompanyCallbackRecorded"] = "CompanyCallbackRecorded"
+    unit_code: str
+    outcome: VisitOutcome
+    note: str = ""
+    actor: Actor
+
+
 class PetitionClosed(_Event):
     """The petition closed with `outcome`; the units' `UnitEvaluated` follow in the same append."""
 
@@ -404,7 +416,8 @@ Event = Annotated[
     | PetitionEscalated | ExtensionRequested | ExtensionRequestLapsed | ExtensionDecided | PauseRequested | PauseDenied
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated
-    | DeadlinesReplanned | IntakeTriaged | CallerLinked | LinkedCallerVisited,
+    | DeadlinesReplanned | IntakeTriaged | CallerLinked | LinkedCallerVisited
+    | CompanyCallbackRecorded,
     Field(discriminator="type"),
 ]
 

@@ -102,6 +102,7 @@ def _(e: ev.PetitionReported, s: PetitionState) -> None:
     s.latitude, s.longitude, s.media_urls = e.latitude, e.longitude, list(e.media_urls)
     s.request_type, s.anonymous = e.request_type, e.anonymous
     s.visit_team = e.visit_team
+    s.compound = e.compound
 
 
 @_apply.register
@@ -375,6 +376,11 @@ def _(e: ev.CallerLinked, s: PetitionState) -> None:
 def _(e: ev.LinkedCallerVisited, s: PetitionState) -> None:
     s.linked_callers = [c.model_copy(update={"visit_outcome": e.outcome}) if c.caller == e.caller else c
                         for c in s.linked_callers]
+
+
+@_apply.register
+def _(e: ev.CompanyCallbackRecorded, s: PetitionState) -> None:
+    s.company_callback, s.company_callback_at = e.outcome, e.at
 
 
 @_apply.register

@@ -16,6 +16,7 @@ from domain.enums import (
     Role,
     Status,
     TriageOutcome,
+    UnitKind,
     Urgency,
     VisitChannel,
     VisitOutcome,
@@ -46,6 +47,9 @@ class Rung(BaseModel):
     unit_code: str
     unit_name: str
     overseer_code: str
+    # 物业110 (issue 14 §3): `property_company` on a property company's rung (its own deadlines, `Rules.accept_on`,
+    # `resolve_on`); None on every other rung and in ladders recorded before it existed
+    kind: UnitKind | None = None
 
     @property
     def task_queue(self) -> str | None:
@@ -259,6 +263,11 @@ class PetitionState(BaseModel):
     reporter_visited: bool = False
     # issue 14 §4: the visit team (民意"5"来听) that collected it on a visit day, '' for none
     visit_team: str = ""
+    # issue 14 §3 (物业110): the compound (小区) the call was about ('' for none); the company's customer
+    # service callback (客服回访) of its own resolution: the last outcome and when (None: no callback yet)
+    compound: str = ""
+    company_callback: VisitOutcome | None = None
+    company_callback_at: datetime | None = None
     # when its last event happened (its version's time): what the read model's updated_at says
     updated_at: datetime | None = None
 

@@ -11,11 +11,11 @@ or `{seconds: N}`. docs/deadline-rules.md says how each counts.
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.enums import Clock, Level, Urgency
+from domain.enums import Clock, Level, UnitKind, Urgency
 from domain.errors import InvalidCommand
 
 _UNITS: dict[str, tuple[float, Clock]] = {
@@ -78,6 +78,18 @@ class Span(BaseModel):
         return f'{amount:g} {words} ({{"{unit}": {amount:g}}})'
 
 
+class RungLike(Protocol):
+    """What the rules need of a rung (`domain.model.Rung`): its level and, for a property company's rung, its kind."""
+
+    @property
+    def level(self) -> Level:
+        """The rung's level."""
+
+    @property
+    def kind(self) -> UnitKind | None:
+        """The kind of the unit at the rung when the ladder recorded it (None: not recorded)."""
+
+
 class Rules(BaseModel):
     """The effective limits for one petition, fixed when it is reported."""
 
@@ -127,9 +139,36 @@ class Rules(BaseModel):
     # before the choice existed: those petitions keep counting both (docs/deadline-rules.md).
     after_close_counts_to_limit: bool = True
 
+    # 物业110 (issue 14 §3): the property company's own rung (a rung recorded with kind `property_company`)
+    # takes these instead of `accept` and `resolve[level]` (policy `property_company: {accept, resolve}`).
+    # None in rules frozen before they existed, and in rules of urgent and emergency petitions (the
+    # urgency's tighter rules hold on every rung): the company's rung counts like its level's.
+    company_accept: Span | None = None
+    company_resolve: Span | None = None
+
+    def accept_on(self, rung: RungLike) -> Span:
+        """The time to accept a work order at `rung`: the company's (物业110) at a property company's rung, if the
+        rules have it; else `accept`."""
+        if rung.kind is UnitKind.PROPERTY_COMPANY and self.company_accept is not None:
+            return self.company_accept
+        return self.accept
+
+    def resolve_on(self, rung: RungLike) -> Span:
+        """The time to resolve at `rung` before the order climbs: the company's (物业110) at a property company's
+        rung, if the rules have it; else `resolve[rung.level]`."""
+        if rung.kind is UnitKind.PROPERTY_COMPANY and self.company_resolve is not None:
+            return self.company_resolve
+        return self.resolve[rung.level]
+
+    def warning_offset_on(self, rung: RungLike) -> Span:
+        """`warning_offset` of the resolve time at `rung` (`resolve_on`)."""
+        return self._offset(self.resolve_on(rung))
+
     def warning_offset(self, level: Level) -> Span:
         """How long after the clock starts the yellow card is shown."""
-        total = self.resolve[level]
+        return self._offset(self.resolve[level])
+
+    def _offset(self, total: Span) -> Span:
         before = self.warning_before
         if before is not None and before.clock is total.clock and before.seconds < total.seconds:
             return Span(seconds=total.seconds - before.seconds, clock=total.clock)
@@ -151,6 +190,8 @@ class Policy(BaseModel):
         merged = copy.deepcopy(self.defaults)
         _merge(merged, self.categories.get(category, {}))
         _merge(merged, self.urgencies.get(urgency.value, {}))
+        if urgency.value in self.urgencies:  # the urgency's tighter rules hold on the company's rung too
+            merged.pop("property_company", None)
         try:
             return _rules_from(merged)
         except (ValueError, KeyError, TypeError) as exc:
@@ -181,6 +222,7 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
     warning = raw.get("warning", {})
     extensions = raw["extensions"]
     visit = raw["return_visit"]
+    company = raw.get("property_company", {})
     return Rules(
         accept=Span.parse(raw["accept"]),
         return_window=Span.parse(raw["return_window"]),
@@ -201,4 +243,6 @@ def _rules_from(raw: dict[str, Any]) -> Rules:
         return_final_when_sent_back=bool(raw.get("returns", {}).get("final_when_sent_back", False)),
         return_keeps_clock=bool(raw.get("returns", {}).get("keeps_clock", False)),
         after_close_counts_to_limit=bool(raw.get("reopens", {}).get("after_close_counts_to_limit", True)),
+        company_accept=Span.parse(company["accept"]) if "accept" in company else None,
+        company_resolve=Span.parse(company["resolve"]) if "resolve" in company else None,
     )

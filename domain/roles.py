@@ -39,6 +39,12 @@ HOTLINE = frozenset({Role.DISPATCHER, Role.ADMIN})
 # communities) with their staff tokens; membership of the team (org data) is checked by the visit desk.
 # Admins record too (a round's paper tally entered later).
 VISIT_CADRES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTMENT_STAFF, Role.ADMIN})
+# 物业110 (issue 14 §3): who takes a property call — the customer service desk of the company that serves the
+# compound (property staff), the street's property office (its street staff), the district's or street's
+# dispatch desk (a call 12345 passes on) and admins; and who calls back after the company resolved (客服回访):
+# the company's own customer service.
+PROPERTY_HOTLINE = frozenset({Role.PROPERTY_STAFF, Role.STREET_STAFF, Role.DISPATCHER, Role.ADMIN})
+COMPANY_CALLBACK = frozenset({Role.PROPERTY_STAFF})
 # The workflow itself (timers, delivery receipts).
 SYSTEM = frozenset({Role.SYSTEM})
 

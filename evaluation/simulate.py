@@ -23,6 +23,7 @@ from domain.evaluation import Period
 from domain.events import event_data
 from domain.workcalendar import CHINA
 from evaluation.lives import DISPATCHER, VISITOR, WAYS, Life, pick
+from evaluation.sim_property import PROPERTY_SHARE, compounds_of, property_call
 from eventstore.evaluation_projection import catch_up
 from eventstore.petition_projection import petition_row
 from eventstore.store import EventStore, NewEvent
@@ -141,6 +142,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     policy = load_policy("default")
     grids = sorted(u.code for u in org.units.values() if u.kind.value == "grid")
     categories = sorted(org.categories)
+    compounds = compounds_of(org) if "property_management" in org.categories else []  # issue 14 §3
     start = datetime.combine(month.months[0], datetime.min.time(), CHINA)
     span = timedelta(days=28)  # reports over the month's first four weeks, so most close within it
     store, prefix = EventStore(pool), f"SIM{month.months[0]:%Y%m}"
@@ -149,10 +151,13 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
         reported_at = start + timedelta(seconds=rng.uniform(0, span.total_seconds()))
         reported_at = reported_at.replace(hour=rng.randint(8, 18))
         reported_at = reported_at.astimezone(UTC)  # office hours in Beijing; events record UTC like live ones
-        category, urgency = rng.choice(categories), rng.choice([Urgency.NORMAL] * 9 + [Urgency.URGENT])
-        life = Life(f"{prefix}-{n:05d}", org, policy.rules_for(category, urgency), "default", reported_at,
-                    rng.choice(grids), category, urgency, way=pick(rng, WAYS), rng=rng)
-        play(life, org, rng)
+        if compounds and rng.random() < PROPERTY_SHARE:  # issue 14 §3: a 物业110 call about a Qufu compound
+            life = property_call(f"{prefix}-{n:05d}", org, policy, reported_at, rng.choice(compounds), rng)
+        else:
+            category, urgency = rng.choice(categories), rng.choice([Urgency.NORMAL] * 9 + [Urgency.URGENT])
+            life = Life(f"{prefix}-{n:05d}", org, policy.rules_for(category, urgency), "default", reported_at,
+                        rng.choice(grids), category, urgency, way=pick(rng, WAYS), rng=rng)
+            play(life, org, rng)
         stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
                            occurred_at=e.at) for e in life.events]
         result = await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))

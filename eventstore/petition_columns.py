@@ -16,5 +16,6 @@ COLUMNS = (
     "follows",  # migration 014
     "survey_due", "visit_channel",  # migration 019
     "request_type", "anonymous", "triage", "triage_reason", "linked_callers", "on_the_spot",  # migration 021
+    "compound", "company_callback", "company_callback_at",  # migration 022
     "visit_team",  # migration 024
 )

@@ -97,6 +97,10 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "survey_due": _iso(state.survey_due),
         "visit_channel": state.last_visit_channel.value if state.last_visit_channel else None,
         "visit_team": state.visit_team or None,  # issue 14 §4 (migration 024)
+        # issue 14 §3 (物业110, migration 022)
+        "compound": state.compound,
+        "company_callback": state.company_callback.value if state.company_callback else None,
+        "company_callback_at": _iso(state.company_callback_at),
     }
 
 

@@ -83,7 +83,7 @@ class PetitionQuery:
     reader: str
     scope: list[str] | None = None
     mine: bool = False
-    # status, level, category, channel, urgency, close_outcome, request_type, triage, visit_team
+    # status, level, category, channel, urgency, close_outcome, request_type, triage, visit_team, compound
     equal: dict[str, str] = field(default_factory=dict)
     held_by: list[str] | None = None
     overdue: bool | None = None
@@ -98,7 +98,7 @@ class PetitionQuery:
 
 
 _LISTED_COLUMNS = {"status", "level", "category", "channel", "urgency", "close_outcome", "request_type", "triage",
-                   "visit_team"}
+                   "visit_team", "compound"}  # issue 14 §4 visit days, §3 物业110
 
 
 async def list_petitions(pool: asyncpg.Pool, query: PetitionQuery) -> list[dict[str, Any]]:
@@ -321,3 +321,18 @@ async def reported_and_closed_since(pool: asyncpg.Pool, scope: list[str] | None)
             "count(*) FILTER (WHERE closed_at AT TIME ZONE 'Asia/Shanghai' >= t.m) AS closed_this_month "
             "FROM petitions, t WHERE ($1::text[] IS NULL OR handled_units && $1::text[])", scope)
     return dict(row)
+
+
+# --- issue 14 §3: 物业110 --------------------------------------------------------------------------------------
+
+
+async def property_hotline_orders(conn: asyncpg.Connection, start: datetime, end: datetime,
+                                  companies: list[str] | None) -> list[dict[str, Any]]:
+    """物业110 petitions (channel `property_hotline`) reported in [`start`, `end`) and handled by one of
+    `companies` (None: any): id, compound, handled_units, status, close_outcome, company_callback (the last
+    callback's outcome, None: none), reported_at, oldest first."""
+    rows = await conn.fetch(
+        "SELECT id, compound, handled_units, status, close_outcome, company_callback, reported_at FROM petitions "
+        "WHERE channel = 'property_hotline' AND reported_at >= $1 AND reported_at < $2 "
+        "AND ($3::text[] IS NULL OR handled_units && $3::text[]) ORDER BY reported_at, id", start, end, companies)
+    return [dict(r) for r in rows]

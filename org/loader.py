@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,8 @@ def parse_org(raw: Any) -> OrgTree:
     for p in raw.get("property_companies", []):
         add(f"property company {p.get('code')}", code=p.get("code"), name=p.get("name"),
             kind=UnitKind.PROPERTY_COMPANY, parent_code=p.get("district"), district_code=p.get("district"))
+    _add_property_offices(units, raw.get("property_offices") or [], add)
+    _add_compounds(units, raw.get("compounds") or [], add)
 
     categories: dict[str, Category] = {}
     for c in raw.get("categories", []):
@@ -90,6 +93,47 @@ def parse_org(raw: Any) -> OrgTree:
     _check_references(tree)
     _check_boundaries(tree)
     return tree
+
+
+def _add_property_offices(units: dict[str, Unit], offices: Any, add: Callable[..., Unit]) -> None:
+    """`property_offices:` a street's property office (物业办, issue 14 §3), `{code, name, street}`: a unit under
+    the street, the rung between the community and the housing department on a property order's ladder.
+    At most one per street."""
+    if not isinstance(offices, list):
+        raise OrgFileError("property_offices: a list of {code, name, street}")
+    streets: set[str] = set()
+    for o in offices:
+        street = units.get(str(o.get("street")))
+        if street is None or street.kind is not UnitKind.STREET:
+            raise OrgFileError(f"property office {o.get('code')}: {o.get('street')!r} is not a street")
+        if street.code in streets:
+            raise OrgFileError(f"property office {o.get('code')}: street {street.code} has a property office already")
+        streets.add(street.code)
+        add(f"property office {o.get('code')}", code=o.get("code"), name=o.get("name"), kind=UnitKind.PROPERTY_OFFICE,
+            parent_code=street.code, district_code=street.district_code)
+
+
+def _add_compounds(units: dict[str, Unit], compounds: Any, add: Callable[..., Unit]) -> None:
+    """`compounds:` the compounds (小区, issue 14 §3) of communities, `{code, name, community, grid?,
+    property_company?}`: a unit under the grid it lies in (default: the community's first grid), served by
+    `property_company` (default: the community's). A community may hold several compounds served by
+    different companies; a compound without a company is refused (物业110 has no one to send it to)."""
+    if not isinstance(compounds, list):
+        raise OrgFileError("compounds: a list of {code, name, community, grid, property_company}")
+    for c in compounds:
+        where = f"compound {c.get('code')}"
+        community = units.get(str(c.get("community")))
+        if community is None or community.kind is not UnitKind.COMMUNITY:
+            raise OrgFileError(f"{where}: {c.get('community')!r} is not a community")
+        grids = sorted(u.code for u in units.values() if u.kind is UnitKind.GRID and u.parent_code == community.code)
+        grid = c.get("grid") or (grids[0] if grids else None)
+        if grid not in grids:
+            raise OrgFileError(f"{where}: {grid!r} is not a grid of community {community.code}")
+        company = c.get("property_company") or community.property_company
+        if not company:
+            raise OrgFileError(f"{where}: no property_company (and community {community.code} names none)")
+        add(where, code=c.get("code"), name=c.get("name"), kind=UnitKind.COMPOUND, parent_code=grid,
+            district_code=community.district_code, property_company=company)
 
 
 def _add_boundaries(units: dict[str, Unit], boundaries: Any) -> None:
@@ -199,7 +243,10 @@ def _check_references(tree: OrgTree) -> None:
         if unit.property_company:
             company = tree.units.get(unit.property_company)
             if company is None or company.kind is not UnitKind.PROPERTY_COMPANY:
-                raise OrgFileError(f"community {unit.code}: {unit.property_company!r} is not a property company")
+                raise OrgFileError(f"{unit.kind.value} {unit.code}: {unit.property_company!r} is not a property "
+                                   "company")
+            if unit.kind is UnitKind.COMPOUND and company.district_code != unit.district_code:
+                raise OrgFileError(f"compound {unit.code}: {company.code} serves another district")
     districts = [u for u in tree.units.values() if u.kind is UnitKind.DISTRICT]
     for category in tree.categories.values():
         for district in districts:

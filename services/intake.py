@@ -94,7 +94,7 @@ class IntakeService:
         if grid_code in org.units and not reach.may_report_in(grid_code):
             raise OutOfScope(f"grid {grid_code} is outside your unit")
         on_the_spot = intake.on_the_spot is not None or (intake.visit is not None and intake.visit.on_the_spot)
-        where = route(org, grid_code, intake.category, from_grid=on_the_spot)
+        where = route(org, grid_code, intake.category, from_grid=on_the_spot, compound=intake.compound)
         if intake.for_district_desk:
             intake = replace(intake, actor=intake.actor.model_copy(update={"unit_code": where.desk_code}))
         rules = self._policy.rules_for(intake.category, intake.urgency)

@@ -14,12 +14,13 @@ from typing import Any
 
 from domain import commands as cmd
 from domain.enums import Channel, EmergencyLine, LegalChannel, RequestType, TriageOutcome, Urgency
+from domain.errors import InvalidCommand
 from domain.model import Actor, Rung
 from domain.policy import Rules
 from domain.text import blank_problem, phone_problem, unstorable_text, url_problem
 from org.geography import LocationError, grid_at, grid_holds
 from org.model import OrgTree
-from org.routing import dispatch_desk, ladder_for_report, ladder_from_unit
+from org.routing import dispatch_desk, ladder_for_compound, ladder_for_report, ladder_from_unit
 from services.errors import FieldTooLong, InvalidField, LocationMismatch, LocationOutsideGrids, LocationRequired
 
 # The text fields of a report, each refused (never cut) beyond the `max_length` of the domain's `Report`
@@ -112,6 +113,8 @@ class Intake:
     on_the_spot: OnTheSpot | None = None
     triage: Triage | None = None
     visit: VisitMatter | None = None  # issue 14 §4: collected by a visit team (channel visit)
+    # issue 14 §3 (物业110): the compound (小区) the call is about; its grid and its company's ladder follow
+    compound: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,10 +179,17 @@ def locate(org: OrgTree, grid_code: str | None, latitude: float | None, longitud
         raise LocationOutsideGrids(str(exc)) from None
 
 
-def route(org: OrgTree, grid_code: str, category: str, *, from_grid: bool = False) -> Route:
+def route(org: OrgTree, grid_code: str, category: str, *, from_grid: bool = False, compound: str = "") -> Route:
     """The ladder and desk of a report in `grid_code` about `category`; InvalidCommand for an unknown grid
     or category, or a grid the org cannot climb from. `from_grid`: the ladder starts at the grid itself,
-    whatever rung the category starts at (a petition resolved there on the spot)."""
+    whatever rung the category starts at (a petition resolved there on the spot). `compound` (物业110): the
+    ladder of the compound's company (`org.routing.ladder_for_compound`), its grid the compound's (InvalidCommand
+    if `grid_code` is another)."""
+    if compound:
+        grid, ladder = ladder_for_compound(org, compound, category)
+        if grid != grid_code:
+            raise InvalidCommand(f"compound {compound} lies in grid {grid}, not {grid_code}", field="grid_code")
+        return Route(grid, ladder, dispatch_desk(org, grid))
     ladder = (ladder_from_unit(org, grid_code, grid_code, category) if from_grid
               else ladder_for_report(org, grid_code, category))
     return Route(grid_code, ladder, dispatch_desk(org, grid_code))
@@ -213,5 +223,5 @@ def report_command(intake: Intake, petition_id: str, where: Route, policy_name: 
         public_summary=intake.public_summary, latitude=intake.latitude, longitude=intake.longitude,
         media_urls=list(intake.media_urls), policy_name=policy_name, rules=rules, ladder=where.ladder,
         desk_code=where.desk_code, tracks_delivery=tracks_delivery, follows=intake.follows,
-        follows_unit=follows_unit,
+        follows_unit=follows_unit, compound=intake.compound,
     )

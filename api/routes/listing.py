@@ -121,6 +121,7 @@ async def list_petitions(
                                                                "legal_channel, outside_duties)")] = None,
     visit_team: Annotated[str | None, Query(max_length=64, description="Collected by this visit team on a visit "
                                                                         "day (民意\"5\"来听)")] = None,
+    compound: Annotated[str | None, Query(max_length=64, description="物业110: about this compound (小区)")] = None,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description=Q_HELP)] = None,
     sort: SortOrder = SortOrder.NEWEST,
@@ -138,7 +139,7 @@ async def list_petitions(
     equal = {column: str(value) for column, value in (
         ("status", status), ("level", level), ("category", category), ("channel", channel), ("urgency", urgency),
         ("close_outcome", close_outcome), ("request_type", request_type), ("triage", triage),
-        ("visit_team", visit_team)) if value is not None}
+        ("visit_team", visit_team), ("compound", compound)) if value is not None}
     query = PetitionQuery(
         reader=actor.id, scope=scope_units(actor, org), mine=mine, equal=equal,
         held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue, on_the_spot=on_the_spot,

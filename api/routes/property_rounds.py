@@ -9,13 +9,13 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from api.auth import CurrentActor
-from api.deps import DeskDep, EvaluationConn, OrgDep
+from api.deps import DeskDep, EvaluationConn, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.scope import ROLES_OF_ACTION, require_role
 from api.unit_scope import require_below, units_below
 from domain.masking import mask_representative
 from domain.text import StorableText
-from evaluation.property_rounds import property_round
+from evaluation.property_rounds import company_cards, property_round
 
 router = APIRouter(prefix="/v1/property-rounds", tags=["evaluation"])
 WRITE_ERRORS = PROBLEM_RESPONSES(401, 403, 409, 422)
@@ -73,3 +73,13 @@ async def get_round(quarter: str, conn: EvaluationConn, org: OrgDep, actor: Curr
         for score in found["scores"]:
             score["representative"] = mask_representative(score["representative"])
     return found
+
+
+@router.get("/{quarter}/cards", responses=PROBLEM_RESPONSES(401, 422))
+async def get_company_cards(quarter: str, conn: EvaluationConn, org: OrgDep, services: ServicesDep,
+                            actor: CurrentActor) -> list[dict]:
+    """物业110 (issue 14 §3): each property company's quarterly card beside the residents' round — its 物业110
+    orders of the quarter, still open, called back (客服回访) and satisfied with the callback; its scorecard's
+    figures (work orders, response and resolution in time, satisfaction); the round's score and the composite.
+    The companies of the caller's subtree (a company: its own; admin: all), whether or not a round was held."""
+    return await company_cards(conn, org, quarter, units_below(actor, org), services.weights)

@@ -68,6 +68,7 @@ export function sentence(event) {
       add(label('CloseOutcome', d.outcome)); add(d.explanation && `说明：${d.explanation}`); add(d.duplicate_of && `重复于 ${d.duplicate_of}`); break
     case 'IntakeTriaged': add(label('TriageOutcome', d.outcome)); add(d.reason && `理由：${d.reason}`); add(d.answer && `答复：${d.answer}`); break
     case 'CallerLinked': add(`第${d.caller}位来电人 ${d.caller_name || ''} ${d.caller_phone || ''}`.trim()); add(d.reason); break
+    case 'CompanyCallbackRecorded': add(`${unitName(d.unit_code)}：${label('VisitOutcome', d.outcome)}`); add(d.note); break
     case 'LinkedCallerVisited': add(`第${d.caller}位来电人：${label('VisitOutcome', d.outcome)}`); add(d.note); break
     default:
       add(d.reason || d.note || d.result || d.explanation || '')

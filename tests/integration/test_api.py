@@ -188,7 +188,7 @@ async def test_reference_endpoints_and_health(people, http):
     assert len(streets) == 15
     tree = (await people.grid.get("/v1/units/rc-yuehe")).json()
     assert tree["ancestors"] == ["rencheng"] and {c["code"] for c in tree["children"]} == {
-        "rc-yuehe-taibai", "rc-yuehe-yuehe"}
+        "rc-yuehe-taibai", "rc-yuehe-yuehe", "rc-yuehe-wyb"}  # its communities and its 物业办 (issue 14 §3)
     assert len(tree["children"][0]["children"]) == 3
     assert (await people.grid.get("/v1/units/atlantis")).status_code == 404
     categories = (await people.grid.get("/v1/categories")).json()

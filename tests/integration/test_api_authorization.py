@@ -60,12 +60,18 @@ VISIT_ROUNDS = "rounds and team figures of the caller's district (a city admin: 
 VISIT_WRITE = "roles of ROLES_OF_ACTION['visit-matter'] (staff, admin) and, but for an admin, a cadre of the round's "\
               "team by token subject (else 403 out_of_scope); matters only in the communities the round visits "\
               "(test_visit_days.py)"
+# issue 14 §3 (物业110)
+PROPERTY_CALL = "roles of ROLES_OF_ACTION['property-hotline-call'], for a compound of the caller's desk: the property "\
+                "staff of the company serving it, street staff of its street or the street's 物业办, a dispatcher of "\
+                "its street or district, admin; else 403 out_of_scope (unknown compound: 404)"
+COMPANY_CARDS = "the quarterly cards of the property companies below the caller (a company: its own; admin: all)"
 CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is every district's calendar; "\
                 "else 403 (the city admin's load: test_calendar_load.py, on a database of its own)"
 
 COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
             "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close", "reopen", "link-caller",
-            "linked-caller-visit")
+            "linked-caller-visit",
+            "company-callback")  # issue 14 §3
 OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
                  "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
 ACCESS: dict[tuple[str, str], str] = {
@@ -105,6 +111,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/visit-rounds/{round_id}"): VISIT_ROUNDS,
     ("POST", "/v1/visit-rounds/{round_id}/matters"): VISIT_WRITE,
     ("POST", "/v1/visit-rounds/{round_id}/close"): VISIT_WRITE,
+    # issue 14 §3 (物业110)
+    ("GET", "/v1/compounds"): EVERYONE, ("POST", "/v1/property-hotline/calls"): PROPERTY_CALL,
+    ("GET", "/v1/property-rounds/{quarter}/cards"): COMPANY_CARDS,
 }
 
 # (role, a unit whose subtree holds the petition, a unit outside that subtree in the same district, a unit of
@@ -134,6 +143,7 @@ BODIES = {
     "reopen": {"reason": "群众再次来电", "contact_phone": "13805379999"},  # an open petition: 409 for the allowed
     "link-caller": {"reason": "同一事项无新情况", "caller_phone": "13905370000"},
     "linked-caller-visit": {"caller": 1, "outcome": "satisfied"},  # nobody linked, not resolved: 409 for the allowed
+    "company-callback": {"outcome": "satisfied"},  # issue 14 §3: not resolved by a company: 409 for the allowed
 }
 MONTH, QUARTER = "2025-07", "2025-Q3"  # of their own: the session's database is shared
 
@@ -262,6 +272,29 @@ async def test_visit_days_by_role_and_scope(as_, http, pool, org):
         assert (await http.get(path)).status_code == 401, path
 
 
+async def test_property_hotline_calls_by_role_and_scope(as_, http):
+    """物业110 (issue 14 §3): 太白小区 lies in the petition's grid, served by 红帆物业 (pc-hongfan) under 越河街道,
+    whose 物业办 is rc-yuehe-wyb."""
+    call = {"compound": "rc-yuehe-taibai-taibai", "description": "楼道灯不亮", "caller_phone": "13805370001"}
+    for role, unit, where in people():
+        response = await as_(role, unit).post("/v1/property-hotline/calls", call)
+        if not allowed("property-hotline-call", role):
+            assert (response.status_code, response.json()["code"]) == (403, "role_not_allowed"), (role, unit)
+        elif where == "inside":
+            assert response.status_code == 201, (role, unit, response.text)
+        else:
+            assert (response.status_code, response.json()["code"]) == (403, "out_of_scope"), (role, unit)
+    for role, unit in (("property_staff", "pc-hongfan"), ("street_staff", "rc-yuehe-wyb")):
+        response = await as_(role, unit).post("/v1/property-hotline/calls", call)
+        assert response.status_code == 201, (role, unit, response.text)
+    unknown = await as_("admin", "").post("/v1/property-hotline/calls", call | {"compound": "no-such"})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "compound_not_found")
+    assert (await http.post("/v1/property-hotline/calls", json=call)).status_code == 401
+    for role, unit, _where in people():
+        assert (await as_(role, unit).get("/v1/compounds")).status_code == 200, (role, unit)
+    assert (await http.get("/v1/compounds")).status_code == 401
+
+
 async def test_petition_reads_by_role_and_scope(as_):
     pid = (await as_("grid_worker", "rc-yuehe-taibai-g1").report(description="授权矩阵读取"))["id"]
     for role, unit, where in people():
@@ -364,7 +397,9 @@ async def test_public_routes_answer_without_a_token_and_publish_no_personal_data
 
 @pytest.fixture
 async def month(pool, org) -> str:
-    if not await pool.fetchval("SELECT count(*) FROM evaluation_facts WHERE month = $1", Period.parse(MONTH).months[0]):
+    # simulated once per session: its own petitions (another month's may close in this one)
+    prefix = f"SIM{Period.parse(MONTH).months[0]:%Y%m}-%"
+    if not await pool.fetchval("SELECT count(*) FROM petitions WHERE id LIKE $1", prefix):
         await simulate_month(pool, org, Period.parse(MONTH), 240, 21, 0)
     return MONTH
 
@@ -428,6 +463,10 @@ async def test_evaluation_writes_by_role_and_scope(month, pool, org, as_):
             assert (response.status_code, response.json().get("code")) == expected, (role, unit, company)
         rounds = (await caller.get(f"/v1/property-rounds/{QUARTER}")).json()
         assert all(below(org, unit, c) for c in rounds["companies"]), (role, unit)
+        cards = (await caller.get(f"/v1/property-rounds/{QUARTER}/cards")).json()  # issue 14 §3
+        assert all(below(org, unit, c["company_code"]) for c in cards), (role, unit)
+        assert [c["company_code"] for c in cards] == sorted(
+            u.code for u in org.units.values() if u.kind.value == "property_company" and below(org, unit, u.code))
     assert (await admin.post("/v1/scorecards/publish", {"period": "2025-06"})).status_code == 200
     assert (await admin.post(f"/v1/property-rounds/{QUARTER}/close")).status_code == 200
 

@@ -37,3 +37,20 @@ async def test_every_simulated_petition_is_closed_and_in_no_queue(pool, org, as_
     one = next(r for r in rows if r["level"] == "grid")
     accept = await staff_of(one["unit_code"]).post(f"/v1/petitions/{one['id']}/accept", {})
     assert accept.status_code == 409 and accept.json()["code"] == "petition_closed", accept.text
+
+
+# --- issue 14 §3: 物业110 in the simulated month -----------------------------------------------------------------
+
+
+async def test_a_simulated_month_holds_property_hotline_calls_on_the_companies_cards(pool, org, as_):
+    await simulate_month(pool, org, Period.parse("2024-02"), 300, seed=1403)
+    rows = await pool.fetch("SELECT * FROM petitions WHERE id LIKE 'SIM202402-%' AND channel = 'property_hotline'")
+    assert 5 <= len(rows) <= 35, len(rows)  # about 5 % of 300
+    assert all(r["compound"] and r["status"] == "closed" for r in rows)
+    assert {org.units[r["compound"]].district_code for r in rows} == {"qufu"}
+    cards = (await as_("supervisor", "qufu").get("/v1/property-rounds/2024-Q1/cards")).json()
+    by_company = {c["company_code"]: c for c in cards}
+    # the session's database is shared: other tests' simulated months of the quarter hold calls too
+    assert sum(c["hotline_orders"] for c in cards) >= len(rows)
+    assert by_company["pc-qfgongyi"]["hotline_orders"] > 0 and by_company["pc-qfgongyi"]["callbacks"] > 0
+    assert by_company["pc-qfgongyi"]["received"] > 0 and by_company["pc-qfgongyi"]["satisfaction_rate"] is not None

@@ -31,6 +31,8 @@ RECORDED_UPDATE_NAMES = (
     "extension_decision", "pause", "resume", "progress", "resolve", "urge", "return_visit", "close", "reopen_closed",
     "open_work_order", "report_on_the_spot", "report_triaged", "link_caller", "linked_caller_visit",
     "report_visit_matter",  # issue 14 §4
+    # issue 14 §3 (物业110)
+    "company_callback",
 )
 
 

@@ -48,8 +48,12 @@ def test_ladder_climbs_grid_community_street_department(demo_org) -> None:
 def test_property_issues_go_to_the_compound_property_company(demo_org) -> None:
     ladder = ladder_for_report(demo_org, "qf-lucheng-gulou-g1", "property_management")
     assert ladder[0].unit_code == "pc-qfgongyi" and ladder[0].overseer_code == "qf-lucheng-gulou"
-    assert [r.level for r in ladder] == [Level.COMMUNITY, Level.STREET, Level.DEPARTMENT]
-    assert ladder[-1].unit_code == "qufu-housing"
+    # a property matter reported by the grid climbs as a 物业110 order does: company, community, 物业办, housing
+    assert [r.unit_code for r in ladder] == ["pc-qfgongyi", "qf-lucheng-gulou", "qf-lucheng-wyb", "qufu-housing"]
+    assert [r.level for r in ladder] == [Level.COMMUNITY, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT]
+    # a street without a 物业办: the street itself
+    assert [r.unit_code for r in ladder_for_report(demo_org, "rc-jiyang-caoqiao-g1", "property_management")] == [
+        "pc-shuijing", "rc-jiyang-caoqiao", "rc-jiyang", "rencheng-housing"]
 
 
 def test_utilities_start_at_the_street(demo_org) -> None:
