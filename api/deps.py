@@ -70,7 +70,8 @@ async def _org(request: Request) -> OrgTree:
 
 def _intake(request: Request) -> IntakeService:
     services = _services(request)
-    return IntakeService(services.pool, services.petitions, services.policy, work_calendar)
+    return IntakeService(services.pool, services.petitions, services.policy, work_calendar,
+                         duplicates=services.settings.duplicate_rule())
 
 
 def _store(request: Request) -> EventStore:

@@ -23,6 +23,7 @@ from api.routes import (
     commands,
     console,
     departments,
+    duplicates,
     health,
     hotline,
     insight,
@@ -97,6 +98,7 @@ def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
     app.include_router(visit_days.router)  # issue 14 §4
     app.include_router(property_hotline.router)
     app.include_router(commands.router)
+    app.include_router(duplicates.router)  # issue 14 §5
     app.include_router(reopen.router)
     app.include_router(departments.router)
     app.include_router(notifications.router)

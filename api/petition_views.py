@@ -16,7 +16,7 @@ import orjson
 
 from api.access import ReadAccess
 from api.errors import ApiError
-from api.schemas import EventOut, PetitionOut
+from api.schemas import DuplicateCandidateOut, EventOut, JoinedBurstOut, PetitionOut, ReportedOut
 from api.scope import grid_in_scope, in_scope, scope_units, sees_personal_data
 from domain.enums import (
     Channel,
@@ -39,6 +39,7 @@ from eventstore.petition_projection import petition_row
 from eventstore.petition_queries import find_petition
 from eventstore.store import StoredEvent
 from org.model import OrgTree
+from services.intake import Reported
 
 
 async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: ReadKind) -> list[PetitionOut]:
@@ -67,9 +68,10 @@ def command_out(row: dict[str, Any], actor: Actor, org: OrgTree) -> PetitionOut:
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with its JSON text columns (`linked_callers`) read."""
-    callers = row.get("linked_callers")
-    return {**row, "linked_callers": orjson.loads(callers)} if isinstance(callers, str) else row
+    """The row with its JSON text columns (`linked_callers`; `burst`, issue 14 §5) read."""
+    callers, burst = row.get("linked_callers"), row.get("burst")
+    row = {**row, "linked_callers": orjson.loads(callers)} if isinstance(callers, str) else row
+    return {**row, "burst": orjson.loads(burst)} if isinstance(burst, str) else row
 
 
 def _labelled(row: dict[str, Any], org: OrgTree) -> PetitionOut:
@@ -143,3 +145,20 @@ class ActorReach:
     def may_see(self, row: dict[str, Any]) -> bool:
         """Whether the caller may see the petition `row` (a row of the petitions read model)."""
         return in_scope(row, scope_units(self.actor, self.org), self.actor)
+
+
+def reported_out(reported: Reported, actor: Actor, org: OrgTree) -> ReportedOut:
+    """An intake answer (issue 14 §5): the petition made, or the burst's petition the report joined, masked for
+    `actor` like any command's answer (the category's name from `org`), with its duplicate candidates (ones `actor`
+    may see: intake checked)."""
+    if reported.state is None:  # a retry of a report whose key kept no answer: the petition as it is now
+        assert reported.row is not None
+        petition = command_out(reported.row, actor, org)
+    else:
+        petition = state_out(reported.state, actor, org)
+    candidates = [DuplicateCandidateOut(**c.model_dump(), status_label=Status(c.status).label)
+                  for c in reported.candidates]
+    joined = reported.joined
+    return ReportedOut(**petition.model_dump(), duplicate_candidates=candidates,
+                       joined_burst=JoinedBurstOut(petition_id=joined.petition_id, caller=joined.caller,
+                                                   reason=joined.reason) if joined else None)

@@ -68,6 +68,10 @@ class ReportIn(CheckedInput):
     follows: str | None = Field(default=None, min_length=1, max_length=LIMITS["follows"], description=(
         "结案后再诉: the id of a closed petition (that the caller may see, closed within the policy's reopen "
         "window) this one follows; the unit that resolved it (or held it last) gets a reopen counted"))
+    # issue 14 §5
+    separate_matter: bool = Field(default=False, description=(
+        "the reporter says this is another problem than a burst (突发集中诉求) declared nearby: it is reported on "
+        "its own even where a running burst would take it in"))
 
     @model_validator(mode="after")
     def _somewhere(self) -> ReportIn:
@@ -124,6 +128,10 @@ class HotlineCallIn(CheckedInput):
     legal_channel: LegalChannel | None = None
     same_as: str | None = Field(default=None, min_length=1, max_length=64,
                                 description="same_matter: the open petition the caller is linked to")
+    # issue 14 §5
+    separate_matter: bool = Field(default=False, description=(
+        "the reporter says this is another problem than a burst (突发集中诉求) declared nearby: it is reported on "
+        "its own even where a running burst would take it in"))
 
     @model_validator(mode="after")
     def _complete(self) -> HotlineCallIn:
@@ -157,6 +165,9 @@ class LinkedCallerOut(BaseModel):
     anonymous: bool
     linked_at: UtcTime
     visit_outcome: VisitOutcome | None
+    merged_from: str = Field("", description="a reporter of the petition merged into this one (合并工单)")
+    burst: bool = Field(False, description="a report that joined the burst declared on this petition")
+    description: str = Field("", description="a burst report: what its reporter said")
 
 
 class DispatchIn(CheckedInput):
@@ -181,6 +192,20 @@ class DeliveryOut(BaseModel):
     last_error: str = Field(description="the last failed attempt's error, e.g. `answered HTTP 503` ('' if none)")
     last_failed_at: UtcTime | None
     delivered_at: UtcTime | None = Field(description="when the system took it (answered 2xx); null until then")
+
+
+class BurstOut(BaseModel):
+    """A burst declared on a petition: reports of its category in `grid_codes` or within `radius_m` metres of its
+    point, until `until` (and mentioning one of `keywords`, if any), join it instead of starting work orders."""
+
+    declared_at: UtcTime
+    until: UtcTime
+    grid_codes: list[str]
+    radius_m: float
+    latitude: float | None
+    longitude: float | None
+    keywords: list[str]
+    reason: str
 
 
 class PetitionOut(BaseModel):
@@ -275,6 +300,56 @@ class PetitionOut(BaseModel):
     deliveries: list[DeliveryOut] = Field(
         [], description="its work orders POSTed to department systems (webhook), newest first: attempts, the last "
                         "error, since when, when taken (filled on GET /v1/petitions/{id} only)")
+    burst: BurstOut | None = Field(None, description="a burst declared on it (突发集中诉求): matching reports join "
+                                                     "it as reporters until `until`")
+
+
+# --- issue 14 §5: duplicates and bursts -------------------------------------------------------------------
+
+
+class DuplicateCandidateOut(BaseModel):
+    """An open petition that looks like the same problem as the report, and why (domain/duplicates.py)."""
+
+    petition_id: str
+    status: str
+    status_label: str
+    reported_at: UtcTime | None
+    same_grid: bool
+    distance_m: float | None = Field(description="metres between the two points (null unless both have one)")
+    text_score: float = Field(description="0..1: how alike the descriptions are (character bigrams, Dice)")
+
+
+class JoinedBurstOut(BaseModel):
+    """The report joined a burst: no new petition; its reporter is linked to the burst's petition."""
+
+    petition_id: str = Field(description="the burst's petition (the answer's `id`)")
+    caller: int = Field(description="the reporter's number among its linked callers (linked-caller-visit)")
+    reason: str = Field(description="the burst's reason and end, and where the report matched")
+
+
+class ReportedOut(PetitionOut):
+    """An intake answer: the petition made (201), or the burst's petition the report joined (200, `joined_burst`);
+    with the open petitions that look like the same problem (`duplicate_candidates`, ranked; those the reporter
+    may see only)."""
+
+    duplicate_candidates: list[DuplicateCandidateOut] = Field(
+        [], description="open petitions of the same category, grid or nearby, similar text, recent: a dispatcher may "
+                        "merge one into another (POST /v1/petitions/{id}/merge)")
+    joined_burst: JoinedBurstOut | None = None
+
+
+class MergeIn(CheckedInput):
+    """合并工单: the open petition of the same district this one is merged into (`into`), and why."""
+
+    into: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=MAX_TEXT, examples=["同一垃圾点, 已由JH20261129-3F2A9C01办理"])
+
+
+class MergeOut(BaseModel):
+    """A merge: the merged petition (closed as a duplicate of `into`) and the survivor with its new reporters."""
+
+    merged: PetitionOut
+    into: PetitionOut
 
 
 class EventOut(BaseModel):

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.duplicates import DuplicateRule
+
 
 class Open311Client(BaseModel):
     """An Open311 integrator holding an api_key: who it is and what its GET requests may read.
@@ -58,6 +60,17 @@ class Settings(BaseSettings):
     notify_task_queue: str = "notifications"  # the delivery workflows' queue, apart from the petitions'
     notify_webhook_url: str = ""  # the city's messaging hub: JSON POSTs, HMAC-SHA256 signed
     notify_webhook_secret: str = ""
+    # issue 14 §5: the duplicate rule at intake (domain/duplicates.py): open petitions of the same category reported
+    # within the window, in the same grid or within the distance, whose descriptions score at least the text score
+    duplicate_window_hours: float = Field(default=168.0, gt=0)
+    duplicate_distance_m: float = Field(default=300.0, ge=0)
+    duplicate_text_score: float = Field(default=0.2, ge=0, le=1)
+    duplicate_limit: int = Field(default=5, ge=1, le=50)
+
+    def duplicate_rule(self) -> DuplicateRule:
+        """The duplicate rule these settings make (`JIEHU_DUPLICATE_*`)."""
+        return DuplicateRule(window_seconds=self.duplicate_window_hours * 3600, distance_m=self.duplicate_distance_m,
+                             min_text_score=self.duplicate_text_score, limit=self.duplicate_limit)
     notify_sms_url: str = ""  # the SMS gateway: JSON POSTs with the delivery id as Idempotency-Key
     notify_sms_api_key: str = ""
     # The SMS gateway's inbound messages (residents' replies, POST /v1/sms/inbound), signed as department

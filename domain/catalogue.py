@@ -143,6 +143,19 @@ CATALOGUE: tuple[CommandSpec, ...] = (
     CommandSpec(cmd.CompanyCallback, decider.company_callback, r.COMPANY_CALLBACK,
                 "Record the property company's own callback after it resolved (物业客服回访); the official "
                 "return visit still closes the petition", "company-callback"),
+    # issue 14 §5: a dispatcher merges a duplicate into the petition it duplicates (both halves: the API sends
+    # the survivor's first) and declares a burst, which later reports join at intake (sent by intake)
+    CommandSpec(cmd.MergeInto, decider.merge_into, r.MERGING,
+                "Merge this petition into another open one of the district about the same problem (合并工单): it "
+                "closes as a duplicate naming it, its reporters are return-visited when that one closes", "merge"),
+    CommandSpec(cmd.AbsorbMerged, decider.absorb_merged, r.MERGING,
+                "The survivor's half of a merge: the merged petition's reporters become its linked reporters",
+                None),
+    CommandSpec(cmd.DeclareBurst, decider.declare_burst, r.DISPATCHING,
+                "Declare a burst on this petition (突发集中诉求): matching reports join it as reporters instead of "
+                "starting work orders", "burst"),
+    CommandSpec(cmd.JoinBurst, decider.join_burst, r.HANDLING | r.DISPATCHING,
+                "A report inside a declared burst joins it as another reporter (no new order)", None),
 )
 
 BY_TYPE: dict[type, CommandSpec] = {spec.command: spec for spec in CATALOGUE}

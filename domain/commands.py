@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.arrangements import Arrangement
 from domain.enums import (
@@ -135,6 +135,75 @@ class VisitLinkedCaller(_Command):
     caller: int = Field(ge=1, le=10_000)
     outcome: VisitOutcome
     note: str = Field(default="", max_length=MAX_TEXT)
+
+
+# --- issue 14 §5: duplicates and bursts -------------------------------------------------------------------
+
+
+class MergedReporter(BaseModel):
+    """One reporter a merge carries to the survivor: the merged petition's reporter or one of its linked callers
+    not yet visited (their name and phone are personal data, masked like the reporter's)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(default="", max_length=64)
+    phone: str = Field(default="", max_length=32)
+    anonymous: bool = False
+    request_type: RequestType | None = None
+
+
+class MergeInto(_Command):
+    """合并工单: a dispatcher merges this open petition into `into`, an open one of the same district about the
+    same problem. It closes as a duplicate naming `into` (its units' rates untouched); its reporters are linked
+    to `into` (`AbsorbMerged`, sent first) and return-visited when `into` closes."""
+
+    kind: Literal["merge"] = "merge"
+    into: str = Field(min_length=1, max_length=64)
+    reason: str = Text
+
+
+class AbsorbMerged(_Command):
+    """The survivor's half of a merge, sent by the API before `MergeInto`: the merged petition's reporters
+    become linked reporters of this one. `merged_desk_code`: the merged petition's dispatch desk (a merge stays
+    within one district)."""
+
+    kind: Literal["absorb_merged"] = "absorb_merged"
+    merged_id: str = Field(min_length=1, max_length=64)
+    merged_desk_code: str = Field(max_length=64)
+    reporters: list[MergedReporter] = Field(min_length=1, max_length=10_000)
+    reason: str = Text
+
+
+class DeclareBurst(_Command):
+    """突发集中诉求: a dispatcher declares a burst on this open petition (a water main broke): until `until`
+    (aware; at most 3 days ahead), reports of its category in `grid_codes` (default: its grid) or within
+    `radius_m` metres of (`latitude`, `longitude`) (default: its point), mentioning one of `keywords` if any,
+    join it as reporters instead of starting work orders. Declared again, it replaces the earlier one."""
+
+    kind: Literal["declare_burst"] = "declare_burst"
+    until: AwareDatetime
+    reason: str = Text
+    radius_m: float = Field(default=500.0, ge=0, le=5_000)
+    grid_codes: list[str] = Field(default=[], max_length=50)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    keywords: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(default=[], max_length=10)
+
+
+class JoinBurst(_Command):
+    """A report that falls inside a burst declared on this petition (sent by intake, never by a route): its
+    reporter is linked as another reporter with what they said; no new petition, no new work order."""
+
+    kind: Literal["join_burst"] = "join_burst"
+    category: str = Field(min_length=1, max_length=64)
+    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    grid_code: str = Field(min_length=1, max_length=64)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    reporter_name: str = Field(default="", max_length=64)
+    reporter_phone: str = Field(default="", max_length=32)
+    anonymous: bool = False
+    request_type: RequestType | None = None
 
 
 class Dispatch(_Command):
@@ -318,5 +387,6 @@ Command = (
     | OpenWorkOrder | ReplanDeadlines | ReportOnTheSpot | ReportTriaged | LinkCaller | VisitLinkedCaller
     | ReportVisitMatter  # issue 14 §4
     | CompanyCallback  # issue 14 §3
+    | MergeInto | AbsorbMerged | DeclareBurst | JoinBurst
     | Tick
 )

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import events as ev
+from domain.duplicates import Sketch, burst_match, burst_problem
 from domain.enums import (
     Channel,
     Clock,
@@ -26,7 +27,7 @@ from domain.enums import (
 )
 from domain.errors import AlreadyReported, InvalidCommand, InvalidState, NotPermitted
 from domain.evolve import evolve
-from domain.model import SYSTEM_ACTOR, Actor, PetitionState, Rung
+from domain.model import SYSTEM_ACTOR, Actor, Burst, PetitionState, Rung
 from domain.policy import Span
 from domain.roles import URGING_ANYWHERE
 from domain.timers import deadlines_provisional, due_item
@@ -232,9 +233,10 @@ def link_caller(s: PetitionState, c: cmd.LinkCaller, now: datetime, cal: WorkCal
 
 
 def _callers_waiting(s: PetitionState, but: int = 0) -> list[int]:
-    """Linked callers still to be return-visited (anonymous ones cannot be called), except `but`."""
+    """Linked callers still to be return-visited (anonymous ones, and merged or burst reporters who left no
+    phone, cannot be called), except `but`."""
     return [c.caller for c in s.linked_callers
-            if c.visit_outcome is None and not c.anonymous and c.caller != but]
+            if c.visit_outcome is None and c.callable and c.caller != but]
 
 
 def visit_linked_caller(s: PetitionState, c: cmd.VisitLinkedCaller, now: datetime,
@@ -247,6 +249,8 @@ def visit_linked_caller(s: PetitionState, c: cmd.VisitLinkedCaller, now: datetim
         raise InvalidCommand(f"caller: the petition has no linked caller {c.caller}", field="caller")
     if linked.anonymous:
         raise InvalidState(f"caller {c.caller} stayed anonymous: there is nobody to call")
+    if not linked.callable:
+        raise InvalidState(f"caller {c.caller} left no phone: there is nobody to call")
     if linked.visit_outcome is not None:
         raise InvalidState(f"caller {c.caller} was visited already ({linked.visit_outcome.label})")
     if c.outcome is VisitOutcome.NOT_VISITED:
@@ -276,6 +280,90 @@ def company_callback(s: PetitionState, c: cmd.CompanyCallback, now: datetime,
         raise InvalidCommand("'not_visited' is recorded by the system when the window closes", field="outcome")
     return [ev.CompanyCallbackRecorded(at=now, unit_code=s.resolution.unit_code, outcome=c.outcome, note=c.note,
                                        actor=c.actor)]
+
+
+# --- issue 14 §5: duplicates and bursts (the rules: domain/duplicates.py) -----------------------------------
+
+
+def merged_reporters(s: PetitionState) -> list[cmd.MergedReporter]:
+    """Who a merge of `s` carries to the survivor: its reporter, then its linked callers not yet visited."""
+    reporter = cmd.MergedReporter(name=s.reporter_name, phone=s.reporter_phone, anonymous=s.anonymous,
+                                  request_type=s.request_type)
+    return [reporter, *(cmd.MergedReporter(name=c.caller_name, phone=c.caller_phone, anonymous=c.anonymous)
+                        for c in s.linked_callers if c.visit_outcome is None)]
+
+
+def merge_into(s: PetitionState, c: cmd.MergeInto, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """合并工单: the petition closes as a duplicate of `c.into` (`PetitionMerged`, then the close with its
+    `UnitEvaluated`: a duplicate leaves every unit's rates). InvalidCommand when merged into itself; InvalidState
+    for a closed one (the catalogue's stage). The survivor's half (`absorb_merged`) is checked by the API."""
+    if c.into == s.id:
+        raise InvalidCommand("into: a petition cannot be merged into itself", field="into")
+    merged = ev.PetitionMerged(at=now, into=c.into, reason=c.reason, reporters=len(merged_reporters(s)),
+                               actor=c.actor)
+    closing = close(s, cmd.Close(actor=c.actor, outcome=CloseOutcome.DUPLICATE, duplicate_of=c.into,
+                                 explanation=f"合并至 {c.into} / merged into {c.into}: {c.reason}"), now, cal)
+    return [merged, *closing]
+
+
+def absorb_merged(s: PetitionState, c: cmd.AbsorbMerged, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """The survivor's half of a merge: each reporter of the merged petition linked as another reporter
+    (`CallerLinked` with `merged_from`), return-visited when this one closes. InvalidCommand for itself or a
+    petition of another district's desk; InvalidState when that petition was merged into this one already."""
+    if c.merged_id == s.id:
+        raise InvalidCommand("into: a petition cannot be merged into itself", field="into")
+    if c.merged_desk_code != s.desk_code:
+        raise InvalidCommand(f"into: a merge stays within one district: {s.id} is {s.desk_code or 'no'} desk's, "
+                             f"{c.merged_id} is {c.merged_desk_code or 'no'} desk's (dispatch it first)", field="into")
+    if any(x.merged_from == c.merged_id for x in s.linked_callers):
+        raise InvalidState(f"petition {c.merged_id} was merged into {s.id} already")
+    first = len(s.linked_callers) + 1
+    return [ev.CallerLinked(at=now, caller=first + i, caller_name=r.name, caller_phone=r.phone,
+                            anonymous=r.anonymous, request_type=r.request_type, reason=c.reason, actor=c.actor,
+                            merged_from=c.merged_id)
+            for i, r in enumerate(c.reporters)]
+
+
+def declare_burst(s: PetitionState, c: cmd.DeclareBurst, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """突发集中诉求: a burst on this open petition (its grid and point unless the command names others).
+    InvalidCommand when `until` is not ahead, more than 3 days ahead, or the radius is out of range."""
+    if (problem := burst_problem(now, c.until, c.radius_m)) is not None:
+        raise InvalidCommand(problem, field=problem.split(":")[0])
+    if (c.latitude is None) != (c.longitude is None):
+        raise InvalidCommand("latitude and longitude: both or neither", field="latitude")
+    point = (c.latitude, c.longitude) if c.latitude is not None else (s.latitude, s.longitude)
+    return [ev.BurstDeclared(at=now, burst=Burst(
+        declared_at=now, until=c.until, grid_codes=list(dict.fromkeys(c.grid_codes or [s.grid_code])),
+        radius_m=c.radius_m, latitude=point[0], longitude=point[1], keywords=list(c.keywords), reason=c.reason,
+        declared_by=c.actor))]
+
+
+def sketch_of(s: PetitionState) -> Sketch:
+    """What the duplicate and burst rules read of a petition's state."""
+    return Sketch(id=s.id, status=s.status.value, category=s.category, description=s.description,
+                  grid_code=s.grid_code, latitude=s.latitude, longitude=s.longitude, reported_at=s.reported_at)
+
+
+def join_burst(s: PetitionState, c: cmd.JoinBurst, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
+    """A report inside this petition's burst: its reporter linked with what they said (`CallerLinked`, `burst`),
+    no new order. InvalidState when no burst is declared or the report falls outside it (`burst_match`: ended,
+    another category, outside its grids and radius, none of its keywords); InvalidCommand for an anonymous
+    reporter with a name or phone."""
+    if s.burst is None:
+        raise InvalidState("no burst is declared on this petition")
+    report = Sketch(category=c.category, description=c.description, grid_code=c.grid_code, latitude=c.latitude,
+                    longitude=c.longitude)
+    match = burst_match(s.burst, sketch_of(s), report, now)
+    if match is None:
+        raise InvalidState("the report falls outside the burst declared on this petition (ended, another "
+                           "category or place, or none of its keywords): report it on its own")
+    if c.anonymous and (c.reporter_name or c.reporter_phone):
+        raise InvalidCommand("an anonymous caller's name and phone are not recorded: leave them out",
+                             field="anonymous")
+    return [ev.CallerLinked(at=now, caller=len(s.linked_callers) + 1, caller_name=c.reporter_name,
+                            caller_phone=c.reporter_phone, anonymous=c.anonymous, request_type=c.request_type,
+                            reason=match.describe(), actor=c.actor, burst=True, description=c.description,
+                            distance_m=match.distance_m)]
 
 
 def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:

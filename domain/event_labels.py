@@ -35,6 +35,8 @@ EVENT_LABELS: dict[str, str] = {
     "CallerLinked": "关联同一事项来电",
     "LinkedCallerVisited": "关联来电人回访",
     "CompanyCallbackRecorded": "物业客服回访",
+    "PetitionMerged": "合并工单",
+    "BurstDeclared": "突发集中诉求",
     "PetitionClosed": "结案",
     "DeadlinesReplanned": "节假日调整后重算时限",
     "UnitEvaluated": "单位考评记录",

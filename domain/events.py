@@ -20,7 +20,7 @@ from domain.enums import (
     VisitChannel,
     VisitOutcome,
 )
-from domain.model import Actor, Rung, UnitRecord
+from domain.model import Actor, Burst, Rung, UnitRecord
 from domain.policy import Rules, Span
 
 
@@ -341,6 +341,12 @@ class CallerLinked(_Event):
     request_type: RequestType | None = None
     reason: str
     actor: Actor
+    # issue 14 §5 (defaults: links recorded before decode unchanged): the reporter of the petition merged into
+    # this one (`merged_from`), or a report that joined its burst (`burst`, with what it said and how far away)
+    merged_from: str = ""
+    burst: bool = False
+    description: str = ""
+    distance_m: float | None = None
 
 
 class LinkedCallerVisited(_Event):
@@ -372,6 +378,29 @@ class PetitionClosed(_Event):
     explanation: str
     actor: Actor
     duplicate_of: str = ""  # closed as `duplicate`: the petition it duplicates ('' before it was asked)
+
+
+# --- issue 14 §5: duplicates and bursts -------------------------------------------------------------------
+
+
+class PetitionMerged(_Event):
+    """A dispatcher merged this petition into `into` (合并工单): its reporters (`reporters`: how many) became
+    linked reporters of `into`, return-visited when it closes; it closes as a duplicate of `into` in the same
+    append (`PetitionClosed` with `duplicate_of`), which leaves every unit's rates (`EXCLUDED_OUTCOMES`)."""
+
+    type: Literal["PetitionMerged"] = "PetitionMerged"
+    into: str
+    reason: str
+    reporters: int
+    actor: Actor
+
+
+class BurstDeclared(_Event):
+    """A dispatcher declared a burst on this petition (突发集中诉求): later reports matching `burst` join it as
+    reporters instead of starting work orders of their own (`domain/duplicates.py`)."""
+
+    type: Literal["BurstDeclared"] = "BurstDeclared"
+    burst: Burst
 
 
 class DeadlineMove(BaseModel):
@@ -417,7 +446,8 @@ Event = Annotated[
     | ClockPaused | ClockResumed | ProgressNoted | PetitionResolved | PetitionUrged | DeadlineWarned
     | DeadlineBreached | ReturnVisitRecorded | PetitionReopened | FollowUpReported | PetitionClosed | UnitEvaluated
     | DeadlinesReplanned | IntakeTriaged | CallerLinked | LinkedCallerVisited
-    | CompanyCallbackRecorded,
+    | CompanyCallbackRecorded
+    | PetitionMerged | BurstDeclared,
     Field(discriminator="type"),
 ]
 

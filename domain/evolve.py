@@ -369,13 +369,27 @@ def _(e: ev.IntakeTriaged, s: PetitionState) -> None:
 def _(e: ev.CallerLinked, s: PetitionState) -> None:
     s.linked_callers = [*s.linked_callers, LinkedCaller(caller=e.caller, caller_name=e.caller_name,
                                                         caller_phone=e.caller_phone, anonymous=e.anonymous,
-                                                        linked_at=e.at)]
+                                                        linked_at=e.at, merged_from=e.merged_from,
+                                                        burst=e.burst, description=e.description)]
 
 
 @_apply.register
 def _(e: ev.LinkedCallerVisited, s: PetitionState) -> None:
     s.linked_callers = [c.model_copy(update={"visit_outcome": e.outcome}) if c.caller == e.caller else c
                         for c in s.linked_callers]
+
+
+# --- issue 14 §5: duplicates and bursts ---------------------------------------------------------------
+
+
+@_apply.register
+def _(e: ev.PetitionMerged, s: PetitionState) -> None:
+    s.merged_into = e.into  # its PetitionClosed (duplicate_of) follows in the same append
+
+
+@_apply.register
+def _(e: ev.BurstDeclared, s: PetitionState) -> None:
+    s.burst = e.burst
 
 
 @_apply.register

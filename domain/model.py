@@ -192,6 +192,35 @@ class LinkedCaller(BaseModel):
     anonymous: bool = False
     linked_at: datetime
     visit_outcome: VisitOutcome | None = None
+    # issue 14 §5: the reporter of a petition merged into this one, or a report that joined its burst (with
+    # the words it said); a linked reporter without a phone (a grid worker's own report) has nobody to call
+    merged_from: str = ""
+    burst: bool = False
+    description: str = ""
+
+    @property
+    def callable(self) -> bool:
+        """Whether there is somebody to call back: not anonymous, and a phone to call."""
+        return not self.anonymous and bool(self.caller_phone)
+
+
+# --- issue 14 §5: duplicates and bursts ---------------------------------------------------------
+class Burst(BaseModel):
+    """A burst declared on a petition (issue 14 §5; the rule: `domain/duplicates.py`): reports of its category
+    in `grid_codes` or within `radius_m` metres of (`latitude`, `longitude`), arriving until `until` (and
+    mentioning one of `keywords`, if any), join it as further reporters."""
+
+    model_config = ConfigDict(frozen=True)
+
+    declared_at: datetime
+    until: datetime
+    grid_codes: list[str]
+    radius_m: float
+    latitude: float | None = None
+    longitude: float | None = None
+    keywords: list[str] = []
+    reason: str
+    declared_by: Actor
 
 
 class PetitionState(BaseModel):
@@ -268,6 +297,9 @@ class PetitionState(BaseModel):
     compound: str = ""
     company_callback: VisitOutcome | None = None
     company_callback_at: datetime | None = None
+    # issue 14 §5: the petition this one was merged into (closed as its duplicate), a burst declared on it
+    merged_into: str = ""
+    burst: Burst | None = None
     # when its last event happened (its version's time): what the read model's updated_at says
     updated_at: datetime | None = None
 

@@ -173,6 +173,8 @@ def _triggers(event: ev.Event, facts: PetitionFacts, rules: NotificationRules
             return [("survey", event.unit_code, event.survey_due)]
         return [("resolved", event.unit_code, None)]
     if isinstance(event, ev.PetitionClosed):
+        if state.merged_into:  # issue 14 §5: merged, its matter goes on in the survivor (its resident is
+            return []  # return-visited there): "已结案" would tell them it ended
         return [("closed", state.rung.unit_code if state.rung else "", None)]
     return []
 

@@ -45,6 +45,9 @@ VISIT_CADRES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DEPARTME
 # the company's own customer service.
 PROPERTY_HOTLINE = frozenset({Role.PROPERTY_STAFF, Role.STREET_STAFF, Role.DISPATCHER, Role.ADMIN})
 COMPANY_CALLBACK = frozenset({Role.PROPERTY_STAFF})
+# issue 14 §5: who merges a duplicate into the petition it duplicates (合并工单): whoever may close one as a
+# duplicate (a merge is that close, keeping its reporters), i.e. the dispatch desk, supervisors and admins.
+MERGING = CLOSING
 # The workflow itself (timers, delivery receipts).
 SYSTEM = frozenset({Role.SYSTEM})
 

@@ -23,6 +23,7 @@ from domain.evaluation import Period
 from domain.events import event_data
 from domain.workcalendar import CHINA
 from evaluation.lives import DISPATCHER, VISITOR, WAYS, Life, pick
+from evaluation.sim_duplicates import duplicate_lives
 from evaluation.sim_property import PROPERTY_SHARE, compounds_of, property_call
 from eventstore.evaluation_projection import catch_up
 from eventstore.petition_projection import petition_row
@@ -134,10 +135,12 @@ def _accept_and_resolve(life: Life, rng: random.Random) -> None:
 
 
 async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petitions: int, seed: int,
-                         first: int = 0, *, visit_days: bool = True) -> dict:
+                         first: int = 0, *, visit_days: bool = True, duplicates: bool = False) -> dict:
     """Play and append `petitions` reported during `month`, numbered from `first`, and (`visit_days`) the month's
     visit rounds of every team with their matters (`evaluation/sim_visits.py`; a round already simulated is
-    left alone); returns what was written."""
+    left alone); returns what was written. `duplicates` (`jiehu simulate-month` sets it): also the month's
+    duplicates merged and its burst (issue 14 §5, `evaluation/sim_duplicates.py`), as streams SIMD<yyyymm>-<n>
+    beside the `petitions` (not counted in them)."""
     rng = random.Random(seed)
     policy = load_policy("default")
     grids = sorted(u.code for u in org.units.values() if u.kind.value == "grid")
@@ -163,11 +166,23 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
         result = await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
         written += not result.already_appended
         events += len(stored)
+    # issue 14 §5: the month's duplicates merged and its burst (evaluation/sim_duplicates.py), streams SIMD<yyyymm>-<n>
+    # (once per month: a run adding petitions to a month already simulated, `first` > 0, adds none)
+    routine = duplicate_lives(org, policy, start, span, petitions, f"SIMD{month.months[0]:%Y%m}", rng) \
+        if duplicates and first == 0 else []
+    for life in routine:
+        stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
+                           occurred_at=e.at) for e in life.events]
+        await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
+        events += len(stored)
+    merged = {"petitions": len(routine), "merged": sum(1 for life in routine if life.state.merged_into),
+              "burst_reporters": sum(len(life.state.linked_callers) + 1 for life in routine if life.state.burst)}
     # issue 14 §4: the month's 民意"5"来听 visit rounds and their matters (evaluation/sim_visits.py)
     from evaluation.sim_visits import simulate_visit_days  # it plays petitions with this module's `play`
     visits = await simulate_visit_days(pool, org, month, seed) if visit_days else None
     async with pool.acquire() as conn:
         await catch_up(conn)
     return {"month": month.text, "petitions": petitions, "written": written, "events": events,
-            **({"visit_days": visits} if visits is not None else {})}
+            **({"visit_days": visits} if visits is not None else {}),
+            **({"duplicates": merged} if duplicates else {})}
 

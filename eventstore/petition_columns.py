@@ -18,4 +18,5 @@ COLUMNS = (
     "request_type", "anonymous", "triage", "triage_reason", "linked_callers", "on_the_spot",  # migration 021
     "compound", "company_callback", "company_callback_at",  # migration 022
     "visit_team",  # migration 024
+    "burst", "burst_ends_at",  # migration 026 (issue 14 §5)
 )

@@ -101,6 +101,9 @@ def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
         "compound": state.compound,
         "company_callback": state.company_callback.value if state.company_callback else None,
         "company_callback_at": _iso(state.company_callback_at),
+        # issue 14 §5 (migration 026): a burst declared on it, JSON text like `linked_callers`
+        "burst": state.burst.model_dump_json() if state.burst else None,
+        "burst_ends_at": _iso(state.burst.until if state.burst else None),
     }
 
 

@@ -336,3 +336,33 @@ async def property_hotline_orders(conn: asyncpg.Connection, start: datetime, end
         "WHERE channel = 'property_hotline' AND reported_at >= $1 AND reported_at < $2 "
         "AND ($3::text[] IS NULL OR handled_units && $3::text[]) ORDER BY reported_at, id", start, end, companies)
     return [dict(r) for r in rows]
+
+
+# --- issue 14 §5: duplicates and bursts ---------------------------------------------------------------------
+
+ALIKE_ROWS = 200  # open petitions of one category and place the duplicate rule reads at most (newest first)
+
+
+async def open_alike(pool: asyncpg.Pool, category: str, since: datetime, grid_code: str,
+                     box: tuple[float, float, float, float] | None, exclude_id: str) -> list[dict[str, Any]]:
+    """Open petitions of `category` reported at or after `since` (aware), in `grid_code` or with a point inside
+    `box` (lat_min, lat_max, lon_min, lon_max; None: the grid only), other than `exclude_id`: the rows the
+    duplicate rule (`domain/duplicates.py`) ranks, newest first, at most `ALIKE_ROWS`. Nobody's scope is checked."""
+    args = _Args(category, since, grid_code, exclude_id)
+    near = ""
+    if box is not None:
+        near = (f" OR (latitude BETWEEN {args(box[0])} AND {args(box[1])} "
+                f"AND longitude BETWEEN {args(box[2])} AND {args(box[3])})")
+    rows = await pool.fetch(
+        "SELECT * FROM petitions WHERE status <> 'closed' AND category = $1 AND reported_at >= $2 AND id <> $4 "
+        f"AND (grid_code = $3{near}) ORDER BY reported_at DESC LIMIT {ALIKE_ROWS}", *args.values)
+    return [dict(r) for r in rows]
+
+
+async def running_bursts(pool: asyncpg.Pool, category: str, now: datetime) -> list[dict[str, Any]]:
+    """Open petitions of `category` with a burst declared that has not ended at `now` (aware), oldest burst
+    first (their `burst` column: the rule's JSON). Nobody's scope is checked."""
+    rows = await pool.fetch(
+        "SELECT * FROM petitions WHERE category = $1 AND burst_ends_at >= $2 AND status <> 'closed' "
+        "ORDER BY reported_at, id", category, now)
+    return [dict(r) for r in rows]

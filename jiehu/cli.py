@@ -332,7 +332,8 @@ def simulate_month_command(
 
         pool = await create_pool(settings.database_url, max_size=4)
         try:
-            return await simulate_month(pool, await load_org(pool), Period.parse(month), petitions, seed, first)
+            return await simulate_month(pool, await load_org(pool), Period.parse(month), petitions, seed, first,
+                                        duplicates=True)
         finally:
             await pool.close()
 
@@ -343,6 +344,10 @@ def simulate_month_command(
         typer.echo(f"民意\"5\"来听: {visits['rounds']} visit rounds, {visits['matters']} matters "
                    f"({visits['on_the_spot']} resolved on the spot); see GET /v1/visit-teams/figures?"
                    f"period={result['month']}")
+    routine = result.get("duplicates") or {}
+    if routine.get("petitions"):
+        typer.echo(f"  重复件 duplicates merged: {routine['merged']}; 突发集中诉求 one burst with "
+                   f"{routine['burst_reporters']} reporters (SIMD{result['month'].replace('-', '')}-n)")
 
 
 @projections_app.command("rebuild")

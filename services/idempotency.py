@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from domain.duplicates import Candidate
 from domain.model import PetitionState
 from eventstore.idempotency import Claim, claim, record_answer
 from eventstore.petition_projection import fold_stored
@@ -54,6 +55,7 @@ class FirstAnswer:
 
     state: PetitionState  # the petition as the first request's answer showed it
     status: int | None  # the HTTP status it answered with; None when only the log knows the answer
+    candidates: tuple[Candidate, ...] = ()  # a report's duplicate candidates as it answered them (issue 14 §5)
 
 
 async def first_answer(pool: asyncpg.Pool, subject: str, key: str, claimed: Claim,
@@ -67,9 +69,13 @@ async def first_answer(pool: asyncpg.Pool, subject: str, key: str, claimed: Clai
     if version is None:
         return None
     events = await store.read_stream(petition_id)
-    return FirstAnswer(fold_stored(petition_id, (e for e in events if e.version <= version)), status)
+    candidates = tuple(Candidate.model_validate(c) for c in orjson.loads(claimed.answer_candidates or "[]"))
+    return FirstAnswer(fold_stored(petition_id, (e for e in events if e.version <= version)), status, candidates)
 
 
-async def keep_answer(pool: asyncpg.Pool, subject: str, key: str, state: PetitionState, status: int) -> None:
-    """Record the first successful answer of (`subject`, `key`): `state`'s version and the HTTP `status`."""
-    await record_answer(pool, subject, key, state.version, status)
+async def keep_answer(pool: asyncpg.Pool, subject: str, key: str, state: PetitionState, status: int,
+                      candidates: tuple[Candidate, ...] = ()) -> None:
+    """Record the first successful answer of (`subject`, `key`): `state`'s version, the HTTP `status` and a
+    report's duplicate `candidates` (ids and why they matched, issue 14 §5; no resident's data)."""
+    kept = orjson.dumps([c.model_dump(mode="json") for c in candidates]).decode() if candidates else None
+    await record_answer(pool, subject, key, state.version, status, kept)

@@ -20,7 +20,8 @@ from typing import Any, Protocol
 import asyncpg
 
 from domain import commands as cmd
-from domain.decider import NOT_REOPENABLE
+from domain.decider import NOT_REOPENABLE, sketch_of
+from domain.duplicates import Candidate, DuplicateRule, Sketch
 from domain.enums import Status
 from domain.model import PetitionState
 from domain.policy import Policy, Rules
@@ -28,6 +29,7 @@ from domain.workcalendar import CHINA, WorkCalendar
 from eventstore.notification_log import set_opt_out
 from eventstore.petition_queries import find_petition
 from org.model import OrgTree
+from services.duplicates import burst_for, candidates_for
 from services.errors import (
     FollowedPetitionOpen,
     FollowUpNotAllowed,
@@ -67,6 +69,20 @@ class Reported:
     state: PetitionState | None  # the petition as the report (or, for a keyed retry, the first report) left it
     row: dict[str, Any] | None = None  # None unless `state` is: the petition as it is now
     status: int = 201  # the HTTP status to answer: 201 Created, also for a keyed retry of the first one
+    # issue 14 §5: open petitions that look like the same problem (the reporter may see them), and the burst the
+    # report joined instead of making a petition (`petition_id` is then the burst's petition; status 200)
+    candidates: tuple[Candidate, ...] = ()
+    joined: JoinedBurst | None = None
+
+
+@dataclass(frozen=True)
+class JoinedBurst:
+    """A report that joined a burst: the burst's petition, the reporter's number among its linked callers, and
+    why it matched (`BurstMatch.describe`)."""
+
+    petition_id: str
+    caller: int
+    reason: str
 
 
 CREATED, OK = 201, 200
@@ -76,9 +92,11 @@ class IntakeService:
     """Reports petitions: one instance per process, holding the clients it needs."""
 
     def __init__(self, pool: asyncpg.Pool, petitions: PetitionClient, policy: Policy,
-                 calendar: Callable[[], WorkCalendar], new_id: Callable[[], str] = new_petition_id) -> None:
+                 calendar: Callable[[], WorkCalendar], new_id: Callable[[], str] = new_petition_id,
+                 duplicates: DuplicateRule | None = None) -> None:
         self._pool, self._petitions, self._policy = pool, petitions, policy
         self._calendar, self._new_id = calendar, new_id
+        self._duplicates = duplicates or DuplicateRule()
 
     async def report(self, intake: Intake, org: OrgTree, reach: Reach) -> Reported:
         """Report `intake`. Raises (services/errors.py) InvalidField (a field that should not be stored;
@@ -97,6 +115,8 @@ class IntakeService:
         where = route(org, grid_code, intake.category, from_grid=on_the_spot, compound=intake.compound)
         if intake.for_district_desk:
             intake = replace(intake, actor=intake.actor.model_copy(update={"unit_code": where.desk_code}))
+        if (joined := await self._join_burst(intake, grid_code, reach)) is not None:
+            return joined
         rules = self._policy.rules_for(intake.category, intake.urgency)
         follows_unit = await self._followed_unit(intake.follows, rules, reach) if intake.follows else ""
         petition_id, update = self._new_id(), None
@@ -107,7 +127,8 @@ class IntakeService:
             # a retry: the first answer (the petition as its report left it, with the same status), also
             # after the petition moved on or closed; a retry while the first still runs shares its update
             if not claimed.first and (answer := await first_answer(self._pool, subject, key, claimed, petition_id)):
-                return Reported(petition_id, answer.state, status=answer.status or CREATED)
+                return Reported(petition_id, answer.state, status=answer.status or CREATED,
+                                candidates=answer.candidates)
         command = report_command(replace(intake, grid_code=grid_code), petition_id, where, self._policy.name,
                                  rules, follows_unit=follows_unit)
         if not intake.resident_sms:  # before the petition exists: no message can go out ahead of the choice
@@ -115,14 +136,52 @@ class IntakeService:
                               f"{intake.actor.name} ({intake.actor.id})")
         state = await self._petitions.report(command, update_id=update)
         if state is not None:
+            candidates = await self._candidates(state, reach)
             if intake.idempotency_key is not None:
-                await keep_answer(self._pool, intake.actor.id, intake.idempotency_key, state, CREATED)
-            return Reported(petition_id, state)
+                await keep_answer(self._pool, intake.actor.id, intake.idempotency_key, state, CREATED, candidates)
+            return Reported(petition_id, state, candidates=candidates)
         # an earlier request with this key already reported it (under rules from before keys kept answers)
         row = await find_petition(self._pool, petition_id)
         if row is None:
             raise ReportInProgress("a request with this Idempotency-Key is still being handled")
         return Reported(petition_id, None, row, status=OK)
+
+    # --- issue 14 §5: duplicates and bursts ----------------------------------------------------------------
+
+    async def _candidates(self, state: PetitionState, reach: Reach) -> tuple[Candidate, ...]:
+        """The new petition's duplicate candidates the reporter may see (none for one closed at intake)."""
+        if not state.open:
+            return ()
+        return tuple(await candidates_for(self._pool, sketch_of(state), self._duplicates, reach.may_see,
+                                          datetime.now(CHINA)))
+
+    async def _join_burst(self, intake: Intake, grid_code: str, reach: Reach) -> Reported | None:
+        """A report inside a running burst the reporter may see joins it (no new petition, status 200): not one
+        resolved on the spot, triaged, following a closed one, a visit team's matter (its round's tally counts
+        it), or said to be another problem (`separate_matter`). None: it is reported as usual."""
+        if intake.on_the_spot or intake.triage or intake.follows or intake.visit or intake.separate_matter:
+            return None
+        report = Sketch(category=intake.category, description=intake.description, grid_code=grid_code,
+                        latitude=intake.latitude, longitude=intake.longitude)
+        found = await burst_for(self._pool, report, reach.may_see, datetime.now(CHINA))
+        if found is None:
+            return None
+        burst_id, update = found.row["id"], None
+        if intake.idempotency_key is not None:
+            subject, key = intake.actor.id, intake.idempotency_key
+            claimed = await claim_key(self._pool, subject, key, intake.request, burst_id)
+            if not claimed.first and (answer := await first_answer(self._pool, subject, key, claimed,
+                                                                   claimed.petition_id)):
+                return _joined(claimed.petition_id, answer.state, answer.status or OK)
+            update = update_id(subject, key)
+        command = cmd.JoinBurst(actor=intake.actor, category=intake.category, description=intake.description,
+                                grid_code=grid_code, latitude=intake.latitude, longitude=intake.longitude,
+                                reporter_name=intake.reporter_name, reporter_phone=intake.reporter_phone,
+                                anonymous=intake.anonymous, request_type=intake.request_type)
+        state = await self._petitions.send(burst_id, command, update_id=update)
+        if intake.idempotency_key is not None:
+            await keep_answer(self._pool, intake.actor.id, intake.idempotency_key, state, OK)
+        return _joined(burst_id, state, OK, found.match.describe())
 
     async def link_caller(self, petition_id: str, command: cmd.LinkCaller, reach: Reach,
                           idempotency_key: str | None = None, request: dict[str, Any] | None = None) -> PetitionState:
@@ -170,3 +229,13 @@ class IntakeService:
         if row["close_outcome"] in {o.value for o in NOT_REOPENABLE}:
             return ""
         return row["unit_code"] or ""
+
+
+def _joined(petition_id: str, state: PetitionState, status: int, why: str = "") -> Reported:
+    """The answer of a report that joined the burst of `petition_id`: the burst petition as the join left it
+    (its last linked caller is the one this report linked), and why: the burst's reason, and where the report
+    matched (`why`, '' on a keyed retry)."""
+    caller = state.linked_callers[-1].caller if state.linked_callers else 0
+    burst = f"{state.burst.reason} (至 {state.burst.until.astimezone(CHINA):%m-%d %H:%M})" if state.burst else ""
+    return Reported(petition_id, state, status=status,
+                    joined=JoinedBurst(petition_id, caller, "; ".join(x for x in (burst, why) if x)))

@@ -115,6 +115,8 @@ class Intake:
     visit: VisitMatter | None = None  # issue 14 §4: collected by a visit team (channel visit)
     # issue 14 §3 (物业110): the compound (小区) the call is about; its grid and its company's ladder follow
     compound: str = ""
+    # issue 14 §5: the reporter says it is another problem than a burst declared nearby: never join one
+    separate_matter: bool = False
 
 
 @dataclass(frozen=True)

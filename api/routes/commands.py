@@ -63,6 +63,13 @@ async def _send(services: ServicesDep, row: dict[str, Any], command: Any, action
     return state_out(state, command.actor, services.org)
 
 
+async def send_command(services: ServicesDep, row: dict[str, Any], command: Any, action: str,
+                       payload: dict[str, Any], key: str | None) -> PetitionOut:
+    """Send one command as every route does (`_send`): once, a keyed retry answered from the first; for the
+    routes of other modules (issue 14 §5's burst)."""
+    return await _send(services, row, command, action, payload, key)
+
+
 def body_model(command_type: type[BaseModel]) -> type[BaseModel]:
     """The command's fields without `actor` (from the token) and `kind` (from the path)."""
     fields: dict[str, Any] = {
@@ -99,7 +106,8 @@ def _command_route(path: str, command_type: type[BaseModel], summary: str) -> No
 # Commands with a route of their own: a report starts a petition (routes/petitions.py), a dispatch names a
 # unit instead of a ladder, a close checks the petition it duplicates, a reopen starts a new run
 # (routes/reopen.py). Every other command the catalogue gives an action is one generic route.
-OWN_ROUTES = {cmd.Report, cmd.Dispatch, cmd.Close, cmd.ReopenClosed}
+OWN_ROUTES = {cmd.Report, cmd.Dispatch, cmd.Close, cmd.ReopenClosed,
+              cmd.MergeInto, cmd.DeclareBurst}  # issue 14 §5: routes/duplicates.py
 
 for _action, _spec in BY_ACTION.items():
     if _spec.command not in OWN_ROUTES:

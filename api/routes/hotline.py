@@ -10,8 +10,8 @@ from api.auth import CurrentActor
 from api.deps import IntakeDep, OrgDep
 from api.errors import PROBLEM_RESPONSES
 from api.idempotency import IdempotencyKey
-from api.petition_views import ActorReach, command_out, state_out
-from api.schemas import HotlineCallIn, PetitionOut
+from api.petition_views import ActorReach, reported_out, state_out
+from api.schemas import DuplicateCandidateOut, HotlineCallIn, JoinedBurstOut, PetitionOut
 from api.scope import require_role
 from domain import commands as cmd
 from domain.enums import Channel, TriageOutcome
@@ -28,6 +28,12 @@ class HotlineCallOut(BaseModel):
     petition: PetitionOut = Field(description="the new petition (closed at once unless dispatched), or for "
                                               "same_matter the open one with its progress, the caller linked")
     linked_as: int | None = Field(None, description="same_matter: the caller's number among its linked callers")
+    # issue 14 §5
+    duplicate_candidates: list[DuplicateCandidateOut] = Field(
+        [], description="dispatched: open petitions that look like the same problem (the agent may see them)")
+    joined_burst: JoinedBurstOut | None = Field(None, description=(
+        "dispatched into a running burst (突发集中诉求): no new order, the caller is linked to the burst's "
+        "petition (`outcome` same_matter, `linked_as`), unless `separate_matter`"))
 
 
 @router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=HotlineCallOut,
@@ -61,11 +67,14 @@ async def record_call(body: HotlineCallIn, actor: CurrentActor, intake: IntakeDe
         confidential=body.confidential, public_summary=body.public_summary, media_urls=tuple(body.media_urls),
         idempotency_key=idempotency_key, request={"hotline": body.model_dump(mode="json")},
         request_type=body.request_type, anonymous=body.anonymous, triage=triage,
+        separate_matter=body.separate_matter,
     ), org, reach)
     response.status_code = reported.status
-    if reported.state is None:
-        assert reported.row is not None
-        petition = command_out(reported.row, actor, org)
-    else:
-        petition = state_out(reported.state, actor, org)
-    return HotlineCallOut(outcome=body.outcome, outcome_label=body.outcome.label, petition=petition)
+    answer = reported_out(reported, actor, org)
+    petition = PetitionOut(**answer.model_dump(exclude={"duplicate_candidates", "joined_burst"}))
+    if answer.joined_burst is not None:  # the burst took the call in: the same matter as its petition
+        return HotlineCallOut(outcome=TriageOutcome.SAME_MATTER, outcome_label=TriageOutcome.SAME_MATTER.label,
+                              petition=petition, linked_as=answer.joined_burst.caller,
+                              joined_burst=answer.joined_burst)
+    return HotlineCallOut(outcome=body.outcome, outcome_label=body.outcome.label, petition=petition,
+                          duplicate_candidates=answer.duplicate_candidates)

@@ -11,8 +11,8 @@ from api.deps import IntakeDep, OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
 from api.handover import record_opening
 from api.idempotency import IdempotencyKey
-from api.petition_views import ActorReach, command_out, events_out, petitions_out, state_out, visible_row
-from api.schemas import EventOut, OnTheSpotIn, PetitionOut, ReportIn
+from api.petition_views import ActorReach, events_out, petitions_out, reported_out, visible_row
+from api.schemas import EventOut, OnTheSpotIn, PetitionOut, ReportedOut, ReportIn
 from api.scope import require_role, scope_units
 from domain.channels import channel_of
 from domain.enums import ReadKind
@@ -25,24 +25,26 @@ from services.intake_command import Intake, OnTheSpot
 router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PetitionOut,
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
              responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 503))
 async def report_petition(
     body: ReportIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep, response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> PetitionOut:
+) -> ReportedOut:
     """Report a petition (发现上报): it is routed and its deadlines start at once. Its channel follows from
-    the reporter's role (`channel` may name another the role uses)."""
+    the reporter's role (`channel` may name another the role uses). The answer lists open petitions that look
+    like the same problem (`duplicate_candidates`); a report inside a burst a dispatcher declared joins it
+    instead (200, `joined_burst`: no new petition) unless `separate_matter`."""
     require_role(actor, "report")
     return await _report(body, actor, intake, org, response, idempotency_key, None)
 
 
-@router.post("/on-the-spot", status_code=status.HTTP_201_CREATED, response_model=PetitionOut,
+@router.post("/on-the-spot", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
              responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 503))
 async def report_on_the_spot(
     body: OnTheSpotIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep, response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> PetitionOut:
+) -> ReportedOut:
     """就地解决: a grid worker reports a problem of their own grid and resolves it in one step, with evidence
     (`evidence_urls`, at least one) and what was done (`result`). It waits for its return visit like any
     resolved petition and counts as resolved on the spot in the grid's figures."""
@@ -52,9 +54,9 @@ async def report_on_the_spot(
 
 
 async def _report(body: ReportIn, actor: Actor, intake: IntakeService, org: OrgDep, response: Response,
-                  idempotency_key: str | None, on_the_spot: OnTheSpot | None) -> PetitionOut:
+                  idempotency_key: str | None, on_the_spot: OnTheSpot | None) -> ReportedOut:
     # fields added later count only when sent, so a retry of an older client's body still matches
-    later = {"lat", "long", "media_urls", "request_type", "resident_sms"} - body.model_fields_set
+    later = {"lat", "long", "media_urls", "request_type", "resident_sms", "separate_matter"} - body.model_fields_set
     reported = await intake.report(Intake(
         actor=actor, category=body.category, description=body.description, channel=channel_of(actor.role, body.channel),
         grid_code=body.grid_code, latitude=body.lat, longitude=body.long, address=body.address,
@@ -63,12 +65,10 @@ async def _report(body: ReportIn, actor: Actor, intake: IntakeService, org: OrgD
         resident_sms=body.resident_sms,
         follows=body.follows or "", idempotency_key=idempotency_key, request_type=body.request_type,
         request=body.model_dump(mode="json", exclude=later), on_the_spot=on_the_spot,
+        separate_matter=body.separate_matter,
     ), org, ActorReach(actor, org))
-    response.status_code = reported.status  # a keyed retry: the first answer's status (201)
-    if reported.state is None:  # a retry of a report whose key kept no answer: the petition as it is now
-        assert reported.row is not None
-        return command_out(reported.row, actor, org)
-    return state_out(reported.state, actor, org)
+    response.status_code = reported.status  # a keyed retry: the first answer's status (201); a burst joined: 200
+    return reported_out(reported, actor, org)
 
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))

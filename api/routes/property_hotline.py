@@ -24,8 +24,8 @@ from api.deps import IntakeDep, OrgDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey
 from api.input_rules import CheckedInput
-from api.petition_views import ActorReach, command_out, state_out
-from api.schemas import PetitionOut
+from api.petition_views import ActorReach, reported_out
+from api.schemas import ReportedOut
 from api.scope import require_role
 from domain.commands import MAX_EVIDENCE
 from domain.enums import Channel, RequestType, Role, UnitKind, Urgency
@@ -151,10 +151,10 @@ class PropertyCallIn(CheckedInput):
         return self
 
 
-@router.post("/property-hotline/calls", status_code=status.HTTP_201_CREATED, response_model=PetitionOut,
+@router.post("/property-hotline/calls", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
              responses=PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 503))
 async def record_property_call(body: PropertyCallIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep,
-                               response: Response, idempotency_key: IdempotencyKey = None) -> PetitionOut:
+                               response: Response, idempotency_key: IdempotencyKey = None) -> ReportedOut:
     """Record a 物业110 call: a work order for the property company that serves the compound, its deadlines
     running at once (the policy's `property_company` rules); if the company does not act in time it climbs
     to the community, the street's 物业办 and the housing department. 404 for an unknown compound, 403 for a
@@ -175,7 +175,4 @@ async def record_property_call(body: PropertyCallIn, actor: CurrentActor, intake
         anonymous=body.anonymous, compound=compound.code,
     ), org, CompoundReach(actor, org, grid))
     response.status_code = reported.status
-    if reported.state is None:
-        assert reported.row is not None
-        return command_out(reported.row, actor, org)
-    return state_out(reported.state, actor, org)
+    return reported_out(reported, actor, org)  # with its duplicate candidates, or the burst it joined (issue 14 §5)

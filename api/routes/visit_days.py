@@ -17,7 +17,7 @@ from api.auth import CurrentActor
 from api.deps import IntakeDep, OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey
-from api.petition_views import command_out, state_out
+from api.petition_views import command_out, reported_out, state_out
 from api.schemas import ReportIn
 from api.scope import require_role
 from config.reference_data import work_calendar
@@ -196,7 +196,9 @@ async def record_visit_matter(round_id: str, body: VisitMatterIn, services: Serv
     response.status_code = reported.status
     petition = (state_out(reported.state, actor, org) if reported.state is not None
                 else command_out(reported.row or {}, actor, org))
-    return {"petition": petition.model_dump(mode="json"), "round": state.model_dump(mode="json")}
+    candidates = reported_out(reported, actor, org).duplicate_candidates  # issue 14 §5 (a visit matter joins no burst)
+    return {"petition": petition.model_dump(mode="json"), "round": state.model_dump(mode="json"),
+            "duplicate_candidates": [c.model_dump(mode="json") for c in candidates]}
 
 
 @router.post("/visit-rounds/{round_id}/close", responses=PROBLEM_RESPONSES(401, 403, 404, 409))

@@ -67,7 +67,13 @@ export function sentence(event) {
     case 'PetitionClosed':
       add(label('CloseOutcome', d.outcome)); add(d.explanation && `说明：${d.explanation}`); add(d.duplicate_of && `重复于 ${d.duplicate_of}`); break
     case 'IntakeTriaged': add(label('TriageOutcome', d.outcome)); add(d.reason && `理由：${d.reason}`); add(d.answer && `答复：${d.answer}`); break
-    case 'CallerLinked': add(`第${d.caller}位来电人 ${d.caller_name || ''} ${d.caller_phone || ''}`.trim()); add(d.reason); break
+    case 'CallerLinked':
+      add(`第${d.caller}位反映人 ${d.caller_name || ''} ${d.caller_phone || ''}`.trim())
+      add(d.merged_from && `由 ${d.merged_from} 合并而来`)
+      add(d.reason)
+      break
+    case 'PetitionMerged': add(`并入 ${d.into}（${d.reporters}位反映人随之转入）`); add(d.reason && `理由：${d.reason}`); break
+    case 'BurstDeclared': add(d.burst && d.burst.reason); break
     case 'CompanyCallbackRecorded': add(`${unitName(d.unit_code)}：${label('VisitOutcome', d.outcome)}`); add(d.note); break
     case 'LinkedCallerVisited': add(`第${d.caller}位来电人：${label('VisitOutcome', d.outcome)}`); add(d.note); break
     default:

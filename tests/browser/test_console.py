@@ -274,3 +274,34 @@ async def test_a_point_on_the_grid_map_is_sent_with_the_report(person):
     await expect(page.locator('[data-test="report-done"]')).to_be_visible()
     [made] = (await grid.api("GET", f"/v1/petitions?mine=true&q={tag}"))["items"]
     assert made["grid_code"] == GRID[1] and made["latitude"] is not None and made["longitude"] is not None
+
+
+async def test_a_second_report_of_the_same_problem_gets_the_duplicate_hint_and_the_dispatcher_merges_it(person):
+    grid = await person(*GRID)
+    tag = search_tag()
+    first = await reported(grid, description=f"小区东门路灯不亮 {tag}")
+    page = grid.page
+    await grid.open("/report")
+    await choose(page, "field-category", "环境卫生")
+    await page.locator('[data-test="field-description"]').fill(f"小区东门路灯不亮 {tag}")
+    await page.locator('[data-test="report-submit"]').click()
+    hint = page.locator('[data-test="duplicate-hint"]')
+    await expect(hint).to_contain_text(first["id"])  # intake's candidates, shown at once
+    await grid.shot("duplicate-hint")
+    mine = (await grid.api("GET", f"/v1/petitions?mine=true&q={tag}"))["items"]
+    [second] = [p for p in mine if p["id"] != first["id"]]
+    await grid.api("POST", f"/v1/petitions/{second['id']}/return", {"reason": "与已报诉求重复"})
+    dispatcher = await person("dispatcher", "rc-yutun")
+    board = dispatcher.page
+    await dispatcher.open("/board")
+    card = board.locator(f'[data-test="petition-{second["id"]}"]')
+    await card.locator('[data-test="action-merge"]').click()
+    await choose(board, "field-into", first["id"])
+    await board.locator('[data-test="field-reason"]').fill("同一路灯")
+    await dispatcher.shot("merge-form")
+    await board.locator('[data-test="action-submit"]').click()
+    await expect(card).to_have_count(0)
+    merged = await dispatcher.api("GET", f"/v1/petitions/{second['id']}")
+    assert (merged["status"], merged["close_outcome"], merged["duplicate_of"]) == ("closed", "duplicate", first["id"])
+    await dispatcher.open(f"/petitions/{first['id']}")
+    await expect(board.locator('[data-test="timeline"]')).to_contain_text(f"由 {second['id']} 合并而来")

@@ -7,6 +7,8 @@ cannot be added without deciding who may use it; the other tests exercise the ro
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from api.main import create_app
@@ -71,7 +73,8 @@ CALENDAR_LOAD = "admin of the city level (no unit): the holiday arrangement is e
 COMMANDS = ("accept", "return", "allow-return", "escalate", "extension-request", "extension-decision", "pause",
             "resume", "progress", "resolve", "urge", "return-visit", "dispatch", "close", "reopen", "link-caller",
             "linked-caller-visit",
-            "company-callback")  # issue 14 §3
+            "company-callback",  # issue 14 §3
+            "merge", "burst")  # issue 14 §5 (test_duplicates.py: merges that succeed, by role and scope)
 OPEN311_READS = ("/discovery.{fmt}", "/services.{fmt}", "/services/{service_code}.{fmt}", "/requests.{fmt}",
                  "/requests/{service_request_id}.{fmt}", "/tokens/{token}.{fmt}")
 ACCESS: dict[tuple[str, str], str] = {
@@ -144,6 +147,11 @@ BODIES = {
     "link-caller": {"reason": "同一事项无新情况", "caller_phone": "13905370000"},
     "linked-caller-visit": {"caller": 1, "outcome": "satisfied"},  # nobody linked, not resolved: 409 for the allowed
     "company-callback": {"outcome": "satisfied"},  # issue 14 §3: not resolved by a company: 409 for the allowed
+    # issue 14 §5: into a petition nobody may see (422 invalid_into for the allowed); a burst of words no other
+    # report says, over before long (the session's database is shared)
+    "merge": {"into": "JH-MATRIX-NONE", "reason": "同一事项"},
+    "burst": {"until": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(), "reason": "授权矩阵",
+              "keywords": ["授权矩阵专用突发词"]},
 }
 MONTH, QUARTER = "2025-07", "2025-Q3"  # of their own: the session's database is shared
 

@@ -252,3 +252,37 @@ async def test_record_desk_and_approver_history(running, org, temporal_env):
     await running.send(r.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
     await handle.result()
     (HISTORIES / "closed-after-late-redispatch-and-decision.json").write_text((await handle.fetch_history()).to_json())
+
+
+@pytest.mark.skipif(not os.environ.get("JIEHU_RECORD_HISTORIES"), reason="records new histories on demand")
+async def test_record_duplicate_histories(running, org, temporal_env):
+    """Issue 14 §5: a survivor that took in a merged petition's reporter and a burst's reports (running, resolved,
+    waiting for its linked reporters' visits), and the petition merged into it (closed as a duplicate)."""
+    from domain.decider import merged_reporters
+
+    survivor, duplicate = report(org), report(org)
+    await running.report(survivor)
+    await running.report(duplicate)
+    merged = await running.state(duplicate.petition_id)
+    await running.send(survivor.petition_id, cmd.AbsorbMerged(
+        actor=DISPATCHER, merged_id=duplicate.petition_id, merged_desk_code=merged.desk_code,
+        reporters=merged_reporters(merged), reason="同一垃圾点"))
+    await running.send(duplicate.petition_id, cmd.MergeInto(actor=DISPATCHER, into=survivor.petition_id,
+                                                            reason="同一垃圾点"))
+    await running.send(survivor.petition_id, cmd.DeclareBurst(
+        actor=DISPATCHER, until=datetime.now(CHINA) + timedelta(hours=1), reason="垃圾站满溢, 集中来电",
+        keywords=["垃圾"]))
+    for i in range(3):
+        await running.send(survivor.petition_id, cmd.JoinBurst(
+            actor=DISPATCHER, category=survivor.category, description=f"垃圾满地{i}", grid_code=survivor.grid_code,
+            reporter_name=f"来电人{i}", reporter_phone=f"1390537000{i}"))
+    grid = staff(org, survivor.grid_code)
+    await running.send(survivor.petition_id, cmd.Accept(actor=grid))
+    await running.send(survivor.petition_id, cmd.Resolve(actor=grid, result="已清运"))
+    await running.send(survivor.petition_id, cmd.RecordReturnVisit(actor=VISITOR, outcome=VisitOutcome.SATISFIED))
+    await running.send(survivor.petition_id, cmd.VisitLinkedCaller(actor=VISITOR, caller=1,
+                                                                   outcome=VisitOutcome.SATISFIED))
+    for name, pid in (("running-survivor-of-merge-and-burst", survivor.petition_id),
+                      ("closed-merged-duplicate", duplicate.petition_id)):
+        history = await temporal_env.client.get_workflow_handle(pid).fetch_history()
+        (HISTORIES / f"{name}.json").write_text(history.to_json())

@@ -12,7 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 from temporalio.workflow import _Definition
 
-from api.routes import commands, petitions, reopen
+from api.routes import commands, duplicates, petitions, reopen
 from api.scope import ROLES_OF_ACTION
 from domain import commands as cmd
 from domain.catalogue import BY_ACTION, BY_TYPE, CATALOGUE, UPDATES, Stage, decide
@@ -33,6 +33,8 @@ RECORDED_UPDATE_NAMES = (
     "report_visit_matter",  # issue 14 §4
     # issue 14 §3 (物业110)
     "company_callback",
+    # issue 14 §5: duplicates and bursts
+    "merge", "absorb_merged", "declare_burst", "join_burst",
 )
 
 
@@ -73,7 +75,8 @@ def test_the_client_sends_each_command_under_its_update_name() -> None:
 
 
 def test_every_action_of_the_catalogue_has_one_route() -> None:
-    posted = [route.path for router in (commands.router, reopen.router, petitions.router) for route in router.routes
+    posted = [route.path for router in (commands.router, reopen.router, petitions.router, duplicates.router)
+              for route in router.routes
               if isinstance(route, APIRoute) and "POST" in route.methods]
     prefix = "/v1/petitions/{petition_id}/"
     actions = [path.removeprefix(prefix) for path in posted if path.startswith(prefix)]

@@ -9,13 +9,13 @@ import pytest
 
 from config.notifications import load_notification_rules
 from domain import commands as cmd
-from domain.enums import Audience, NotifyChannel, Role, VisitOutcome
+from domain.enums import Audience, CloseOutcome, NotifyChannel, Role, VisitOutcome
 from domain.events import Event
 from domain.evolve import fold
 from domain.model import PetitionState
 from domain.notifications import NotificationRules, PetitionFacts, UnitInfo, delivery_id, notifications_for
 from domain.workcalendar import CHINA
-from tests.unit.domain_helpers import VISITOR, Petition
+from tests.unit.domain_helpers import DISPATCHER, VISITOR, Petition
 
 MONDAY = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 RULES = load_notification_rules()
@@ -123,3 +123,14 @@ def test_subscriptions_are_data_a_line_can_narrow_to_some_units(demo_org, line):
     rules = rules.model_copy(update={"subscriptions": [RULES.subscriptions[0].model_validate(line)]})
     [note] = told(demo_org, p, p.events, rules=rules)
     assert (note.channel, note.role) == (NotifyChannel.LOG, None)
+
+
+def test_a_merged_resident_is_not_told_their_matter_closed(demo_org):
+    """Issue 14 §5: a petition merged into another closes as a duplicate, but its resident's matter goes on in
+    the survivor (they are return-visited there): no 已结案 message; an ordinary close still sends one."""
+    p = reported(demo_org)
+    assert [n.kind for n in told(demo_org, p, p.send(cmd.MergeInto(actor=DISPATCHER, into="P-0", reason="同一事项")))
+            if n.audience is Audience.RESIDENT] == []
+    q = reported(demo_org)
+    closing = q.send(cmd.Close(actor=DISPATCHER, outcome=CloseOutcome.WITHDRAWN, explanation="群众撤回"))
+    assert [n.kind for n in told(demo_org, q, closing) if n.audience is Audience.RESIDENT] == ["closed"]
