@@ -145,6 +145,14 @@ def report_on_the_spot(s: PetitionState, c: cmd.ReportOnTheSpot, now: datetime,
     first = c.ladder[0]
     if first.level is not Level.GRID or first.unit_code != c.grid_code or c.actor.unit_code != c.grid_code:
         raise NotPermitted(f"only a grid worker of grid {c.grid_code} resolves its petitions on the spot")
+    return _resolved_at_the_grid(s, c, now, cal)
+
+
+def _resolved_at_the_grid(s: PetitionState, c: cmd.ReportOnTheSpot | cmd.ReportVisitMatter, now: datetime,
+                          cal: WorkCalendar) -> list[ev.Event]:
+    """Reported, accepted and resolved (fixed, in time, with `c`'s result and evidence) at the first rung, the
+    grid, in one step; the return visit follows as for any resolution."""
+    first = c.ladder[0]
     reported = report(s, c, now, cal)
     accepted = ev.WorkOrderAccepted(at=now, unit_code=first.unit_code, in_time=True, actor=c.actor)
     window = c.rules.visit_window
@@ -179,16 +187,7 @@ def report_visit_matter(s: PetitionState, c: cmd.ReportVisitMatter, now: datetim
     first = c.ladder[0]
     if first.level is not Level.GRID or first.unit_code != c.grid_code:
         raise InvalidCommand("a matter resolved on the spot is resolved at its grid (the ladder must start there)")
-    reported = report(s, c, now, cal)
-    accepted = ev.WorkOrderAccepted(at=now, unit_code=first.unit_code, in_time=True, actor=c.actor)
-    window = c.rules.visit_window
-    visit_due = cal.add(now, window.seconds, window.clock)
-    resolved = ev.PetitionResolved(
-        at=now, unit_code=first.unit_code, resolution=Resolution.FIXED, result=c.result,
-        evidence_urls=list(c.evidence_urls), in_time=True, visit_due=visit_due, actor=c.actor,
-        provisional=cal.provisional(now, visit_due, window.clock), on_the_spot=True,
-    )
-    return [*reported, accepted, resolved]
+    return _resolved_at_the_grid(s, c, now, cal)
 
 
 def report_triaged(s: PetitionState, c: cmd.ReportTriaged, now: datetime, cal: WorkCalendar) -> list[ev.Event]:

@@ -12,7 +12,6 @@ a month already simulated for a team's round is left as it is.
 from __future__ import annotations
 
 import random
-import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import asyncpg
@@ -33,7 +32,7 @@ from domain.visit_days import (
 )
 from domain.workcalendar import CHINA
 from evaluation.lives import Life
-from evaluation.simulate import MISROUTED, play
+from evaluation.simulate import MISROUTED, play, sim_event_id
 from eventstore.petition_projection import petition_row
 from eventstore.store import EventStore, NewEvent
 from eventstore.visit_rounds import append_round, read_round
@@ -104,14 +103,14 @@ async def simulate_visit_days(pool: asyncpg.Pool, org: OrgTree, month: Period, s
                                          ("https://img.example.cn/visit.jpg",) if spot else ())
                     pid = f"{prefix}{team.code}-{scheduled:%d}-{n}"
                     life = play(VisitLife(pid, org, at, grid, category, cadre, matter), org, rng)
-                    stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type,
-                                       data=event_data(e), occurred_at=e.at) for e in life.events]
+                    stored = [NewEvent(event_id=sim_event_id(pid, i), type=e.type, data=event_data(e),
+                                       occurred_at=e.at) for i, e in enumerate(life.events, start=1)]
                     await store.append(pid, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
                     events += decide_matter(fold_round(rid, events), petition_id=pid, unit_code=unit, grid_code=grid,
                                             category=category, on_the_spot=spot, now=at, actor=cadre)
                     matters, on_the_spot = matters + 1, on_the_spot + spot
                 closes_at = datetime.combine(held, CLOSES, CHINA).astimezone(UTC)
                 events += decide_close(fold_round(rid, events), now=closes_at, actor=leader, by_schedule=True)
-                await append_round(pool, rid, 0, events, [str(uuid.UUID(int=rng.getrandbits(128))) for _ in events])
+                await append_round(pool, rid, 0, events, [sim_event_id(rid, i) for i in range(1, len(events) + 1)])
                 rounds += 1
     return {"rounds": rounds, "matters": matters, "on_the_spot": on_the_spot}

@@ -31,6 +31,16 @@ from eventstore.store import EventStore, NewEvent
 from org.model import OrgTree
 from org.routing import ladder_from_unit
 
+# simulated events' ids: fixed by their stream and place in it, so a month played again writes nothing twice, and
+# two months (whatever their seeds) never share an id
+SIM_EVENTS = uuid.UUID("4d2f1a9e-7c3b-4e8a-9f1d-3b6c2e5a8d70")
+
+
+def sim_event_id(stream_id: str, version: int) -> str:
+    """The event id of the `version`th event of simulated stream `stream_id` (uuid5: the same on every run)."""
+    return str(uuid.uuid5(SIM_EVENTS, f"{stream_id}/{version}"))
+
+
 # categories a grid often cannot handle: returned, then dispatched to the district department
 MISROUTED = {"public_order": 0.6, "noise": 0.35}
 
@@ -150,6 +160,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     span = timedelta(days=28)  # reports over the month's first four weeks, so most close within it
     store, prefix = EventStore(pool), f"SIM{month.months[0]:%Y%m}"
     written = events = 0
+    channels: dict[str, int] = {}  # the month's petitions by channel (how they came in)
     for n in range(first, first + petitions):
         reported_at = start + timedelta(seconds=rng.uniform(0, span.total_seconds()))
         reported_at = reported_at.replace(hour=rng.randint(8, 18))
@@ -161,18 +172,19 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
             life = Life(f"{prefix}-{n:05d}", org, policy.rules_for(category, urgency), "default", reported_at,
                         rng.choice(grids), category, urgency, way=pick(rng, WAYS), rng=rng)
             play(life, org, rng)
-        stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
-                           occurred_at=e.at) for e in life.events]
+        stored = [NewEvent(event_id=sim_event_id(life.state.id, i), type=e.type, data=event_data(e),
+                           occurred_at=e.at) for i, e in enumerate(life.events, start=1)]
         result = await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
         written += not result.already_appended
         events += len(stored)
+        channels[life.state.channel.value] = channels.get(life.state.channel.value, 0) + 1
     # issue 14 §5: the month's duplicates merged and its burst (evaluation/sim_duplicates.py), streams SIMD<yyyymm>-<n>
     # (once per month: a run adding petitions to a month already simulated, `first` > 0, adds none)
     routine = duplicate_lives(org, policy, start, span, petitions, f"SIMD{month.months[0]:%Y%m}", rng) \
         if duplicates and first == 0 else []
     for life in routine:
-        stored = [NewEvent(event_id=str(uuid.UUID(int=rng.getrandbits(128))), type=e.type, data=event_data(e),
-                           occurred_at=e.at) for e in life.events]
+        stored = [NewEvent(event_id=sim_event_id(life.state.id, i), type=e.type, data=event_data(e),
+                           occurred_at=e.at) for i, e in enumerate(life.events, start=1)]
         await store.append(life.state.id, 0, stored, petition_row(life.state, life.events[-1].at.isoformat()))
         events += len(stored)
     merged = {"petitions": len(routine), "merged": sum(1 for life in routine if life.state.merged_into),
@@ -182,7 +194,7 @@ async def simulate_month(pool: asyncpg.Pool, org: OrgTree, month: Period, petiti
     visits = await simulate_visit_days(pool, org, month, seed) if visit_days else None
     async with pool.acquire() as conn:
         await catch_up(conn)
-    return {"month": month.text, "petitions": petitions, "written": written, "events": events,
+    return {"month": month.text, "petitions": petitions, "written": written, "events": events, "channels": channels,
             **({"visit_days": visits} if visits is not None else {}),
             **({"duplicates": merged} if duplicates else {})}
 
