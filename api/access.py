@@ -18,6 +18,7 @@ from domain.model import Actor
 from domain.text import unstorable_text
 from eventstore.access_log import Reader, record_access
 from observability.request_context import REQUEST_ID
+from org.model import OrgTree
 
 MAX_REASON = 200  # characters, after decoding
 
@@ -29,6 +30,7 @@ class ReadAccess:
     actor: Actor
     reader: Reader
     pool: asyncpg.Pool
+    org: OrgTree  # the categories' names the rows are labelled with
 
     async def shown_unmasked(self, rows: Sequence[dict[str, Any]], what: ReadKind) -> list[bool]:
         """For each row whether the response may show its reporter unmasked; those that are get one
@@ -67,7 +69,8 @@ async def _read_access(
 ) -> ReadAccess:
     reader = Reader(actor_id=actor.id, actor_name=actor.name, role=actor.role.value, unit_code=actor.unit_code,
                     reason=access_reason(x_access_reason), request_id=REQUEST_ID.get())
-    return ReadAccess(actor=actor, reader=reader, pool=request.app.state.services.pool)
+    services = request.app.state.services
+    return ReadAccess(actor=actor, reader=reader, pool=services.pool, org=await services.current_org())
 
 
 ReadAccessDep = Annotated[ReadAccess, Depends(_read_access)]

@@ -49,8 +49,10 @@ class BodyLimitMiddleware:
                     break
             buffered: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
 
+            upstream = receive  # the replay reads on from the server's receive, never from itself
+
             async def replayed_receive() -> Message:
-                return buffered.pop() if buffered else await receive()
+                return buffered.pop() if buffered else await upstream()
 
             receive = replayed_receive
         seen = 0

@@ -26,11 +26,13 @@ class Format(StrEnum):
 
 
 def download(rows: Sequence[BaseModel], format: Format, name: str, title: str,
-             columns: Columns = COLUMNS) -> Response:
+             columns: Columns = COLUMNS, heading: str = "") -> Response:
     """`rows` as a CSV (UTF-8 with BOM) or XLSX attachment named `name` + the format's extension (UTF-8
-    filename per RFC 6266/5987), with the Chinese headers of `columns`; `title` names the XLSX sheet."""
+    filename per RFC 6266/5987), with the Chinese headers of `columns`; `title` names the XLSX sheet and `heading`
+    is its title row (the CSV keeps the header as its first line, for programs that read it)."""
     disposition = f"attachment; filename*=UTF-8''{quote(f'{name}.{format.value}')}"
     if format is Format.CSV:
         return Response(to_csv(rows, columns), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": disposition})
-    return Response(to_xlsx(rows, title, columns), media_type=XLSX, headers={"content-disposition": disposition})
+    return Response(to_xlsx(rows, title, columns, heading), media_type=XLSX,
+                    headers={"content-disposition": disposition})

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.open311.formats import error as open311_error
+from api.problem_zh import chinese_detail, prefers_chinese
 from domain.errors import DomainError, StreamConflict
 from eventstore.evaluation_projection import ProjectionBehind
 
@@ -67,10 +68,14 @@ OPEN311_PREFIX = "/open311/"
 
 
 def _answer(request: Request, status: int, code: str, detail: str, **extra: object) -> Response:
-    """problem+json, or GeoReport's error format (in the URL's format) for an Open311 path."""
+    """problem+json, or GeoReport's error format (in the URL's format) for an Open311 path. A caller preferring
+    Chinese (`Accept-Language: zh-CN`) gets `detail` in Chinese where there is a wording (`api/problem_zh.py`), the
+    English one as `detail_en`."""
     path = request.url.path
     if path.startswith(OPEN311_PREFIX):
         return open311_error("xml" if path.endswith(".xml") else "json", 400 if status == 422 else status, detail)
+    if prefers_chinese(request.headers.get("accept-language")) and (zh := chinese_detail(code, detail)):
+        return problem(status, code, zh, detail_en=detail, **extra)
     return problem(status, code, detail, **extra)
 
 

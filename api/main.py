@@ -21,6 +21,7 @@ from api.routes import (
     calendar,
     channels,
     commands,
+    console,
     departments,
     duplicates,
     health,
@@ -28,6 +29,7 @@ from api.routes import (
     insight,
     listing,
     notifications,
+    overview,
     petitions,
     property_hotline,
     property_rounds,
@@ -50,11 +52,12 @@ from workflows.connection import connect_temporal
 log = structlog.get_logger()
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
     """The FastAPI app of one API process: routes, error handlers, the body limit (`max_body_bytes`), request context
     and metrics; its lifespan opens the pool and the Temporal client, loads the org, the policy (checked for every
     category) and the loaded holiday arrangements, follows the calendar stream, resumes unfinished re-plans, and
-    closes the pool on shutdown. RuntimeError at once if no token verifier is configured."""
+    closes the pool on shutdown. RuntimeError at once if no token verifier is configured. `dev_tokens` (only `jiehu
+    dev` passes it) serves `POST /v1/dev/tokens` for the console's role picker."""
     verifier = verifier_from(settings)  # fail at start-up, not at the first request
 
     @asynccontextmanager
@@ -89,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(listing.router)
+    app.include_router(overview.router)
     app.include_router(petitions.router)
     app.include_router(hotline.router)
     app.include_router(visit_days.router)  # issue 14 §4
@@ -108,4 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(insight.router)
     app.include_router(access_log.router)
     app.include_router(open311.router)
+    app.include_router(console.router)  # last: `/console/{path}` and `/` claim nothing of the API's
+    app.state.dev_tokens = dev_tokens
+    if dev_tokens:
+        app.include_router(console.dev_router)
     return app

@@ -18,7 +18,20 @@ from api.access import ReadAccess
 from api.errors import ApiError
 from api.schemas import DuplicateCandidateOut, EventOut, JoinedBurstOut, PetitionOut, ReportedOut
 from api.scope import grid_in_scope, in_scope, scope_units, sees_personal_data
-from domain.enums import CloseOutcome, DeadlineState, Level, ReadKind, RequestType, Status, TriageOutcome, VisitChannel
+from domain.enums import (
+    Channel,
+    CloseOutcome,
+    DeadlineState,
+    Level,
+    ReadKind,
+    RequestType,
+    Resolution,
+    Status,
+    TriageOutcome,
+    Urgency,
+    VisitChannel,
+    VisitOutcome,
+)
 from domain.masking import masked
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
@@ -33,7 +46,8 @@ async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: Re
     """Rows as the reader may see them; each one shown unmasked leaves an access record."""
     unmasked = await access.shown_unmasked(rows, what)
     decoded = [_decoded(row) for row in rows]
-    return [_labelled(row if shown else masked(row)) for row, shown in zip(decoded, unmasked, strict=True)]
+    return [_labelled(row if shown else masked(row), access.org)
+            for row, shown in zip(decoded, unmasked, strict=True)]
 
 
 async def events_out(row: dict[str, Any], events: list[StoredEvent], access: ReadAccess) -> list[EventOut]:
@@ -46,10 +60,11 @@ async def events_out(row: dict[str, Any], events: list[StoredEvent], access: Rea
             for e in events]
 
 
-def command_out(row: dict[str, Any], actor: Actor) -> PetitionOut:
-    """What a command answers: masked for `actor`, not access-recorded (its event names the actor)."""
+def command_out(row: dict[str, Any], actor: Actor, org: OrgTree) -> PetitionOut:
+    """What a command answers: masked for `actor`, not access-recorded (its event names the actor); the category's
+    name from `org`."""
     decoded = _decoded(row)
-    return _labelled(decoded if sees_personal_data(row, actor) else masked(decoded))
+    return _labelled(decoded if sees_personal_data(row, actor) else masked(decoded), org)
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
@@ -59,10 +74,18 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "burst": orjson.loads(burst)} if isinstance(burst, str) else row
 
 
-def _labelled(row: dict[str, Any]) -> PetitionOut:
-    """A read-model row, already masked, with the Chinese labels of its enums."""
+def _labelled(row: dict[str, Any], org: OrgTree) -> PetitionOut:
+    """A read-model row, already masked, with the Chinese labels of its enums and its category's name (issue 15 §8:
+    the console shows no code to a cadre; a category the org no longer has keeps its code)."""
+    category = org.categories.get(row["category"])
+    resolution = row.get("resolution")
     return PetitionOut(
         **{k: v for k, v in row.items() if k in PetitionOut.model_fields},
+        category_label=category.name if category is not None else row["category"],
+        channel_label=Channel(row["channel"]).label,
+        urgency_label=Urgency(row["urgency"]).label,
+        visit_outcome_label=VisitOutcome(row["visit_outcome"]).label if row.get("visit_outcome") else None,
+        resolution_label=Resolution(resolution).label if resolution else None,
         status_label=Status(row["status"]).label,
         level_label=Level(row["level"]).label if row["level"] else None,
         deadline_state_label=DeadlineState(row["deadline_state"]).label,
@@ -73,11 +96,11 @@ def _labelled(row: dict[str, Any]) -> PetitionOut:
     )
 
 
-def state_out(state: PetitionState, actor: Actor) -> PetitionOut:
+def state_out(state: PetitionState, actor: Actor, org: OrgTree) -> PetitionOut:
     """A command's resulting state, as `command_out`; `updated_at` is its last event's time, as the
     read model's row of the same version says."""
     updated_at = state.updated_at or state.reported_at or datetime.now(UTC)
-    return command_out(petition_row(state, updated_at=updated_at.isoformat()), actor)
+    return command_out(petition_row(state, updated_at=updated_at.isoformat()), actor, org)
 
 
 async def visible_row(pool: asyncpg.Pool, petition_id: str, actor: Actor, org: OrgTree,
@@ -124,14 +147,15 @@ class ActorReach:
         return in_scope(row, scope_units(self.actor, self.org), self.actor)
 
 
-def reported_out(reported: Reported, actor: Actor) -> ReportedOut:
+def reported_out(reported: Reported, actor: Actor, org: OrgTree) -> ReportedOut:
     """An intake answer (issue 14 §5): the petition made, or the burst's petition the report joined, masked for
-    `actor` like any command's answer, with its duplicate candidates (ones `actor` may see: intake checked)."""
+    `actor` like any command's answer (the category's name from `org`), with its duplicate candidates (ones `actor`
+    may see: intake checked)."""
     if reported.state is None:  # a retry of a report whose key kept no answer: the petition as it is now
         assert reported.row is not None
-        petition = command_out(reported.row, actor)
+        petition = command_out(reported.row, actor, org)
     else:
-        petition = state_out(reported.state, actor)
+        petition = state_out(reported.state, actor, org)
     candidates = [DuplicateCandidateOut(**c.model_dump(), status_label=Status(c.status).label)
                   for c in reported.candidates]
     joined = reported.joined

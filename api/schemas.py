@@ -217,8 +217,11 @@ class PetitionOut(BaseModel):
     status: str
     status_label: str
     category: str
+    category_label: str = Field(description="the category's name (派单目录), e.g. 环境卫生")
     channel: str
+    channel_label: str = Field(description="how it came in, in Chinese, e.g. 网格员上报")
     urgency: str
+    urgency_label: str = Field(description="一般 / 紧急 / 特急")
     description: str
     address: str
     grid_code: str
@@ -264,9 +267,11 @@ class PetitionOut(BaseModel):
     reopens: int
     urges: int
     resolution: str | None
+    resolution_label: str | None = Field(None, description="what the unit said it achieved, in Chinese")
     close_outcome: str | None
     close_outcome_label: str | None
     visit_outcome: str | None
+    visit_outcome_label: str | None = Field(None, description="the last return visit's outcome, in Chinese")
     visit_channel: VisitChannel | None = Field(None, description="how the last return visit reached the resident: "
                                                "phone (电话回访), sms (短信回访), on_site (上门回访)")
     visit_channel_label: str | None = None

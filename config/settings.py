@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     notify_max_backoff_seconds: float = 300.0  # the longest wait between two attempts
     notify_max_event_lag_seconds: float = 86400.0  # events recorded later than this after they happened: no one told
     console_url: str = "http://127.0.0.1:8000"  # the web console's base URL, for the links in messages
+    # The web console (工作台, issue 15): where its built files are (empty: console/dist of the source tree), and
+    # the identity provider's sign-in for it (OIDC authorization code with PKCE against `oidc_issuer`, default
+    # `jwt_issuer`; a public client, no secret). No client id: the console offers no provider sign-in.
+    console_dist: str = ""
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_scope: str = "openid profile"
     # The tamper-evident log (docs/audit.md): the worker seals the log into an anchor this often; 0: never
     anchor_seconds: float = 3600.0
 

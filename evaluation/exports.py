@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
+
+from domain.workcalendar import CHINA
 
 # (key, header); rates are shown as percentages
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -39,6 +44,15 @@ CHANNEL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("hours_to_accept_median", "签收用时中位数(小时)"), ("hours_to_resolve_median", "办结用时中位数(小时)"),
     ("response_rate", "响应率(%)"), ("resolution_rate", "解决率(%)"), ("satisfaction_rate", "满意率(%)"),
 )
+# a list of petitions (GET /v1/petitions?format=xlsx), as the caller may see them (masked by the API before)
+PETITION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "诉求编号"), ("reported_at", "上报时间"), ("category_label", "诉求类别"), ("channel_label", "受理渠道"),
+    ("urgency_label", "紧急程度"), ("status_label", "状态"), ("unit_name", "承办单位"), ("level_label", "层级"),
+    ("deadline_state_label", "时限状态"), ("next_due", "下一时限"), ("description", "问题描述"), ("address", "地址"),
+    ("reporter_name", "反映人"), ("reporter_phone", "联系电话"), ("escalations", "提级次数"), ("returns", "退单次数"),
+    ("reopens", "重办次数"), ("resolution_label", "办理结果"), ("visit_outcome_label", "回访结果"),
+    ("close_outcome_label", "结案方式"), ("closed_at", "结案时间"),
+)
 Columns = tuple[tuple[str, str], ...]
 RATES = {"response_rate", "resolution_rate", "satisfaction_rate", "in_time_rate", "on_the_spot_share"}
 
@@ -46,6 +60,8 @@ RATES = {"response_rate", "resolution_rate", "satisfaction_rate", "in_time_rate"
 def _cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, datetime):  # Beijing time, as the office reads it (a spreadsheet keeps no time zone)
+        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     if key in RATES:
         return round(value * 100, 1)
     return value
@@ -66,18 +82,41 @@ def to_csv(cards: Sequence[BaseModel], columns: Columns = COLUMNS) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(cards: Sequence[BaseModel], title: str, columns: Columns = COLUMNS) -> bytes:
-    """The cards as an XLSX workbook (one sheet named `title`, cut to Excel's 31 characters), with the Chinese
-    headers of `columns` and rates in percent."""
+def to_xlsx(cards: Sequence[BaseModel], title: str, columns: Columns = COLUMNS, heading: str = "") -> bytes:
+    """The cards as an XLSX workbook laid out as an office's report (issue 15 §9): one sheet named `title` (cut to
+    Excel's 31 characters); `heading` (what, period, edition, unit), if given, as a bold title row across the
+    columns; the Chinese headers of `columns` bold, shaded and frozen with an autofilter; rates in percent; every
+    column as wide as its widest cell (CJK characters count double)."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on sheet names
+    last = get_column_letter(len(columns))
+    if heading:
+        sheet.append([heading])
+        sheet.merge_cells(f"A1:{last}1")
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+        sheet.row_dimensions[1].height = 26
+    header_row = sheet.max_row + 1 if heading else 1
+    rows = rows_of(cards, columns)
     sheet.append([header for _, header in columns])
-    for row in rows_of(cards, columns):
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E5E7EB")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row in rows:
         sheet.append(row)
     for index, (_, header) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2)
-    sheet.freeze_panes = "A2"
+        widest = max([_display_width(header)] + [_display_width(row[index - 1]) for row in rows])
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(8, widest + 2), 50)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _display_width(value: Any) -> int:
+    """How many Latin character widths a cell's text takes: CJK and other wide characters count two."""
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)

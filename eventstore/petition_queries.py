@@ -299,6 +299,30 @@ async def reported_today(conn: asyncpg.Connection) -> int:
         "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')")
 
 
+async def open_overview(pool: asyncpg.Pool, scope: list[str] | None) -> list[dict[str, Any]]:
+    """Open petitions handled inside `scope` (None: all) counted by (holder's level or None, grid, card state),
+    for the supervisor's dashboard (issue 15 §7)."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT level, grid_code, deadline_state, count(*) AS n FROM petitions WHERE status <> 'closed' "
+            "AND ($1::text[] IS NULL OR handled_units && $1::text[]) GROUP BY 1, 2, 3", scope)
+    return [dict(r) for r in rows]
+
+
+async def reported_and_closed_since(pool: asyncpg.Pool, scope: list[str] | None) -> dict[str, int]:
+    """Petitions handled inside `scope` (None: all) reported today and this month, and closed this month (Beijing
+    time): keys reported_today, reported_this_month, closed_this_month."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "WITH t AS (SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AS d, "
+            "date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') AS m) "
+            "SELECT count(*) FILTER (WHERE reported_at AT TIME ZONE 'Asia/Shanghai' >= t.d) AS reported_today, "
+            "count(*) FILTER (WHERE reported_at AT TIME ZONE 'Asia/Shanghai' >= t.m) AS reported_this_month, "
+            "count(*) FILTER (WHERE closed_at AT TIME ZONE 'Asia/Shanghai' >= t.m) AS closed_this_month "
+            "FROM petitions, t WHERE ($1::text[] IS NULL OR handled_units && $1::text[])", scope)
+    return dict(row)
+
+
 # --- issue 14 §3: 物业110 --------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ import uvicorn
 
 from api.auth import issue_token
 from api.main import create_app
+from api.routes.console import console_dist
 from config.reference_data import DEMO_ORG, load_scoring
 from config.settings import Settings
 from domain.enums import Role
@@ -164,7 +165,7 @@ async def _serve(settings: Settings, options: DevOptions, temporal: TemporalDevS
     notifier, delivery_worker, channels = notifications(client, pool, settings)
     workers.append(delivery_worker)
     # one process: the worker's Temporal runtime serves the SDK metrics, the API's must not bind them again
-    app = create_app(settings.model_copy(update={"temporal_sdk_metrics": ""}))
+    app = create_app(settings.model_copy(update={"temporal_sdk_metrics": ""}), dev_tokens=True)  # the role picker
     server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port,
                                            log_level="warning"))
     server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]  # we handle Ctrl-C below
@@ -235,8 +236,12 @@ def _banner(settings: Settings, options: DevOptions, temporal: TemporalDevServer
     env = f"JIEHU_DATABASE_URL={settings.database_url} JIEHU_TEMPORAL_ADDRESS={settings.temporal_address}"
     jiehu = f"{sys.executable} -m jiehu"
     admin = issue_token(options.jwt_secret, subject="admin", name="管理员", role=Role.ADMIN, unit="", hours=24 * 30)
+    console_note = "" if (console_dist(settings) / "index.html").is_file() else \
+        "; not built yet: cd console && npm ci && npm run build"
     print(f"""
 jiehu dev is up in {seconds:.1f}s (policy: {settings.policy}, data: {options.data_dir})
+  Console      {api}/console/#token={admin}
+               (signed in as the admin; 切换角色 picks any role and unit{console_note})
   API docs     {api}/docs   (Authorize with a token below)
   Temporal UI  http://127.0.0.1:{temporal.ui_port}
   Metrics      {api}/metrics (jiehu) and http://{settings.temporal_sdk_metrics}/metrics (Temporal SDK)

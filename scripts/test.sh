@@ -3,18 +3,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# Prometheus (promtool, and a real server for the e2e test) and docker-compose (to validate the
-# compose file) come from Debian's packages.
+# Prometheus (promtool, and a real server for the e2e test), docker-compose (to validate the
+# compose file) and chromium with a Chinese font (the console's browser tests: tests/browser/) come from
+# Debian's packages. Playwright drives that chromium; it never downloads a browser.
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian packages: ${need[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    echo "note: install the Debian packages ${need[*]} to run the Prometheus and compose tests" >&2
+    echo "note: install the Debian packages ${need[*]} to run the Prometheus, compose and browser tests" >&2
   fi
 fi
 .venv/bin/ruff check .

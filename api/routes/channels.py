@@ -46,4 +46,6 @@ async def summary(period: str, conn: EvaluationConn, org: OrgDep, actor: Current
     if format is Format.JSON:
         return ChannelSummaryOut(period=parsed.text, within=within, channels=figures)
     title = f"渠道-{parsed.text}" + (f"-{org.units[within].name}" if within else "")
-    return download(figures, format, title, title, CHANNEL_COLUMNS)
+    code = within or actor.unit_code
+    heading = f"{org.units[code].name if code in org.units else '全市'} · 受理渠道统计 · {parsed.text}"
+    return download(figures, format, title, title, CHANNEL_COLUMNS, heading=heading)

@@ -49,18 +49,18 @@ async def _send(services: ServicesDep, row: dict[str, Any], command: Any, action
         if row["status"] == "closed":
             raise closed_petition(row)
         await record_opening(services.petitions, row, command.actor)  # acting on an order means it was opened
-        return state_out(await services.petitions.send(row["id"], command), command.actor)
+        return state_out(await services.petitions.send(row["id"], command), command.actor, services.org)
     subject = command.actor.id
     claimed = await claim_key(services.pool, subject, key, {"petition": row["id"], "action": action,
                                                             "body": payload}, row["id"])
     if not claimed.first and (answer := await first_answer(services.pool, subject, key, claimed, row["id"])):
-        return state_out(answer.state, command.actor)
+        return state_out(answer.state, command.actor, services.org)
     if row["status"] == "closed":
         raise closed_petition(row)
     await record_opening(services.petitions, row, command.actor)  # acting on an order means it was opened
     state = await services.petitions.send(row["id"], command, update_id=update_id(subject, key))
     await keep_answer(services.pool, subject, key, state, 200)
-    return state_out(state, command.actor)
+    return state_out(state, command.actor, services.org)
 
 
 async def send_command(services: ServicesDep, row: dict[str, Any], command: Any, action: str,

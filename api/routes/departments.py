@@ -94,4 +94,4 @@ async def department_callback(code: str, body: Annotated[CallbackIn, Body()], se
     async with applied_once(services.pool, code, body.callback_id, body.petition_id, body.action):
         await record_opening(services.petitions, row, actor)
         state = await services.petitions.send(row["id"], command, update_id=f"callback-{code}-{body.callback_id}")
-    return state_out(state, actor)
+    return state_out(state, actor, org)

@@ -45,13 +45,13 @@ async def merge(petition_id: str, body: MergeIn, actor: CurrentActor, services: 
     done = await service.merge(row["id"], command, ActorReach(actor, org).may_see, idempotency_key,
                                body.model_dump(mode="json"))
     if done.survivor is not None:
-        into = state_out(done.survivor, actor)
+        into = state_out(done.survivor, actor, org)
     else:  # a keyed retry, or a survivor that had taken the reporters in already: as it is now
         found = await find_petition(services.pool, command.into)
         if found is None:
             raise ApiError(404, "petition_not_found", f"no petition {command.into}")
-        into = command_out(found, actor)
-    return MergeOut(merged=state_out(done.merged, actor), into=into)
+        into = command_out(found, actor, org)
+    return MergeOut(merged=state_out(done.merged, actor, org), into=into)
 
 
 class BurstIn(CheckedInput):

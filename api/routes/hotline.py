@@ -55,7 +55,7 @@ async def record_call(body: HotlineCallIn, actor: CurrentActor, intake: IntakeDe
                                          body.model_dump(mode="json"))
         response.status_code = status.HTTP_200_OK
         return HotlineCallOut(outcome=body.outcome, outcome_label=body.outcome.label,
-                              petition=state_out(state, actor), linked_as=state.linked_callers[-1].caller
+                              petition=state_out(state, actor, org), linked_as=state.linked_callers[-1].caller
                               if state.linked_callers else None)
     assert body.category is not None and body.description is not None
     triage = None if body.outcome is TriageOutcome.DISPATCH else Triage(
@@ -70,7 +70,7 @@ async def record_call(body: HotlineCallIn, actor: CurrentActor, intake: IntakeDe
         separate_matter=body.separate_matter,
     ), org, reach)
     response.status_code = reported.status
-    answer = reported_out(reported, actor)
+    answer = reported_out(reported, actor, org)
     petition = PetitionOut(**answer.model_dump(exclude={"duplicate_candidates", "joined_burst"}))
     if answer.joined_burst is not None:  # the burst took the call in: the same matter as its petition
         return HotlineCallOut(outcome=TriageOutcome.SAME_MATTER, outcome_label=TriageOutcome.SAME_MATTER.label,

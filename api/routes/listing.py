@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from api import cursors
 from api.access import ReadAccessDep
 from api.deps import OrgDep, ServicesDep
+from api.downloads import EXPORTS, Format, download
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.petition_views import petitions_out
 from api.schemas import PetitionOut, UtcTime
@@ -30,6 +31,8 @@ from domain.enums import (
     Urgency,
 )
 from domain.model import Actor
+from domain.workcalendar import CHINA
+from evaluation.exports import PETITION_COLUMNS
 from eventstore import petition_queries
 from eventstore.petition_queries import PetitionQuery, WorklistQuery
 from org.model import OrgTree
@@ -97,7 +100,10 @@ Q_HELP = ("Text in the description or address, or a petition id; for the roles t
           "the reporter's name, or their phone's digits (spaces and dashes ignored; the last 4 or more)")
 
 
-@router.get("/petitions", response_model=PetitionPage, responses=PROBLEM_RESPONSES(401, 422))
+EXPORT_LIMIT = 5000  # petitions in one CSV/XLSX export
+
+
+@router.get("/petitions", response_model=PetitionPage, responses={**PROBLEM_RESPONSES(401, 422), **EXPORTS})
 async def list_petitions(
     access: ReadAccessDep, services: ServicesDep, org: OrgDep,
     status: Status | None = None, level: Level | None = None,
@@ -121,8 +127,12 @@ async def list_petitions(
     sort: SortOrder = SortOrder.NEWEST,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> PetitionPage:
-    """Petitions the caller may see, newest first or nearest deadline first, one page at a time."""
+    format: Annotated[Format, Query(description=f"csv or xlsx: the whole list (up to {EXPORT_LIMIT:,} petitions, "
+                                                "from `cursor`), masked as the JSON is, for an office's report")
+                      ] = Format.JSON,
+) -> Any:
+    """Petitions the caller may see, newest first or nearest deadline first, one page at a time; or the whole list
+    as CSV/XLSX (`format`; each petition shown unmasked leaves an access record of kind `export`)."""
     actor = access.actor
     if unit is not None and unit not in org.units:
         raise ApiError(422, "unknown_unit", f"unknown unit {unit!r}")
@@ -135,9 +145,14 @@ async def list_petitions(
         held_by=sorted(org.subtree(unit)) if unit is not None else None, overdue=overdue, on_the_spot=on_the_spot,
         reported_from=created_from, reported_before=created_to,
         q=q, search_reporter=actor.role in SEES_PERSONAL_DATA,
-        sort=sort.value, after=_after(cursor, sort.value), limit=limit,
+        sort=sort.value, after=_after(cursor, sort.value), limit=limit if format is Format.JSON else EXPORT_LIMIT,
     )
     rows = await petition_queries.list_petitions(services.pool, query)
+    if format is not Format.JSON:
+        exported = await petitions_out(rows[:EXPORT_LIMIT], access, ReadKind.EXPORT)
+        own, now = org.units.get(actor.unit_code), datetime.now(CHINA)
+        heading = f"{own.name if own else '全市'} · 诉求清单 · 导出于 {now:%Y-%m-%d %H:%M} · {len(exported)} 件"
+        return download(exported, format, f"诉求清单-{now:%Y%m%d}", "诉求清单", PETITION_COLUMNS, heading=heading)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:

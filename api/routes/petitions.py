@@ -68,7 +68,7 @@ async def _report(body: ReportIn, actor: Actor, intake: IntakeService, org: OrgD
         separate_matter=body.separate_matter,
     ), org, ActorReach(actor, org))
     response.status_code = reported.status  # a keyed retry: the first answer's status (201); a burst joined: 200
-    return reported_out(reported, actor)
+    return reported_out(reported, actor, org)
 
 
 @router.get("/{petition_id}", response_model=PetitionOut, responses=PROBLEM_RESPONSES(401, 404, 422))

@@ -175,4 +175,4 @@ async def record_property_call(body: PropertyCallIn, actor: CurrentActor, intake
         anonymous=body.anonymous, compound=compound.code,
     ), org, CompoundReach(actor, org, grid))
     response.status_code = reported.status
-    return reported_out(reported, actor)  # with its duplicate candidates, or the burst it joined (issue 14 §5)
+    return reported_out(reported, actor, org)  # with its duplicate candidates, or the burst it joined (issue 14 §5)

@@ -12,6 +12,7 @@ from api.deps import OrgDep
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.schemas import CategoryOut, UnitOut
 from domain.enums import UnitKind, all_labels
+from domain.event_labels import EVENT_LABELS
 from org.model import Unit
 from org.routing import LEVEL_OF_KIND
 
@@ -70,5 +71,6 @@ async def list_categories(org: OrgDep, _: CurrentActor) -> list[CategoryOut]:
 
 @router.get("/labels", responses=PROBLEM_RESPONSES(401))
 async def labels(_: CurrentActor) -> dict[str, dict[str, str]]:
-    """The Chinese label of every enum value."""
-    return all_labels()
+    """The Chinese label of every enum value, and of every petition event type (key `EventType`: the 流转记录's
+    words)."""
+    return {**all_labels(), "EventType": dict(EVENT_LABELS)}

@@ -47,7 +47,7 @@ async def reopen(petition_id: str, body: ReopenIn, actor: CurrentActor,
         if not claimed.first:
             # a retry: the first answer, as the reopen left the petition (also after it moved on or closed again)
             if answer := await first_answer(services.pool, actor.id, idempotency_key, claimed, row["id"]):
-                return state_out(answer.state, actor)
+                return state_out(answer.state, actor, org)
             if row["status"] != "closed":  # the first reopen is still running: its update's one outcome
                 return await _kept(services, actor.id, idempotency_key,
                                    await services.petitions.send(row["id"], command, update_id=update), actor)
@@ -64,4 +64,4 @@ async def _kept(services: ServicesDep, subject: str, key: str | None, state: Pet
     """The reopen's answer, kept with its Idempotency-Key (if any) for the retries."""
     if key is not None:
         await keep_answer(services.pool, subject, key, state, 200)
-    return state_out(state, actor)
+    return state_out(state, actor, services.org)

@@ -18,9 +18,11 @@ from api.unit_scope import cards_in, district_units, require_below, require_read
 from domain.commands import MAX_TEXT
 from domain.enums import Channel, UnitKind, Waiver
 from domain.evaluation import Period, Scorecard
+from domain.model import Actor
 from domain.text import StorableText
 from evaluation.desk import MONTHLY_CLOSE
 from evaluation.scorecards import CardSet, card_set, compared, petitions_behind, ranked_units, select
+from org.model import OrgTree
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 READ_ERRORS = PROBLEM_RESPONSES(401, 404, 422)
@@ -69,7 +71,7 @@ async def scorecards(services: ServicesDep, conn: EvaluationConn, org: OrgDep, a
     chosen = await _cards(conn, services, org, period, edition, live, channel)
     ranked = compared(chosen.cards, org, district_units(actor, org), within)
     chosen.cards = select(cards_in(ranked, reach), org, level, within, unit)
-    return _respond(chosen, format, f"考评-{period}", channel)
+    return _respond(chosen, format, f"考评-{period}", channel, _area(org, actor, within or unit))
 
 
 @router.get("/rankings", response_model=CardsOut, responses={**READ_ERRORS, **EXPORTS})
@@ -84,7 +86,7 @@ async def rankings(services: ServicesDep, conn: EvaluationConn, org: OrgDep, act
         require_readable(reach, org, within)
     chosen = await _cards(conn, services, org, period, edition, live, channel)
     chosen.cards = select(compared(ranked_units(chosen.cards), org, reach, within), org, level)
-    return _respond(chosen, format, f"排名-{level.label}-{period}", channel)
+    return _respond(chosen, format, f"排名-{level.label}-{period}", channel, _area(org, actor, within))
 
 
 @router.get("/scorecards/{unit_code}/petitions", responses=READ_ERRORS)
@@ -138,7 +140,13 @@ async def _cards(conn: EvaluationConn, services: ServicesDep, org: OrgDep, perio
     return await card_set(conn, org, Period.parse(period), services.weights, edition, live, channel)
 
 
-def _respond(chosen: CardSet, format: Format, title: str, channel: Channel | None) -> Any:
+def _area(org: OrgTree, actor: Actor, within: str | None) -> str:
+    """Whose figures an export shows, for its title row: the unit asked for, else the caller's unit (全市: admin)."""
+    code = within or actor.unit_code
+    return org.units[code].name if code in org.units else "全市"
+
+
+def _respond(chosen: CardSet, format: Format, title: str, channel: Channel | None, area: str = "") -> Any:
     cards = [CardOut(**card.model_dump(), kind_label=UnitKind(card.kind).label if card.kind else "")
              for card in chosen.cards]
     if format is Format.JSON:
@@ -148,4 +156,6 @@ def _respond(chosen: CardSet, format: Format, title: str, channel: Channel | Non
     if channel is not None:
         title = f"{title}-{channel.label}"
     suffix = f"-第{chosen.edition}版" if chosen.edition else "-实时"
-    return download(cards, format, f"{title}{suffix}", title)
+    edition = f"第{chosen.edition}版" if chosen.edition else "实时数据（未发布）"
+    heading = " · ".join(part for part in (area, title, edition) if part)
+    return download(cards, format, f"{title}{suffix}", title, heading=heading)

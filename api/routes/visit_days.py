@@ -194,9 +194,9 @@ async def record_visit_matter(round_id: str, body: VisitMatterIn, services: Serv
     ), VisitMatter(team="", round_id=round_id, on_the_spot=body.on_the_spot, result=body.result,
                    evidence_urls=tuple(body.evidence_urls)))
     response.status_code = reported.status
-    petition = (state_out(reported.state, actor) if reported.state is not None
-                else command_out(reported.row or {}, actor))
-    candidates = reported_out(reported, actor).duplicate_candidates  # issue 14 §5 (a visit matter joins no burst)
+    petition = (state_out(reported.state, actor, org) if reported.state is not None
+                else command_out(reported.row or {}, actor, org))
+    candidates = reported_out(reported, actor, org).duplicate_candidates  # issue 14 §5 (a visit matter joins no burst)
     return {"petition": petition.model_dump(mode="json"), "round": state.model_dump(mode="json"),
             "duplicate_candidates": [c.model_dump(mode="json") for c in candidates]}
 

@@ -102,6 +102,16 @@ def test_dev_stack_end_to_end(tmp_path: Path) -> None:
             assert "every department works in the API" in banner and "docs/department-contract.md" in banner
             assert f"{stack.api}/docs" in banner and f"http://127.0.0.1:{stack.temporal_port + 1000}" in banner
             assert api.get("/docs").status_code == 200
+            # the console (issue 15): the banner's link signs in as the admin through the URL's fragment, and the
+            # dev stack alone mints tokens for the console's role picker
+            link = re.search(r"Console\s+(\S+)", banner)
+            assert link and link.group(1).startswith(f"{stack.api}/console/#token=")
+            admin = {"authorization": f"Bearer {link.group(1).split('#token=', 1)[1]}"}
+            assert api.get("/v1/me", headers=admin).json()["role"] == "admin"
+            assert api.get("/console/").status_code in (200, 503)  # 503: a page saying how to build it
+            assert api.get("/v1/sign-in").json()["dev"] is True
+            assert api.post("/v1/dev/tokens", json={"role": "grid_worker", "unit": "rc-yuehe-taibai-g1"}).status_code \
+                == 200
 
             # nobody acts: the petition climbs grid -> community -> street -> department by itself
             idle = api.post("/v1/petitions", json=REPORT).json()["id"]

@@ -218,7 +218,7 @@ async def test_text_that_cannot_be_stored_is_refused_up_front(people):
 
 async def test_openapi_documents_every_error_and_the_security_scheme(http):
     schema = (await http.get("/openapi.json")).json()
-    public = {"/healthz", "/readyz"}
+    public = {"/healthz", "/readyz", "/v1/sign-in"}  # the console asks how to sign in before it has a token
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             if path in public or path.startswith("/open311"):

@@ -104,6 +104,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/appeals"): APPEALS,
     ("POST", "/v1/departments/{code}/callbacks"): DEPT_SYSTEM,
     ("POST", "/v1/sms/inbound"): SMS_GATEWAY,
+    # the web console (issue 15): its files and how to sign in hold nothing private; `/v1/me` is the caller's own
+    # token read back; `POST /v1/dev/tokens` exists only on `jiehu dev` (test_console_api.py)
+    ("GET", "/"): PUBLIC, ("GET", "/console"): PUBLIC, ("GET", "/console/{path:path}"): PUBLIC,
+    ("GET", "/v1/sign-in"): PUBLIC, ("GET", "/v1/me"): EVERYONE, ("GET", "/v1/overview"): PETITIONS,
     # issue 14 §4
     ("GET", "/v1/visit-teams"): VISIT_TEAMS, ("GET", "/v1/visit-teams/{code}"): VISIT_TEAMS,
     ("GET", "/v1/visit-teams/figures"): VISIT_ROUNDS, ("GET", "/v1/visit-rounds"): VISIT_ROUNDS,

@@ -96,7 +96,8 @@ async def test_the_summary_and_the_cut_cards_export_as_csv_and_xlsx(month, as_):
     assert [(r[1], int(r[2])) for r in rows[1:]] == [(c["channel"], c["reported"]) for c in as_json]
     book = await admin.get("/v1/channels/summary", params={"period": month, "format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
-    assert [c.value for c in sheet[1]][:3] == ["渠道", "渠道编码", "受理件数"] and sheet.max_row == len(as_json) + 1
+    assert sheet["A1"].value.endswith(f"受理渠道统计 · {month}")  # the title row (issue 15 §9), then the headers
+    assert [c.value for c in sheet[2]][:3] == ["渠道", "渠道编码", "受理件数"] and sheet.max_row == len(as_json) + 2
     cut = await admin.get("/v1/scorecards", params={"period": month, "channel": "hotline", "format": "xlsx"})
     assert cut.status_code == 200 and Channel.HOTLINE.label in unquote(cut.headers["content-disposition"])
     assert openpyxl.load_workbook(io.BytesIO(cut.content)).active.title.endswith(Channel.HOTLINE.label[:8])

@@ -74,7 +74,13 @@ async def test_exports_have_chinese_headers_in_csv_and_xlsx(pool, org, as_):
     response = await admin.get("/v1/rankings", params=params | {"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
-    assert values[0][5] == "响应率(%)" and len(values) == len(json_cards) + 1
+    # an office's report (issue 15 §9): a title row (whose, what, period, edition), bold frozen headers, a filter
+    assert values[0][0].startswith("全市 · 排名-") and "2026-02" in values[0][0]
+    assert values[0][0].endswith(("第1版", "实时数据（未发布）"))
+    assert values[1][5] == "响应率(%)" and len(values) == len(json_cards) + 2
+    last = sheet.cell(2, sheet.max_column).column_letter
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:{last}{sheet.max_row}"
+    assert sheet["A2"].font.bold and sheet.column_dimensions["B"].width >= 2 * len(json_cards[0]["unit_name"])
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
 
 

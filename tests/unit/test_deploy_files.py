@@ -95,3 +95,14 @@ def test_the_image_copies_every_package_the_distribution_has():
     assert packages <= copied, f"add COPY lines for {sorted(packages - copied)}"
     on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests"}
     assert on_disk <= packages, f"packages missing from pyproject.toml: {sorted(on_disk - packages)}"
+
+
+def test_the_image_builds_the_console_and_the_api_finds_it():
+    """The web console (issue 15) is built in the image's node stage and served from where the API looks for it:
+    installed with pip, the API's own folder is in site-packages, not beside console/."""
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert "RUN npm ci" in dockerfile and "RUN npm run build" in dockerfile
+    assert "COPY --from=console /console/dist console/dist" in dockerfile
+    assert "JIEHU_CONSOLE_DIST=/app/console/dist" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text("utf-8").split()
+    assert "console/node_modules" in ignored  # the host's modules never shadow the image's own npm ci

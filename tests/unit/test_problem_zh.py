@@ -1,0 +1,32 @@
+"""Problem details in Chinese (issue 15 §8): the decider's common refusals word for word, the rest by code."""
+
+from api.problem_zh import BY_CODE, chinese_detail, prefers_chinese
+
+
+def test_a_refusal_by_the_handling_unit_names_the_unit_in_chinese():
+    zh = chinese_detail("not_permitted", "only the handling unit rc-yuehe-taibai-g1 (太白社区第1网格) may accept it")
+    assert zh == "只有承办单位（太白社区第1网格）可以执行此操作。"
+
+
+def test_a_refusal_by_state_names_the_state_label():
+    zh = chinese_detail("invalid_state", "cannot accept while the petition is resolved; it must be dispatched")
+    assert zh == "诉求当前为「已办结待回访」，不能执行此操作。"
+    assert "resolved" not in (zh or "")
+
+
+def test_a_refusal_by_role_names_the_roles_in_chinese():
+    zh = chinese_detail("role_not_allowed", "accept needs one of the roles: community_staff, grid_worker")
+    assert zh is not None and "社区工作人员" in zh and "网格员" in zh and "grid_worker" not in zh
+
+
+def test_other_errors_by_code_and_unknown_codes_keep_english():
+    assert chinese_detail("petition_not_found", "no petition x") == BY_CODE["petition_not_found"]
+    assert chinese_detail("some_new_code", "whatever") is None
+
+
+def test_accept_language_with_quality_values():
+    assert prefers_chinese("zh-CN,zh;q=0.9,en;q=0.8")
+    assert prefers_chinese("zh")
+    assert not prefers_chinese("en-US,en;q=0.9,zh-CN;q=0.5")
+    assert not prefers_chinese(None) and not prefers_chinese("")
+    assert prefers_chinese("en;q=0.3, zh-Hans;q=0.8")
