@@ -32,7 +32,7 @@ from domain.enums import (
     VisitChannel,
     VisitOutcome,
 )
-from domain.masking import masked
+from domain.masking import masked, masked_confidential_callers
 from domain.model import Actor, PetitionState
 from domain.workcalendar import CHINA
 from eventstore.petition_projection import petition_row
@@ -46,7 +46,7 @@ async def petitions_out(rows: list[dict[str, Any]], access: ReadAccess, what: Re
     """Rows as the reader may see them; each one shown unmasked leaves an access record."""
     unmasked = await access.shown_unmasked(rows, what)
     decoded = [_decoded(row) for row in rows]
-    return [_labelled(row if shown else masked(row), access.org)
+    return [_labelled(_for_reader(row, shown, access.actor), access.org)
             for row, shown in zip(decoded, unmasked, strict=True)]
 
 
@@ -54,17 +54,32 @@ async def events_out(row: dict[str, Any], events: list[StoredEvent], access: Rea
     """A petition's events, its reporter masked and free text redacted exactly when they would be in
     the petition."""
     [shown] = await access.shown_unmasked([row], ReadKind.EVENTS)
+    guarded = shown and not sees_confidential(row, access.actor)
     return [EventOut(position=e.position, version=e.version, event_id=e.event_id, type=e.type,
                      occurred_at=e.occurred_at, recorded_at=e.recorded_at,
-                     data=e.data if shown else masked(e.data))
+                     data=(masked_confidential_callers(e.data) if guarded else e.data) if shown else masked(e.data))
             for e in events]
 
 
 def command_out(row: dict[str, Any], actor: Actor, org: OrgTree) -> PetitionOut:
     """What a command answers: masked for `actor`, not access-recorded (its event names the actor); the category's
     name from `org`."""
-    decoded = _decoded(row)
-    return _labelled(decoded if sees_personal_data(row, actor) else masked(decoded), org)
+    return _labelled(_for_reader(_decoded(row), sees_personal_data(row, actor), actor), org)
+
+
+def sees_confidential(row: dict[str, Any], actor: Actor) -> bool:
+    """Whether `actor` sees a caller of `row` who asked for 工单保密: as a confidential petition's reporter, the
+    roles that call residents, not the unit holding it — nor the cadre who reported the petition, who did not
+    type this caller in."""
+    return sees_personal_data({**row, "confidential": True, "reported_by": None}, actor)
+
+
+def _for_reader(row: dict[str, Any], shown: bool, actor: Actor) -> dict[str, Any]:
+    """The decoded row as `actor` may see it: masked, or as stored but for the linked callers who asked for
+    工单保密 when the reader would not see a confidential reporter (found in the issue 14 trial)."""
+    if not shown:
+        return masked(row)
+    return row if sees_confidential(row, actor) else masked_confidential_callers(row)
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:

@@ -163,6 +163,7 @@ class LinkedCallerOut(BaseModel):
     caller_name: str
     caller_phone: str
     anonymous: bool
+    confidential: bool = Field(False, description="工单保密 asked by this caller: masked even for the holding unit")
     linked_at: UtcTime
     visit_outcome: VisitOutcome | None
     merged_from: str = Field("", description="a reporter of the petition merged into this one (合并工单)")

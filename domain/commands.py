@@ -125,6 +125,7 @@ class LinkCaller(_Command):
     caller_name: str = Field(default="", max_length=64)
     caller_phone: str = Field(default="", max_length=32)
     anonymous: bool = False
+    confidential: bool = False  # 工单保密: this caller's name and phone are shown as a confidential reporter's
     request_type: RequestType | None = None
 
 
@@ -149,6 +150,7 @@ class MergedReporter(BaseModel):
     name: str = Field(default="", max_length=64)
     phone: str = Field(default="", max_length=32)
     anonymous: bool = False
+    confidential: bool = False  # 工单保密: this caller's name and phone are shown as a confidential reporter's
     request_type: RequestType | None = None
 
 
@@ -203,6 +205,7 @@ class JoinBurst(_Command):
     reporter_name: str = Field(default="", max_length=64)
     reporter_phone: str = Field(default="", max_length=32)
     anonymous: bool = False
+    confidential: bool = False  # 工单保密: this caller's name and phone are shown as a confidential reporter's
     request_type: RequestType | None = None
 
 

@@ -228,7 +228,7 @@ def link_caller(s: PetitionState, c: cmd.LinkCaller, now: datetime, cal: WorkCal
                              "anonymous: true)", field="caller_phone")
     return [ev.CallerLinked(at=now, caller=len(s.linked_callers) + 1, caller_name=c.caller_name,
                             caller_phone=c.caller_phone, anonymous=c.anonymous, request_type=c.request_type,
-                            reason=c.reason, actor=c.actor)]
+                            reason=c.reason, actor=c.actor, confidential=c.confidential)]
 
 
 def _callers_waiting(s: PetitionState, but: int = 0) -> list[int]:
@@ -287,8 +287,9 @@ def company_callback(s: PetitionState, c: cmd.CompanyCallback, now: datetime,
 def merged_reporters(s: PetitionState) -> list[cmd.MergedReporter]:
     """Who a merge of `s` carries to the survivor: its reporter, then its linked callers not yet visited."""
     reporter = cmd.MergedReporter(name=s.reporter_name, phone=s.reporter_phone, anonymous=s.anonymous,
-                                  request_type=s.request_type)
-    return [reporter, *(cmd.MergedReporter(name=c.caller_name, phone=c.caller_phone, anonymous=c.anonymous)
+                                  request_type=s.request_type, confidential=s.confidential)
+    return [reporter, *(cmd.MergedReporter(name=c.caller_name, phone=c.caller_phone, anonymous=c.anonymous,
+                                           confidential=c.confidential or s.confidential)
                         for c in s.linked_callers if c.visit_outcome is None)]
 
 
@@ -319,7 +320,7 @@ def absorb_merged(s: PetitionState, c: cmd.AbsorbMerged, now: datetime, cal: Wor
     first = len(s.linked_callers) + 1
     return [ev.CallerLinked(at=now, caller=first + i, caller_name=r.name, caller_phone=r.phone,
                             anonymous=r.anonymous, request_type=r.request_type, reason=c.reason, actor=c.actor,
-                            merged_from=c.merged_id)
+                            merged_from=c.merged_id, confidential=r.confidential)
             for i, r in enumerate(c.reporters)]
 
 
@@ -362,7 +363,7 @@ def join_burst(s: PetitionState, c: cmd.JoinBurst, now: datetime, cal: WorkCalen
     return [ev.CallerLinked(at=now, caller=len(s.linked_callers) + 1, caller_name=c.reporter_name,
                             caller_phone=c.reporter_phone, anonymous=c.anonymous, request_type=c.request_type,
                             reason=match.describe(), actor=c.actor, burst=True, description=c.description,
-                            distance_m=match.distance_m)]
+                            distance_m=match.distance_m, confidential=c.confidential)]
 
 
 def dispatch(s: PetitionState, c: cmd.Dispatch, now: datetime, cal: WorkCalendar) -> list[ev.Event]:

@@ -338,6 +338,7 @@ class CallerLinked(_Event):
     caller_name: str = ""
     caller_phone: str = ""
     anonymous: bool = False
+    confidential: bool = False  # 工单保密 asked by this caller: masked even for the unit holding the petition
     request_type: RequestType | None = None
     reason: str
     actor: Actor

@@ -369,6 +369,7 @@ def _(e: ev.IntakeTriaged, s: PetitionState) -> None:
 def _(e: ev.CallerLinked, s: PetitionState) -> None:
     s.linked_callers = [*s.linked_callers, LinkedCaller(caller=e.caller, caller_name=e.caller_name,
                                                         caller_phone=e.caller_phone, anonymous=e.anonymous,
+                                                        confidential=e.confidential,
                                                         linked_at=e.at, merged_from=e.merged_from,
                                                         burst=e.burst, description=e.description)]
 

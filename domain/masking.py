@@ -37,6 +37,20 @@ def masked(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def masked_confidential_callers(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `data` (a row or an event's data) whose callers who asked for 工单保密 (`confidential`: a
+    linked caller, a `CallerLinked` event) are masked as by `masked`, for a reader who sees the petition's own
+    reporter but would not see a confidential one's (the unit holding it); everything else as it is."""
+    out = dict(data)
+    for key in NESTED:
+        if isinstance(out.get(key), list):
+            out[key] = [masked(item) if isinstance(item, dict) and item.get("confidential") else item
+                        for item in out[key]]
+    if out.get("confidential") and "caller_name" in out:  # a CallerLinked event of a confidential caller
+        out = masked(out)
+    return out
+
+
 def _redacted(key: str, value: Any) -> Any:
     if key in FREE_TEXT and isinstance(value, str):
         return redact(value)

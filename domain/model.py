@@ -190,6 +190,7 @@ class LinkedCaller(BaseModel):
     caller_name: str = ""
     caller_phone: str = ""
     anonymous: bool = False
+    confidential: bool = False  # 工单保密: shown as a confidential reporter is (issue 14 trial)
     linked_at: datetime
     visit_outcome: VisitOutcome | None = None
     # issue 14 §5: the reporter of a petition merged into this one, or a report that joined its burst (with

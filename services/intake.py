@@ -178,7 +178,8 @@ class IntakeService:
         command = cmd.JoinBurst(actor=intake.actor, category=intake.category, description=intake.description,
                                 grid_code=grid_code, latitude=intake.latitude, longitude=intake.longitude,
                                 reporter_name=intake.reporter_name, reporter_phone=intake.reporter_phone,
-                                anonymous=intake.anonymous, request_type=intake.request_type)
+                                anonymous=intake.anonymous, confidential=intake.confidential,
+                                request_type=intake.request_type)
         state = await self._petitions.send(burst_id, command, update_id=update)
         if intake.idempotency_key is not None:
             await keep_answer(self._pool, intake.actor.id, intake.idempotency_key, state, OK)

@@ -50,7 +50,7 @@ async def record_call(body: HotlineCallIn, actor: CurrentActor, intake: IntakeDe
         assert body.same_as is not None
         command = cmd.LinkCaller(actor=actor, reason=body.reason, caller_name=body.caller_name,
                                  caller_phone=body.caller_phone, anonymous=body.anonymous,
-                                 request_type=body.request_type)
+                                 confidential=body.confidential, request_type=body.request_type)
         state = await intake.link_caller(body.same_as, command, reach, idempotency_key,
                                          body.model_dump(mode="json"))
         response.status_code = status.HTTP_200_OK

@@ -179,3 +179,24 @@ async def test_the_channel_follows_from_the_reporters_role(as_):
     assert claimed.json()["errors"][0]["field"] == "channel"
     open311 = await as_("admin", "").post("/v1/petitions", REPORT | {"channel": "open311"})
     assert open311.status_code == 422 and "Open311 endpoint" in open311.json()["detail"]
+
+
+async def test_a_caller_who_asks_for_confidentiality_stays_masked_for_the_holding_unit(as_):
+    """Found in the issue 14 trial: a confidential caller linked to (or merged into) a petition that is not
+    confidential was shown in full to the grid holding it, in the petition, its events and its queue."""
+    agent, grid = as_("dispatcher", "rencheng"), as_("grid_worker", "rc-yuehe-taibai-g2")
+    visitor = as_("return_visitor", "rencheng")
+    pid = (await grid.report(grid_code="rc-yuehe-taibai-g2", description="楼道堆放杂物 保密来电"))["id"]
+    linked = await agent.post("/v1/hotline/calls", {
+        "outcome": "same_matter", "same_as": pid, "reason": "同一事项无新情况", "request_type": "complaint",
+        "caller_name": "保密丙", "caller_phone": "13955556666", "confidential": True})
+    assert linked.status_code == 200, linked.text
+    seen = (await grid.get(f"/v1/petitions/{pid}")).json()
+    [caller] = seen["linked_callers"]
+    assert caller["confidential"] and (caller["caller_name"], caller["caller_phone"]) == ("保**", "139****6666")
+    assert seen["reporter_phone"] == REPORT["reporter_phone"]  # the petition's own reporter: as before
+    events = (await grid.get(f"/v1/petitions/{pid}/events")).text
+    queue = (await grid.get("/v1/queue", params={"limit": 200})).text
+    assert "13955556666" not in events and "保密丙" not in events and "13955556666" not in queue
+    shown = (await visitor.get(f"/v1/petitions/{pid}")).json()["linked_callers"][0]  # who calls them back
+    assert (shown["caller_name"], shown["caller_phone"]) == ("保密丙", "13955556666")
