@@ -111,7 +111,7 @@ class VisitDesk:
         if state.opened_at is None:
             raise RoundNotFound(f"no visit round {rid}")
         team = org.visit_teams.get(state.team_code)
-        require_member(intake.actor, team, state.team_code)
+        require_member(intake.actor, team, state.team_code, org)
         require_open(state)
         grid_code = locate(org, intake.grid_code, intake.latitude, intake.longitude)
         grid = org.units.get(grid_code)
@@ -139,7 +139,7 @@ class VisitDesk:
         if state.opened_at is None:
             raise RoundNotFound(f"no visit round {rid}")
         if not by_schedule:
-            require_member(actor, org.visit_teams.get(state.team_code), state.team_code)
+            require_member(actor, org.visit_teams.get(state.team_code), state.team_code, org)
         return await self._with_retry(rid, lambda s: decide_close(s, now=now, actor=actor, by_schedule=by_schedule),
                                       _event_id(rid, "closed"))
 
@@ -173,13 +173,21 @@ def _opening(team: VisitTeam, scheduled: date, day: date, now: datetime, actor: 
     return decide
 
 
-def require_member(actor: Actor, team: VisitTeam | None, team_code: str) -> None:
-    """OutOfScope unless `actor` is a cadre of `team` (by token subject) or an admin of the city or of the
-    team's district."""
+def require_member(actor: Actor, team: VisitTeam | None, team_code: str, org: OrgTree | None = None) -> None:
+    """OutOfScope unless `actor` is a cadre of `team` (by token subject) working where the org says they do
+    (the token's unit is their body's unit when the org names it, else a unit of the team's district), or an
+    admin of the city or of the team's district."""
     if actor.role is Role.ADMIN and (not actor.unit_code or team is None or actor.unit_code == team.district_code):
         return
-    if team is None or not team.has_cadre(actor.id):
+    cadre = next((c for c in team.cadres if c.id == actor.id), None) if team is not None else None
+    if team is None or cadre is None:
         raise OutOfScope(f"only a cadre of visit team {team_code} records and closes its rounds")
+    unit = org.units.get(actor.unit_code) if org is not None else None
+    in_district = unit is not None and unit.district_code == team.district_code
+    where = cadre.unit == actor.unit_code if cadre.unit else in_district
+    if org is not None and not where:
+        raise OutOfScope(f"{actor.id} is a cadre of visit team {team_code} for "
+                         f"{cadre.unit or team.district_code}, not for {actor.unit_code or 'no unit'}")
 
 
 def intake_now(reported: Reported) -> datetime:

@@ -99,6 +99,10 @@ async def test_a_round_opened_by_the_schedule_on_the_5th_collects_matters_and_cl
     # only the team's cadres, only in the communities it visits, only as a visit report
     refused = await cadre(http, OTHER_TEAM).post(f"/v1/visit-rounds/{rid}/matters", REPORT)
     assert (refused.status_code, refused.json()["code"]) == (403, "out_of_scope")
+    # the cadre's own subject with a token of another unit (another district's street): not them at work
+    stranger = await cadre(http, ("street_staff", "yz-gulou", CADRE[2])).post(f"/v1/visit-rounds/{rid}/matters",
+                                                                               REPORT)
+    assert (stranger.status_code, stranger.json()["code"]) == (403, "out_of_scope")
     outside = await me.post(f"/v1/visit-rounds/{rid}/matters", REPORT | {"grid_code": "rc-jiyang-caoqiao-g1"})
     assert (outside.status_code, outside.json()["code"]) == (403, "out_of_scope")
     claimed = await me.post(f"/v1/visit-rounds/{rid}/matters", REPORT | {"channel": "hotline"})
