@@ -6,6 +6,10 @@ Under /open311/ errors answer as GeoReport v2 does instead (`[{"code", "descript
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 import asyncpg
 import structlog
 from fastapi import FastAPI, Request
@@ -79,6 +83,29 @@ def _answer(request: Request, status: int, code: str, detail: str, **extra: obje
     return problem(status, code, detail, **extra)
 
 
+# a check across fields (a model validator) names its field first: "same_as: the open petition … is required"
+_NAMED = re.compile(r"^Value error, ([a-z_]+):")
+
+
+def _field_of(error: Mapping[str, Any]) -> str:
+    """The field a validation error is about: its location, or the field a check across fields names first; a
+    body that is not JSON at all (located by a character offset), or not an object, is `body`."""
+    if error["type"] == "json_invalid":
+        return "body"
+    path = ".".join(str(p) for p in error["loc"] if p != "body")
+    if path:
+        return path
+    named = _NAMED.match(str(error.get("msg", "")))
+    return named.group(1) if named else "body"
+
+
+def _message_of(error: Mapping[str, Any]) -> str:
+    """The error's message; a body that is not a JSON object says how to send one."""
+    if error["type"] in ("model_attributes_type", "dict_type") and tuple(error["loc"]) == ("body",):
+        return "the body must be a JSON object, sent with content-type: application/json"
+    return str(error["msg"])
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json with a stable code (or GeoReport's format under /open311/): domain
     errors by their type (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404), failed updates,
@@ -120,10 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        # a body that is not JSON at all is located by a character offset: name the body instead
-        errors = [{"field": "body" if e["type"] == "json_invalid"
-                   else ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
-                  for e in exc.errors()]
+        errors = [{"field": _field_of(e), "message": _message_of(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return _answer(request, 422, "validation_error", detail, errors=errors)
 

@@ -76,9 +76,9 @@ class ReportIn(CheckedInput):
     @model_validator(mode="after")
     def _somewhere(self) -> ReportIn:
         if (self.lat is None) != (self.long is None):
-            raise ValueError("lat and long come together")
+            raise ValueError("lat: lat and long come together")
         if self.grid_code is None and self.lat is None:
-            raise ValueError("grid_code, or lat and long inside a grid, is required")
+            raise ValueError("grid_code: grid_code, or lat and long inside a grid, is required")
         return self
 
 
@@ -148,11 +148,11 @@ class HotlineCallIn(CheckedInput):
         if self.same_as:
             raise ValueError("same_as: only the outcome same_matter names an open petition")
         if not self.category or not self.description:
-            raise ValueError("category and description are required (all outcomes but same_matter)")
+            raise ValueError("category: category and description are required (all outcomes but same_matter)")
         if (self.lat is None) != (self.long is None):
-            raise ValueError("lat and long come together")
+            raise ValueError("lat: lat and long come together")
         if self.grid_code is None and self.lat is None:
-            raise ValueError("grid_code, or lat and long inside a grid, is required")
+            raise ValueError("grid_code: grid_code, or lat and long inside a grid, is required")
         return self
 
 

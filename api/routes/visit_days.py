@@ -49,9 +49,11 @@ class VisitMatterIn(ReportIn):
     @model_validator(mode="after")
     def _spot(self) -> VisitMatterIn:
         if self.on_the_spot and (not self.result or not self.evidence_urls):
-            raise ValueError("a matter resolved on the spot needs result and evidence_urls (at least one)")
+            raise ValueError("evidence_urls: a matter resolved on the spot needs result and evidence_urls "
+                             "(at least one)")
         if not self.on_the_spot and (self.result or self.evidence_urls):
-            raise ValueError("result and evidence_urls belong to a matter resolved on the spot (on_the_spot true)")
+            raise ValueError("result: result and evidence_urls belong to a matter resolved on the spot "
+                             "(on_the_spot true)")
         return self
 
 

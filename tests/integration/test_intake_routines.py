@@ -200,3 +200,22 @@ async def test_a_caller_who_asks_for_confidentiality_stays_masked_for_the_holdin
     assert "13955556666" not in events and "保密丙" not in events and "13955556666" not in queue
     shown = (await visitor.get(f"/v1/petitions/{pid}")).json()["linked_callers"][0]  # who calls them back
     assert (shown["caller_name"], shown["caller_phone"]) == ("保密丙", "13955556666")
+
+
+async def test_every_refusal_of_a_call_names_its_field(as_):
+    """Found in the issue 14 trial: checks across fields answered 422 with an empty `field`."""
+    agent = as_("dispatcher", "rencheng")
+    for body, field in (
+            (CALL | {"outcome": "outside_duties"}, "reason"),
+            ({"outcome": "same_matter", "reason": "r", "caller_phone": "13905371111", "request_type": "help"},
+             "same_as"),
+            (CALL | {"anonymous": True}, "anonymous"),
+            ({k: v for k, v in CALL.items() if k != "grid_code"} | {"outcome": "dispatch"}, "grid_code"),
+            ({"outcome": "dispatch", "caller_phone": "13905371111", "request_type": "help"}, "category")):
+        refused = await agent.post("/v1/hotline/calls", body)
+        assert refused.status_code == 422, (body, refused.text)
+        assert field in [e["field"] for e in refused.json()["errors"]], (field, refused.json())
+    raw = await agent.http.post("/v1/hotline/calls", content=b'{"outcome": "dispatch"}',
+                                headers=agent.headers | {"content-type": "text/plain"})
+    assert raw.status_code == 422 and raw.json()["errors"][0]["field"] == "body"
+    assert "content-type: application/json" in raw.json()["detail"]
