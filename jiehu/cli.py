@@ -343,12 +343,6 @@ def simulate_month_command(
     by_channel = result.get("channels", {})
     if by_channel:
         typer.echo("by channel: " + ", ".join(f"{code} {n}" for code, n in sorted(by_channel.items())))
-    if (visits := result.get("visit_days")) is not None:
-        typer.echo(f"visit days: {visits['rounds']} rounds, {visits['matters']} matters "
-                   f"({visits['on_the_spot']} resolved on the spot); see GET /v1/visit-teams/figures?period={month}")
-    if (merged := result.get("duplicates")) is not None:
-        typer.echo(f"duplicates: {merged['merged']} merged, a burst of {merged['burst_reporters']} reporters "
-                   f"({merged['petitions']} petitions); see GET /v1/channels/summary?period={month}")
     if visits := result.get("visit_days"):  # issue 14 §4
         typer.echo(f"民意\"5\"来听: {visits['rounds']} visit rounds, {visits['matters']} matters "
                    f"({visits['on_the_spot']} resolved on the spot); see GET /v1/visit-teams/figures?"

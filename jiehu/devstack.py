@@ -254,6 +254,8 @@ jiehu dev is up in {seconds:.1f}s (policy: {settings.policy}, data: {options.dat
     T=$({jiehu} token --data-dir {options.data_dir} --role grid_worker --unit rc-yuehe-taibai-g1)
     curl -s -X POST {api}/v1/petitions -H "authorization: Bearer $T" -H 'content-type: application/json' \\
       -d '{{"category": "sanitation", "description": "小区门口垃圾堆积", "grid_code": "rc-yuehe-taibai-g1"}}'
+  The jiehu commands (simulate-month, audit verify, projections …) on this stack, in another shell:
+    export {env}
   Departments (who takes their work orders):
 {chr(10).join(departments)}
   A department's worker, in another shell:

@@ -62,7 +62,7 @@ def _sheet(response: httpx.Response):
 
 async def test_a_simulated_month_holds_every_routine_and_its_figures_export(simulated):
     printed, as_ = simulated
-    assert "600 of 600 petitions written" in printed and "visit days:" in printed and "duplicates:" in printed
+    assert "600 of 600 petitions written" in printed and "visit rounds" in printed and "duplicates merged" in printed
     admin = as_("admin", "")
 
     # every routine's petitions are there, each through its own channel
