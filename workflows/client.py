@@ -19,7 +19,7 @@ from observability.request_context import REQUEST_ID
 from workflows.inputs import PetitionInput
 from workflows.petition import PetitionWorkflow
 
-ABORTED_UPDATE_RETRIES = 6  # about 1.5 s of backoff in all
+ABORTED_UPDATE_RETRIES = 12  # up to about 8 s of backoff in all (0.05 s doubling, at most 1 s a wait)
 
 # The update of each command people send, named by the catalogue (recorded histories hold these names).
 UPDATE_NAMES: dict[type, str] = {spec.command: spec.name for spec in UPDATES}
@@ -94,11 +94,15 @@ class PetitionClient:
             try:
                 return await handle.execute_update(name, command, result_type=PetitionState, id=update)
             except RPCError as error:
-                # The server aborts updates whose workflow task it rejected (many updates at once). The
-                # same update id again is safe: an update that did land answers with its outcome.
-                if error.status != RPCStatusCode.UNAVAILABLE or "aborted" not in error.message:
+                # The server aborts updates whose workflow task it rejected (many updates at once), and refuses
+                # more than its limit of updates in flight on one workflow (10 by default: forty callers
+                # joining one burst at once). The same update id again is safe: one that landed answers with
+                # its outcome.
+                aborted = error.status == RPCStatusCode.UNAVAILABLE and "aborted" in error.message
+                crowded = error.status == RPCStatusCode.RESOURCE_EXHAUSTED and "in-flight" in error.message
+                if not (aborted or crowded):
                     raise
-                await asyncio.sleep(0.05 * 2**attempt)
+                await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
         return await handle.execute_update(name, command, result_type=PetitionState, id=update)  # the last try
 
     async def state(self, petition_id: str) -> PetitionState:

@@ -34,3 +34,15 @@ async def test_concurrent_commands_on_one_petition_agree_with_the_log(as_, pool,
         assert state.version == len(events)  # the workflow and its stream agree
     async with pool.acquire() as conn:
         assert await verify(conn) == []
+
+
+async def test_more_updates_at_once_than_temporal_keeps_in_flight_all_land(as_, pool):
+    """Temporal refuses more than 10 updates in flight on one workflow (RESOURCE_EXHAUSTED); the API waits and
+    sends again instead of answering 503, so eighty cadres' notes (or forty callers joining a burst) all land."""
+    grid = as_("grid_worker", "rc-yuehe-taibai-g1")
+    pid = (await grid.report())["id"]
+    answers = await asyncio.gather(*(grid.post(f"/v1/petitions/{pid}/progress", {"note": f"同时进展{i}"})
+                                     for i in range(80)))
+    assert [a.status_code for a in answers] == [200] * 80, [a.text for a in answers if a.status_code != 200][:2]
+    notes = await pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1 AND type = 'ProgressNoted'", pid)
+    assert notes == 80
