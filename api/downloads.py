@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +25,7 @@ class Format(StrEnum):
     XLSX = "xlsx"
 
 
-def download(rows: Sequence[BaseModel], format: Format, name: str, title: str,
+def download(rows: Sequence[BaseModel | Mapping[str, Any]], format: Format, name: str, title: str,
              columns: Columns = COLUMNS, heading: str = "") -> Response:
     """`rows` as a CSV (UTF-8 with BOM) or XLSX attachment named `name` + the format's extension (UTF-8
     filename per RFC 6266/5987), with the Chinese headers of `columns`; `title` names the XLSX sheet and `heading`

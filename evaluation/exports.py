@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -67,13 +67,14 @@ def _cell(key: str, value: Any) -> Any:
     return value
 
 
-def rows_of(cards: Sequence[BaseModel], columns: Columns = COLUMNS) -> list[list[Any]]:
-    """One row per card (a `Scorecard`, with `kind_label` as the API serves it, or any model with the keys of
-    `columns`) in the order of `columns`."""
-    return [[_cell(key, getattr(card, key, None)) for key, _ in columns] for card in cards]
+def rows_of(cards: Sequence[BaseModel | Mapping[str, Any]], columns: Columns = COLUMNS) -> list[list[Any]]:
+    """One row per card (a `Scorecard`, with `kind_label` as the API serves it, or any model or dict with the
+    keys of `columns`) in the order of `columns`."""
+    return [[_cell(key, card.get(key) if isinstance(card, Mapping) else getattr(card, key, None))
+             for key, _ in columns] for card in cards]
 
 
-def to_csv(cards: Sequence[BaseModel], columns: Columns = COLUMNS) -> bytes:
+def to_csv(cards: Sequence[BaseModel | Mapping[str, Any]], columns: Columns = COLUMNS) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens the Chinese headers correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -82,7 +83,8 @@ def to_csv(cards: Sequence[BaseModel], columns: Columns = COLUMNS) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(cards: Sequence[BaseModel], title: str, columns: Columns = COLUMNS, heading: str = "") -> bytes:
+def to_xlsx(cards: Sequence[BaseModel | Mapping[str, Any]], title: str, columns: Columns = COLUMNS,
+            heading: str = "") -> bytes:
     """The cards as an XLSX workbook laid out as an office's report (issue 15 §9): one sheet named `title` (cut to
     Excel's 31 characters); `heading` (what, period, edition, unit), if given, as a bold title row across the
     columns; the Chinese headers of `columns` bold, shaded and frozen with an autofilter; rates in percent; every

@@ -1,4 +1,5 @@
-"""民意"5"来听 visit days (issue 14 §4): figures per visit team over a period, as JSON rows, CSV and XLSX.
+"""民意"5"来听 visit days (issue 14 §4): figures per visit team over a period, as rows (exported as CSV and XLSX by
+`evaluation/exports.py` with `COLUMNS`).
 
 Per team: rounds held, matters collected, resolved on the spot, handed on, and how those matters stand now
 (closed; of them satisfied, not resolved, closed otherwise; still open; overdue). The tables are read by
@@ -7,20 +8,16 @@ Per team: rounds held, matters collected, resolved on the spot, handed on, and h
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from domain.evaluation import Period
 from eventstore.visit_rounds import FIGURE_KEYS, team_figures
 from org.model import OrgTree
 
-# (key, header) of a team's row; `on_the_spot_share` in percent in the exports
+# (key, header) of a team's row; `on_the_spot_share` in percent in the exports (a rate of `exports.RATES`)
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("team_code", "帮办团编码"), ("team_name", "帮办团"), ("district_name", "区县"), ("cadres", "干部人数"),
     ("units", "联系村居数"), ("enterprises", "联系企业数"),
@@ -59,38 +56,3 @@ def _last_day(period: Period) -> date:
     last = period.months[-1]
     following = last.replace(year=last.year + (last.month == 12), month=last.month % 12 + 1)
     return following - timedelta(days=1)
-
-
-def _cells(row: dict[str, Any]) -> list[Any]:
-    out = []
-    for key, _ in COLUMNS:
-        value = row.get(key)
-        if key == "on_the_spot_share":
-            value = "" if value is None else round(value * 100, 1)
-        out.append(value)
-    return out
-
-
-def teams_csv(rows: list[dict[str, Any]]) -> bytes:
-    """The rows as CSV with Chinese headers, UTF-8 with a byte-order mark (Excel opens it correctly)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header for _, header in COLUMNS])
-    writer.writerows(_cells(row) for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def teams_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
-    """The rows as an XLSX workbook (one sheet named `title`, cut to Excel's 31 characters), Chinese headers."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([header for _, header in COLUMNS])
-    for row in rows:
-        sheet.append(_cells(row))
-    for index, (_, header) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

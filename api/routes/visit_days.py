@@ -5,9 +5,7 @@ and the figures per team. The rounds are opened and closed by the visit days' Sc
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import Field, model_validator
@@ -15,6 +13,7 @@ from pydantic import Field, model_validator
 from api import cursors
 from api.auth import CurrentActor
 from api.deps import IntakeDep, OrgDep, ServicesDep
+from api.downloads import Format, download
 from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey
 from api.petition_views import command_out, reported_out, state_out
@@ -26,7 +25,8 @@ from domain.commands import MAX_EVIDENCE, MAX_TEXT
 from domain.enums import Channel, Role
 from domain.evaluation import Period
 from domain.model import Actor
-from evaluation.visit_figures import teams_csv, teams_xlsx, visit_team_rows
+from evaluation.visit_figures import COLUMNS as TEAM_COLUMNS
+from evaluation.visit_figures import visit_team_rows
 from eventstore.visit_rounds import list_rounds, round_row
 from org.model import OrgTree
 from services.intake_command import Intake, VisitMatter
@@ -55,14 +55,6 @@ class VisitMatterIn(ReportIn):
             raise ValueError("result: result and evidence_urls belong to a matter resolved on the spot "
                              "(on_the_spot true)")
         return self
-
-
-class Format(StrEnum):
-    """The format of the team figures: JSON, CSV or XLSX (Chinese headers)."""
-
-    JSON = "json"
-    CSV = "csv"
-    XLSX = "xlsx"
 
 
 def district_of(actor: Actor, org: OrgTree) -> str | None:
@@ -106,12 +98,7 @@ async def visit_team_figures(services: ServicesDep, org: OrgDep, actor: CurrentA
     if format is Format.JSON:
         return {"period": chosen.text, "teams": rows}
     title = f"民意5来听-{chosen.text}"
-    disposition = f"attachment; filename*=UTF-8''{quote(title)}.{format.value}"
-    if format is Format.CSV:
-        return Response(teams_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": disposition})
-    return Response(teams_xlsx(rows, title), headers={"content-disposition": disposition},
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(rows, format, title, title, TEAM_COLUMNS)
 
 
 @router.get("/visit-teams/{code}", responses=READ_ERRORS)
