@@ -42,9 +42,10 @@ class ApiError(Exception):
     """An error a route raises with its HTTP `status`, stable `code` and `detail`; answered as problem+json (or
     GeoReport's format under /open311/)."""
 
-    def __init__(self, status: int, code: str, detail: str) -> None:
+    def __init__(self, status: int, code: str, detail: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
+        self.headers: dict[str, str] = dict(headers or {})  # sent with the answer (429: Retry-After)
 
 
 def problem(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
@@ -58,7 +59,8 @@ def problem(status: int, code: str, detail: str, **extra: object) -> JSONRespons
 _DESCRIPTIONS = {
     401: "Missing, invalid or expired bearer token", 403: "The caller's role or unit may not do this",
     404: "No such petition (or not visible to the caller)", 409: "Not allowed in the petition's current state",
-    413: "The request body is too large", 422: "Invalid body or command; `errors` names the fields",
+    413: "The request body is too large", 429: "Too many reports from this client; `Retry-After` says when to retry",
+    422: "Invalid body or command; `errors` names the fields",
     503: "PostgreSQL or Temporal is not reachable, or the figures have not caught up yet",
 }
 
@@ -113,7 +115,9 @@ def install_error_handlers(app: FastAPI) -> None:
     (500, logged)."""
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
-        return _answer(request, exc.status, exc.code, exc.detail)
+        answer = _answer(request, exc.status, exc.code, exc.detail)
+        answer.headers.update(exc.headers)
+        return answer
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:

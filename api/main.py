@@ -15,6 +15,7 @@ from api.deps import Services
 from api.errors import install_error_handlers
 from api.observability import RequestContextMiddleware
 from api.open311 import routes as open311
+from api.rate_limit import IntakeLimiter
 from api.routes import (
     access_log,
     appeals,
@@ -56,7 +57,8 @@ def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
     """The FastAPI app of one API process: routes, error handlers, the body limit (`max_body_bytes`), request context
     and metrics; its lifespan opens the pool and the Temporal client, loads the org, the policy (checked for every
     category) and the loaded holiday arrangements, follows the calendar stream, resumes unfinished re-plans, and
-    closes the pool on shutdown. RuntimeError at once if no token verifier is configured. `dev_tokens` (only `jiehu
+    closes the pool on shutdown; the intake rate limiter (`intake_burst`, `intake_per_minute`) is this process's own.
+    RuntimeError at once if no token verifier is configured. `dev_tokens` (only `jiehu
     dev` passes it) serves `POST /v1/dev/tokens` for the console's role picker."""
     verifier = verifier_from(settings)  # fail at start-up, not at the first request
 
@@ -87,6 +89,7 @@ def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
     app = FastAPI(title="jiehu", version="0.1.0", lifespan=lifespan,
                   description="街呼区应: closed-loop handling of residents' petitions (诉求).")
     app.state.verifier = verifier
+    app.state.intake_limiter = IntakeLimiter(settings.intake_burst, settings.intake_per_minute)  # per process
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # outermost: every response, even a 413, is measured
     install_error_handlers(app)

@@ -67,7 +67,7 @@ async def _bench(postgres: EmbeddedPostgres, temporal: TemporalDevServer, durati
     recorder = await asyncio.to_thread(eventsourcing_recorder, "127.0.0.1", postgres.port, "jiehu", 8, 5)
     client = await connect_temporal(temporal.address)
     settings = Settings(database_url=postgres.url(), temporal_address=temporal.address, policy="fast",
-                        jwt_secret=SECRET)
+                        jwt_secret=SECRET, intake_per_minute=0)  # measures capacity: no per-client limit
     app = create_app(settings)
     processes = _processes(postgres, temporal)
     tally, rng = Tally(), random.Random(seed)

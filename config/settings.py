@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     max_body_bytes: int = 64 * 1024
+    # Intake rate limits per client (issue 16 §3, api/rate_limit.py): `intake_burst` reports at once, then
+    # `intake_per_minute` a minute, per token subject / Open311 api_key / IP, in each API process; 0 a minute: off
+    intake_burst: int = Field(default=60, ge=1)
+    intake_per_minute: float = Field(default=60.0, ge=0)
     # Open311 clients (JSON in the environment): api_key -> client name, which may create requests
     # and read what the public reads, or api_key -> {"name": ..., "read": "public" | "all"}
     open311_api_keys: dict[str, str | Open311Client] = {}

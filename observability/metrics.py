@@ -35,6 +35,9 @@ TRIAGED = Counter("jiehu_intake_triaged", "Hotline calls closed at intake withou
                   "outcome: answered, emergency_handover, legal_channel, outside_duties", ["outcome"])
 CALLERS_LINKED = Counter("jiehu_callers_linked", "Callers linked to an open petition about the same matter instead "
                          "of a new one (同一事项无新情况)")
+RATE_LIMITED = Counter("jiehu_intake_rate_limited", "Reports refused with 429 because their client (a token's "
+                       "subject, an Open311 api_key or IP address) was over its intake rate limit, by intake route: "
+                       "petitions, hotline, property_hotline, open311", ["intake"])
 ON_THE_SPOT = Counter("jiehu_resolved_on_the_spot", "Petitions reported and resolved on the spot by a grid worker "
                       "(就地解决)")
 TO_ACCEPT = Histogram("jiehu_time_to_accept_seconds", "From a unit receiving a work order to accepting it",

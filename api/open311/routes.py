@@ -18,6 +18,7 @@ from api.open311.formats import error, render
 from api.open311.names import display_name
 from api.open311.params import listed, parse_datetime, point, present
 from api.open311.publication import PUBLIC_READER, readable_categories, request_out
+from api.rate_limit import refuse_if_limited
 from config.settings import Open311Client, Settings
 from domain.enums import Channel, Role, Urgency
 from domain.errors import DomainError
@@ -88,13 +89,18 @@ PARAMETER_OF_FIELD = {"description": "description", "address": "address_string",
 async def create_request(fmt: Fmt, request: Request, services: ServicesDep, intake: IntakeDep,
                          org: OrgDep) -> Response:
     """GeoReport POST requests (needs an api_key): reports a petition of channel `open311` through the intake
-    service, as the grid's district dispatch desk. 400 naming the parameter for bad input, 403 without a valid key."""
+    service, as the grid's district dispatch desk. 400 naming the parameter for bad input, 403 without a valid key,
+    429 with Retry-After past the intake rate limit (per api_key; per IP address without a valid one)."""
     form = await request.form()
     # a parameter sent empty (`lat=&long=`) is a parameter not sent, as clients fill forms
     fields = {k: str(v) for k, v in form.items() if str(v) != ""}
+    api_key = fields.get("api_key") or request.query_params.get("api_key")
+    integrator = services.settings.open311_client(api_key)
+    # a flood is refused before anything else is looked at: per integrator (its api_key), or per IP address
+    # for a caller without a valid key (429 with Retry-After, in the URL's format)
+    refuse_if_limited(request, f"open311:{api_key}" if integrator else f"ip:{_address(request)}", "open311")
     if problem := unstorable_text(fields):
         return error(fmt, 400, problem)
-    integrator = services.settings.open311_client(fields.get("api_key") or request.query_params.get("api_key"))
     if integrator is None:
         return error(fmt, 403, "a valid api_key is required to create requests")
     service_code = fields.get("service_code", "")
@@ -133,6 +139,10 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, inta
     notice = f"已受理, 由{state.rung.unit_name}办理" if state and state.rung else "已受理"
     return render(fmt, "service_requests", [{"service_request_id": reported.petition_id, "service_notice": notice,
                                              "account_id": None}])
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _yes_or_no(value: str, name: str) -> bool:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from api.auth import CurrentActor
 from api.deps import IntakeDep, OrgDep
 from api.errors import PROBLEM_RESPONSES
 from api.idempotency import IdempotencyKey
 from api.petition_views import ActorReach, reported_out, state_out
+from api.rate_limit import IntakeActor
 from api.schemas import DuplicateCandidateOut, HotlineCallIn, JoinedBurstOut, PetitionOut
 from api.scope import require_role
 from domain import commands as cmd
@@ -37,8 +37,8 @@ class HotlineCallOut(BaseModel):
 
 
 @router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=HotlineCallOut,
-             responses=PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 503))
-async def record_call(body: HotlineCallIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep, response: Response,
+             responses=PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 429, 503))
+async def record_call(body: HotlineCallIn, actor: IntakeActor, intake: IntakeDep, org: OrgDep, response: Response,
                       idempotency_key: IdempotencyKey = None) -> HotlineCallOut:
     """Record a hotline call (12345) and what became of it at intake: dispatched as a work order (201),
     answered, handed over to 110/119/120, referred to a legal channel or outside government duties (201, a

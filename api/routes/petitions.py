@@ -6,12 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.access import ReadAccessDep
-from api.auth import CurrentActor
 from api.deps import IntakeDep, OrgDep, ServicesDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
 from api.handover import record_opening
 from api.idempotency import IdempotencyKey
 from api.petition_views import ActorReach, events_out, petitions_out, reported_out, visible_row
+from api.rate_limit import IntakeActor
 from api.schemas import EventOut, OnTheSpotIn, PetitionOut, ReportedOut, ReportIn
 from api.scope import require_role, scope_units
 from domain.channels import channel_of
@@ -26,9 +26,9 @@ router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
-             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 503))
+             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 429, 503))
 async def report_petition(
-    body: ReportIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep, response: Response,
+    body: ReportIn, actor: IntakeActor, intake: IntakeDep, org: OrgDep, response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ReportedOut:
     """Report a petition (发现上报): it is routed and its deadlines start at once. Its channel follows from
@@ -40,9 +40,9 @@ async def report_petition(
 
 
 @router.post("/on-the-spot", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
-             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 503))
+             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 429, 503))
 async def report_on_the_spot(
-    body: OnTheSpotIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep, response: Response,
+    body: OnTheSpotIn, actor: IntakeActor, intake: IntakeDep, org: OrgDep, response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ReportedOut:
     """就地解决: a grid worker reports a problem of their own grid and resolves it in one step, with evidence

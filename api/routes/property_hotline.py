@@ -25,6 +25,7 @@ from api.errors import PROBLEM_RESPONSES, ApiError
 from api.idempotency import IdempotencyKey
 from api.input_rules import CheckedInput
 from api.petition_views import ActorReach, reported_out
+from api.rate_limit import IntakeActor
 from api.schemas import ReportedOut
 from api.scope import require_role
 from domain.commands import MAX_EVIDENCE
@@ -152,8 +153,8 @@ class PropertyCallIn(CheckedInput):
 
 
 @router.post("/property-hotline/calls", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
-             responses=PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 503))
-async def record_property_call(body: PropertyCallIn, actor: CurrentActor, intake: IntakeDep, org: OrgDep,
+             responses=PROBLEM_RESPONSES(401, 403, 404, 409, 413, 422, 429, 503))
+async def record_property_call(body: PropertyCallIn, actor: IntakeActor, intake: IntakeDep, org: OrgDep,
                                response: Response, idempotency_key: IdempotencyKey = None) -> ReportedOut:
     """Record a 物业110 call: a work order for the property company that serves the compound, its deadlines
     running at once (the policy's `property_company` rules); if the company does not act in time it climbs
