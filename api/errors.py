@@ -108,6 +108,19 @@ def _message_of(error: Mapping[str, Any]) -> str:
     return str(error["msg"])
 
 
+def unreadable_body(cause: BaseException | None) -> str | None:
+    """Why a JSON body could not be read, in words (never the decoder's own), for what the JSON decoder raises
+    besides a syntax error: nesting past Python's recursion limit (issue 16 §3: 10,000 levels are a 422, not a
+    500), bytes that are not UTF-8, a number of more than 4,300 digits. None for anything else."""
+    if isinstance(cause, RecursionError):
+        return "the JSON nests too deep to read"
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not UTF-8 text"
+    if isinstance(cause, ValueError):
+        return "the JSON holds a value that cannot be read (a number too long?)"
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json with a stable code (or GeoReport's format under /open311/): domain
     errors by their type (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404), failed updates,
@@ -163,6 +176,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and (why := unreadable_body(exc.__cause__)):
+            # FastAPI's bare 400 "error parsing the body": answered as JSON that does not parse is, naming the body
+            return _answer(request, 422, "validation_error", f"body: {why}", errors=[{"field": "body", "message": why}])
         return _answer(request, exc.status_code, "http_" + str(exc.status_code), str(exc.detail))
 
     # text PostgreSQL cannot store (NUL, lone surrogates) reaching a query from a path or query parameter
