@@ -17,6 +17,7 @@ from api.main import create_app
 from config.settings import Settings
 
 ISSUER, AUDIENCE = "https://idp.jining.example", "jiehu"
+FETCHES: list[float] = []  # when the identity provider's key set was fetched
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,7 @@ def identity_provider() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            FETCHES.append(time.monotonic())
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.end_headers()
@@ -67,3 +69,65 @@ async def test_tokens_from_the_identity_provider(identity_provider, temporal_env
         assert await status(signed(other)) == 401  # right kid, wrong key
         hs256 = jwt.encode({"sub": "x", "role": "admin", "exp": int(time.time()) + 60}, "guess" * 8, algorithm="HS256")
         assert await status(hs256) == 401  # no algorithm confusion
+
+
+async def test_hostile_tokens_against_the_identity_providers_keys(identity_provider, temporal_env, postgres, pool,
+                                                                  org):
+    """Algorithm confusion (HS256 keyed with the provider's public key, `alg: none`), unknown or hostile key ids,
+    expired and not-yet-valid tokens: each a 401 problem+json, none a 500."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.integration.test_hostile_tokens import hand_made
+
+    url, key = identity_provider
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    now = int(time.time())
+    claims = {"sub": "u-1", "role": "grid_worker", "unit": "rc-yuehe-taibai-g1", "iss": ISSUER, "aud": AUDIENCE,
+              "exp": now + 600}
+    tokens = {
+        "HS256 keyed with the public key": hand_made({"alg": "HS256", "typ": "JWT", "kid": "k1"}, claims, public_pem),
+        "alg none": hand_made({"alg": "none", "kid": "k1"}, claims).rsplit(".", 1)[0] + ".",
+        "unknown kid": jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k2"}),
+        "no kid": jwt.encode(claims, key, algorithm="RS256"),
+        "a kid like a path": jwt.encode(claims, key, algorithm="RS256", headers={"kid": "../../../etc/passwd"}),
+        "a jku of the attacker's": jwt.encode(claims, rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                                              algorithm="RS256",
+                                              headers={"kid": "k1", "jku": "https://evil.example/jwks.json"}),
+        "expired": signed(key, exp=now - 60),
+        "not yet valid": signed(key, nbf=now + 3600),
+        "an unknown unit": signed(key, unit="no-such-unit"),
+        "garbage": "garbage",
+    }
+    settings = Settings(database_url=postgres.url(), jwt_jwks_url=url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
+                        temporal_address=temporal_env.client.service_client.config.target_host)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://jiehu") as http:
+        for kind, token in tokens.items():
+            response = await http.get("/v1/queue", headers={"authorization": f"Bearer {token}"})
+            assert response.status_code == 401, (kind, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] in ("invalid_token", "token_expired"), (kind, response.text)
+        assert (await http.get("/v1/queue", headers={"authorization": f"Bearer {signed(key)}"})).status_code == 200
+
+
+async def test_tokens_with_made_up_key_ids_do_not_make_the_api_fetch_the_key_set_each_time(
+        identity_provider, temporal_env, postgres, pool, org):
+    """A flood of tokens naming key ids the provider never issued: the key set is fetched again at most once a
+    minute (a new key of a rotation is still found), not once a token (each fetch blocks, and would let anyone
+    make the API hammer the provider)."""
+    url, key = identity_provider
+    settings = Settings(database_url=postgres.url(), jwt_jwks_url=url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
+                        temporal_address=temporal_env.client.service_client.config.target_host)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://jiehu") as http:
+        assert (await http.get("/v1/queue", headers={"authorization": f"Bearer {signed(key)}"})).status_code == 200
+        before = len(FETCHES)
+        for n in range(30):
+            token = jwt.encode({"sub": "x", "exp": int(time.time()) + 60}, key, algorithm="RS256",
+                               headers={"kid": f"made-up-{n}"})
+            assert (await http.get("/v1/queue", headers={"authorization": f"Bearer {token}"})).status_code == 401
+        assert len(FETCHES) - before <= 1
+        assert (await http.get("/v1/queue", headers={"authorization": f"Bearer {signed(key)}"})).status_code == 200
