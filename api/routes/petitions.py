@@ -25,8 +25,26 @@ from services.intake_command import Intake, OnTheSpot
 router = APIRouter(prefix="/v1/petitions", tags=["petitions"])
 
 
+def _link(path: str, method: str, description: str) -> dict[str, object]:
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": {"petition_id": "$response.body#/id"},
+            "description": description}
+
+
+# OpenAPI links (issue 16 §3): a reported petition's id leads to what can be done with it next, for clients and for
+# stateful fuzzing (schemathesis follows them: report → read → accept → progress → resolve)
+REPORTED_LINKS = {
+    "GetPetition": _link("/v1/petitions/{petition_id}", "get", "the petition as the read model holds it"),
+    "GetEvents": _link("/v1/petitions/{petition_id}/events", "get", "its events"),
+    **{action.title().replace("-", ""): _link(f"/v1/petitions/{{petition_id}}/{action}", "post", f"{action} it")
+       for action in ("accept", "progress", "resolve", "return", "escalate", "urge", "extension-request")},
+}
+REPORT_RESPONSES = {**PROBLEM_RESPONSES(401, 403, 409, 413, 422, 429, 503),
+                    201: {"description": "Reported", "links": REPORTED_LINKS}}
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
-             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 429, 503))
+             responses=REPORT_RESPONSES)
 async def report_petition(
     body: ReportIn, actor: IntakeActor, intake: IntakeDep, org: OrgDep, response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -40,7 +58,7 @@ async def report_petition(
 
 
 @router.post("/on-the-spot", status_code=status.HTTP_201_CREATED, response_model=ReportedOut,
-             responses=PROBLEM_RESPONSES(401, 403, 409, 413, 422, 429, 503))
+             responses=REPORT_RESPONSES)
 async def report_on_the_spot(
     body: OnTheSpotIn, actor: IntakeActor, intake: IntakeDep, org: OrgDep, response: Response,
     idempotency_key: IdempotencyKey = None,
