@@ -3,6 +3,8 @@ reads go through `api/petition_views.py` and `eventstore/petition_queries.py`.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response, status
 
 from api.access import ReadAccessDep
@@ -39,7 +41,7 @@ REPORTED_LINKS = {
     **{action.title().replace("-", ""): _link(f"/v1/petitions/{{petition_id}}/{action}", "post", f"{action} it")
        for action in ("accept", "progress", "resolve", "return", "escalate", "urge", "extension-request")},
 }
-REPORT_RESPONSES = {**PROBLEM_RESPONSES(401, 403, 409, 413, 422, 429, 503),
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {**PROBLEM_RESPONSES(401, 403, 409, 413, 422, 429, 503),
                     201: {"description": "Reported", "links": REPORTED_LINKS}}
 
 
