@@ -22,6 +22,7 @@ from tests.integration.api_client import REPORT, SECRET, Caller
 SQL = "'; DROP TABLE events; -- 1' OR '1'='1\" UNION SELECT * FROM petitions --"
 SCRIPT = "<script>alert('xss')</script>\"><img src=x onerror=alert(1)><svg/onload=alert(2)>"
 ODD = "{{7*7}} ${7*7} %s%n \\u0000 反转 \U0001f600 &lt;b&gt; </description><evil/> ]]> -->"
+IMG_ADDRESS = "\"><img src=x onerror=alert(1)>3号楼"
 BIDI = "\u202e反转"  # a right-to-left override: a control character, refused with 422 naming the field
 # short enough for any text field (the shortest hold 32 characters)
 TEXTS = {"sql": "x'; DROP TABLE events;--", "or": "1' OR '1'='1", "script": "<script>alert(1)</script>",
@@ -242,3 +243,29 @@ async def test_search_and_filters_take_injection_as_text(setting, q):
     for caller in (grid, admin):
         for params in ({"q": q}, {"status": q}, {"category": q}, {"unit": q}, {"cursor": q}):
             check(await caller.get("/v1/petitions", params=params), f"GET /v1/petitions {params}")
+
+
+async def test_open311_takes_injection_as_text_and_its_xml_stays_well_formed(http):
+    """GeoReport's form POST and its XML reads: markup in a parameter is text in the document, not elements."""
+    from xml.etree import ElementTree
+
+    from tests.integration.api_client import OPEN311_KEY
+
+    hostile = {"api_key": OPEN311_KEY, "service_code": "sanitation", "attribute[grid_code]": "rc-yuehe-taibai-g1",
+               "description": f"垃圾 {SCRIPT} </description><evil/> ]]> {SQL}", "address_string": IMG_ADDRESS,
+               "first_name": "<b>秀英</b>", "last_name": "'陈", "phone": "13805371234"}
+    created = await http.post("/open311/v2/requests.xml", data=hostile)
+    FIGURES["requests"] += 1
+    assert created.status_code == 200, created.text
+    rid = ElementTree.fromstring(created.text).findtext("request/service_request_id")
+    assert rid
+    for params in ({"service_request_id": rid}, {"service_code": hostile["description"]}, {"status": SQL}):
+        read = await http.get("/open311/v2/requests.xml", params=params)
+        FIGURES["requests"] += 1
+        assert read.status_code in (200, 400), read.text
+        document = ElementTree.fromstring(read.text)  # well-formed whatever the text held
+        assert document.find(".//evil") is None and document.find(".//script") is None
+    for name in ("description", "address_string", "first_name"):  # each hostile parameter alone, in JSON
+        answer = await http.post("/open311/v2/requests.json", data=hostile | {name: SQL[:40] + SCRIPT[:30]})
+        FIGURES["requests"] += 1
+        assert answer.status_code in (200, 400), answer.text
