@@ -184,8 +184,9 @@ def install_error_handlers(app: FastAPI) -> None:
     # text PostgreSQL cannot store (NUL, lone surrogates) reaching a query from a path or query parameter
     @app.exception_handler(asyncpg.DataError)
     async def _data(request: Request, exc: asyncpg.DataError) -> Response:
-        return _answer(request, 422, "unstorable_text",
-                       f"the request holds text that cannot be stored or searched: {exc}")
+        log.info("unstorable text refused", error=str(exc))  # the database's own words stay in the log
+        return _answer(request, 422, "unstorable_text", "the request holds text that cannot be stored or searched "
+                                                        "(a NUL character or a lone surrogate)")
 
     @app.exception_handler(UnicodeEncodeError)
     async def _encoding(request: Request, exc: UnicodeEncodeError) -> Response:

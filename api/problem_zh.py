@@ -46,6 +46,7 @@ BY_CODE: dict[str, str] = {
     "projection_behind": "统计数据尚未更新完毕，请稍后再试。",
     "internal_error": "系统出现意外错误，已记录，请稍后再试。",
     "body_too_large": "提交的内容太大。",
+    "unstorable_text": "提交的内容含有无法保存的字符（如空字符），请删除后重试。",
     "rate_limited": "提交过于频繁，请稍后再试（等待时间见 Retry-After）。",
 }
 

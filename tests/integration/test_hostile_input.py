@@ -32,7 +32,7 @@ HOSTILE_PATH_VALUE = "x' OR 1=1; --<script>"
 
 # what a clean answer never shows: a stack trace, an exception's or driver's words, the server's secret
 LEAKS = re.compile(r"Traceback|File \"|asyncpg|psycopg|RecursionError|UnicodeDecodeError|KeyError|"
-                   r"syntax error at|pydantic_core|" + re.escape(SECRET))
+                   r"syntax error at|invalid byte sequence|pydantic_core|" + re.escape(SECRET))
 WRITES = ("post", "put", "patch", "delete")
 FIGURES: Counter[str] = Counter()
 
@@ -270,3 +270,15 @@ async def test_open311_takes_injection_as_text_and_its_xml_stays_well_formed(htt
         FIGURES["requests"] += 1
         assert answer.status_code in (200, 400), answer.text
     print(f"\nhostile input, all: figures {dict(FIGURES)}")
+
+
+@pytest.mark.parametrize(("path", "params"), [("/v1/petitions/JH%00x", None), ("/v1/petitions/JH%00x/events", None),
+                                              ("/v1/petitions", {"q": "垃圾\x00堆积"})])
+async def test_a_nul_in_a_path_or_query_is_refused_in_words_not_the_databases(setting, path, params):
+    _, _, grid, _ = setting
+    response = await grid.get(path, params=params)
+    check(response, f"GET {path} {params}")
+    assert response.status_code == 422 and response.json()["code"] == "unstorable_text"
+    assert "UTF8" not in response.text and "0x00" not in response.text
+    zh = await grid.get(path, params=params, headers={"accept-language": "zh-CN"})
+    assert "无法保存" in zh.json()["detail"]
