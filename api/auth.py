@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
@@ -21,7 +22,12 @@ bearer = HTTPBearer(auto_error=False, description="A JWT with claims sub, name, 
 
 
 class TokenVerifier(Protocol):
-    """Checks a bearer token's signature, expiry, issuer and audience."""
+    """Checks a bearer token's signature, expiry, issuer and audience. `fetches_keys`: `claims` may do network I/O
+    (fetch a key set), so the API calls it off the event loop."""
+
+    @property
+    def fetches_keys(self) -> bool:
+        """True when `claims` may do network I/O."""
 
     def claims(self, token: str) -> dict[str, Any]:
         """The token's claims (`sub`, `name`, `role`, `unit`…); a jwt.PyJWTError if it does not verify."""
@@ -34,6 +40,7 @@ class SharedSecretVerifier:
     secret: str
     issuer: str | None = None
     audience: str | None = None
+    fetches_keys: bool = False  # pure computation: checked on the event loop
 
     def claims(self, token: str) -> dict[str, Any]:
         """The claims of an HS256 `token` signed with the secret (issuer and audience checked when configured; `exp`
@@ -44,6 +51,8 @@ class SharedSecretVerifier:
 
 class JwksVerifier:
     """RS256/ES256 tokens of an external identity provider, keys fetched from its JWKS URL (cached)."""
+
+    fetches_keys = True  # the first token, an unknown key id (at most once a minute) and hourly: a fetch
 
     def __init__(self, url: str, issuer: str | None, audience: str | None) -> None:
         self._keys = jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
@@ -88,7 +97,9 @@ async def _authenticate(
         raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>")
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        claims = verifier.claims(credentials.credentials)
+        # a key set fetch blocks (urllib): in a thread, so a slow identity provider stalls only its own callers
+        claims = (await asyncio.to_thread(verifier.claims, credentials.credentials) if verifier.fetches_keys
+                  else verifier.claims(credentials.credentials))
     except jwt.ExpiredSignatureError as exc:
         raise ApiError(401, "token_expired", "the token has expired") from exc
     except jwt.PyJWTError as exc:

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import jwt
@@ -18,6 +18,7 @@ from config.settings import Settings
 
 ISSUER, AUDIENCE = "https://idp.jining.example", "jiehu"
 FETCHES: list[float] = []  # when the identity provider's key set was fetched
+SLOWNESS = [0.0]  # seconds the identity provider takes to answer
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def identity_provider() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             FETCHES.append(time.monotonic())
+            time.sleep(SLOWNESS[0])
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.end_headers()
@@ -38,7 +40,7 @@ def identity_provider() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
         def log_message(self, *args) -> None:
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
     server.shutdown()
@@ -131,3 +133,28 @@ async def test_tokens_with_made_up_key_ids_do_not_make_the_api_fetch_the_key_set
             assert (await http.get("/v1/queue", headers={"authorization": f"Bearer {token}"})).status_code == 401
         assert len(FETCHES) - before <= 1
         assert (await http.get("/v1/queue", headers={"authorization": f"Bearer {signed(key)}"})).status_code == 200
+
+
+async def test_a_slow_identity_provider_does_not_stall_other_requests(identity_provider, temporal_env, postgres,
+                                                                      pool, org):
+    """Fetching the key set (the first token, a key rotation, hourly) is network I/O: while the provider takes its
+    time, other requests of the API process are answered (the fetch runs off the event loop)."""
+    import asyncio
+
+    url, key = identity_provider
+    settings = Settings(database_url=postgres.url(), jwt_jwks_url=url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
+                        temporal_address=temporal_env.client.service_client.config.target_host)
+    app = create_app(settings)
+    SLOWNESS[0] = 1.5
+    try:
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://jiehu", timeout=30) as http:
+            started = time.monotonic()
+            signed_in = asyncio.create_task(http.get("/v1/queue", headers={"authorization": f"Bearer {signed(key)}"}))
+            await asyncio.sleep(0.2)  # the key set is being fetched
+            assert (await http.get("/healthz")).status_code == 200
+            assert time.monotonic() - started < 1.0  # not after the provider's 1.5 s
+            assert not signed_in.done()
+            assert (await signed_in).status_code == 200
+    finally:
+        SLOWNESS[0] = 0.0
