@@ -282,3 +282,28 @@ async def test_a_nul_in_a_path_or_query_is_refused_in_words_not_the_databases(se
     assert "UTF8" not in response.text and "0x00" not in response.text
     zh = await grid.get(path, params=params, headers={"accept-language": "zh-CN"})
     assert "无法保存" in zh.json()["detail"]
+
+
+FORMS: dict[str, tuple[bytes, str]] = {
+    "not UTF-8": (b"api_key=k&service_code=noise&description=%FF%FE\xff", "application/x-www-form-urlencoded"),
+    "2,000 fields": ("&".join(f"f{i}=1" for i in range(2000)).encode(), "application/x-www-form-urlencoded"),
+    "a broken multipart": (b"--xx\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1",
+                           "multipart/form-data; boundary=xx"),
+    "multipart without a boundary": (b"a=1", "multipart/form-data"),
+    "JSON instead of a form": (b'{"api_key": "k"}', "application/json"),
+    "nested JSON": (b"[" * 10_000 + b"]" * 10_000, "application/json"),
+}
+
+
+@pytest.mark.parametrize("kind", list(FORMS))
+async def test_malformed_open311_forms_are_georeport_errors(http, kind):
+    body, media = FORMS[kind]
+    for fmt in ("json", "xml"):
+        response = await http.post(f"/open311/v2/requests.{fmt}", content=body, headers={"content-type": media})
+        FIGURES["requests"] += 1
+        assert 400 <= response.status_code < 500, (kind, response.status_code, response.text[:300])
+        assert not LEAKS.search(response.text), response.text[:300]
+        if fmt == "json":
+            assert response.json()[0]["code"] == response.status_code
+        else:
+            assert response.text.lstrip().startswith("<?xml") and "<errors>" in response.text
