@@ -35,6 +35,8 @@ PRUNE_ABOVE = 10_000
 class _Bucket:
     tokens: float
     at: float  # the clock's reading when `tokens` was counted (seconds)
+    burst: int
+    rate: float  # tokens a second
 
 
 @dataclass
@@ -52,28 +54,32 @@ class IntakeLimiter:
         """False when `per_minute` is 0: no limit."""
         return self.per_minute > 0
 
-    def take(self, client: str) -> float:
+    def take(self, client: str, burst: int | None = None, per_minute: float | None = None) -> float:
         """Spend one of `client`'s tokens: 0.0 if it had one, else the seconds until it will have one again (the
-        report is refused and nothing is spent)."""
-        if not self.enabled:
+        report is refused and nothing is spent). `burst` and `per_minute` (None: the limiter's) are a client's own
+        limit (an Open311 integrator's); its `per_minute` 0: no limit for it."""
+        burst = self.burst if burst is None else burst
+        per_minute = self.per_minute if per_minute is None else per_minute
+        if per_minute <= 0:
             return 0.0
-        now, rate = self.clock(), self.per_minute / 60.0
+        now, rate = self.clock(), per_minute / 60.0
         bucket = self._buckets.get(client)
         if bucket is None:
             if len(self._buckets) >= PRUNE_ABOVE:
-                self._prune(now, rate)
-            bucket = self._buckets[client] = _Bucket(float(self.burst), now)
-        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.at) * rate)
+                self._prune(now)
+            bucket = self._buckets[client] = _Bucket(float(burst), now, burst, rate)
+        bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.at) * rate)
+        bucket.burst, bucket.rate = burst, rate
         bucket.at = now
         if bucket.tokens >= 1.0 - 1e-9:  # a token refilled exactly on time counts, rounding aside
             bucket.tokens = max(0.0, bucket.tokens - 1.0)
             return 0.0
         return (1.0 - bucket.tokens) / rate
 
-    def _prune(self, now: float, rate: float) -> None:
+    def _prune(self, now: float) -> None:
         """Drop buckets that are full again; if as many clients are still in their window (a flood from many
         addresses), drop the half that spent longest ago: memory stays bounded, and they merely start afresh."""
-        full = [key for key, b in self._buckets.items() if b.tokens + (now - b.at) * rate >= self.burst]
+        full = [key for key, b in self._buckets.items() if b.tokens + (now - b.at) * b.rate >= b.burst]
         for key in full:
             del self._buckets[key]
         if len(self._buckets) >= PRUNE_ABOVE:
@@ -88,10 +94,12 @@ def limiter_of(request: Request) -> IntakeLimiter:
     return limiter
 
 
-def refuse_if_limited(request: Request, client: str, intake: str) -> None:
-    """Charge `client` one report on the `intake` route (petitions, hotline, property_hotline, open311). Raises
-    ApiError 429 `rate_limited` (its `retry_after` in whole seconds, at least 1) when its bucket is empty."""
-    wait = limiter_of(request).take(client)
+def refuse_if_limited(request: Request, client: str, intake: str, burst: int | None = None,
+                      per_minute: float | None = None) -> None:
+    """Charge `client` one report on the `intake` route (petitions, hotline, property_hotline, open311), within its
+    own `burst` and `per_minute` if it has them (else the settings'). Raises ApiError 429 `rate_limited` (its
+    `retry_after` in whole seconds, at least 1) when its bucket is empty."""
+    wait = limiter_of(request).take(client, burst, per_minute)
     if wait > 0:
         RATE_LIMITED.labels(intake=intake).inc()
         seconds = max(1, math.ceil(wait))

@@ -15,10 +15,15 @@ class Open311Client(BaseModel):
 
     `read="public"`: what anyone reads (published categories, public summary, coarse address);
     `read="all"`: every petition that is not confidential, with the redacted description and the
-    full address (a trusted integrator such as the city's 12345 platform). Every key may POST."""
+    full address (a trusted integrator such as the city's 12345 platform). Every key may POST, within the intake
+    rate limit (`burst`, `per_minute`: its own, else the settings' `intake_*`)."""
 
     name: str = Field(min_length=1)
     read: Literal["public", "all"] = "public"
+    # its own intake rate limit (api/rate_limit.py), for an integrator that carries many residents' reports (the
+    # 12345 platform): reports at once and a minute; None: JIEHU_INTAKE_BURST / JIEHU_INTAKE_PER_MINUTE, 0: no limit
+    burst: int | None = Field(default=None, ge=1)
+    per_minute: float | None = Field(default=None, ge=0)
 
 
 class Settings(BaseSettings):

@@ -98,7 +98,10 @@ async def create_request(fmt: Fmt, request: Request, services: ServicesDep, inta
     integrator = services.settings.open311_client(api_key)
     # a flood is refused before anything else is looked at: per integrator (its api_key), or per IP address
     # for a caller without a valid key (429 with Retry-After, in the URL's format)
-    refuse_if_limited(request, f"open311:{api_key}" if integrator else f"ip:{_address(request)}", "open311")
+    if integrator:  # an integrator carrying many residents' reports may have a limit of its own
+        refuse_if_limited(request, f"open311:{api_key}", "open311", integrator.burst, integrator.per_minute)
+    else:
+        refuse_if_limited(request, f"ip:{_address(request)}", "open311")
     if problem := unstorable_text(fields):
         return error(fmt, 400, problem)
     if integrator is None:

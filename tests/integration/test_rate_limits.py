@@ -27,7 +27,8 @@ async def limited(request, temporal_env, postgres, pool, org, task_queue):
     per_minute = getattr(request, "param", PER_MINUTE)
     settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET,
                         intake_burst=BURST, intake_per_minute=per_minute,
-                        open311_api_keys={OPEN311_KEY: "12345热线测试客户端", OPEN311_TRUSTED_KEY: "12345平台"},
+                        open311_api_keys={OPEN311_KEY: "12345热线测试客户端",
+                                          OPEN311_TRUSTED_KEY: {"name": "12345平台", "burst": 20, "per_minute": 600}},
                         temporal_address=temporal_env.client.service_client.config.target_host)
     app = create_app(settings)
     async with petition_worker(temporal_env.client, pool, task_queue), app.router.lifespan_context(app):
@@ -113,3 +114,12 @@ async def test_a_single_report_is_never_refused_under_the_default_limits(http, a
     for n in range(5):
         resident_call = Caller(http, "grid_worker", "rc-yuehe-taibai-g1", subject=f"resident-{n}")
         assert (await resident_call.post("/v1/petitions", REPORT)).status_code == 201
+
+
+async def test_an_integrator_carrying_many_residents_has_a_limit_of_its_own(limited):
+    """The 12345 platform forwards every resident's call: its key's own burst (20 here) lets a burst of residents'
+    reports through while the small default stops an ordinary key at 3."""
+    statuses = [(await limited.post("/open311/v2/requests.json",
+                                    data=OPEN311 | {"api_key": OPEN311_TRUSTED_KEY, "phone": f"139053{n:05d}"}))
+                .status_code for n in range(BURST + 5)]
+    assert statuses == [200] * (BURST + 5)

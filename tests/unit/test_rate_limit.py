@@ -52,3 +52,12 @@ def test_many_clients_first_reports_always_pass_and_full_buckets_are_dropped(mon
     clock.now += 2  # every bucket full again: the next newcomer drops them
     limiter.take("new")
     assert len(limiter._buckets) == 1
+
+
+def test_a_client_of_its_own_limit():
+    clock = Clock()
+    limiter = IntakeLimiter(burst=1, per_minute=60, clock=clock)
+    assert [limiter.take("platform", 5, 600) for _ in range(5)] == [0.0] * 5
+    assert limiter.take("platform", 5, 600) == approx(0.1)
+    assert all(limiter.take("unlimited", 1, 0) == 0.0 for _ in range(50))
+    assert limiter.take("other") == 0.0 and limiter.take("other") > 0
