@@ -62,10 +62,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def site(temporal_env, postgres, pool, org, task_queue) -> AsyncIterator[str]:
-    """The API (with the built console) on a loopback port, its worker on this test's queue: the base URL."""
+async def site(temporal_env, postgres, pool, org, task_queue, request) -> AsyncIterator[str]:
+    """The API (with the built console) on a loopback port, its worker on this test's queue: the base URL. A test
+    that needs deadlines of seconds asks for the fast policy: `@pytest.mark.parametrize("site", ["fast"],
+    indirect=True)`."""
     _require_console()
-    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET,
+    policy = getattr(request, "param", "default")
+    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET, policy=policy,
                         temporal_address=temporal_env.client.service_client.config.target_host)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, dev_tokens=True), host="127.0.0.1", port=port,
