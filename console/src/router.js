@@ -12,6 +12,10 @@ const routes = [
   { path: '/petitions/:id', component: () => import('./views/Petition.vue'), meta: { title: '诉求详情' } },
   { path: '/board', component: () => import('./views/Board.vue'), meta: { title: '分办台' } },
   { path: '/visits', component: () => import('./views/Visits.vue'), meta: { title: '回访' } },
+  { path: '/hotline', component: () => import('./views/Hotline.vue'), meta: { title: '热线受理' } },
+  { path: '/property-hotline', component: () => import('./views/PropertyHotline.vue'), meta: { title: '物业110' } },
+  { path: '/visit-days', component: () => import('./views/VisitDays.vue'), meta: { title: '走访日' } },
+  { path: '/evaluation', component: () => import('./views/Evaluation.vue'), meta: { title: '考评申诉' } },
   { path: '/dashboard', component: () => import('./views/Dashboard.vue'), meta: { title: '督办看板' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]

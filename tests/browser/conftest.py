@@ -97,10 +97,11 @@ class Person:
     unit: str
     shots: Path
     taken: list[str] = field(default_factory=list)
+    subject: str | None = None  # a named person (a visit team's cadre); None: `<role>@<unit>`
 
     @property
     def token(self) -> str:
-        return token_of(self.role, self.unit)
+        return token_of(self.role, self.unit, self.subject)
 
     async def open(self, path: str) -> None:
         """Go to a console page and keep a screenshot of it once it has loaded."""
@@ -123,9 +124,9 @@ class Person:
         return response.json()
 
 
-def token_of(role: str, unit: str) -> str:
-    return issue_token(SECRET, subject=f"{role}@{unit or 'jiehu'}", name=f"{Role(role).label}·测试", role=Role(role),
-                       unit=unit)
+def token_of(role: str, unit: str, subject: str | None = None) -> str:
+    return issue_token(SECRET, subject=subject or f"{role}@{unit or 'jiehu'}", name=f"{Role(role).label}·测试",
+                       role=Role(role), unit=unit)
 
 
 @pytest.fixture
@@ -136,14 +137,15 @@ async def person(browser, site, request) -> AsyncIterator:
     shots = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     shutil.rmtree(shots, ignore_errors=True)  # this run's pages only
 
-    async def sign_in(role: str, unit: str, *, phone: bool = False, via_link: bool = True) -> Person:
+    async def sign_in(role: str, unit: str, *, phone: bool = False, via_link: bool = True,
+                      subject: str | None = None) -> Person:
         context = await browser.new_context(viewport=PHONE if phone else DESK, locale="zh-CN",
                                             timezone_id="Asia/Shanghai")
         contexts.append(context)
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        who = Person(page, site, role, unit, shots)
+        who = Person(page, site, role, unit, shots, subject=subject)
         if via_link:
             await page.goto(f"{site}/console/#token={who.token}")
             await page.wait_for_load_state("networkidle")

@@ -188,3 +188,28 @@ async def test_the_overview_counts_the_cards_given_today_and_this_month_to_the_u
     assert await figures(beside) == before["beside"]
     admin = (await fast("admin", "").get("/v1/overview")).json()
     assert admin["breached_this_month"] >= admin["breached_today"] >= 2
+
+
+async def test_a_422_names_each_field_in_chinese_for_a_chinese_caller_and_keeps_the_english(as_):
+    """Issue 15 §8 for forms: each field's message in Chinese (shown next to the field), the English beside it."""
+    agent = as_("dispatcher", "rencheng")
+    zh = {"accept-language": "zh-CN"}
+    missing = await agent.post("/v1/hotline/calls", {"outcome": "dispatch"}, headers=zh)
+    assert missing.status_code == 422
+    errors = {e["field"]: e for e in missing.json()["errors"]}
+    assert errors["request_type"]["message"] == "必填。" and errors["request_type"]["message_en"] == "Field required"
+    across = await agent.post("/v1/hotline/calls", {"outcome": "answered", "request_type": "consultation",
+                                                    "category": "sanitation", "description": "咨询",
+                                                    "grid_code": "rc-yutun-chengnan-g1"}, headers=zh)
+    [reason] = across.json()["errors"]
+    assert (reason["field"], reason["message"]) == ("reason", "请填写这样处理的理由。")
+    long = await agent.post("/v1/hotline/calls", {"request_type": "help", "category": "sanitation",
+                                                  "description": "长" * 5000, "grid_code": "rc-yutun-chengnan-g1"},
+                            headers=zh)
+    assert {e["field"]: e["message"] for e in long.json()["errors"]} == {"description": "不能超过 4000 个字。"}
+    english = await agent.post("/v1/hotline/calls", {"outcome": "dispatch"})
+    assert {e["field"]: e["message"] for e in english.json()["errors"]}["request_type"] == "Field required"
+    assert all("message_en" not in e for e in english.json()["errors"])
+    unknown = await agent.post("/v1/petitions", {"category": "nope", "description": "x", "grid_code":
+                                                 "rc-yutun-chengnan-g1"}, headers=zh)
+    assert unknown.status_code == 422 and unknown.json()["detail"] == "没有这个诉求类别。"
