@@ -11,7 +11,6 @@ shows each next to its field. Pure: no I/O.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -44,11 +44,11 @@ class OverviewOut(BaseModel):
     reported_today: int
     reported_this_month: int
     closed_this_month: int
-    warned_today: int = Field(description="yellow cards (黄牌预警, DeadlineWarned) given today (Beijing time) to a unit "
-                                          "of the caller's subtree")
+    warned_today: int = Field(description="yellow cards (黄牌预警, DeadlineWarned) given today (Beijing time) to a "
+                                          "unit of the caller's subtree")
     warned_this_month: int = Field(description="yellow cards given this month (Beijing time), today's included")
-    breached_today: int = Field(description="deadlines missed (红牌超期, DeadlineBreached) today (Beijing time) by a unit "
-                                            "of the caller's subtree")
+    breached_today: int = Field(description="deadlines missed (红牌超期, DeadlineBreached) today (Beijing time) by "
+                                            "a unit of the caller's subtree")
     breached_this_month: int = Field(description="deadlines missed this month (Beijing time), today's included")
 
 

@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { getToken } from './api.js'
+import { getToken, setToken } from './api.js'
 import { homeOf, loadSession, session } from './session.js'
 
 const routes = [
@@ -28,8 +28,10 @@ router.beforeEach(async (to) => {
   if (!session.me) {
     try {
       await loadSession()
-    } catch {
-      return { path: '/signin' }
+    } catch (e) {
+      setToken(null)
+      const why = e.status === 401 ? (e.code === 'token_expired' ? '1' : 'invalid') : undefined
+      return { path: '/signin', query: { expired: why, next: to.path === '/' ? undefined : to.fullPath } }
     }
   }
   if (to.meta.home) return homeOf(session.me)

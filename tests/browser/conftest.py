@@ -65,11 +65,12 @@ def _free_port() -> int:
 async def site(temporal_env, postgres, pool, org, task_queue, request) -> AsyncIterator[str]:
     """The API (with the built console) on a loopback port, its worker on this test's queue: the base URL. A test
     that needs deadlines of seconds asks for the fast policy: `@pytest.mark.parametrize("site", ["fast"],
-    indirect=True)`."""
+    indirect=True)`; one that needs other settings names them: `[{"jwt_jwks_url": …}]`."""
     _require_console()
-    policy = getattr(request, "param", "default")
-    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET, policy=policy,
-                        temporal_address=temporal_env.client.service_client.config.target_host)
+    param = getattr(request, "param", {})
+    overrides = {"policy": param} if isinstance(param, str) else dict(param)
+    settings = Settings(**{"database_url": postgres.url(), "task_queue": task_queue, "jwt_secret": SECRET,
+                           "temporal_address": temporal_env.client.service_client.config.target_host} | overrides)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, dev_tokens=True), host="127.0.0.1", port=port,
                                            log_level="warning"))
