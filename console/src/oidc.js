@@ -26,13 +26,14 @@ export function redirectUri() {
   return `${location.origin}/console/signin/callback`
 }
 
-export async function startOidc(oidc) {
+// `next`: the console page to come back to once signed in (kept across the provider's redirect).
+export async function startOidc(oidc, next = null) {
   const config = await discovery(oidc.issuer)
   const verifier = randomString()
   const state = randomString()
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)))
   sessionStorage.setItem(FLOW_KEY, JSON.stringify({ verifier, state, token_endpoint: config.token_endpoint,
-    end_session_endpoint: config.end_session_endpoint || null }))
+    end_session_endpoint: config.end_session_endpoint || null, next }))
   const query = new URLSearchParams({ response_type: 'code', client_id: oidc.client_id, redirect_uri: redirectUri(),
     scope: oidc.scope, state, code_challenge: challenge, code_challenge_method: 'S256' })
   if (oidc.audience) query.set('audience', oidc.audience)
@@ -57,6 +58,7 @@ export async function finishOidc(oidc, search) {
   sessionStorage.setItem(SESSION_KEY, JSON.stringify({ client_id: oidc.client_id, token_endpoint: flow.token_endpoint,
     end_session_endpoint: flow.end_session_endpoint, id_token: tokens.id_token || null,
     refresh_token: tokens.refresh_token || null }))
+  return flow.next || null
 }
 
 function oidcSession() {

@@ -135,10 +135,11 @@ async def test_the_identity_providers_sign_in_refreshes_an_expired_token_and_sig
     context = await browser.new_context(viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True)
     try:
         page = await context.new_page()
-        await page.goto(f"{site}/console/signin")
+        await page.goto(f"{site}/console/board")  # not signed in: to the sign-in page, then back here
         provider.access_seconds = 6  # the first access token lives 6 s
         await page.get_by_role("button", name="使用统一身份认证登录").click()
         await expect(page.locator('[data-test="who"]')).to_contain_text("李娜")
+        await expect(page).to_have_url(f"{site}/console/board")
         exchange = next(form for path, form in provider.requests if path == "/token")
         assert exchange["grant_type"] == "authorization_code" and exchange["code_verifier"]
         authorize = next(q for path, q in provider.requests if path == "/authorize")
