@@ -85,8 +85,8 @@ async def test_a_visit_team_records_a_matter_of_its_round_and_ends_it_and_anothe
     from config.reference_data import work_calendar
     from services.visit_days import VisitDesk
 
-    rounds = await VisitDesk(pool, work_calendar).open_rounds(org, date(2026, 7, 15),
-                                                              datetime(2026, 7, 15, 0, 30, tzinfo=UTC))
+    rounds = await VisitDesk(pool, work_calendar).open_rounds(org, date(2025, 5, 15),
+                                                              datetime(2025, 5, 15, 0, 30, tzinfo=UTC))
     [rid] = [r for r in rounds if r.startswith("visit-round-vt-rc-changgou-")]
     outsider = await person("department_staff", "rencheng-health", subject="rc-wjj-lichao")  # 李超: another team
     await outsider.open("/visit-days")
