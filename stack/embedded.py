@@ -151,6 +151,22 @@ class EmbeddedPostgres:
             self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
         return pid
 
+    def advance_transaction_ids(self, above: int) -> int:
+        """Set the stopped server's next transaction id above `above` (a 64-bit xid8: epoch and id), rounded
+        up to the start of a commit-log segment (1,048,576 ids) as pg_resetwal's documentation calls safe.
+        A restored event log keeps its rows' transaction ids, and readers of the whole log go in
+        (tx_id, position) order: new events must get higher ids than the restored ones (docs/backup.md).
+        Returns the next id set. RuntimeError if the server is running or pg_resetwal fails."""
+        if self.running_pid() is not None:
+            raise RuntimeError("stop PostgreSQL before advancing its transaction ids")
+        segment = 1 << 20
+        epoch, xid = divmod(above + 1, 1 << 32)
+        xid = -(-max(xid, 3) // segment) * segment
+        if xid >= 1 << 32:
+            epoch, xid = epoch + 1, segment
+        self._run("pg_resetwal", "-x", str(xid), "-e", str(epoch), "-D", str(self.data_dir))
+        return (epoch << 32) + xid
+
     def _psql(self, sql: str, database: str) -> str:
         return self._run("psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
                          "-d", database, "-c", sql).stdout
