@@ -481,6 +481,43 @@ def restore(
         typer.echo(f"start it with `jiehu dev --data-dir {data_dir}`, then `jiehu audit verify` on it")
 
 
+@app.command("check-workflows")
+def check_workflows_command(
+    resync: bool = typer.Option(False, "--resync", help="Restart each workflow found behind from its stream."),
+) -> None:
+    """After a restore (worker running): name each open petition whose workflow does not know its whole stream
+    in the log (exit 1), or restart them from the log with --resync (docs/backup.md)."""
+    from eventstore.pool import create_pool
+    from stack.backup import check_workflows
+    from stack.backup import resync as restart
+    from workflows.client import PetitionClient
+    from workflows.connection import connect_temporal
+
+    settings = _settings()
+
+    async def main() -> dict[str, tuple[int, int]]:
+        client = PetitionClient(await connect_temporal(settings.temporal_address, settings.temporal_namespace),
+                                settings.task_queue)
+        behind = await check_workflows(client, settings.database_url)
+        if resync and behind:
+            pool = await create_pool(settings.database_url, max_size=2)
+            try:
+                await restart(client, pool, sorted(behind))
+            finally:
+                await pool.close()
+        return behind
+
+    behind = asyncio.run(main())
+    for petition_id, (known, logged) in sorted(behind.items()):
+        typer.echo(f"{petition_id}: workflow at version {known}, log at {logged}"
+                   + (" — restarted from the log" if resync else ""))
+    if behind and not resync:
+        typer.echo(f"BEHIND: {len(behind)} workflow(s); run again with --resync", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok: every open petition's workflow knows its whole stream" if not behind else
+               f"restarted {len(behind)} workflow(s) from the log")
+
+
 def _on_database(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     """Run `work` on one connection to the configured database, then close it."""
 

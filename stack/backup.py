@@ -30,9 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+from temporalio.service import RPCError, RPCStatusCode
+
 from eventstore import backup as log_backup
+from eventstore.petition_projection import fold_stored
 from eventstore.pool import connect
-from eventstore.store import transaction_ids
+from eventstore.store import EventStore, transaction_ids
 from stack.embedded import PG_BIN, EmbeddedPostgres, free_port
 from workflows.client import PetitionClient
 
@@ -230,9 +234,9 @@ def restore(source: Path, data_dir: Path | None = None, database_url: str | None
 
 async def check_workflows(client: PetitionClient, database_url: str) -> dict[str, tuple[int, int]]:
     """After a restore, with the worker running: each open petition whose workflow does not know its whole
-    stream, as {petition id: (workflow's version, log's version)} (empty: every workflow is level with the
-    log). A petition listed here lost commands taken between the copies of Temporal and the database;
-    docs/backup.md says what to do."""
+    stream, as {petition id: (workflow's version, 0 when it has no workflow; log's version)} (empty: every
+    workflow is level with the log). A petition listed here lost commands taken between the copies of
+    Temporal and the database; `resync` restarts it from the log (docs/backup.md)."""
     conn = await connect(database_url)
     try:
         versions = await log_backup.open_petition_versions(conn)
@@ -240,7 +244,20 @@ async def check_workflows(client: PetitionClient, database_url: str) -> dict[str
         await conn.close()
     behind = {}
     for petition_id, version in versions.items():
-        state = await client.state(petition_id)
-        if state.version != version:
-            behind[petition_id] = (state.version, version)
+        try:
+            known = (await client.state(petition_id)).version
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            known = 0  # reported after Temporal's copy: the log has it, Temporal does not
+        if known != version:
+            behind[petition_id] = (known, version)
     return behind
+
+
+async def resync(client: PetitionClient, pool: asyncpg.Pool, petition_ids: list[str]) -> None:
+    """Restart each petition's workflow from its stream in the log (the system of record): the cure for the
+    workflows `check_workflows` names."""
+    store = EventStore(pool)
+    for petition_id in petition_ids:
+        await client.restart_from(fold_stored(petition_id, await store.read_stream(petition_id)))

@@ -27,7 +27,7 @@ from eventstore.petition_projection import verify as verify_petitions
 from eventstore.pool import create_pool
 from eventstore.store import EventStore, LogCursor
 from org.repository import save_org
-from stack.backup import BackupError, backup, check_workflows, restore
+from stack.backup import BackupError, backup, check_workflows, restore, resync
 from stack.embedded import EmbeddedPostgres, TemporalDevServer, free_port
 from stack.workers import petition_worker
 from tests.integration.helpers import VISITOR, report, staff
@@ -166,6 +166,61 @@ async def test_a_stack_with_running_petitions_restores_equal_and_its_deadlines_f
             report_ = await verify(conn)
             assert report_.intact, report_.findings
             assert (await evaluation_projection.catch_up(conn)).events >= 0
+    finally:
+        await pool_b.close()
+        temporal_b.stop()
+        pg_b.stop()
+
+
+async def test_a_workflow_behind_the_log_after_a_live_backup_is_found_and_restarted_from_the_log(source, demo_org,
+                                                                                               tmp_path):
+    """A backup taken with the worker running: Temporal's file is copied, a cadre's command lands, then the
+    database is dumped. The restored workflow does not know the command the log holds; `check_workflows`
+    names it and `resync` restarts it from the log, after which the petition goes on (docs/backup.md)."""
+    url, pool, temporal = source
+    org, queue = demo_org, f"tq-{uuid.uuid4()}"
+    temporal_a = await _connect(temporal.address)
+    client_a = PetitionClient(temporal_a, queue)
+    first, target = tmp_path / "temporal-first", tmp_path / "backup"
+    async with petition_worker(temporal_a, pool, queue):
+        behind, level = report(org), report(org)  # default policy: no deadline fires during the test
+        for r in (behind, level):
+            await client_a.report(r)
+        await asyncio.to_thread(backup, first, url, temporal.db_file)  # Temporal's copy (and a dump we drop)
+        grid = staff(org, behind.grid_code)
+        await client_a.send(behind.petition_id, cmd.Accept(actor=grid))  # lands between the two copies
+        late = report(org)  # reported between the two copies: Temporal's copy has no workflow for it
+        await client_a.report(late)
+        manifest = await asyncio.to_thread(backup, target, url, None)
+    (target / "temporal.db").write_bytes((first / "temporal.db").read_bytes())
+    manifest["files"]["temporal.db"] = json.loads((first / "manifest.json").read_text())["files"]["temporal.db"]
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    temporal.stop()
+
+    data_dir = tmp_path / "b"
+    await asyncio.to_thread(restore, target, data_dir)
+    pg_b = EmbeddedPostgres(data_dir / "postgres", free_port(), durable=False)
+    pg_b.start()
+    temporal_b = TemporalDevServer(data_dir / "temporal", free_port(), None)
+    temporal_b.start()
+    pool_b = await create_pool(pg_b.url(), max_size=10)
+    try:
+        temporal_client_b = await _connect(temporal_b.address)
+        client_b = PetitionClient(temporal_client_b, queue)
+        async with petition_worker(temporal_client_b, pool_b, queue):
+            logged = {pid: len(await EventStore(pool_b).read_stream(pid)) for pid in
+                      (behind.petition_id, late.petition_id)}
+            found = await check_workflows(client_b, pg_b.url())
+            assert found == {behind.petition_id: (logged[behind.petition_id] - 1, logged[behind.petition_id]),
+                             late.petition_id: (0, logged[late.petition_id])}
+            await resync(client_b, pool_b, sorted(found))
+            assert await check_workflows(client_b, pg_b.url()) == {}
+            state = await client_b.send(behind.petition_id, cmd.Resolve(actor=grid, result="已清运"))
+            assert state.version == logged[behind.petition_id] + 1
+            assert (await client_b.state(late.petition_id)).version == logged[late.petition_id]
+        async with pool_b.acquire() as conn:
+            assert await verify_petitions(conn) == []
+            assert (await verify(conn)).intact
     finally:
         await pool_b.close()
         temporal_b.stop()
