@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from eventstore.audit import make_anchor
-from eventstore.store import has_events, log_figures, stream_versions
+from eventstore.store import has_events, log_figures, stream_versions, transaction_ids
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class LogSummary:
     """The log and its read models in one snapshot: `events` (all streams), `streams`, `petitions` (read-model
     rows), `open_petitions` (not closed), `head_position` (the highest log position, 0: empty log),
     `anchor_id` / `anchor_digest` (the latest anchor: hex SHA-256; 0 / '' when none) and
-    `schema_migrations` (the migration files applied)."""
+    `schema_migrations` (the migration files applied) and `top_transaction_id` (the highest transaction id
+    among the events, 64-bit: a restore must go to a server whose next id is above it)."""
 
     events: int
     streams: int
@@ -32,6 +33,7 @@ class LogSummary:
     anchor_id: int
     anchor_digest: str
     schema_migrations: list[str]
+    top_transaction_id: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready values (the manifest's `log`)."""
@@ -56,7 +58,7 @@ async def log_summary(conn: asyncpg.Connection) -> LogSummary:
     return LogSummary(events=events, streams=streams, petitions=row["petitions"],
                       open_petitions=row["open"], head_position=head,
                       anchor_id=anchor["anchor_id"] if anchor else 0, anchor_digest=anchor["digest"] if anchor else "",
-                      schema_migrations=migrations)
+                      schema_migrations=migrations, top_transaction_id=(await transaction_ids(conn))[0])
 
 
 async def begin_snapshot(conn: asyncpg.Connection) -> str:
@@ -84,3 +86,8 @@ async def is_empty(conn: asyncpg.Connection) -> bool:
     """Whether the database holds no jiehu event log yet (no `events` table, or no rows in it): a restore
     goes only into an empty database."""
     return not await has_events(conn)
+
+
+async def next_transaction_id(conn: asyncpg.Connection) -> int:
+    """The server's next transaction id (64-bit), on any database (no jiehu table needed)."""
+    return int(await conn.fetchval("SELECT pg_snapshot_xmax(pg_current_snapshot())::text"))

@@ -36,8 +36,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from eventstore import backup as log_backup
 from eventstore.petition_projection import fold_stored
 from eventstore.pool import connect
-from eventstore.store import EventStore, transaction_ids
-from stack.embedded import PG_BIN, EmbeddedPostgres, free_port
+from eventstore.store import EventStore, stream_version, transaction_ids
+from stack.embedded import PG_BIN, EmbeddedPostgres, free_port, resetwal_ids
 from workflows.client import PetitionClient
 
 FORMAT = 1
@@ -177,6 +177,14 @@ async def restore_database(source: Path, manifest: dict[str, Any], database_url:
     return summary
 
 
+async def _next_transaction_id(database_url: str) -> int:
+    conn = await connect(database_url)
+    try:
+        return await log_backup.next_transaction_id(conn)
+    finally:
+        await conn.close()
+
+
 async def transaction_ids_behind(database_url: str) -> int:
     """0 when the server's next transaction id is above every restored event's, else the id it must pass
     (readers of the log go in (tx_id, position) order; docs/backup.md)."""
@@ -205,11 +213,14 @@ def restore(source: Path, data_dir: Path | None = None, database_url: str | None
         if temporal_target.exists():
             raise BackupError(f"{temporal_target} exists; restore into an empty data dir")
     if database_url is not None:
+        top = manifest["log"].get("top_transaction_id", 0)
+        if asyncio.run(_next_transaction_id(database_url)) <= top:
+            xid, epoch = resetwal_ids(top)
+            raise BackupError(
+                f"this server's next transaction id is not above the log's ({top}): new events would sort before "
+                f"the restored ones. Stop it, run `pg_resetwal -x {xid} -e {epoch} <its data directory>` as its "
+                "owner, start it and restore again (docs/backup.md); nothing was restored")
         asyncio.run(restore_database(source, manifest, database_url))
-        behind = asyncio.run(transaction_ids_behind(database_url))
-        if behind:
-            raise BackupError(f"this server's transaction ids are below the restored log's ({behind}): new events "
-                              "would sort before old ones. Restore into a server past that id (docs/backup.md)")
         url, advanced = database_url, None
     else:
         if data_dir is None:
@@ -232,27 +243,39 @@ def restore(source: Path, data_dir: Path | None = None, database_url: str | None
     return Restored(manifest, url, temporal_target, advanced)
 
 
-async def check_workflows(client: PetitionClient, database_url: str) -> dict[str, tuple[int, int]]:
+async def check_workflows(client: PetitionClient, database_url: str, settle: float = 1.0
+                          ) -> dict[str, tuple[int, int]]:
     """After a restore, with the worker running: each open petition whose workflow does not know its whole
     stream, as {petition id: (workflow's version, 0 when it has no workflow; log's version)} (empty: every
-    workflow is level with the log). A petition listed here lost commands taken between the copies of
-    Temporal and the database; `resync` restarts it from the log (docs/backup.md)."""
+    workflow knows its stream). A petition listed here lost commands taken between the copies of Temporal
+    and the database; `resync` restarts it from the log (docs/backup.md). A workflow folds its events only
+    after their append commits, so the workflow is asked first and the log read after; one seen behind is
+    asked again after `settle` seconds (it may have been between its append and its fold)."""
     conn = await connect(database_url)
     try:
-        versions = await log_backup.open_petition_versions(conn)
+        behind = {}
+        for petition_id in await log_backup.open_petition_versions(conn):
+            for attempt in range(2):
+                known = await _known_version(client, petition_id)
+                logged = await stream_version(conn, petition_id)
+                if known >= logged:
+                    break
+                if attempt == 0:
+                    await asyncio.sleep(settle)
+            else:
+                behind[petition_id] = (known, logged)
     finally:
         await conn.close()
-    behind = {}
-    for petition_id, version in versions.items():
-        try:
-            known = (await client.state(petition_id)).version
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
-            known = 0  # reported after Temporal's copy: the log has it, Temporal does not
-        if known != version:
-            behind[petition_id] = (known, version)
     return behind
+
+
+async def _known_version(client: PetitionClient, petition_id: str) -> int:
+    try:
+        return (await client.state(petition_id)).version
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return 0  # reported after Temporal's copy: the log has it, Temporal does not
 
 
 async def resync(client: PetitionClient, pool: asyncpg.Pool, petition_ids: list[str]) -> None:

@@ -98,6 +98,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def resetwal_ids(above: int) -> tuple[int, int]:
+    """(`pg_resetwal -x`, `-e`): a next transaction id and epoch whose 64-bit id is above `above`, the id at
+    the start of a commit-log segment (multiples of 1,048,576), as pg_resetwal's documentation calls safe."""
+    segment = 1 << 20
+    epoch, xid = divmod(above + 1, 1 << 32)
+    xid = -(-max(xid, 3) // segment) * segment
+    if xid >= 1 << 32:
+        epoch, xid = epoch + 1, segment
+    return xid, epoch
+
+
 class EmbeddedPostgres:
     """A PostgreSQL server in `data_dir`, on 127.0.0.1:`port`."""
 
@@ -159,11 +170,7 @@ class EmbeddedPostgres:
         Returns the next id set. RuntimeError if the server is running or pg_resetwal fails."""
         if self.running_pid() is not None:
             raise RuntimeError("stop PostgreSQL before advancing its transaction ids")
-        segment = 1 << 20
-        epoch, xid = divmod(above + 1, 1 << 32)
-        xid = -(-max(xid, 3) // segment) * segment
-        if xid >= 1 << 32:
-            epoch, xid = epoch + 1, segment
+        xid, epoch = resetwal_ids(above)
         self._run("pg_resetwal", "-x", str(xid), "-e", str(epoch), "-D", str(self.data_dir))
         return (epoch << 32) + xid
 

@@ -225,3 +225,34 @@ async def test_a_workflow_behind_the_log_after_a_live_backup_is_found_and_restar
         await pool_b.close()
         temporal_b.stop()
         pg_b.stop()
+
+
+async def test_a_restore_into_a_database_url_refuses_a_server_whose_transaction_ids_are_behind(source, demo_org,
+                                                                                              tmp_path):
+    """The compose way (`jiehu restore --database-url`): a fresh server's transaction ids start below the log's,
+    so the restore refuses before writing anything and says the pg_resetwal to run; after it, it restores."""
+    url, pool, temporal = source
+    queue = f"tq-{uuid.uuid4()}"
+    temporal_a = await _connect(temporal.address)
+    async with petition_worker(temporal_a, pool, queue):
+        await PetitionClient(temporal_a, queue).report(report(demo_org))
+    target = tmp_path / "backup"
+    manifest = await asyncio.to_thread(backup, target, url, None)
+    assert "temporal.db" not in manifest["files"]
+    fresh = EmbeddedPostgres(tmp_path / "fresh", free_port(), durable=False)
+    fresh.start()
+    try:
+        with pytest.raises(BackupError, match="pg_resetwal -x"):
+            await asyncio.to_thread(restore, target, None, fresh.url())
+        conn = await asyncpg.connect(fresh.url())
+        assert await conn.fetchval("SELECT to_regclass('public.events')") is None  # nothing was restored
+        await conn.close()
+        fresh.stop()
+        fresh.advance_transaction_ids(manifest["log"]["top_transaction_id"])
+        fresh.start()
+        restored = await asyncio.to_thread(restore, target, None, fresh.url())
+        assert restored.manifest == manifest and restored.temporal_db is None
+        with pytest.raises(BackupError, match="already holds"):
+            await asyncio.to_thread(restore, target, None, fresh.url())
+    finally:
+        fresh.stop()
