@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from eventstore.audit import make_anchor
-from eventstore.store import has_events, log_figures, stream_versions, transaction_ids
+from eventstore.store import log_figures, stream_versions, transaction_ids
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,10 @@ async def open_petition_versions(conn: asyncpg.Connection) -> dict[str, int]:
 
 
 async def is_empty(conn: asyncpg.Connection) -> bool:
-    """Whether the database holds no jiehu event log yet (no `events` table, or no rows in it): a restore
-    goes only into an empty database."""
-    return not await has_events(conn)
+    """Whether the database holds none of jiehu's tables yet (not migrated): a restore goes only into an
+    empty database, since pg_restore creates every table itself."""
+    return not await conn.fetchval("SELECT to_regclass('public.schema_migrations') IS NOT NULL "
+                                   "OR to_regclass('public.events') IS NOT NULL")
 
 
 async def next_transaction_id(conn: asyncpg.Connection) -> int:

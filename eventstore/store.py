@@ -356,14 +356,6 @@ async def stream_versions(conn: asyncpg.Connection, stream_ids: list[str]) -> di
     return {r["stream_id"]: r["version"] for r in rows}
 
 
-async def has_events(conn: asyncpg.Connection) -> bool:
-    """Whether the database holds an event log with at least one event (False: no `events` table yet, or
-    an empty one)."""
-    if not await conn.fetchval("SELECT to_regclass('public.events') IS NOT NULL"):
-        return False
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM events)"))
-
-
 async def transaction_ids(conn: asyncpg.Connection) -> tuple[int, int]:
     """(the highest transaction id among the log's events, 0 when empty; this server's next transaction id),
     as 64-bit integers. Readers of the whole log go in (tx_id, position) order, so a restored log is usable

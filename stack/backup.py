@@ -162,7 +162,8 @@ async def restore_database(source: Path, manifest: dict[str, Any], database_url:
     conn = await connect(database_url)
     try:
         if not await log_backup.is_empty(conn):
-            raise BackupError("the target database already holds an event log; restore into an empty one")
+            raise BackupError("the target database already holds jiehu's tables; restore into an empty database "
+                              "(before `jiehu migrate` runs on it)")
     finally:
         await conn.close()
     await _pg_tool("pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
