@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -256,3 +259,32 @@ async def test_a_restore_into_a_database_url_refuses_a_server_whose_transaction_
             await asyncio.to_thread(restore, target, None, fresh.url())
     finally:
         fresh.stop()
+
+
+def _jiehu(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jiehu", *args], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, **env}, check=False)
+
+
+async def test_the_commands_back_up_a_dev_data_dir_and_restore_it_into_an_empty_one(source, demo_org, tmp_path):
+    """`jiehu backup DIR --data-dir` and `jiehu restore DIR --data-dir` as an operator types them."""
+    url, pool, temporal = source
+    queue = f"tq-{uuid.uuid4()}"
+    temporal_a = await _connect(temporal.address)
+    async with petition_worker(temporal_a, pool, queue):
+        await PetitionClient(temporal_a, queue).report(report(demo_org))
+    data_dir = temporal.data_dir.parent  # <data-dir>/temporal/temporal.db, as `jiehu dev` lays it out
+    env = {"JIEHU_DATABASE_URL": url, "JIEHU_LOG_FORMAT": "console"}
+    made = await asyncio.to_thread(_jiehu, "backup", str(tmp_path / "backup"), "--data-dir", str(data_dir), env=env)
+    assert made.returncode == 0, made.stderr
+    assert "backed up into" in made.stdout and "1 petitions (1 open)" in made.stdout
+    again = await asyncio.to_thread(_jiehu, "backup", str(tmp_path / "backup"), "--data-dir", str(data_dir), env=env)
+    assert again.returncode == 2 and "not empty" in again.stderr
+    done = await asyncio.to_thread(_jiehu, "restore", str(tmp_path / "backup"), "--data-dir", str(tmp_path / "b"),
+                                   env=env)
+    assert done.returncode == 0, done.stderr
+    assert "restored" in done.stdout and "next transaction id" in done.stdout
+    assert (tmp_path / "b" / "temporal" / "temporal.db").is_file()
+    refused = await asyncio.to_thread(_jiehu, "restore", str(tmp_path / "backup"), "--data-dir",
+                                      str(tmp_path / "b"), env=env)
+    assert refused.returncode == 2 and "empty data dir" in refused.stderr

@@ -107,8 +107,8 @@ async def test_open_workflows_continue_on_patched_code_and_new_ones_take_the_new
         await new.signal(OldProbe.command, "resolve")
         # the open one replays its old history on the new code (no non-determinism), keeps its rule, and its
         # deadline that passed while no worker ran fires; a patch at the point of change moves it on
-        assert await old.result() == ["old:accept", "old:deadline", "old/new:resolve"]
-        assert await new.result() == ["new:accept", "new/new:resolve"]
+        assert await asyncio.wait_for(old.result(), 60) == ["old:accept", "old:deadline", "old/new:resolve"]
+        assert await asyncio.wait_for(new.result(), 60) == ["new:accept", "new/new:resolve"]
 
 
 async def _set_current(client, deployment: str, build_id: str) -> None:
@@ -141,8 +141,8 @@ async def test_pinned_workflows_stay_on_their_worker_deployment_version(temporal
             new = await client.start_workflow(OldProbe.run, 0, id=f"probe-{uuid.uuid4()}", task_queue=queue)
             await old.signal(OldProbe.command, "resolve")
             await new.signal(OldProbe.command, "resolve")
-            assert await old.result() == ["old:resolve"]
-            assert await new.result() == ["v2:resolve"]
+            assert await asyncio.wait_for(old.result(), 60) == ["old:resolve"]
+            assert await asyncio.wait_for(new.result(), 60) == ["v2:resolve"]
             description = await old.describe()
             assert description.raw_description.workflow_execution_info.versioning_info.deployment_version\
                 .build_id == "v1"
