@@ -103,6 +103,9 @@ async def test_open_workflows_continue_on_patched_code_and_new_ones_take_the_new
     async with _worker(client, queue, NewProbe):
         new = await client.start_workflow(NewProbe.run, 1, id=f"probe-{uuid.uuid4()}", task_queue=queue)
         await new.signal(OldProbe.command, "accept")
+        # the deadline is handled before the next command is sent (in one activation a command would win)
+        assert await _answers(old, 2) == ["old:accept", "old:deadline"]
+        assert await _answers(new, 1) == ["new:accept"]
         await old.signal(OldProbe.command, "resolve")
         await new.signal(OldProbe.command, "resolve")
         # the open one replays its old history on the new code (no non-determinism), keeps its rule, and its
