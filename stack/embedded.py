@@ -151,6 +151,14 @@ class EmbeddedPostgres:
             self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
         return pid
 
+    def crash(self) -> int | None:
+        """Stop the server as a power cut would (`pg_ctl -m immediate`: no checkpoint, crash recovery at the
+        next start), for the fault suite. Returns the pid it stopped (None: none was running)."""
+        pid = self.running_pid()
+        if pid is not None:
+            self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
+        return pid
+
     def _psql(self, sql: str, database: str) -> str:
         return self._run("psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
                          "-d", database, "-c", sql).stdout
