@@ -29,9 +29,10 @@ GRID, COMMUNITY, DISTRICT = "rc-yuehe-taibai-g1", "rc-yuehe-taibai", "rencheng"
 RETRY_FOR = 120.0  # seconds a command is retried (same key) before the cadre gives up on an answer
 RETRYABLE_409 = ("in_progress", "stream_conflict")  # problem codes that say "not yet, try again"
 # the lives and how often each is picked (weights)
-LIVES = (("direct", 30), ("extension", 10), ("reopened", 10), ("department", 10), ("idle", 10), ("conflict", 30))
+LIVES = (("direct", 25), ("extension", 10), ("reopened", 10), ("escalated", 10), ("department", 10), ("idle", 5),
+         ("conflict", 30))
 # two cadres at the same moment; exactly one may win, the loser gets 409 (conflict lives pick one)
-PAIRS = ("accept_accept", "resolve_return", "visit_visit")
+PAIRS = ("accept_accept", "resolve_return", "resolve_escalate", "return_escalate", "visit_visit")
 
 
 @dataclass
@@ -179,10 +180,15 @@ class Cadres:
         second: Step
         if pair == "accept_accept":
             first, second = ("accept", grid, {}), ("accept", self.grid2, {})
-        elif pair == "resolve_return":
+        elif pair in ("resolve_return", "resolve_escalate"):
             if not await self._steps_ok(pid, [("accept", grid, {})]):
                 return
-            first, second = resolve, ("return", self.grid2, {"reason": "不属本网格"})
+            first = resolve
+            second = ("return", self.grid2, {"reason": "不属本网格"}) if pair == "resolve_return" else \
+                ("escalate", self.grid2, {"reason": "需社区协调"})
+        elif pair == "return_escalate":  # before anyone accepted it
+            first = ("return", grid, {"reason": "不属本网格"})
+            second = ("escalate", self.grid2, {"reason": "需社区协调"})
         else:  # two return visitors record opposite outcomes of the same visit
             if not await self._steps_ok(pid, [("accept", grid, {}), resolve]):
                 return
@@ -216,6 +222,9 @@ def _steps(c: Cadres, kind: str) -> list[Step]:
     if kind == "reopened":
         return [accept, resolve, ("return-visit", c.visitor, {"outcome": "dissatisfied"}), accept,
                 ("resolve", c.grid, {"result": "再次处理"}), satisfied]
+    if kind == "escalated":  # the grid asks the community to take it; the dispatcher urges the community
+        return [accept, ("escalate", c.grid, {"reason": "需社区协调"}), ("urge", c.dispatcher, {"note": "请尽快处理"}),
+                ("accept", c.community, {}), ("resolve", c.community, {"result": "社区已协调"}), satisfied]
     if kind == "department":
         return [("return", c.grid, {"reason": "需执法局处理"}),
                 ("dispatch", c.dispatcher, {"unit_code": DEPARTMENT, "note": "转执法局"}),

@@ -152,18 +152,39 @@ def every_command_answered(s: Snapshot) -> list[str]:
             f"({c.attempts} attempts, last {c.code or c.status})" for c in s.commands if not 200 <= c.status < 500]
 
 
+CLOCK_MOVES = ("PetitionEscalated", "ReturnVisitRecorded", "PetitionClosed")  # a timer's events that move a petition
+
+
 def conflicts_one_winner(s: Snapshot) -> list[str]:
-    """Of two contradicting commands sent at once, exactly one won (2xx) and the other got 409."""
+    """Of two contradicting commands sent at once, exactly one won (2xx) and the other got 409. Both may get 409
+    only when a third party won the race: the clock (an escalation by deadline, a return visit lapsing: an event
+    of CLOCK_MOVES with no command's update id in the petition's stream)."""
     pairs: dict[str, list[Command]] = defaultdict(list)
     for c in s.commands:
         if c.pair:
             pairs[c.pair].append(c)
+    clock_moved = {e["stream_id"] for e in s.events
+                   if e["type"] in CLOCK_MOVES and not (e["metadata"] or {}).get("update_id")}
     out = []
     for tag, both in pairs.items():
         answers = sorted(c.status for c in both)
-        if len(both) == 2 and answers[0] != 0 and not (200 <= answers[0] < 300 and answers[1] == 409):
-            out.append(f"{tag}: answers {answers}, not one 2xx and one 409")
+        if len(both) != 2 or answers[0] == 0:
+            continue  # unanswered: every_command_answered says so
+        if 200 <= answers[0] < 300 and answers[1] == 409:
+            continue
+        if answers == [409, 409] and both[0].petition_id in clock_moved:
+            continue
+        out.append(f"{tag}: answers {answers}, not one 2xx and one 409")
     return out
+
+
+def conflicts_lost_to_the_clock(s: Snapshot) -> int:
+    """How many conflicting pairs both lost, to a deadline (a figure)."""
+    pairs: dict[str, list[int]] = defaultdict(list)
+    for c in s.commands:
+        if c.pair:
+            pairs[c.pair].append(c.status)
+    return sum(1 for answers in pairs.values() if answers == [409, 409])
 
 
 def read_model_equals_rebuild(s: Snapshot) -> list[str]:
