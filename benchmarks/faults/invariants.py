@@ -158,7 +158,9 @@ CLOCK_MOVES = ("PetitionEscalated", "ReturnVisitRecorded", "PetitionClosed")  # 
 def conflicts_one_winner(s: Snapshot) -> list[str]:
     """Of two contradicting commands sent at once, exactly one won (2xx) and the other got 409. Both may get 409
     only when a third party won the race: the clock (an escalation by deadline, a return visit lapsing: an event
-    of CLOCK_MOVES with no command's update id in the petition's stream)."""
+    of CLOCK_MOVES with no command's update id in the petition's stream). A 422 is a command invalid on its own
+    (e.g. a return after the policy's return window): no race was run, and the other answer must still be a
+    win, or a 409 the clock explains."""
     pairs: dict[str, list[Command]] = defaultdict(list)
     for c in s.commands:
         if c.pair:
@@ -174,17 +176,21 @@ def conflicts_one_winner(s: Snapshot) -> list[str]:
             continue
         if answers == [409, 409] and both[0].petition_id in clock_moved:
             continue
+        if answers[1] == 422 and (200 <= answers[0] < 300 or answers[0] == 422 or
+                                  (answers[0] == 409 and both[0].petition_id in clock_moved)):
+            continue
         out.append(f"{tag}: answers {answers}, not one 2xx and one 409")
     return out
 
 
-def conflicts_lost_to_the_clock(s: Snapshot) -> int:
-    """How many conflicting pairs both lost, to a deadline (a figure)."""
+def conflicts_not_raced(s: Snapshot) -> dict[str, int]:
+    """Pairs that were no clean race (figures): both lost to a deadline (409, 409), one invalid on its own (a 422)."""
     pairs: dict[str, list[int]] = defaultdict(list)
     for c in s.commands:
         if c.pair:
             pairs[c.pair].append(c.status)
-    return sum(1 for answers in pairs.values() if answers == [409, 409])
+    return {"both_lost_to_a_deadline": sum(1 for answers in pairs.values() if answers == [409, 409]),
+            "one_invalid_on_its_own": sum(1 for answers in pairs.values() if 422 in answers)}
 
 
 def read_model_equals_rebuild(s: Snapshot) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 from benchmarks.faults.cadres import PAIRS, Cadres, Journal, pick_life
 from benchmarks.faults.hub import Hub
 from benchmarks.faults.injectors import KINDS, Fault, run_faults
-from benchmarks.faults.invariants import check, closed, conflicts_lost_to_the_clock
+from benchmarks.faults.invariants import check, closed, conflicts_not_raced
 from benchmarks.faults.processes import FaultStack
 from benchmarks.faults.snapshot import settle, take
 from config.reference_data import DEMO_ORG
@@ -95,7 +95,7 @@ async def _suite(scratch: Path, options: FaultOptions) -> dict[str, Any]:
         "commands": len(journal.commands), "answers": journal.answer_classes(),
         "attempts": len(journal.attempts), "retried_commands": sum(1 for c in journal.commands if c.attempts > 1),
         "conflict_pairs": {p: sum(1 for c in journal.commands if c.pair.startswith(p + ":")) // 2 for p in PAIRS},
-        "conflicts_lost_to_the_clock": conflicts_lost_to_the_clock(snapshot),
+        "conflicts_not_raced": conflicts_not_raced(snapshot),
         "faults": {kind: sum(1 for f in faults if f.kind == kind) for kind in KINDS},
         "notifications": len(snapshot.notifications), "hub_posts": sum(hub.received.values()),
         "hub_repeats": sum(n - 1 for n in hub.received.values() if n > 1),
@@ -149,8 +149,8 @@ def print_result(r: dict[str, Any]) -> None:
     print(f"\njiehu faults: {r['petitions']} petitions ({r['closed']} closed) {r['lives']}")
     print(f"  commands      {r['commands']}: 2xx {answers['2xx']}, 4xx {answers['4xx']}, 5xx {answers['5xx']}, "
           f"no answer {answers['none']}; {r['attempts']} attempts, {r['retried_commands']} commands retried")
-    print(f"  conflicts     {r['conflict_pairs']} pairs sent at once; both lost to a deadline: "
-          f"{r['conflicts_lost_to_the_clock']}")
+    print(f"  conflicts     {r['conflict_pairs']} pairs sent at once; of them no clean race: "
+          f"{r['conflicts_not_raced']}")
     print(f"  faults        {r['faults']}")
     print(f"  events        {r['events']}; notifications {r['notifications']}, hub POSTs {r['hub_posts']} "
           f"({r['hub_repeats']} repeats of a delivery id)")

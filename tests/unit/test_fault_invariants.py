@@ -120,3 +120,16 @@ def test_a_delivery_posted_again_is_not_a_second_notification():
     s = clean()
     s.hub["d-1"] = 2
     assert not check(s)["notifications at most once per recipient and event"]
+
+
+def test_a_command_invalid_on_its_own_is_no_race_but_the_other_must_still_be_explained():
+    """A 422 (say, a return after the return window) lost no race: the pair passes if the other won, or got a
+    409 the clock explains; a 409 nothing explains is still a violation."""
+    s = clean()
+    s.commands[2].status = 422
+    assert not conflicts_one_winner(s)  # the other won
+    s.commands[1].status = 409
+    assert conflicts_one_winner(s)  # nobody won and nothing moved the petition
+    s.events.append({**s.events[-1], "version": len(s.events) + 1, "event_id": str(uuid.uuid4()),
+                     "type": "PetitionEscalated", "metadata": {}})
+    assert not conflicts_one_winner(s)  # the clock moved it first
