@@ -46,6 +46,12 @@ BY_CODE: dict[str, str] = {
     "projection_behind": "统计数据尚未更新完毕，请稍后再试。",
     "internal_error": "系统出现意外错误，已记录，请稍后再试。",
     "body_too_large": "提交的内容太大。",
+    "self_merge": "不能把一件诉求合并到它自己。",
+    "invalid_into": "要并入的诉求无效（或您无权查看）。",
+    "cross_district_merge": "合并工单只能在同一个区内进行，请先改派。",
+    "survivor_closed": "要并入的诉求已结案，请并入一件仍在办理的诉求。",
+    "burst_running": "这件诉求正承接一起突发集中诉求，请把其他诉求并入它，或待突发结束后再合并。",
+    "merge_cut_short": "上一次合并未完成：对方诉求的群众已并入本件，请把对方诉求并入本件以完成那次合并。",
 }
 
 _HANDLER = re.compile(r"only the handling unit (\S+) \(([^)]*)\)")

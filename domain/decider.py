@@ -301,6 +301,13 @@ def merged_reporters(s: PetitionState) -> list[cmd.MergedReporter]:
                         for c in s.linked_callers if c.visit_outcome is None)]
 
 
+def merge_cut_short(s: PetitionState, into: str) -> bool:
+    """Whether `s` already holds the reporters of `into` from a merge of `into` into `s` that was cut short (the
+    process died between the survivor's half, `absorb_merged`, and the merged one's close): merging `s` into
+    `into` now would hand `into` its own reporters back. The way out is to finish that first merge."""
+    return any(c.merged_from == into for c in s.linked_callers)
+
+
 def merge_into(s: PetitionState, c: cmd.MergeInto, now: datetime, cal: WorkCalendar) -> list[ev.Event]:
     """合并工单: the petition closes as a duplicate of `c.into` (`PetitionMerged`, then the close with its
     `UnitEvaluated`: a duplicate leaves every unit's rates). InvalidCommand when merged into itself; InvalidState

@@ -27,6 +27,16 @@ from eventstore.store import replay_streams
 _DATETIME = TypeAdapter(datetime)
 
 
+class UnreadableLog(Exception):
+    """The fold met an event it cannot apply where it stands: a stream edited, cut or reordered outside
+    jiehu (`jiehu audit verify` names how). `stream_id`, `position` and `event_type` say where."""
+
+    def __init__(self, stream_id: str, position: int, event_type: str, reason: str) -> None:
+        super().__init__(f"petition {stream_id}: event {event_type} at log position {position} cannot follow "
+                         f"the events before it ({reason}); run `jiehu audit verify` to see what changed")
+        self.stream_id, self.position, self.event_type = stream_id, position, event_type
+
+
 def petition_row(state: PetitionState, updated_at: str) -> dict[str, Any]:
     """The read-model row of a petition (JSON-ready; `last_position` is filled in by the store).
 
@@ -156,7 +166,10 @@ class RebuildReport:
 
 
 async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: int = 2000) -> RebuildReport:
-    """Empty `target` and refill it by folding every stream of the log (inside one transaction)."""
+    """Empty `target` and refill it by folding every stream of the log (inside one transaction).
+
+    Raises `UnreadableLog` (and leaves `target` as it was) when a stream does not fold: a log changed
+    behind jiehu's back, since every event jiehu appends was decided on the state before it."""
     started = time.perf_counter()
     count_events = count_rows = 0
     rows: list[tuple[Any, ...]] = []
@@ -187,7 +200,10 @@ async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: in
                     if len(rows) >= batch:
                         await flush()
                 state = PetitionState(id=r["stream_id"])
-            state = evolve(state, event_from(r["type"], r["data"]))
+            try:
+                state = evolve(state, event_from(r["type"], r["data"]))
+            except (AssertionError, ValueError, KeyError, TypeError) as e:  # pydantic's ValidationError too
+                raise UnreadableLog(r["stream_id"], r["position"], r["type"], f"{type(e).__name__}: {e}"[:300]) from e
             last_position, last_at = r["position"], r["occurred_at"]
             count_events += 1
         if state is not None:

@@ -338,6 +338,15 @@ async def property_hotline_orders(conn: asyncpg.Connection, start: datetime, end
     return [dict(r) for r in rows]
 
 
+async def visit_petitions(pool: asyncpg.Pool, team_code: str, since: datetime) -> list[dict[str, Any]]:
+    """Petitions visit team `team_code` collected (民意"5"来听), reported at or after `since` (aware): their `id`,
+    `grid_code`, `category`, `on_the_spot` and `reported_at`, oldest first. Nobody's scope is checked."""
+    rows = await pool.fetch(
+        "SELECT id, grid_code, category, on_the_spot, reported_at FROM petitions WHERE visit_team = $1 "
+        "AND reported_at >= $2 ORDER BY reported_at, id", team_code, since)
+    return [dict(r) for r in rows]
+
+
 # --- issue 14 §5: duplicates and bursts ---------------------------------------------------------------------
 
 ALIKE_ROWS = 200  # open petitions of one category and place the duplicate rule reads at most (newest first)

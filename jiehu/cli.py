@@ -377,10 +377,14 @@ def simulate_month_command(
 def projections_rebuild() -> None:
     """Drop every read model and rebuild it from the event log."""
     from eventstore import evaluation_projection
-    from eventstore.petition_projection import rebuild
+    from eventstore.petition_projection import UnreadableLog, rebuild
 
     settings = _settings()
-    report = _on_database(settings, rebuild)
+    try:
+        report = _on_database(settings, rebuild)
+    except UnreadableLog as e:
+        typer.echo(f"UNREADABLE: {e}; the read models were left as they were", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"petitions: {report.petitions} rebuilt from {report.events} events in {report.seconds:.2f}s "
                f"({report.events_per_second:,.0f} events/s)")
     evaluation = _on_database(settings, evaluation_projection.rebuild)
@@ -394,9 +398,13 @@ def projections_rebuild() -> None:
 @projections_app.command("verify")
 def projections_verify() -> None:
     """Rebuild into a scratch table and prove it equals the live read model."""
-    from eventstore.petition_projection import verify
+    from eventstore.petition_projection import UnreadableLog, verify
 
-    differing = _on_database(_settings(), verify)
+    try:
+        differing = _on_database(_settings(), verify)
+    except UnreadableLog as e:
+        typer.echo(f"UNREADABLE: {e}", err=True)
+        raise typer.Exit(1) from None
     if differing:
         typer.echo(f"MISMATCH: {len(differing)} petition(s) differ, e.g. {', '.join(differing[:10])}", err=True)
         raise typer.Exit(1)

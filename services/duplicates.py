@@ -22,7 +22,7 @@ import asyncpg
 
 from domain import commands as cmd
 from domain.catalogue import decide
-from domain.decider import merged_reporters
+from domain.decider import merge_cut_short, merged_reporters
 from domain.duplicates import BurstMatch, Candidate, DuplicateRule, Sketch, burst_match, duplicate_candidates
 from domain.enums import Status
 from domain.errors import InvalidCommand, InvalidState
@@ -60,6 +60,13 @@ class BurstRunning(InvalidState):
     """The petition to merge away holds a running burst: its joining reports would have nowhere to go (409)."""
 
     code = "burst_running"
+
+
+class MergeCutShort(InvalidState):
+    """The petition to merge away already holds the reporters of the one it would merge into, from that one's
+    merge into it that was cut short: finish that merge instead (409)."""
+
+    code = "merge_cut_short"
 
 
 class SelfMerge(InvalidCommand):
@@ -164,6 +171,10 @@ class MergeService:
             raise CrossDistrictMerge(f"into: a merge stays within one district: {merged_id} is desk "
                                      f"{merged.desk_code}'s, {command.into} desk {survivor_row['desk_code']}'s "
                                      "(dispatch it there first)", field="into")
+        if merge_cut_short(merged, command.into):
+            raise MergeCutShort(f"into: {command.into} was being merged into {merged_id} when that merge was cut "
+                                f"short ({merged_id} already holds its reporters): merge {command.into} into "
+                                f"{merged_id} to finish it")
         now = datetime.now(CHINA)
         if merged.burst is not None and merged.burst.until > now and merged.status is not Status.CLOSED:
             until = merged.burst.until.astimezone(CHINA)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+import structlog
 
 from domain.enums import Channel, Role, UnitKind
 from domain.errors import InvalidCommand, NotFound, StreamConflict
@@ -29,12 +30,15 @@ from domain.visit_days import (
     scheduled_dates_held_on,
 )
 from domain.workcalendar import WorkCalendar
+from eventstore.petition_queries import visit_petitions
 from eventstore.store import EventStore
 from eventstore.visit_rounds import append_round, read_round, rounds_open_on
 from org.model import OrgTree, VisitTeam
 from services.errors import OutOfScope
 from services.intake import IntakeService, Reported
 from services.intake_command import Intake, VisitMatter, locate
+
+log = structlog.get_logger()
 
 VISIT_DAY_ACTOR = Actor(id="visit-days", name="民意\"5\"来听 (visit days)", unit_code="", role=Role.SYSTEM)
 
@@ -140,6 +144,7 @@ class VisitDesk:
             raise RoundNotFound(f"no visit round {rid}")
         if not by_schedule:
             require_member(actor, org.visit_teams.get(state.team_code), state.team_code, org)
+        await self._record_strays(org, state)
         return await self._with_retry(rid, lambda s: decide_close(s, now=now, actor=actor, by_schedule=by_schedule),
                                       _event_id(rid, "closed"))
 
@@ -149,6 +154,32 @@ class VisitDesk:
         for rid in closing:
             await self.close_round(org, rid, VISIT_DAY_ACTOR, now, by_schedule=True)
         return closing
+
+    async def _record_strays(self, org: OrgTree, state: VisitRound) -> None:
+        """Record the matters of open round `state` whose petition exists but whose record in the round was lost
+        (the process died between the two halves of `record_matter`), so the close's tally counts them. A
+        petition is the round's when its `PetitionReported` names the round (`visit_round`)."""
+        if not state.is_open or state.opened_at is None:
+            return
+        store = EventStore(self.pool)
+        for row in await visit_petitions(self.pool, state.team_code, state.opened_at):
+            if row["id"] in state.petitions:
+                continue
+            first = (await store.read_stream(row["id"]))[:1]
+            if not first or first[0].type != "PetitionReported" or first[0].data.get("visit_round") != state.round_id:
+                continue
+            grid = org.units.get(row["grid_code"])
+            unit_code = grid.parent_code if grid is not None and grid.parent_code else ""
+            reporter = Actor.model_validate(first[0].data["actor"])
+            matter = {"petition_id": row["id"], "unit_code": unit_code, "grid_code": row["grid_code"],
+                      "category": row["category"], "on_the_spot": bool(row["on_the_spot"]),
+                      "now": row["reported_at"], "actor": reporter}
+
+            def recorded(s: VisitRound, matter: dict[str, Any] = matter) -> list[Any]:
+                return decide_matter(s, **matter)
+
+            await self._with_retry(state.round_id, recorded, _event_id(state.round_id, f"matter:{row['id']}"))
+            log.warning("visit_matter_recovered", round_id=state.round_id, petition_id=row["id"])
 
     async def _with_retry(self, rid: str, decide: Callable[[VisitRound], list[Any]], event_id: str) -> VisitRound:
         """Read the round, decide, append at the version read; read and decide again when another writer moved

@@ -169,3 +169,39 @@ async def test_the_worker_anchors_the_log_on_its_own(log):
         await anchoring
     assert [r["events"] for r in await own.fetch("SELECT events FROM log_anchors ORDER BY anchor_id")] == [10, 1]
     assert await _findings(own) == []
+
+
+async def test_a_petition_stream_cut_behind_jiehus_back_is_named_by_the_projections_too(log, org):
+    """Before: `jiehu projections verify` died with a bare AssertionError from the fold. Now it names the
+    stream, the event and its position, points to `jiehu audit verify`, and leaves the read model alone."""
+    from datetime import timedelta
+
+    from domain import commands as cmd
+    from tests.unit.decider_spec import MONDAY
+    from tests.unit.domain_helpers import Petition, unit_actor
+
+    own, url = log
+    petition = Petition(org, MONDAY)
+    petition.send(cmd.Accept(actor=unit_actor("rc-yuehe-taibai-g1")))
+    petition.now += timedelta(hours=1)
+    petition.send(cmd.Resolve(actor=unit_actor("rc-yuehe-taibai-g1"), result="已清运",
+                              evidence_urls=["https://example.org/1.jpg"]))
+    await EventStore(own).append("P-1", 0, [
+        NewEvent(event_id=str(uuid.uuid4()), type=e.type, data=e.model_dump(mode="json", exclude={"type"}),
+                 occurred_at=e.at) for e in petition.events])
+    env = os.environ | {"JIEHU_DATABASE_URL": url}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "jiehu", "projections", *args], env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    rebuilt = await asyncio.to_thread(run, "rebuild")
+    assert rebuilt.returncode == 0 and "petitions: 1 rebuilt" in rebuilt.stdout, rebuilt.stderr
+    await _tamper(own, "DELETE FROM events WHERE stream_id = 'P-1' AND type = 'WorkOrderAssigned'")
+    for command in ("verify", "rebuild"):
+        answer = await asyncio.to_thread(run, command)
+        assert answer.returncode == 1, answer.stderr
+        assert "UNREADABLE: petition P-1: event" in answer.stderr and "jiehu audit verify" in answer.stderr, \
+            answer.stderr
+        assert "Traceback" not in answer.stderr
+    assert await own.fetchval("SELECT count(*) FROM petitions WHERE id = 'P-1'") == 1  # left as it was

@@ -280,3 +280,31 @@ async def test_a_petition_holding_a_running_burst_is_not_merged_away(as_):
     assert (refused.status_code, refused.json()["code"]) == (409, "burst_running")
     merged = await dispatcher.post(f"/v1/petitions/{b['id']}/merge", {"into": a["id"], "reason": "同一"})
     assert merged.status_code == 200, merged.text
+
+
+async def test_a_merge_cut_short_is_finished_not_reversed(as_, temporal_env, task_queue):
+    """kill -9 between a merge's halves leaves the survivor holding the merged one's reporters while the merged
+    one is still open. Before: merging them the other way round gave the first its own reporters back (listed
+    twice). Now that merge is refused (409 merge_cut_short, naming the merge to finish) and finishing the first
+    merge links its reporters once."""
+    from domain import commands as cmd
+    from domain.model import Actor
+    from workflows.client import PetitionClient
+
+    grid, dispatcher = as_("grid_worker", GRID2), as_("dispatcher", "rencheng")
+    place = {"grid_code": GRID2, "category": "greening", "description": "合并中断用例: 绿地积水",
+             "reporter_name": "李四", "reporter_phone": "13905370042"}
+    a, b = await grid.report(**place), await grid.report(**place)
+    # the first half of merging a into b, as the merge service sends it, and then the process died
+    actor = Actor(id="dispatcher-1", name="派单员", unit_code="rencheng", role="dispatcher")
+    absorb = cmd.AbsorbMerged(actor=actor, merged_id=a["id"], merged_desk_code="rencheng", reason="同一事项",
+                              reporters=[cmd.MergedReporter(name="李四", phone="13905370042")])
+    await PetitionClient(temporal_env.client, task_queue).send(b["id"], absorb, update_id=f"cut-{a['id']}")
+    reverse = await dispatcher.post(f"/v1/petitions/{b['id']}/merge", {"into": a["id"], "reason": "同一事项"})
+    assert (reverse.status_code, reverse.json()["code"]) == (409, "merge_cut_short"), reverse.text
+    assert f"merge {a['id']} into {b['id']}" in reverse.json()["detail"]
+    finished = await dispatcher.post(f"/v1/petitions/{a['id']}/merge", {"into": b["id"], "reason": "同一事项"})
+    assert finished.status_code == 200, finished.text
+    survivor = (await dispatcher.get(f"/v1/petitions/{b['id']}")).json()
+    assert [c["merged_from"] for c in survivor["linked_callers"]] == [a["id"]]  # once, not twice
+    assert (await dispatcher.get(f"/v1/petitions/{a['id']}")).json()["status"] == "closed"

@@ -204,3 +204,38 @@ async def test_a_team_closes_its_round_early_and_the_teams_are_served(http, pool
 
 
 pytestmark = pytest.mark.timeout(300)
+
+
+class _Crash(Exception):
+    """The API process dying between a matter's petition and its record in the round."""
+
+
+async def test_a_matter_whose_record_a_crash_lost_is_counted_when_the_round_closes(http, pool, org, monkeypatch):
+    """Before: the petition existed (a visit petition naming the team) but its round never counted it. Now the
+    close records every petition that names the round before it tallies."""
+    from services.visit_days import VisitDesk
+
+    desk = VisitDesk(pool, work_calendar)
+    [rid] = [r for r in await desk.open_rounds(org, date(2026, 8, 25), datetime(2026, 8, 25, 0, 30, tzinfo=UTC))
+             if r.startswith("visit-round-vt-rc-guhuai-")]
+    me = Caller(http, "department_staff", "rencheng-health", "rc-wjj-lichao")  # 李超 of vt-rc-guhuai
+    kept = await me.post(f"/v1/visit-rounds/{rid}/matters", REPORT | {"grid_code": "rc-fuqiao-zhuzi-g1"})
+    assert kept.status_code == 201, kept.text
+    import services.visit_days as visit_days
+
+    def dies_before_the_record(*args, **kwargs):
+        raise _Crash("the process died after the petition, before its record in the round")
+
+    monkeypatch.setattr(visit_days, "decide_matter", dies_before_the_record)
+    with pytest.raises(_Crash):
+        await me.post(f"/v1/visit-rounds/{rid}/matters", REPORT | SPOT | {"grid_code": "rc-fuqiao-zhuzi-g1",
+                                                                          "description": "走访中断用例: 路灯不亮"})
+    monkeypatch.undo()
+    [lost] = [r["id"] for r in await pool.fetch("SELECT id FROM petitions WHERE visit_team = 'vt-rc-guhuai' "
+                                                "AND description = '走访中断用例: 路灯不亮'")]
+    counted = "SELECT count(*) FROM visit_matters WHERE round_id = $1 AND petition_id = $2"
+    assert await pool.fetchval(counted, rid, lost) == 0
+    closed = await me.post(f"/v1/visit-rounds/{rid}/close")
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["collected"], closed.json()["on_the_spot"], closed.json()["handed_on"]) == (2, 1, 1)
+    assert await pool.fetchval(counted, rid, lost) == 1
