@@ -109,7 +109,7 @@ def _message_of(error: Mapping[str, Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json with a stable code (or GeoReport's format under /open311/): domain
     errors by their type (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404), failed updates,
-    Temporal away or figures behind (503), invalid requests and unstorable text (422), anything unexpected
+    Temporal or PostgreSQL away or figures behind (503), invalid requests and unstorable text (422), anything unexpected
     (500, logged)."""
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
@@ -171,6 +171,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _encoding(request: Request, exc: UnicodeEncodeError) -> Response:
         return _answer(request, 422, "unstorable_text",
                        "the request holds characters that are not valid Unicode text")
+
+    # PostgreSQL away: shut down or restarting (operator intervention), a connection cut or refused. Nothing was
+    # half-applied (a command's events are one statement); the client tries again, with its Idempotency-Key
+    async def _database_away(request: Request, exc: Exception) -> Response:
+        log.error("database unavailable", error=str(exc))
+        return _answer(request, 503, "database_unavailable", "the database is not reachable; try again")
+
+    for away in (asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.PostgresConnectionError,
+                 ConnectionError):
+        app.add_exception_handler(away, _database_away)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

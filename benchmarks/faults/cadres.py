@@ -96,6 +96,7 @@ class Cadres:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(30, connect=5),
                                       limits=httpx.Limits(max_connections=64))
         self.journal, self.rng = journal, rng
+        self.closing = False  # set at the run's cap: lives send no further step (commands in flight finish)
 
         def who(role: Role, unit: str, n: int = 1) -> Who:
             subject = f"faults-{role.value}-{n}"
@@ -167,6 +168,8 @@ class Cadres:
             return pid
         for action, who, body in steps:
             await self.think()
+            if self.closing:
+                break
             command, _ = await self.send(action, pid, who, body)
             if command.status >= 300 or command.status == 0:
                 break
@@ -199,6 +202,8 @@ class Cadres:
 
     async def _steps_ok(self, pid: str, steps: list[tuple[str, Who, dict[str, Any]]]) -> bool:
         for action, who, body in steps:
+            if self.closing:
+                return False
             command, _ = await self.send(action, pid, who, body)
             if not 200 <= command.status < 300:
                 return False

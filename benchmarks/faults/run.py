@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.faults.cadres import PAIRS, Cadres, Journal, pick_life
+from benchmarks.faults.cadres import PAIRS, RETRY_FOR, Cadres, Journal, pick_life
 from benchmarks.faults.hub import Hub
 from benchmarks.faults.injectors import KINDS, Fault, run_faults
 from benchmarks.faults.invariants import check, closed, conflicts_not_raced
@@ -48,10 +48,14 @@ class FaultOptions:
 def run_suite(options: FaultOptions) -> dict[str, Any]:
     """Run the suite on a scratch stack and print its figures; the result says each invariant's violations."""
     scratch = Path(tempfile.mkdtemp(prefix="jiehu-faults-"))
+    result: dict[str, Any] = {}
     try:
         result = asyncio.run(_suite(scratch, options))
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if result and not any(result["violations"].values()):
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:  # the data dirs and the processes' logs, to find the cause
+            print(f"jiehu faults: kept {scratch} (PostgreSQL data, Temporal's SQLite file, the processes' logs)")
     print_result(result)
     return result
 
@@ -112,7 +116,7 @@ async def _act(stack: FaultStack, journal: Journal, options: FaultOptions, rng: 
     cadres = Cadres(stack.base_url, SECRET, journal, rng)
     stop = asyncio.Event()
     spread = options.petitions / options.rate
-    gap = max(2.0, spread / max(1, options.faults_per_kind * len(KINDS)))
+    gap = max(2.0, spread / max(1, options.faults_per_kind * len(KINDS)) - 8)  # a fault itself takes ~8 s
     faulting = asyncio.create_task(run_faults(stack, options.faults_per_kind, gap, rng, stop))
     lives: list[asyncio.Task[str]] = []
     deadline = time.monotonic() + options.max_seconds
@@ -123,15 +127,16 @@ async def _act(stack: FaultStack, journal: Journal, options: FaultOptions, rng: 
         if n % 25 == 24:
             print(f"  {n + 1} petitions reported, {len(journal.commands)} commands", flush=True)
         await asyncio.sleep(rng.expovariate(options.rate))
-    left = max(1.0, deadline - time.monotonic())
-    await asyncio.wait(lives, timeout=left) if lives else None
-    faults_left = max(1.0, deadline - time.monotonic())
-    with_faults = await asyncio.wait({faulting}, timeout=faults_left)
-    if not with_faults[0]:
-        stop.set()
+    if lives:
+        await asyncio.wait(lives, timeout=max(1.0, deadline - time.monotonic()))
+    await asyncio.wait({faulting}, timeout=max(1.0, deadline - time.monotonic()))
+    stop.set()  # the cap: no further fault; the one under way finishes
     faults = await faulting
+    cadres.closing = True  # no further step; a command in flight gets its answer (RETRY_FOR at most)
+    if lives:
+        await asyncio.wait(lives, timeout=RETRY_FOR + 45)
     for task in lives:
-        task.cancel()
+        task.cancel()  # none should be left: a command cut off here shows as unanswered
     await asyncio.gather(*lives, return_exceptions=True)
     await cadres.aclose()
     died = [f"{child.name} exited on its own ({child.log_path})"

@@ -32,19 +32,27 @@ async def read_events(pool: asyncpg.Pool) -> list[dict[str, Any]]:
 
 async def take(pool: asyncpg.Pool, client: Client, journal: Journal, hub: Counter[str]) -> Snapshot:
     """The snapshot the invariants check, read now."""
-    events = await read_events(pool)
+    before = await read_events(pool)
     rows = {r["id"]: dict(r) for r in await pool.fetch("SELECT id, status, version, level, unit_code FROM petitions")}
     open_ids = [pid for pid, row in rows.items() if row["status"] != "closed"]
     versions = await workflow_versions(client, open_ids)
+    events = await read_events(pool)  # again: the streams that moved meanwhile are compared as moving
+    last = {e["stream_id"]: e["version"] for e in before}
+    moving = {e["stream_id"] for e in events if e["version"] > last.get(e["stream_id"], 0)}
     async with pool.acquire() as conn:
         differs = await rebuild_verify(conn)
+        for _ in range(3):  # a row that differed because its petition moved during the rebuild differs no more
+            if not differs:
+                break
+            await asyncio.sleep(3)
+            differs = [pid for pid in await rebuild_verify(conn) if pid in differs]
         audit = await audit_verify(conn)
     notifications = [dict(r) for r in await pool.fetch(
         "SELECT delivery_id, event_id, audience, unit_code, role, channel, address FROM notifications")]
     return Snapshot(events=events, rows=rows, workflow_versions=versions, rebuild_differs=differs,
                     audit_findings=[f"{f.kind}: {f.where}: {f.detail}" for f in audit.findings],
                     notifications=notifications, hub=Counter(hub), commands=list(journal.commands),
-                    now=datetime.now(UTC), petitions=list(journal.petitions))
+                    now=datetime.now(UTC), petitions=list(journal.petitions), moving=moving)
 
 
 async def workflow_versions(client: Client, petition_ids: list[str]) -> dict[str, int]:
@@ -70,15 +78,14 @@ async def workflow_versions(client: Client, petition_ids: list[str]) -> dict[str
 
 
 async def settle(pool: asyncpg.Pool, within: float) -> float:
-    """Wait (up to `within` s) until no deadline of any petition is more than 5 s overdue and the notifier has
-    handed off everything recorded: the timers caught up after the last fault. Returns the seconds waited."""
+    """Wait (up to `within` s) until no deadline of any petition is more than 5 s overdue: the timers caught up
+    after the last fault. Returns the seconds waited."""
     began = asyncio.get_running_loop().time()
     while asyncio.get_running_loop().time() - began < within:
         snapshot = Snapshot(events=await read_events(pool), rows={}, workflow_versions={}, rebuild_differs=[],
                             audit_findings=[], notifications=[], hub=Counter(), commands=[],
                             now=datetime.now(UTC) + SLACK)
-        pending = await pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'pending'")
-        if not no_deadline_missed(snapshot) and pending == 0:
+        if not no_deadline_missed(snapshot):
             break
         await asyncio.sleep(2)
     return asyncio.get_running_loop().time() - began

@@ -133,3 +133,16 @@ def test_a_command_invalid_on_its_own_is_no_race_but_the_other_must_still_be_exp
     s.events.append({**s.events[-1], "version": len(s.events) + 1, "event_id": str(uuid.uuid4()),
                      "type": "PetitionEscalated", "metadata": {}})
     assert not conflicts_one_winner(s)  # the clock moved it first
+
+
+def test_a_stream_that_moved_while_read_may_be_behind_but_never_ahead():
+    """A deadline fired between reading the workflow and the log: the workflow behind its stream is no finding;
+    a workflow (or row) ahead of the log it says it wrote is one."""
+    s = clean()
+    last = s.events[-1]["version"]
+    s.workflow_versions["P-1"] = last + 1
+    assert check(s)["state equals its events (replayed through domain.evolve)"]
+    s.moving = {"P-1"}
+    assert check(s)["state equals its events (replayed through domain.evolve)"]  # ahead: still a violation
+    s.workflow_versions["P-1"] = last - 1
+    assert not check(s)["state equals its events (replayed through domain.evolve)"]
