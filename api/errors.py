@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -181,6 +181,14 @@ def install_error_handlers(app: FastAPI) -> None:
     for away in (asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.PostgresConnectionError,
                  ConnectionError):
         app.add_exception_handler(away, _database_away)
+
+    # the petition's workflow did not answer the update in time (its worker away or busy): the command may still
+    # take effect, and the same Idempotency-Key (the same update id) gets its one outcome
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def _update_timeout(request: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> Response:
+        log.warning("update timed out", error=str(exc))
+        return _answer(request, 503, "update_timed_out", "the petition did not answer in time; the command may "
+                       "still take effect: send it again with the same Idempotency-Key")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

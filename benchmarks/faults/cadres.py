@@ -26,8 +26,8 @@ from domain.enums import Role
 from services.idempotency import update_id
 
 GRID, COMMUNITY, DISTRICT = "rc-yuehe-taibai-g1", "rc-yuehe-taibai", "rencheng"
-RETRY_FOR = 120.0  # seconds a command is retried (same key) before the cadre gives up on an answer
-RETRYABLE_409 = ("in_progress", "stream_conflict")  # problem codes that say "not yet, try again"
+RETRY_FOR = 300.0  # seconds a command is retried (same key) before the cadre gives up on an answer
+RETRYABLE_409 = ("in_progress", "stream_conflict")  # 409s that say "not yet, try again" (every 5xx is retried)
 # the lives and how often each is picked (weights)
 LIVES = (("direct", 25), ("extension", 10), ("reopened", 10), ("escalated", 10), ("department", 10), ("idle", 5),
          ("conflict", 30))
@@ -93,7 +93,7 @@ class Cadres:
     staff, talking to the API at `base_url`."""
 
     def __init__(self, base_url: str, secret: str, journal: Journal, rng: random.Random) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(30, connect=5),
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(60, connect=5),
                                       limits=httpx.Limits(max_connections=64))
         self.journal, self.rng = journal, rng
         self.closing = False  # set at the run's cap: lives send no further step (commands in flight finish)
