@@ -7,7 +7,7 @@ Under /open311/ errors answer as GeoReport v2 does instead (`[{"code", "descript
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.open311.formats import error as open311_error
-from api.problem_zh import chinese_detail, prefers_chinese
+from api.problem_zh import chinese_detail, chinese_field_message, prefers_chinese
 from domain.errors import DomainError, StreamConflict
 from eventstore.evaluation_projection import ProjectionBehind
 
@@ -106,6 +106,16 @@ def _message_of(error: Mapping[str, Any]) -> str:
     return str(error["msg"])
 
 
+def _in_chinese(request: Request, raw: Sequence[Mapping[str, Any]], errors: list[dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """A 422's `errors` for the caller: as they are, or for a caller preferring Chinese each `message` in Chinese
+    (`api/problem_zh.py`, by the validation error's type and limits) with the English kept as `message_en`."""
+    if not prefers_chinese(request.headers.get("accept-language")):
+        return errors
+    return [{**e, "message": chinese_field_message(str(r.get("type", "")), r.get("ctx"), e["message"]),
+             "message_en": e["message"]} for r, e in zip(raw, errors, strict=True)]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json with a stable code (or GeoReport's format under /open311/): domain
     errors by their type (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404), failed updates,
@@ -119,6 +129,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         field = getattr(exc, "field", None)
         extra = {"errors": [{"field": field, "message": exc.message}]} if field else {}
+        if field and prefers_chinese(request.headers.get("accept-language")) and (
+                zh := chinese_detail(exc.code, exc.message)):
+            extra = {"errors": [{"field": field, "message": zh, "message_en": exc.message}]}
         return _answer(request, status_of(exc), exc.code, exc.message, **extra)
 
     @app.exception_handler(StreamConflict)
@@ -149,13 +162,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [{"field": _field_of(e), "message": _message_of(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return _answer(request, 422, "validation_error", detail, errors=errors)
+        return _answer(request, 422, "validation_error", detail, errors=_in_chinese(request, exc.errors(), errors))
 
     @app.exception_handler(ValidationError)
     async def _model(request: Request, exc: ValidationError) -> Response:
         errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return _answer(request, 422, "validation_error", detail, errors=errors)
+        return _answer(request, 422, "validation_error", detail, errors=_in_chinese(request, exc.errors(), errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

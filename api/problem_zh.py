@@ -3,12 +3,16 @@
 The English `detail` stays the API's reference wording (and is kept as `detail_en`); a caller preferring
 Chinese gets `detail` in Chinese: the common refusals of the decider word for word (with the unit, the state
 or the role they name), every other error by its stable `code`. A code without a Chinese sentence keeps its
-English detail. Pure: no I/O.
+English detail. A 422's `errors` (one per field) get a Chinese `message` too, by the validation error's type
+and its limits, or for the checks across fields by their words (the English kept as `message_en`), so a form
+shows each next to its field. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from domain.enums import Role, Status
 
@@ -90,3 +94,86 @@ def prefers_chinese(accept_language: str | None) -> bool:
         if q > best_q:
             best, best_q = tag.strip().lower(), q
     return best == "zh" or best.startswith("zh-")
+
+
+# a field's validation error by its pydantic type; {name} reads the error's limits (ctx)
+_FIELD_BY_TYPE: dict[str, str] = {
+    "missing": "必填。",
+    "string_too_long": "不能超过 {max_length} 个字。",
+    "too_long": "最多 {max_length} 项。",
+    "greater_than_equal": "不能小于 {ge}。",
+    "greater_than": "须大于 {gt}。",
+    "less_than_equal": "不能大于 {le}。",
+    "less_than": "须小于 {lt}。",
+    "enum": "请从可选项中选择。",
+    "literal_error": "请从可选项中选择。",
+    "int_type": "请填写整数。",
+    "int_parsing": "请填写整数。",
+    "int_from_float": "请填写整数。",
+    "float_type": "请填写数字。",
+    "float_parsing": "请填写数字。",
+    "finite_number": "请填写数字。",
+    "bool_type": "请填写“是”或“否”。",
+    "bool_parsing": "请填写“是”或“否”。",
+    "string_type": "请填写文字。",
+    "list_type": "须为一组值（列表）。",
+    "dict_type": "提交的内容须为 JSON 对象（content-type: application/json）。",
+    "model_type": "提交的内容须为 JSON 对象（content-type: application/json）。",
+    "model_attributes_type": "提交的内容须为 JSON 对象（content-type: application/json）。",
+    "json_invalid": "提交的内容不是有效的 JSON。",
+    "extra_forbidden": "没有这个字段。",
+    "date_type": "请填写日期，如 2026-11-30。",
+    "date_parsing": "请填写日期，如 2026-11-30。",
+    "date_from_datetime_parsing": "请填写日期，如 2026-11-30。",
+    "datetime_type": "请填写日期时间，如 2026-11-30T08:00:00+08:00。",
+    "datetime_parsing": "请填写日期时间，如 2026-11-30T08:00:00+08:00。",
+    "datetime_from_date_parsing": "请填写日期时间，如 2026-11-30T08:00:00+08:00。",
+    "url_parsing": "请填写 http 或 https 链接。",
+    "url_scheme": "请填写 http 或 https 链接。",
+    "url_type": "请填写 http 或 https 链接。",
+}
+
+# checks of one field's text (domain/text.py) and across fields (the input models' validators), by their words
+_FIELD_BY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) for p, zh in (
+    (r"must be a phone number", "请填写电话号码（7至20位数字，可含 +、空格或短横线）。"),
+    (r"must be an http or https URL without spaces", "链接中不能有空格（请写作 %20）。"),
+    (r"must be an http or https URL", "请填写 http 或 https 链接。"),
+    (r"must be at most \d+ characters", "链接太长。"),
+    (r"must not contain control characters", "不能含有控制字符。"),
+    (r"must not be blank", "不能只填空白。"),
+    (r"lat and long come together|is required with (lat|long)", "经度和纬度须同时填写。"),
+    (r"grid_code, or lat and long inside a grid, is required|where is it\?", "请选择网格，或在地图上标出位置。"),
+    (r"anonymous caller's name and phone are not recorded", "匿名来电不记录姓名和电话，请清空。"),
+    (r"is recorded with its reason", "请填写这样处理的理由。"),
+    (r"the open petition of the same matter is required", "请填写同一事项的在办诉求编号。"),
+    (r"a linked caller is return-visited", "关联的来电人也要回访：请填写来电号码（或选择匿名）。"),
+    (r"only the outcome same_matter names an open petition", "只有“同一事项”才填写在办诉求编号。"),
+    (r"category and description are required", "请选择诉求类别并填写诉求内容。"),
+    (r"needs result and evidence_urls", "当场解决须填写处理结果和至少一个佐证照片链接。"),
+    (r"belong to a matter resolved on the spot", "只有当场解决才填写处理结果和佐证链接。"),
+    (r"must be a number of degrees", "经纬度须为数字（WGS84 度）。"),
+    (r"must be between -\d+ and \d+", "经纬度超出范围。"),
+    (r"true or false", "请填写“是”或“否”。"),
+))
+
+FIELD_FALLBACK = "填写的内容不符合规则。"
+
+
+def chinese_field_message(error_type: str, ctx: Mapping[str, Any] | None, message: str) -> str:
+    """The Chinese message of one field's validation error (pydantic's `type` and `ctx`, the English `message`):
+    by its type and limits (必填, 不能超过 N 个字, …), else by the words of the check that raised it, else
+    `FIELD_FALLBACK`."""
+    limits = dict(ctx or {})
+    if error_type == "string_too_short":
+        return "不能为空。" if limits.get("min_length", 1) <= 1 else f"至少 {limits['min_length']} 个字。"
+    if error_type == "too_short":
+        return "至少选择一项。" if limits.get("min_length", 1) <= 1 else f"至少 {limits['min_length']} 项。"
+    if error_type in _FIELD_BY_TYPE:
+        try:
+            return _FIELD_BY_TYPE[error_type].format(**limits)
+        except (KeyError, IndexError):
+            return FIELD_FALLBACK
+    for words, zh in _FIELD_BY_WORDS:
+        if words.search(message):
+            return zh
+    return FIELD_FALLBACK

@@ -299,6 +299,23 @@ async def streams_reported(conn: asyncpg.Connection, first_month: date, last_mon
     return [r["stream_id"] for r in rows]
 
 
+async def deadline_cards_since(conn: asyncpg.Connection | asyncpg.Pool, units: list[str] | None) -> dict[str, int]:
+    """Yellow cards (`DeadlineWarned`) and breaches (`DeadlineBreached`) given today and this month (Beijing time:
+    from 00:00 of the day and of the 1st in Asia/Shanghai) to one of `units` (the event's `unit_code`; None: any),
+    for the supervisor's dashboard (issue 15 §7): keys warned_today, warned_this_month, breached_today,
+    breached_this_month. Reads the partial index of migration 034."""
+    row = await conn.fetchrow(
+        "WITH t AS (SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' AS d, "
+        "date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' AS m) "
+        "SELECT count(*) FILTER (WHERE type = 'DeadlineWarned' AND occurred_at >= t.d) AS warned_today, "
+        "count(*) FILTER (WHERE type = 'DeadlineWarned') AS warned_this_month, "
+        "count(*) FILTER (WHERE type = 'DeadlineBreached' AND occurred_at >= t.d) AS breached_today, "
+        "count(*) FILTER (WHERE type = 'DeadlineBreached') AS breached_this_month "
+        "FROM events, t WHERE type IN ('DeadlineWarned', 'DeadlineBreached') AND occurred_at >= t.m "
+        "AND ($1::text[] IS NULL OR data->>'unit_code' = ANY($1::text[]))", units)
+    return dict(row)
+
+
 async def read_streams(conn: asyncpg.Connection, stream_ids: list[str], types: Sequence[str]
                        ) -> list[asyncpg.Record]:
     """The events of `types` of each stream of `stream_ids`, stream by stream in version order, as records

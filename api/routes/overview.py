@@ -13,7 +13,7 @@ from api.deps import OrgDep, ServicesDep
 from api.errors import PROBLEM_RESPONSES
 from api.scope import scope_units
 from domain.enums import DeadlineState, Level, UnitKind
-from eventstore import petition_queries
+from eventstore import petition_queries, store
 from org.model import OrgTree
 
 router = APIRouter(prefix="/v1", tags=["petitions"])
@@ -44,12 +44,20 @@ class OverviewOut(BaseModel):
     reported_today: int
     reported_this_month: int
     closed_this_month: int
+    warned_today: int = Field(description="yellow cards (黄牌预警, DeadlineWarned) given today (Beijing time) to a "
+                                          "unit of the caller's subtree")
+    warned_this_month: int = Field(description="yellow cards given this month (Beijing time), today's included")
+    breached_today: int = Field(description="deadlines missed (红牌超期, DeadlineBreached) today (Beijing time) by "
+                                            "a unit of the caller's subtree")
+    breached_this_month: int = Field(description="deadlines missed this month (Beijing time), today's included")
 
 
 @router.get("/overview", response_model=OverviewOut, responses=PROBLEM_RESPONSES(401))
 async def overview(actor: CurrentActor, services: ServicesDep, org: OrgDep) -> OverviewOut:
     """Counts only (no petition, no personal data): open petitions by level and street with their cards, and the
-    day's and month's intake and closures, inside the caller's subtree (as `GET /v1/petitions` sees it)."""
+    day's and month's intake and closures, inside the caller's subtree (as `GET /v1/petitions` sees it); and the
+    yellow cards and breaches given today and this month (Beijing time) to the units of that subtree (a card
+    counts against the unit it names: the holder, or the dispatch desk for a re-dispatch deadline)."""
     scope = scope_units(actor, org)
     rows = await petition_queries.open_overview(services.pool, scope)
     by_level: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -59,6 +67,7 @@ async def overview(actor: CurrentActor, services: ServicesDep, org: OrgDep) -> O
         by_street[_street_of(org, row["grid_code"])][row["deadline_state"]] += row["n"]
     levels = [level.value for level in Level] + ["none"]
     since = await petition_queries.reported_and_closed_since(services.pool, scope)
+    cards = await store.deadline_cards_since(services.pool, scope)
     total = sum(r["n"] for r in rows)
     return OverviewOut(
         open=total,
@@ -68,7 +77,7 @@ async def overview(actor: CurrentActor, services: ServicesDep, org: OrgDep) -> O
                   for code in levels if code in by_level],
         by_street=sorted((_counts(code, org.units[code].name if code in org.units else "其他", cards)
                           for code, cards in by_street.items()), key=lambda c: (-c.total, c.code)),
-        **since)
+        **since, **cards)
 
 
 def _counts(code: str, name: str, cards: dict[str, int]) -> CardCounts:

@@ -29,12 +29,30 @@ function problemText(status, problem) {
   return problem && problem.code === 'validation_error' ? detail + fields : detail
 }
 
+// A 401 on a signed-in request: the token expired or was refused. `refresher` (the identity provider's refresh
+// token, when it gave one) may get a new access token once, and the request is sent again; otherwise
+// `onUnauthorized(code)` ends the session (the app sends the person to sign in, saying why).
 let onUnauthorized = () => {}
+let refresher = null
 export function whenUnauthorized(handler) {
   onUnauthorized = handler
 }
+export function refreshWith(refresh) {
+  refresher = refresh
+}
 
-export async function api(path, { method = 'GET', body, key, params } = {}) {
+export async function api(path, options = {}) {
+  try {
+    return await send(path, options)
+  } catch (e) {
+    if (e.status !== 401 || !e.signedIn) throw e
+    if (refresher && e.code === 'token_expired' && await refresher().catch(() => false)) return send(path, options)
+    onUnauthorized(e.code)
+    throw e
+  }
+}
+
+async function send(path, { method = 'GET', body, key, params } = {}) {
   const headers = { Accept: 'application/json, application/problem+json', 'Accept-Language': 'zh-CN' }
   const token = getToken()
   if (token) headers.Authorization = `Bearer ${token}`
@@ -55,8 +73,9 @@ export async function api(path, { method = 'GET', body, key, params } = {}) {
     data = null
   }
   if (!response.ok) {
-    if (response.status === 401 && token) onUnauthorized()
-    throw new ApiError(response.status, data || { detail: text.slice(0, 200) })
+    const error = new ApiError(response.status, data || { detail: text.slice(0, 200) })
+    error.signedIn = !!token
+    throw error
   }
   return data
 }

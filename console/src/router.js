@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { getToken } from './api.js'
+import { getToken, setToken } from './api.js'
 import { homeOf, loadSession, session } from './session.js'
 
 const routes = [
@@ -12,6 +12,10 @@ const routes = [
   { path: '/petitions/:id', component: () => import('./views/Petition.vue'), meta: { title: '诉求详情' } },
   { path: '/board', component: () => import('./views/Board.vue'), meta: { title: '分办台' } },
   { path: '/visits', component: () => import('./views/Visits.vue'), meta: { title: '回访' } },
+  { path: '/hotline', component: () => import('./views/Hotline.vue'), meta: { title: '热线受理' } },
+  { path: '/property-hotline', component: () => import('./views/PropertyHotline.vue'), meta: { title: '物业110' } },
+  { path: '/visit-days', component: () => import('./views/VisitDays.vue'), meta: { title: '走访日' } },
+  { path: '/evaluation', component: () => import('./views/Evaluation.vue'), meta: { title: '考评申诉' } },
   { path: '/dashboard', component: () => import('./views/Dashboard.vue'), meta: { title: '督办看板' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
@@ -24,8 +28,10 @@ router.beforeEach(async (to) => {
   if (!session.me) {
     try {
       await loadSession()
-    } catch {
-      return { path: '/signin' }
+    } catch (e) {
+      setToken(null)
+      const why = e.status === 401 ? (e.code === 'token_expired' ? '1' : 'invalid') : undefined
+      return { path: '/signin', query: { expired: why, next: to.path === '/' ? undefined : to.fullPath } }
     }
   }
   if (to.meta.home) return homeOf(session.me)

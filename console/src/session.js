@@ -1,6 +1,7 @@
 // Who is signed in (GET /v1/me), the Chinese labels (GET /v1/labels) and how to sign in (GET /v1/sign-in).
 import { reactive } from 'vue'
 import { api, getToken, setToken } from './api.js'
+import { endSession } from './oidc.js'
 
 export const session = reactive({ me: null, labels: {}, signIn: null, units: {}, categories: [] })
 
@@ -23,9 +24,13 @@ export async function devSignIn(role, unit) {
   return loadSession()
 }
 
+// Forget who is signed in (the token, and the identity provider's session data); returns the provider's
+// end-session URL to go to, or null (a dev token, or a provider that advertises none).
 export function signOut() {
+  const away = endSession()
   setToken(null)
   session.me = null
+  return away
 }
 
 export function label(kind, value) {

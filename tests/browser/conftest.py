@@ -62,11 +62,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def site(temporal_env, postgres, pool, org, task_queue) -> AsyncIterator[str]:
-    """The API (with the built console) on a loopback port, its worker on this test's queue: the base URL."""
+async def site(temporal_env, postgres, pool, org, task_queue, request) -> AsyncIterator[str]:
+    """The API (with the built console) on a loopback port, its worker on this test's queue: the base URL. A test
+    that needs deadlines of seconds asks for the fast policy: `@pytest.mark.parametrize("site", ["fast"],
+    indirect=True)`; one that needs other settings names them: `[{"jwt_jwks_url": …}]`."""
     _require_console()
-    settings = Settings(database_url=postgres.url(), task_queue=task_queue, jwt_secret=SECRET,
-                        temporal_address=temporal_env.client.service_client.config.target_host)
+    param = getattr(request, "param", {})
+    overrides = {"policy": param} if isinstance(param, str) else dict(param)
+    settings = Settings(**{"database_url": postgres.url(), "task_queue": task_queue, "jwt_secret": SECRET,
+                           "temporal_address": temporal_env.client.service_client.config.target_host} | overrides)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, dev_tokens=True), host="127.0.0.1", port=port,
                                            log_level="warning"))
@@ -94,10 +98,11 @@ class Person:
     unit: str
     shots: Path
     taken: list[str] = field(default_factory=list)
+    subject: str | None = None  # a named person (a visit team's cadre); None: `<role>@<unit>`
 
     @property
     def token(self) -> str:
-        return token_of(self.role, self.unit)
+        return token_of(self.role, self.unit, self.subject)
 
     async def open(self, path: str) -> None:
         """Go to a console page and keep a screenshot of it once it has loaded."""
@@ -120,9 +125,9 @@ class Person:
         return response.json()
 
 
-def token_of(role: str, unit: str) -> str:
-    return issue_token(SECRET, subject=f"{role}@{unit or 'jiehu'}", name=f"{Role(role).label}·测试", role=Role(role),
-                       unit=unit)
+def token_of(role: str, unit: str, subject: str | None = None) -> str:
+    return issue_token(SECRET, subject=subject or f"{role}@{unit or 'jiehu'}", name=f"{Role(role).label}·测试",
+                       role=Role(role), unit=unit)
 
 
 @pytest.fixture
@@ -133,14 +138,15 @@ async def person(browser, site, request) -> AsyncIterator:
     shots = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     shutil.rmtree(shots, ignore_errors=True)  # this run's pages only
 
-    async def sign_in(role: str, unit: str, *, phone: bool = False, via_link: bool = True) -> Person:
+    async def sign_in(role: str, unit: str, *, phone: bool = False, via_link: bool = True,
+                      subject: str | None = None) -> Person:
         context = await browser.new_context(viewport=PHONE if phone else DESK, locale="zh-CN",
                                             timezone_id="Asia/Shanghai")
         contexts.append(context)
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        who = Person(page, site, role, unit, shots)
+        who = Person(page, site, role, unit, shots, subject=subject)
         if via_link:
             await page.goto(f"{site}/console/#token={who.token}")
             await page.wait_for_load_state("networkidle")

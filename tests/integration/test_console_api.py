@@ -144,3 +144,72 @@ async def test_a_list_of_petitions_exports_as_an_offices_xlsx_masked_as_the_json
     assert "陈秀英" in dispatcher.content.decode("utf-8-sig")  # the roles that call residents see them
     records = (await as_("admin", "").get("/v1/access-log", params={"petition_id": petition["id"]})).json()["items"]
     assert "export" in {r["what"] for r in records}
+
+
+async def test_the_overview_counts_the_cards_given_today_and_this_month_to_the_units_of_the_callers_subtree(fast, pool):
+    """Issue 15 §7: "warnings and breaches today and this month". With the fast policy a returned order's 8 s
+    re-dispatch deadline warns and breaches the district's desk, then an approver's 5 s decision deadline breaches the
+    community: each card counts for whoever sees that unit, and nowhere else."""
+    import asyncio
+
+    grid, community = fast("grid_worker", "rc-yuehe-taibai-g1"), fast("community_staff", "rc-yuehe-taibai")
+    district, street, beside = (fast("supervisor", "rencheng"), fast("street_staff", "rc-yuehe"),
+                                fast("street_staff", "rc-jiyang"))
+    keys = ("warned_today", "warned_this_month", "breached_today", "breached_this_month")
+
+    async def figures(caller: Caller) -> tuple[int, ...]:
+        overview = (await caller.get("/v1/overview")).json()
+        return tuple(overview[k] for k in keys)
+
+    async def breach(pid: str, deadline: str) -> None:
+        for _ in range(160):
+            rows = await pool.fetch("SELECT data->>'deadline' AS d FROM events WHERE stream_id = $1 "
+                                    "AND type = 'DeadlineBreached'", pid)
+            if any(r["d"] == deadline for r in rows):
+                return
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"no {deadline} breach")
+
+    before = {who: await figures(c) for who, c in (("district", district), ("street", street), ("beside", beside))}
+    pid = (await grid.report())["id"]
+    await grid.act(pid, "return", {"reason": "职能不符"})
+    await breach(pid, "redispatch")  # the desk (rencheng) had a yellow card at 4 s and the red one at 8 s
+    after = await figures(district)
+    assert tuple(a - b for a, b in zip(after, before["district"], strict=True)) == (1, 1, 1, 1)
+    assert await figures(street) == before["street"]  # the district's desk is not in the street's subtree
+
+    await fast("dispatcher", "rencheng").act(pid, "dispatch", {"unit_code": "rc-yuehe-taibai-g1"})
+    await grid.act(pid, "accept")
+    await grid.act(pid, "extension-request", {"duration": {"seconds": 10}, "reason": "等配件"})
+    await breach(pid, "decision")  # the community let its 5 s pass
+    await community.act(pid, "extension-decision", {"approve": True})
+    street_after = await figures(street)
+    assert (street_after[2] - before["street"][2], street_after[3] - before["street"][3]) == (1, 1)
+    assert await figures(beside) == before["beside"]
+    admin = (await fast("admin", "").get("/v1/overview")).json()
+    assert admin["breached_this_month"] >= admin["breached_today"] >= 2
+
+
+async def test_a_422_names_each_field_in_chinese_for_a_chinese_caller_and_keeps_the_english(as_):
+    """Issue 15 §8 for forms: each field's message in Chinese (shown next to the field), the English beside it."""
+    agent = as_("dispatcher", "rencheng")
+    zh = {"accept-language": "zh-CN"}
+    missing = await agent.post("/v1/hotline/calls", {"outcome": "dispatch"}, headers=zh)
+    assert missing.status_code == 422
+    errors = {e["field"]: e for e in missing.json()["errors"]}
+    assert errors["request_type"]["message"] == "必填。" and errors["request_type"]["message_en"] == "Field required"
+    across = await agent.post("/v1/hotline/calls", {"outcome": "answered", "request_type": "consultation",
+                                                    "category": "sanitation", "description": "咨询",
+                                                    "grid_code": "rc-yutun-chengnan-g1"}, headers=zh)
+    [reason] = across.json()["errors"]
+    assert (reason["field"], reason["message"]) == ("reason", "请填写这样处理的理由。")
+    long = await agent.post("/v1/hotline/calls", {"request_type": "help", "category": "sanitation",
+                                                  "description": "长" * 5000, "grid_code": "rc-yutun-chengnan-g1"},
+                            headers=zh)
+    assert {e["field"]: e["message"] for e in long.json()["errors"]} == {"description": "不能超过 4000 个字。"}
+    english = await agent.post("/v1/hotline/calls", {"outcome": "dispatch"})
+    assert {e["field"]: e["message"] for e in english.json()["errors"]}["request_type"] == "Field required"
+    assert all("message_en" not in e for e in english.json()["errors"])
+    unknown = await agent.post("/v1/petitions", {"category": "nope", "description": "x", "grid_code":
+                                                 "rc-yutun-chengnan-g1"}, headers=zh)
+    assert unknown.status_code == 422 and unknown.json()["detail"] == "没有这个诉求类别。"

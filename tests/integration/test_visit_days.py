@@ -216,7 +216,7 @@ async def test_a_matter_whose_record_a_crash_lost_is_counted_when_the_round_clos
     from services.visit_days import VisitDesk
 
     desk = VisitDesk(pool, work_calendar)
-    [rid] = [r for r in await desk.open_rounds(org, date(2026, 8, 25), datetime(2026, 8, 25, 0, 30, tzinfo=UTC))
+    [rid] = [r for r in await desk.open_rounds(org, date(2025, 6, 25), datetime(2025, 6, 25, 0, 30, tzinfo=UTC))
              if r.startswith("visit-round-vt-rc-guhuai-")]
     me = Caller(http, "department_staff", "rencheng-health", "rc-wjj-lichao")  # 李超 of vt-rc-guhuai
     kept = await me.post(f"/v1/visit-rounds/{rid}/matters", REPORT | {"grid_code": "rc-fuqiao-zhuzi-g1"})

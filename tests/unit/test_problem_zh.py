@@ -30,3 +30,19 @@ def test_accept_language_with_quality_values():
     assert not prefers_chinese("en-US,en;q=0.9,zh-CN;q=0.5")
     assert not prefers_chinese(None) and not prefers_chinese("")
     assert prefers_chinese("en;q=0.3, zh-Hans;q=0.8")
+
+
+def test_a_fields_error_reads_in_chinese_by_its_type_and_limits_or_the_words_of_its_check():
+    from api.problem_zh import FIELD_FALLBACK, chinese_field_message
+
+    assert chinese_field_message("missing", None, "Field required") == "必填。"
+    assert chinese_field_message("string_too_long", {"max_length": 4000}, "...") == "不能超过 4000 个字。"
+    assert chinese_field_message("string_too_short", {"min_length": 1}, "...") == "不能为空。"
+    assert chinese_field_message("too_short", {"min_length": 1, "actual_length": 0}, "...") == "至少选择一项。"
+    assert chinese_field_message("enum", {"expected": "'a' or 'b'"}, "...") == "请从可选项中选择。"
+    assert chinese_field_message("greater_than_equal", {"ge": 1}, "...") == "不能小于 1。"
+    assert chinese_field_message("value_error", {}, "Value error, reason: the outcome answered is recorded with "
+                                                    "its reason") == "请填写这样处理的理由。"
+    assert chinese_field_message("value_error", {}, "Value error, [0] must be an http or https URL") == (
+        "请填写 http 或 https 链接。")
+    assert chinese_field_message("value_error", {}, "Value error, something new") == FIELD_FALLBACK
