@@ -356,3 +356,27 @@ def _stored(r: asyncpg.Record) -> StoredEvent:
         type=r["type"], data=r["data"], metadata=r["metadata"], occurred_at=r["occurred_at"],
         recorded_at=r["recorded_at"], tx_id=r.get("tx_id", "0"),
     )
+
+
+async def log_figures(conn: asyncpg.Connection) -> tuple[int, int, int]:
+    """(events, streams, highest position; 0 when empty) of the whole log, as this transaction sees it (the
+    figures of a backup's manifest, eventstore/backup.py)."""
+    row = await conn.fetchrow("SELECT count(*) AS n, count(DISTINCT stream_id) AS streams, "
+                              "coalesce(max(position), 0) AS head FROM events")
+    return row["n"], row["streams"], row["head"]
+
+
+async def stream_versions(conn: asyncpg.Connection, stream_ids: list[str]) -> dict[str, int]:
+    """The last version of each of `stream_ids` that has events (absent: no events)."""
+    rows = await conn.fetch("SELECT stream_id, max(version) AS version FROM events "
+                            "WHERE stream_id = ANY($1::text[]) GROUP BY stream_id", stream_ids)
+    return {r["stream_id"]: r["version"] for r in rows}
+
+
+async def transaction_ids(conn: asyncpg.Connection) -> tuple[int, int]:
+    """(the highest transaction id among the log's events, 0 when empty; this server's next transaction id),
+    as 64-bit integers. Readers of the whole log go in (tx_id, position) order, so a restored log is usable
+    only on a server whose next id is above every restored one (stack/backup.py, docs/backup.md)."""
+    row = await conn.fetchrow("SELECT coalesce(max(tx_id)::text, '0') AS top, "
+                              "pg_snapshot_xmax(pg_current_snapshot())::text AS next FROM events")
+    return int(row["top"]), int(row["next"])

@@ -441,6 +441,111 @@ def audit_anchor() -> None:
                f"sha256 {anchor.digest}")
 
 
+@app.command()
+def backup(
+    target: Path = typer.Argument(..., help="A new (or empty) directory to write the backup into."),
+    data_dir: Path = typer.Option(Path(".jiehu"), help="The `jiehu dev` data dir whose Temporal file to copy."),
+    temporal_db: Path = typer.Option(None, help="Temporal's SQLite file (default: <data-dir>/temporal/temporal.db)."),
+    no_temporal: bool = typer.Option(False, "--no-temporal", help="Temporal's persistence is not a file (compose: "
+                                     "back it up with its own tools, docs/backup.md); dump the database only."),
+) -> None:
+    """Back up the stack: Temporal's SQLite file, then the database (pg_dump, custom format), then a manifest
+    with the log's figures and its latest anchor. Stop the petition workers first for an exact copy
+    (docs/backup.md)."""
+    from stack.backup import BackupError
+    from stack.backup import backup as run_backup
+
+    settings = _settings()
+    source = None if no_temporal else (temporal_db or data_dir / "temporal" / "temporal.db")
+    try:
+        manifest = run_backup(target, settings.database_url, source)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    figures = manifest["log"]
+    typer.echo(f"backed up into {target}: {figures['events']} events, {figures['petitions']} petitions "
+               f"({figures['open_petitions']} open), anchor {figures['anchor_id']} sha256 {figures['anchor_digest']}; "
+               f"Temporal: {manifest['temporal']}")
+
+
+@app.command()
+def restore(
+    source: Path = typer.Argument(..., help="A directory written by `jiehu backup`."),
+    data_dir: Path = typer.Option(None, help="An empty `jiehu dev` data dir to restore into (then `jiehu dev "
+                                  "--data-dir` it)."),
+    database_url: str = typer.Option(None, help="Restore the database into this empty database instead of the "
+                                     "data dir's embedded PostgreSQL."),
+) -> None:
+    """Restore a backup into an empty stack, check its figures against the manifest and its audit chain
+    (docs/backup.md). Exit 1 when the restored log is not intact."""
+    from eventstore.audit import verify
+    from stack.backup import BackupError
+    from stack.backup import restore as run_restore
+
+    configure_logging("console", "WARNING")
+    if data_dir is None and database_url is None:
+        typer.echo("error: say where: --data-dir, --database-url, or both", err=True)
+        raise typer.Exit(2)
+    try:
+        restored = run_restore(source, data_dir, database_url)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    figures = restored.manifest["log"]
+    typer.echo(f"restored {figures['events']} events, {figures['petitions']} petitions from {source} "
+               f"(taken {restored.manifest['created_at']}, commit {restored.manifest['commit'] or 'unknown'})")
+    if restored.temporal_db:
+        typer.echo(f"Temporal's database: {restored.temporal_db}")
+    if restored.advanced_to:
+        typer.echo(f"PostgreSQL's next transaction id set to {restored.advanced_to} (above the restored log's)")
+    if database_url:
+        report = _on_database(Settings(database_url=database_url), verify)
+        if not report.intact:
+            for finding in report.findings:
+                typer.echo(f"{finding.kind.upper()}: {finding.where}: {finding.detail}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"audit: intact ({report.anchors_checked} anchors over {report.events_anchored} events)")
+    else:
+        typer.echo(f"start it with `jiehu dev --data-dir {data_dir}`, then `jiehu audit verify` on it")
+
+
+@app.command("check-workflows")
+def check_workflows_command(
+    resync: bool = typer.Option(False, "--resync", help="Restart each workflow found behind from its stream."),
+) -> None:
+    """After a restore (worker running): name each open petition whose workflow does not know its whole stream
+    in the log (exit 1), or restart them from the log with --resync (docs/backup.md)."""
+    from eventstore.pool import create_pool
+    from stack.backup import check_workflows
+    from stack.backup import resync as restart
+    from workflows.client import PetitionClient
+    from workflows.connection import connect_temporal
+
+    settings = _settings()
+
+    async def main() -> dict[str, tuple[int, int]]:
+        client = PetitionClient(await connect_temporal(settings.temporal_address, settings.temporal_namespace),
+                                settings.task_queue)
+        behind = await check_workflows(client, settings.database_url)
+        if resync and behind:
+            pool = await create_pool(settings.database_url, max_size=2)
+            try:
+                await restart(client, pool, sorted(behind))
+            finally:
+                await pool.close()
+        return behind
+
+    behind = asyncio.run(main())
+    for petition_id, (known, logged) in sorted(behind.items()):
+        typer.echo(f"{petition_id}: workflow at version {known}, log at {logged}"
+                   + (" — restarted from the log" if resync else ""))
+    if behind and not resync:
+        typer.echo(f"BEHIND: {len(behind)} workflow(s); run again with --resync", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok: every open petition's workflow knows its whole stream" if not behind else
+               f"restarted {len(behind)} workflow(s) from the log")
+
+
 def _on_database(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     """Run `work` on one connection to the configured database, then close it."""
 

@@ -98,6 +98,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def resetwal_ids(above: int) -> tuple[int, int]:
+    """(`pg_resetwal -x`, `-e`): a next transaction id and epoch whose 64-bit id is above `above`, the id at
+    the start of a commit-log segment (multiples of 1,048,576), as pg_resetwal's documentation calls safe."""
+    segment = 1 << 20
+    epoch, xid = divmod(above + 1, 1 << 32)
+    xid = -(-max(xid, 3) // segment) * segment
+    if xid >= 1 << 32:
+        epoch, xid = epoch + 1, segment
+    return xid, epoch
+
+
 class EmbeddedPostgres:
     """A PostgreSQL server in `data_dir`, on 127.0.0.1:`port`."""
 
@@ -158,6 +169,18 @@ class EmbeddedPostgres:
         if pid is not None:
             self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
         return pid
+
+    def advance_transaction_ids(self, above: int) -> int:
+        """Set the stopped server's next transaction id above `above` (a 64-bit xid8: epoch and id), rounded
+        up to the start of a commit-log segment (1,048,576 ids) as pg_resetwal's documentation calls safe.
+        A restored event log keeps its rows' transaction ids, and readers of the whole log go in
+        (tx_id, position) order: new events must get higher ids than the restored ones (docs/backup.md).
+        Returns the next id set. RuntimeError if the server is running or pg_resetwal fails."""
+        if self.running_pid() is not None:
+            raise RuntimeError("stop PostgreSQL before advancing its transaction ids")
+        xid, epoch = resetwal_ids(above)
+        self._run("pg_resetwal", "-x", str(xid), "-e", str(epoch), "-D", str(self.data_dir))
+        return (epoch << 32) + xid
 
     def _psql(self, sql: str, database: str) -> str:
         return self._run("psql", "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",

@@ -85,6 +85,21 @@ class PetitionClient:
             id=update_id or REQUEST_ID.get(),
         )
 
+    async def restart_from(self, snapshot: PetitionState) -> None:
+        """Start the petition's workflow afresh from `snapshot` (folded from its events in the log), ending a
+        run of the same id that is still going: for a workflow behind its stream after a restore (it lost
+        commands the log holds; docs/backup.md). Deadlines are planned again from the snapshot, as after a
+        continue-as-new."""
+        await self._client.start_workflow(
+            PetitionWorkflow.run,
+            PetitionInput(petition_id=snapshot.id, snapshot=snapshot, history_limit=self._history_limit,
+                          arrangements=self._arrangements()),
+            id=snapshot.id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+
     async def send(self, petition_id: str, command: cmd.Command, update_id: str | None = None) -> PetitionState:
         """Send `command` as an update. `update_id` (from an Idempotency-Key) makes a retry return the first
         result; without one the API request's id names the update, so the workflow's append logs carry it."""
