@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -134,7 +134,7 @@ def _in_chinese(request: Request, raw: Sequence[Mapping[str, Any]], errors: list
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error of `app` as problem+json with a stable code (or GeoReport's format under /open311/): domain
     errors by their type (InvalidCommand 422, InvalidState 409, NotPermitted 403, NotFound 404), failed updates,
-    Temporal away or figures behind (503), invalid requests and unstorable text (422), anything unexpected
+    Temporal or PostgreSQL away or figures behind (503), invalid requests and unstorable text (422), anything unexpected
     (500, logged)."""
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
@@ -205,6 +205,24 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _encoding(request: Request, exc: UnicodeEncodeError) -> Response:
         return _answer(request, 422, "unstorable_text",
                        "the request holds characters that are not valid Unicode text")
+
+    # PostgreSQL away: shut down or restarting (operator intervention), a connection cut or refused. Nothing was
+    # half-applied (a command's events are one statement); the client tries again, with its Idempotency-Key
+    async def _database_away(request: Request, exc: Exception) -> Response:
+        log.error("database unavailable", error=str(exc))
+        return _answer(request, 503, "database_unavailable", "the database is not reachable; try again")
+
+    for away in (asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.PostgresConnectionError,
+                 ConnectionError):
+        app.add_exception_handler(away, _database_away)
+
+    # the petition's workflow did not answer the update in time (its worker away or busy): the command may still
+    # take effect, and the same Idempotency-Key (the same update id) gets its one outcome
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def _update_timeout(request: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> Response:
+        log.warning("update timed out", error=str(exc))
+        return _answer(request, 503, "update_timed_out", "the petition did not answer in time; the command may "
+                       "still take effect: send it again with the same Idempotency-Key")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -83,10 +83,18 @@ def assign(state: PetitionState, index: int, at: datetime, calendar: WorkCalenda
 
 
 def _require_handler(state: PetitionState, actor: Actor) -> Rung:
+    """The holding rung, if `actor`'s unit holds the petition. InvalidState (409) while nobody holds it or when
+    the unit held it before and it moved on; NotPermitted (403) for a unit that never held it."""
     rung = state.rung
     if rung is None or state.status is Status.RETURNED:
         raise InvalidState("the petition is waiting to be re-dispatched; no unit holds it")
     if actor.unit_code != rung.unit_code:
+        held = state.units.get(actor.unit_code)
+        if held is not None and held.received:
+            # it held the order and lost it a moment ago (escalated, returned, re-dispatched): a conflict of
+            # state, told as 409 like any command that lost a race (issue 16 §2), not a refusal of its right
+            raise InvalidState(f"the petition has moved on to {rung.unit_code} ({rung.unit_name}); "
+                               f"{actor.unit_code} no longer holds it")
         raise NotPermitted(f"only the handling unit {rung.unit_code} ({rung.unit_name}) may do this")
     return rung
 

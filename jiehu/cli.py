@@ -99,6 +99,26 @@ def bench(
 
 
 @app.command()
+def faults(
+    petitions: int = typer.Option(300, help="Petitions reported (each lives a short scripted life)."),
+    rate: float = typer.Option(1.0, help="Petitions reported per second."),
+    faults_per_kind: int = typer.Option(3, help="Faults of each kind (worker, API, Temporal, PostgreSQL, department)."),
+    max_seconds: float = typer.Option(480, help="Cap on the acting phase, seconds (then settling and the checks)."),
+    seed: int = typer.Option(20261130, help="Seed of the lives and of the faults' order and timing."),
+    journal: Path = typer.Option(None, help="Also write every command and attempt to this JSON-lines file."),
+) -> None:
+    """Fault suite: a scratch loopback stack, simulated cadres, kill -9 / restart of every part, then the invariants
+    (docs/reliability.md). Exit 1 on any violation."""
+    from benchmarks.faults.run import FaultOptions, run_suite
+
+    configure_logging("console", "WARNING")
+    result = run_suite(FaultOptions(petitions=petitions, rate=rate, faults_per_kind=faults_per_kind,
+                                    max_seconds=max_seconds, seed=seed, journal=journal))
+    if any(result["violations"].values()):
+        raise typer.Exit(1)
+
+
+@app.command()
 def worker() -> None:
     """Run petition workflows, the monthly close, the evaluation projection and the webhooks of departments
     whose org data says `delivery: webhook` (JIEHU_* variables)."""

@@ -162,6 +162,14 @@ class EmbeddedPostgres:
             self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
         return pid
 
+    def crash(self) -> int | None:
+        """Stop the server as a power cut would (`pg_ctl -m immediate`: no checkpoint, crash recovery at the
+        next start), for the fault suite. Returns the pid it stopped (None: none was running)."""
+        pid = self.running_pid()
+        if pid is not None:
+            self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-m", "immediate", "stop", check=False)
+        return pid
+
     def advance_transaction_ids(self, above: int) -> int:
         """Set the stopped server's next transaction id above `above` (a 64-bit xid8: epoch and id), rounded
         up to the start of a commit-log segment (1,048,576 ids) as pg_resetwal's documentation calls safe.

@@ -331,3 +331,19 @@ def test_a_close_by_the_system_explains_itself_in_chinese_first(demo_org) -> Non
     assert p.state.status is Status.CLOSED
     closed = next(e for e in p.events if e.type == "PetitionClosed")
     assert closed.explanation.startswith(f"{p.state.rules.visit_attempts}次回访均未联系上群众")
+
+
+def test_a_unit_the_petition_moved_away_from_is_told_409_not_403(demo_org) -> None:
+    """Two cadres at once (issue 16 §2): the grid asks to escalate while its colleague resolves. The escalation
+    wins; the resolve, decided against the new state, is a conflict of state (409, InvalidState: the petition
+    moved on), not a refusal of the unit's right (403) — the grid did hold it. A unit that never held it is
+    still refused as before (NotPermitted)."""
+    p = Petition(demo_org, MONDAY)
+    grid = p.handler
+    p.send(cmd.Accept(actor=grid))
+    p.send(cmd.Escalate(actor=grid, reason="需社区协调"))
+    assert p.state.rung.unit_code != grid.unit_code
+    with pytest.raises(InvalidState, match="moved on"):
+        p.send(cmd.Resolve(actor=grid, result="已处理"))
+    with pytest.raises(NotPermitted, match="only the handling unit"):
+        p.send(cmd.Resolve(actor=actor("rc-yuehe-taibai-g2", Role.GRID_WORKER), result="已处理"))
