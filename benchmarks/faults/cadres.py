@@ -116,7 +116,8 @@ class Cadres:
     async def send(self, action: str, petition_id: str, who: Who, body: dict[str, Any], pair: str = ""
                    ) -> tuple[Command, dict[str, Any]]:
         """POST the command (intake when `action` is 'report') with a fresh Idempotency-Key, retrying with the
-        same key on no answer, a 5xx or a 'try again' 409 for up to RETRY_FOR seconds. Returns the command
+        same key on no answer, a 5xx, a 'try again' 409 or a 429 (after its Retry-After, as a well-behaved client
+        waits for the intake rate limit: docs/hostile-input.md) for up to RETRY_FOR seconds. Returns the command
         (recorded in the journal) and the final answer's JSON ({} if none)."""
         key = uuid.uuid4().hex
         path = "/v1/petitions" if action == "report" else f"/v1/petitions/{petition_id}/{action}"
@@ -137,7 +138,7 @@ class Cadres:
                 code = type(error).__name__
             self.journal.attempts.append({"seq": command.seq, "attempt": command.attempts, "status": status,
                                           "code": code, "request_id": request_id, "at": time.time()})
-            retry = status == 0 or status >= 500 or (status == 409 and any(c in code for c in RETRYABLE_409))
+            retry = status in (0, 429) or status >= 500 or (status == 409 and any(c in code for c in RETRYABLE_409))
             if not retry:
                 command.status, command.code = status, code
                 if action == "report" and status < 300:
@@ -146,6 +147,9 @@ class Cadres:
             if time.monotonic() > give_up:
                 command.code = code
                 return command, {}
+            if status == 429:
+                await asyncio.sleep(min(30.0, float(response.headers.get("retry-after", "1"))))
+                continue
             await asyncio.sleep(pause)
             pause = min(3.0, pause * 1.6)
 
