@@ -61,6 +61,7 @@ BY_CODE: dict[str, str] = {
 }
 
 _HANDLER = re.compile(r"only the handling unit (\S+) \(([^)]*)\)")
+_MOVED = re.compile(r"has moved on to (\S+) \(([^)]*)\)")
 _OVERSEER = re.compile(r"only the rung above \((\S+)")
 _STATE = re.compile(r"cannot ([\w -]+?) while the petition is (\w+)")
 _ROLES = re.compile(r"needs one of the roles: ([a-z_, ]+)")
@@ -70,6 +71,8 @@ def chinese_detail(code: str, detail: str) -> str | None:
     """The Chinese wording of a problem with `code` and English `detail`, or None when there is none."""
     if match := _HANDLER.search(detail):
         return f"只有承办单位（{match.group(2)}）可以执行此操作。"
+    if match := _MOVED.search(detail):
+        return f"这件诉求已转到{match.group(2)}办理，您的单位不再承办。"
     if match := _OVERSEER.search(detail):
         return f"只有上一级单位（{match.group(1)}）可以审批此事项。"
     if (match := _STATE.search(detail)) and match.group(2) in Status.__members__.values():

@@ -8,6 +8,12 @@ def test_a_refusal_by_the_handling_unit_names_the_unit_in_chinese():
     assert zh == "只有承办单位（太白社区第1网格）可以执行此操作。"
 
 
+def test_a_unit_the_petition_moved_away_from_is_told_where_it_went():
+    zh = chinese_detail("invalid_state", "the petition has moved on to rc-yutun-chengnan (城南张村); "
+                                         "rc-yutun-chengnan-g1 no longer holds it")
+    assert zh == "这件诉求已转到城南张村办理，您的单位不再承办。"
+
+
 def test_a_refusal_by_state_names_the_state_label():
     zh = chinese_detail("invalid_state", "cannot accept while the petition is resolved; it must be dispatched")
     assert zh == "诉求当前为「已办结待回访」，不能执行此操作。"
