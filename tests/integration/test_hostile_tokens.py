@@ -16,9 +16,9 @@ import pytest
 
 from tests.integration.api_client import SECRET
 
-NOW = int(time.time())
+NOW = int(time.time())  # at collection: a whole suite runs between it and these tests, so the good token lasts a day
 GOOD = {"sub": "u-1", "name": "张伟", "role": "grid_worker", "unit": "rc-yuehe-taibai-g1", "iat": NOW,
-        "exp": NOW + 600}
+        "exp": NOW + 86_400}
 
 
 def _b64(data: bytes) -> str:
@@ -41,7 +41,7 @@ TOKENS: dict[str, str] = {
     "forged signature": signed()[:-6] + "AAAAAA",
     "signed with another secret": jwt.encode(GOOD, "another-secret-of-enough-length-0123456789", algorithm="HS256"),
     "expired": signed(exp=NOW - 60),
-    "not yet valid (nbf)": signed(nbf=NOW + 3600),
+    "not yet valid (nbf)": signed(nbf=NOW + 86_400),
     "alg none": jwt.encode(GOOD, None, algorithm="none"),
     "alg none, signature kept": jwt.encode(GOOD, None, algorithm="none") + signed().rsplit(".", 1)[1],
     "alg NONE": hand_made({"alg": "NONE", "typ": "JWT"}, GOOD),
