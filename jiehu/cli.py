@@ -118,6 +118,12 @@ def faults(
         raise typer.Exit(1)
 
 
+def _waiting_for_postgres(process: str) -> Callable[[str], None]:
+    """What a process prints once when PostgreSQL cannot be reached at its start."""
+    return lambda reason: typer.echo(f"jiehu {process}: PostgreSQL is not reachable ({reason}); waiting for it "
+                                     "(Ctrl-C stops)", err=True)
+
+
 @app.command()
 def worker() -> None:
     """Run petition workflows, the monthly close, the evaluation projection and the webhooks of departments
@@ -130,7 +136,7 @@ def worker() -> None:
         from config.reference_data import load_scoring
         from eventstore.audit import run_anchors
         from eventstore.evaluation_projection import run_projector
-        from eventstore.pool import create_pool
+        from eventstore.pool import create_pool_waiting
         from eventstore.store import EventStore
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
@@ -138,7 +144,9 @@ def worker() -> None:
         from stack.workers import ensure_monthly_close, ensure_visit_days, notifications, petition_worker
         from workflows.connection import connect_temporal
 
-        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        pool = await create_pool_waiting(settings.database_url, max_size=settings.db_pool_size,
+                                         on_wait=_waiting_for_postgres("worker"))
+        assert pool is not None  # no stop event: it waits until PostgreSQL answers
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
                                         settings.temporal_sdk_metrics)
         await ensure_monthly_close(client, settings.task_queue)
@@ -185,7 +193,7 @@ async def _serve_department(settings: Settings, dept: str) -> None:
 
     import httpx
 
-    from eventstore.pool import create_pool
+    from eventstore.pool import create_pool_waiting
     from org.repository import load_org
     from stack.department_workers import department_adapter
     from stack.workers import department_worker
@@ -195,7 +203,10 @@ async def _serve_department(settings: Settings, dept: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    pool = await create_pool(settings.database_url, max_size=2)
+    pool = await create_pool_waiting(settings.database_url, max_size=2, on_wait=_waiting_for_postgres("dept-worker"),
+                                     stop=stop)
+    if pool is None:  # stopped while PostgreSQL was away
+        return
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
     try:
         client = None
