@@ -3,9 +3,11 @@ outcomes, confirmations, notification labels, switching roles from the dashboard
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
-from tests.browser.conftest import reported
+from tests.browser.conftest import choose, reported
 
 GRID = ("grid_worker", "rc-yutun-chengnan-g1")
 
@@ -43,3 +45,26 @@ async def test_switching_roles_from_the_dashboard_raises_no_error(person):
     await page.wait_for_timeout(300)
     assert not supervisor.page_errors, supervisor.page_errors
     assert not [line for line in logged if "TypeError" in line], logged
+
+
+async def test_an_anonymous_consultation_answered_on_the_phone_is_sent_and_the_form_says_what_it_needs(person):
+    agent = await person("dispatcher", "rencheng")
+    page = agent.page
+    await agent.open("/hotline")
+    await page.locator('[data-test="outcome-answered"]').click()
+    grid = page.locator(".el-form-item", has=page.locator('[data-test="field-grid"]'))
+    await expect(grid).to_have_class(re.compile(r"is-required"))  # the API records every call in a grid
+    await expect(page.locator('[data-test="grid-hint"]')).to_contain_text("不派单的来电也按事项所在网格登记")
+    await page.locator('[data-test="field-anonymous"]').click()
+    await expect(page.locator('[data-test="field-caller-phone"]')).to_have_count(0)
+    await choose(page, "field-request-type", "咨询")
+    await choose(page, "field-category", "环境卫生")
+    await page.locator('[data-test="field-description"]').fill("咨询大件垃圾怎么处理")
+    await choose(page, "field-grid", "喻屯村第1网格")
+    await page.locator('[data-test="field-answer"]').fill("拨打社区电话预约上门收运")
+    await page.locator('[data-test="field-reason"]').fill("政策咨询，已当场解答")
+    await page.locator('[data-test="hotline-submit"]').click()
+    done = page.locator('[data-test="hotline-done"]')
+    await expect(done).to_contain_text("当场解答")
+    await expect(done).to_contain_text("已结案")
+    assert not agent.page_errors
