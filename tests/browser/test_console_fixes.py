@@ -68,3 +68,26 @@ async def test_an_anonymous_consultation_answered_on_the_phone_is_sent_and_the_f
     await expect(done).to_contain_text("当场解答")
     await expect(done).to_contain_text("已结案")
     assert not agent.page_errors
+
+
+async def test_long_text_is_never_cut_it_is_refused_under_the_field_and_long_cards_fold(person):
+    grid = await person(*GRID)
+    long = "楼道堆放杂物" * 700  # 4200 characters
+    await reported(grid, description="井盖缺失" * 100)  # 400 characters: folded on the card
+    page = grid.page
+    await grid.open("/queue")
+    card = page.locator('[data-test^="petition-"]', has_text="井盖缺失").first
+    await expect(card.locator('[data-test="description"]')).to_have_class(re.compile("clamped"))
+    await card.locator('[data-test="toggle-description"]').click()
+    await expect(card.locator('[data-test="description"]')).not_to_have_class(re.compile("clamped"))
+    await grid.open("/report")
+    await choose(page, "field-category", "环境卫生")
+    field = page.locator('[data-test="field-description"]')
+    await field.fill(long)
+    assert len(await field.input_value()) == 4200  # kept as pasted, not cut at 4000
+    await expect(page.locator('[data-test="too-long"]').first).to_contain_text("内容超过 4000 字")
+    await expect(page.locator('[data-test="counter"]').first).to_contain_text("4200 / 4000")
+    await page.locator('[data-test="report-submit"]').click()
+    item = page.locator(".el-form-item", has=field)
+    await expect(item.locator(".el-form-item__error")).to_contain_text("4000")  # the API's 422, under the field
+    await expect(page.locator('[data-test="report-done"]')).to_have_count(0)
