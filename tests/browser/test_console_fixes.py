@@ -91,3 +91,4 @@ async def test_long_text_is_never_cut_it_is_refused_under_the_field_and_long_car
     item = page.locator(".el-form-item", has=field)
     await expect(item.locator(".el-form-item__error")).to_contain_text("4000")  # the API's 422, under the field
     await expect(page.locator('[data-test="report-done"]')).to_have_count(0)
+
