@@ -18,8 +18,9 @@ export async function loadSignIn() {
   return session.signIn
 }
 
-export async function devSignIn(role, unit) {
-  const minted = await api('/v1/dev/tokens', { method: 'POST', body: { role, unit } })
+// `subject`: a named person ('' for `<role>@<unit>`), e.g. a visit team's cadre id
+export async function devSignIn(role, unit, subject = '') {
+  const minted = await api('/v1/dev/tokens', { method: 'POST', body: { role, unit, subject } })
   setToken(minted.token)
   return loadSession()
 }

@@ -92,3 +92,14 @@ async def test_long_text_is_never_cut_it_is_refused_under_the_field_and_long_car
     await expect(item.locator(".el-form-item__error")).to_contain_text("4000")  # the API's 422, under the field
     await expect(page.locator('[data-test="report-done"]')).to_have_count(0)
 
+
+
+async def test_the_dev_picker_signs_in_a_visit_team_cadre_and_says_how_rounds_open(person):
+    cadre = await person("department_staff", "rencheng-housing", via_link=False)
+    page = cadre.page
+    await cadre.open("/signin")
+    await page.get_by_role("button", name="帮办团成员 · 刘红 (越河街道红色帮办团第1组)").click()
+    await expect(page.locator('[data-test="who"]')).to_contain_text("刘红")
+    supervisor = await person("supervisor", "rencheng")
+    await supervisor.open("/visit-days")
+    await expect(supervisor.page.locator('[data-test="rounds-how"]')).to_contain_text("每月5日、15日、25日")
