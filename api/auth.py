@@ -104,6 +104,12 @@ async def _authenticate(
         raise ApiError(401, "token_expired", "the token has expired") from exc
     except jwt.PyJWTError as exc:
         raise ApiError(401, "invalid_token", why_invalid(exc)) from exc
+    # RFC 7519 §2 NumericDate: a JSON number. PyJWT also takes "9999999999" (a string) and 1e20; a token that
+    # says its expiry in any other form is not one jiehu's issuers make
+    for claim in ("exp", "nbf", "iat"):
+        value = claims.get(claim)
+        if claim in claims and (isinstance(value, bool) or not isinstance(value, int | float) or value > 2**53):
+            raise ApiError(401, "invalid_token", f"the token's {claim!r} claim is not a NumericDate")
     try:
         actor = Actor(id=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]),
                       unit_code=str(claims.get("unit", "")), role=Role(str(claims.get("role"))))

@@ -48,9 +48,14 @@ class ApiError(Exception):
         self.headers: dict[str, str] = dict(headers or {})  # sent with the answer (429: Retry-After)
 
 
+MAX_DETAIL = 600  # characters: a detail quoting what the caller sent (a 10,000-character id) is cut, not echoed
+
+
 def problem(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
-    """An application/problem+json (RFC 9457) response: type, title, status, `code`, detail, and `extra` members
-    (e.g. `errors`)."""
+    """An application/problem+json (RFC 9457) response: type, title, status, `code`, detail (at most `MAX_DETAIL`
+    characters, longer ones cut with '…'), and `extra` members (e.g. `errors`)."""
+    if len(detail) > MAX_DETAIL:
+        detail = detail[:MAX_DETAIL - 1] + "…"
     body = {"type": f"https://jiehu.example/problems/{code}", "title": code.replace("_", " "), "status": status,
             "code": code, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")

@@ -43,7 +43,7 @@ from api.routes import (
 from config.reference_data import adopt_arrangements, load_policy, load_scoring
 from config.settings import Settings
 from eventstore.calendar_log import read_calendar_log
-from eventstore.pool import create_pool
+from eventstore.pool import create_pool_waiting
 from eventstore.store import EventStore
 from org.repository import load_org
 from services.calendar import follow_calendar, resume_replans
@@ -64,7 +64,10 @@ def create_app(settings: Settings, *, dev_tokens: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        # PostgreSQL restarting when the API starts (a crash, a deploy): wait for it rather than die
+        pool = await create_pool_waiting(settings.database_url, max_size=settings.db_pool_size,
+                                         on_wait=lambda reason: log.warning("waiting_for_postgres", reason=reason))
+        assert pool is not None  # no stop event: it waits until PostgreSQL answers
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
                                         settings.temporal_sdk_metrics)
         org = await load_org(pool)

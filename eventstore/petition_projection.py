@@ -6,6 +6,7 @@ log with the same `evolve` and the same `petition_row`, so `verify` can prove th
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -212,16 +213,31 @@ async def rebuild(conn: asyncpg.Connection, target: str = "petitions", batch: in
     return RebuildReport(count_events, count_rows, time.perf_counter() - started)
 
 
-async def verify(conn: asyncpg.Connection) -> list[str]:
-    """Rebuild into a scratch table and list every petition whose live row differs (empty = equal)."""
-    async with conn.transaction():
+async def verify(conn: asyncpg.Connection, settle_seconds: float = 1.0) -> list[str]:
+    """Rebuild into a scratch table and list every petition whose live row differs (empty = equal).
+
+    On a running stack a petition may move between reading its row and reading its events (or its newest event
+    may still sit behind an older open transaction, which the gap-free replay passes over), so a difference
+    counts only when it persists: the differing petitions are compared again after `settle_seconds`, and listed
+    only if their live row did not move in between and still differs. Raises UnreadableLog as `rebuild` does."""
+    first = await _differing(conn)
+    if not first:
+        return []
+    await asyncio.sleep(settle_seconds)
+    second = await _differing(conn)
+    return sorted(pid for pid, version in second.items() if pid in first and first[pid] == version)
+
+
+async def _differing(conn: asyncpg.Connection) -> dict[str, int | None]:
+    """One comparison in one snapshot: petition id -> its live row's version (None: no live row)."""
+    async with conn.transaction(isolation="repeatable_read"):
         await conn.execute("CREATE TEMP TABLE petitions_rebuilt (LIKE petitions) ON COMMIT DROP")
         await rebuild(conn, target="petitions_rebuilt")
         diffs = await conn.fetch(
-            "SELECT coalesce(l.id, r.id) AS id FROM petitions l FULL JOIN petitions_rebuilt r ON l.id = r.id "
-            "WHERE l IS DISTINCT FROM r ORDER BY 1 LIMIT 100"
+            "SELECT coalesce(l.id, r.id) AS id, l.version FROM petitions l FULL JOIN petitions_rebuilt r "
+            "ON l.id = r.id WHERE l IS DISTINCT FROM r ORDER BY 1 LIMIT 100"
         )
-    return [d["id"] for d in diffs]
+    return {d["id"]: d["version"] for d in diffs}
 
 
 def _to_record(row: dict[str, Any]) -> tuple[Any, ...]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Callable
+
 import asyncpg
 import orjson
 
@@ -21,6 +25,31 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init)
     assert pool is not None
     return pool
+
+
+WAIT_SECONDS = 2.0  # between two tries while PostgreSQL cannot be reached
+
+
+async def create_pool_waiting(dsn: str, *, max_size: int = 10, on_wait: Callable[[str], None] | None = None,
+                              stop: asyncio.Event | None = None) -> asyncpg.Pool | None:
+    """`create_pool`, waiting while PostgreSQL cannot be reached (refused, starting up, recovering after a crash):
+    a worker started while the database restarts carries on once it is back instead of dying (found by the fault
+    suite, docs/reliability.md). `on_wait(reason)` is called once, at the first failed try. Returns None when
+    `stop` is set first; errors other than "cannot reach it now" (a wrong password, no such database) raise."""
+    told = False
+    while stop is None or not stop.is_set():
+        try:
+            return await create_pool(dsn, max_size=max_size)
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError) as error:
+            if not told and on_wait is not None:
+                on_wait(f"{type(error).__name__}: {error}"[:200])
+                told = True
+        if stop is None:
+            await asyncio.sleep(WAIT_SECONDS)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), WAIT_SECONDS)
+    return None
 
 
 async def connect(dsn: str) -> asyncpg.Connection:

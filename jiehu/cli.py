@@ -118,6 +118,12 @@ def faults(
         raise typer.Exit(1)
 
 
+def _waiting_for_postgres(process: str) -> Callable[[str], None]:
+    """What a process prints once when PostgreSQL cannot be reached at its start."""
+    return lambda reason: typer.echo(f"jiehu {process}: PostgreSQL is not reachable ({reason}); waiting for it "
+                                     "(Ctrl-C stops)", err=True)
+
+
 @app.command()
 def worker() -> None:
     """Run petition workflows, the monthly close, the evaluation projection and the webhooks of departments
@@ -130,7 +136,7 @@ def worker() -> None:
         from config.reference_data import load_scoring
         from eventstore.audit import run_anchors
         from eventstore.evaluation_projection import run_projector
-        from eventstore.pool import create_pool
+        from eventstore.pool import create_pool_waiting
         from eventstore.store import EventStore
         from services.calendar import follow_calendar
         from services.gauges import OrgLevels, refresh_gauges
@@ -138,7 +144,9 @@ def worker() -> None:
         from stack.workers import ensure_monthly_close, ensure_visit_days, notifications, petition_worker
         from workflows.connection import connect_temporal
 
-        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+        pool = await create_pool_waiting(settings.database_url, max_size=settings.db_pool_size,
+                                         on_wait=_waiting_for_postgres("worker"))
+        assert pool is not None  # no stop event: it waits until PostgreSQL answers
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
                                         settings.temporal_sdk_metrics)
         await ensure_monthly_close(client, settings.task_queue)
@@ -185,7 +193,7 @@ async def _serve_department(settings: Settings, dept: str) -> None:
 
     import httpx
 
-    from eventstore.pool import create_pool
+    from eventstore.pool import create_pool_waiting
     from org.repository import load_org
     from stack.department_workers import department_adapter
     from stack.workers import department_worker
@@ -195,7 +203,10 @@ async def _serve_department(settings: Settings, dept: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    pool = await create_pool(settings.database_url, max_size=2)
+    pool = await create_pool_waiting(settings.database_url, max_size=2, on_wait=_waiting_for_postgres("dept-worker"),
+                                     stop=stop)
+    if pool is None:  # stopped while PostgreSQL was away
+        return
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
     try:
         client = None
@@ -375,11 +386,19 @@ def simulate_month_command(
 
 @projections_app.command("rebuild")
 def projections_rebuild() -> None:
-    """Drop every read model and rebuild it from the event log."""
+    """Drop every read model and rebuild it from the event log. Refused (exit 1, the read models left as they
+    are) when the log's audit fails: a rebuild would carry an edit made behind jiehu's back into them."""
     from eventstore import evaluation_projection
+    from eventstore.audit import verify as audit
     from eventstore.petition_projection import UnreadableLog, rebuild
 
     settings = _settings()
+    checked = _on_database(settings, audit)
+    if not checked.intact:
+        typer.echo(f"TAMPERED: the log is not intact ({len(checked.findings)} finding(s); `jiehu audit verify` names "
+                   "them): a rebuild would carry the change into the read models, which were left as they were",
+                   err=True)
+        raise typer.Exit(1)
     try:
         report = _on_database(settings, rebuild)
     except UnreadableLog as e:
@@ -448,6 +467,8 @@ def backup(
     temporal_db: Path = typer.Option(None, help="Temporal's SQLite file (default: <data-dir>/temporal/temporal.db)."),
     no_temporal: bool = typer.Option(False, "--no-temporal", help="Temporal's persistence is not a file (compose: "
                                      "back it up with its own tools, docs/backup.md); dump the database only."),
+    even_if_tampered: bool = typer.Option(False, "--even-if-tampered", help="Back up a log whose audit fails (as "
+                                          "evidence: the manifest lists the findings, no anchor is sealed)."),
 ) -> None:
     """Back up the stack: Temporal's SQLite file, then the database (pg_dump, custom format), then a manifest
     with the log's figures and its latest anchor. Stop the petition workers first for an exact copy
@@ -458,7 +479,7 @@ def backup(
     settings = _settings()
     source = None if no_temporal else (temporal_db or data_dir / "temporal" / "temporal.db")
     try:
-        manifest = run_backup(target, settings.database_url, source)
+        manifest = run_backup(target, settings.database_url, source, even_if_tampered)
     except BackupError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -466,6 +487,9 @@ def backup(
     typer.echo(f"backed up into {target}: {figures['events']} events, {figures['petitions']} petitions "
                f"({figures['open_petitions']} open), anchor {figures['anchor_id']} sha256 {figures['anchor_digest']}; "
                f"Temporal: {manifest['temporal']}")
+    if not manifest["audit"]["intact"]:
+        typer.echo(f"warning: the log backed up is not intact ({len(manifest['audit']['findings'])} finding(s), "
+                   "listed in the manifest)", err=True)
 
 
 @app.command()
@@ -478,7 +502,6 @@ def restore(
 ) -> None:
     """Restore a backup into an empty stack, check its figures against the manifest and its audit chain
     (docs/backup.md). Exit 1 when the restored log is not intact."""
-    from eventstore.audit import verify
     from stack.backup import BackupError
     from stack.backup import restore as run_restore
 
@@ -498,15 +521,16 @@ def restore(
         typer.echo(f"Temporal's database: {restored.temporal_db}")
     if restored.advanced_to:
         typer.echo(f"PostgreSQL's next transaction id set to {restored.advanced_to} (above the restored log's)")
-    if database_url:
-        report = _on_database(Settings(database_url=database_url), verify)
-        if not report.intact:
-            for finding in report.findings:
-                typer.echo(f"{finding.kind.upper()}: {finding.where}: {finding.detail}", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"audit: intact ({report.anchors_checked} anchors over {report.events_anchored} events)")
-    else:
-        typer.echo(f"start it with `jiehu dev --data-dir {data_dir}`, then `jiehu audit verify` on it")
+    report = restored.audit
+    if not report.intact:
+        for finding in report.findings:
+            typer.echo(f"{finding.kind.upper()}: {finding.where}: {finding.detail}", err=True)
+        typer.echo(f"TAMPERED: the restored log is not intact ({len(report.findings)} finding(s), docs/audit.md)",
+                   err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit: intact ({report.anchors_checked} anchors over {report.events_anchored} events)")
+    if data_dir is not None and database_url is None:
+        typer.echo(f"start it with `jiehu dev --data-dir {data_dir}`")
 
 
 @app.command("check-workflows")
@@ -535,7 +559,12 @@ def check_workflows_command(
                 await pool.close()
         return behind
 
-    behind = asyncio.run(main())
+    try:
+        behind = asyncio.run(main())
+    except (OSError, asyncpg.PostgresError, RuntimeError) as error:  # PostgreSQL or Temporal not reachable
+        typer.echo(f"error: {type(error).__name__}: {str(error)[:300]}; the worker, Temporal and PostgreSQL must be "
+                   "up (jiehu dev)", err=True)
+        raise typer.Exit(2) from None
     for petition_id, (known, logged) in sorted(behind.items()):
         typer.echo(f"{petition_id}: workflow at version {known}, log at {logged}"
                    + (" — restarted from the log" if resync else ""))
@@ -552,13 +581,26 @@ def _on_database(settings: Settings, work: Callable[[asyncpg.Connection], Awaita
     async def main() -> T:
         from eventstore.pool import connect
 
-        conn = await connect(settings.database_url)
+        try:
+            conn = await connect(settings.database_url)
+        except (OSError, asyncpg.PostgresError) as error:  # down, starting up, no such database, refused login
+            typer.echo(f"error: cannot reach PostgreSQL at {_where(settings.database_url)} ({type(error).__name__}: "
+                       f"{error}); is the stack running (jiehu dev), and JIEHU_DATABASE_URL right?", err=True)
+            raise typer.Exit(2) from None
         try:
             return await work(conn)
         finally:
             await conn.close()
 
     return asyncio.run(main())
+
+
+def _where(database_url: str) -> str:
+    """A database URL without its password, for a message."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(database_url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
 
 def _settings() -> Settings:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -34,6 +35,8 @@ import asyncpg
 from temporalio.service import RPCError, RPCStatusCode
 
 from eventstore import backup as log_backup
+from eventstore.audit import AuditReport
+from eventstore.audit import verify as audit_verify
 from eventstore.petition_projection import fold_stored
 from eventstore.pool import connect
 from eventstore.store import EventStore, stream_version, transaction_ids
@@ -90,32 +93,62 @@ async def _pg_tool(program: str, *args: str) -> None:
         raise BackupError(f"{program} failed ({process.returncode}): {(err or out).decode(errors='replace').strip()}")
 
 
-def backup(target: Path, database_url: str, temporal_db: Path | None) -> dict[str, Any]:
+def backup(target: Path, database_url: str, temporal_db: Path | None, even_if_tampered: bool = False
+           ) -> dict[str, Any]:
     """Write a backup of the stack into `target` (a new or empty directory) and return its manifest.
     `temporal_db`: the Temporal dev server's SQLite file (None: not a file; documented as not covered).
-    BackupError when `target` is not empty, a file is missing or a tool fails. Blocking: from async code,
-    run it in a thread."""
-    if target.exists() and any(target.iterdir()):
-        raise BackupError(f"{target} is not empty; back up into a new directory")
-    target.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Any] = {}
-    if temporal_db is not None:  # first: the log may only be ahead of the workflows, never behind them
-        copy_sqlite(temporal_db, target / TEMPORAL)
-        files[TEMPORAL] = {"sha256": _sha256(target / TEMPORAL), "source": str(temporal_db)}
-    summary = asyncio.run(_dump_database(database_url, str(target / DUMP)))
-    files[DUMP] = {"sha256": _sha256(target / DUMP)}
-    manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(), "commit": _commit(),
-                "files": files, "temporal": "sqlite file" if temporal_db else "not included (not a file)",
-                "log": summary.as_dict()}
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    return manifest
+
+    The files are written into a staging directory beside `target` and moved into place at the end, so a backup
+    that fails or is interrupted leaves no half-written `target`. A log whose hash chains or anchors do not hold
+    (docs/audit.md) is refused, since the backup would seal a new anchor over it: `even_if_tampered` takes it
+    anyway (the evidence), records the findings in the manifest and seals nothing.
+    BackupError when `target` is not empty or cannot be written, a file is missing, the log is not intact, or a
+    tool fails. Blocking: from async code, run it in a thread."""
+    target = target.absolute()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise BackupError(f"{target} is not empty (or not a directory); back up into a new directory")
+    staging = target.parent / f".{target.name}.partial-{os.getpid()}"
+    try:
+        staging.mkdir(parents=True)
+    except OSError as error:
+        raise BackupError(f"cannot write beside {target}: {error.strerror or error}") from error
+    try:
+        files: dict[str, Any] = {}
+        if temporal_db is not None:  # first: the log may only be ahead of the workflows, never behind them
+            copy_sqlite(temporal_db, staging / TEMPORAL)
+            files[TEMPORAL] = {"sha256": _sha256(staging / TEMPORAL), "source": str(temporal_db)}
+        try:
+            summary, findings = asyncio.run(_dump_database(database_url, str(staging / DUMP), even_if_tampered))
+        except (OSError, asyncpg.PostgresError) as error:
+            raise BackupError(f"cannot reach PostgreSQL ({type(error).__name__}: {error}): the database must be up "
+                              "for a backup (docs/backup.md)") from error
+        files[DUMP] = {"sha256": _sha256(staging / DUMP)}
+        manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(), "commit": _commit(),
+                    "files": files, "temporal": "sqlite file" if temporal_db else "not included (not a file)",
+                    "log": summary.as_dict(), "audit": {"intact": not findings, "findings": findings}}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        if target.exists():
+            target.rmdir()  # empty, checked above
+        staging.rename(target)
+        return manifest
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
-async def _dump_database(database_url: str, dump_file: str) -> log_backup.LogSummary:
-    """Seal the log, then read its figures and pg_dump it in one snapshot."""
+async def _dump_database(database_url: str, dump_file: str, even_if_tampered: bool
+                         ) -> tuple[log_backup.LogSummary, list[str]]:
+    """Audit the log; seal it (only an intact one), then read its figures and pg_dump it in one snapshot.
+    Returns the figures and the audit's findings (empty: intact)."""
     conn = await connect(database_url)
     try:
-        await log_backup.seal(conn)  # the manifest carries a digest over everything the dump holds
+        report = await audit_verify(conn)
+        findings = [f"{f.kind.upper()}: {f.where}: {f.detail}" for f in report.findings]
+        if findings and not even_if_tampered:
+            raise BackupError(f"the log is not intact ({len(findings)} finding(s), e.g. {findings[0]}): a backup "
+                              "would seal a new anchor over it. `jiehu audit verify` names them; back it up as "
+                              "evidence with --even-if-tampered")
+        if not findings:
+            await log_backup.seal(conn)  # the manifest carries a digest over everything the dump holds
         snapshot = await log_backup.begin_snapshot(conn)
         try:
             summary = await log_backup.log_summary(conn)
@@ -125,7 +158,7 @@ async def _dump_database(database_url: str, dump_file: str) -> log_backup.LogSum
             await log_backup.end_snapshot(conn)
     finally:
         await conn.close()
-    return summary
+    return summary, findings
 
 
 def read_manifest(source: Path) -> dict[str, Any]:
@@ -135,8 +168,14 @@ def read_manifest(source: Path) -> dict[str, Any]:
         manifest = json.loads((source / MANIFEST).read_text())
     except (OSError, ValueError) as error:
         raise BackupError(f"{source} holds no readable {MANIFEST}: {error}") from error
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"{source}: backup format {manifest.get('format')!r}, this jiehu reads {FORMAT}")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise BackupError(f"{source}: backup format {found!r}, this jiehu reads {FORMAT}")
+    missing = [key for key, kind in (("files", dict), ("log", dict), ("created_at", str))
+               if not isinstance(manifest.get(key), kind)]
+    if missing or not all(isinstance(f, dict) and isinstance(f.get("sha256"), str) for f in manifest["files"].values()):
+        raise BackupError(f"{source / MANIFEST} is not a whole manifest (missing or wrong: "
+                          f"{', '.join(missing) or 'a file entry'}); was it edited by hand?")
     for name, facts in manifest["files"].items():
         if not (source / name).is_file() or _sha256(source / name) != facts["sha256"]:
             raise BackupError(f"{source / name} is missing or differs from the manifest's SHA-256")
@@ -147,12 +186,14 @@ def read_manifest(source: Path) -> dict[str, Any]:
 class Restored:
     """What a restore did: the manifest it restored, the database URL it filled (for the embedded server:
     its URL while it was up), the Temporal file written (None: none in the backup or none asked for) and
-    the next transaction id the server was advanced to (None: it was already above the log's)."""
+    the next transaction id the server was advanced to (None: it was already above the log's), and the audit
+    of the restored log's hash chains and anchors (docs/audit.md)."""
 
     manifest: dict[str, Any]
     database_url: str
     temporal_db: Path | None
     advanced_to: int | None
+    audit: AuditReport
 
 
 async def restore_database(source: Path, manifest: dict[str, Any], database_url: str) -> log_backup.LogSummary:
@@ -173,9 +214,21 @@ async def restore_database(source: Path, manifest: dict[str, Any], database_url:
         summary = await log_backup.log_summary(conn)
     finally:
         await conn.close()
-    if summary.as_dict() != manifest["log"]:
-        raise BackupError(f"the restored log differs from the manifest: {summary.as_dict()} != {manifest['log']}")
+    restored, expected = summary.as_dict(), manifest["log"]
+    if restored != expected:
+        keys = sorted(k for k in set(restored) | set(expected) if restored.get(k) != expected.get(k))
+        differing = ", ".join(f"{k} {restored.get(k)!r} (manifest: {expected.get(k)!r})" for k in keys)
+        raise BackupError(f"the restored log differs from the manifest: {differing}. Delete the restored database "
+                          "(or data dir) and restore again from an intact backup")
     return summary
+
+
+async def _audit(database_url: str) -> AuditReport:
+    conn = await connect(database_url)
+    try:
+        return await audit_verify(conn)
+    finally:
+        await conn.close()
 
 
 async def _next_transaction_id(database_url: str) -> int:
@@ -223,6 +276,7 @@ def restore(source: Path, data_dir: Path | None = None, database_url: str | None
                 "owner, start it and restore again (docs/backup.md); nothing was restored")
         asyncio.run(restore_database(source, manifest, database_url))
         url, advanced = database_url, None
+        audit = asyncio.run(_audit(url))
     else:
         if data_dir is None:
             raise BackupError("say where to restore: a data dir, a database URL, or both")
@@ -235,13 +289,14 @@ def restore(source: Path, data_dir: Path | None = None, database_url: str | None
             url = postgres.url()
             asyncio.run(restore_database(source, manifest, url))
             behind = asyncio.run(transaction_ids_behind(url))
+            audit = asyncio.run(_audit(url))
         finally:
             postgres.stop()
         advanced = postgres.advance_transaction_ids(behind) if behind else None
     if temporal_target is not None:
         temporal_target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / TEMPORAL, temporal_target)
-    return Restored(manifest, url, temporal_target, advanced)
+    return Restored(manifest, url, temporal_target, advanced, audit)
 
 
 async def check_workflows(client: PetitionClient, database_url: str, settle: float = 1.0
@@ -251,18 +306,21 @@ async def check_workflows(client: PetitionClient, database_url: str, settle: flo
     workflow knows its stream). A petition listed here lost commands taken between the copies of Temporal
     and the database; `resync` restarts it from the log (docs/backup.md). A workflow folds its events only
     after their append commits, so the workflow is asked first and the log read after; one seen behind is
-    asked again after `settle` seconds (it may have been between its append and its fold)."""
+    asked again after `settle` and then 2 × `settle` seconds, and counts as behind only if it never reaches the
+    version the log held at the try before (a petition still climbing under a running worker does)."""
     conn = await connect(database_url)
     try:
         behind = {}
         for petition_id in await log_backup.open_petition_versions(conn):
-            for attempt in range(2):
+            earlier = None  # what the log held at the try before: a live workflow reaches it within `settle`
+            for attempt in range(3):
                 known = await _known_version(client, petition_id)
                 logged = await stream_version(conn, petition_id)
-                if known >= logged:
+                if known >= logged or (earlier is not None and known >= earlier):
                     break
-                if attempt == 0:
-                    await asyncio.sleep(settle)
+                earlier = logged
+                if attempt < 2:
+                    await asyncio.sleep(settle * (attempt + 1))
             else:
                 behind[petition_id] = (known, logged)
     finally:

@@ -8,8 +8,10 @@ spread over the acting phase, every command retried for at most RETRY_FOR second
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass
@@ -45,10 +47,22 @@ class FaultOptions:
     journal: Path | None = None
 
 
+_RUNNING: list[FaultStack] = []  # the stack a SIGTERM must stop
+
+
 def run_suite(options: FaultOptions) -> dict[str, Any]:
     """Run the suite on a scratch stack and print its figures; the result says each invariant's violations."""
     scratch = Path(tempfile.mkdtemp(prefix="jiehu-faults-"))
     result: dict[str, Any] = {}
+    # SIGTERM (a CI timeout, `kill`): stop the suite's own stack and go, instead of leaving it running as orphans
+    # (a fresh tester's finding); the scratch directory stays, as after any run cut short
+    def terminated(*_: object) -> None:
+        if _RUNNING:
+            _RUNNING[-1].stop()
+        print(f"jiehu faults: terminated; stopped its stack, kept {scratch}", flush=True)
+        os._exit(143)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         result = asyncio.run(_suite(scratch, options))
     finally:
@@ -56,6 +70,7 @@ def run_suite(options: FaultOptions) -> dict[str, Any]:
             shutil.rmtree(scratch, ignore_errors=True)
         else:  # the data dirs and the processes' logs, to find the cause
             print(f"jiehu faults: kept {scratch} (PostgreSQL data, Temporal's SQLite file, the processes' logs)")
+        signal.signal(signal.SIGTERM, previous)
     print_result(result)
     return result
 
@@ -65,6 +80,7 @@ async def _suite(scratch: Path, options: FaultOptions) -> dict[str, Any]:
     hub = Hub()
     await hub.start()
     stack = FaultStack(scratch, SECRET, hub.url)
+    _RUNNING.append(stack)
     try:
         await asyncio.to_thread(stack.start_servers)
         pool = await create_pool(stack.postgres.url(), max_size=4)
@@ -90,6 +106,7 @@ async def _suite(scratch: Path, options: FaultOptions) -> dict[str, Any]:
             journal.write(options.journal)
     finally:
         await asyncio.to_thread(stack.stop)
+        _RUNNING.remove(stack)
         await hub.stop()
     violations = check(snapshot)
     violations["no part died on its own"] = died

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -288,3 +289,50 @@ async def test_the_commands_back_up_a_dev_data_dir_and_restore_it_into_an_empty_
     refused = await asyncio.to_thread(_jiehu, "restore", str(tmp_path / "backup"), "--data-dir",
                                       str(tmp_path / "b"), env=env)
     assert refused.returncode == 2 and "empty data dir" in refused.stderr
+
+
+async def test_a_tampered_log_is_not_backed_up_unless_as_evidence_and_its_restore_says_so(source, demo_org, tmp_path):
+    """A fresh tester's findings: a backup sealed a new anchor over a tampered log without a word, a restore into a
+    data dir never checked the audit chain (its help said it did), a hand-edited manifest gave a KeyError traceback
+    and a failed backup left a half-written directory."""
+    url, pool, temporal = source
+    queue = f"tq-{uuid.uuid4()}"
+    temporal_a = await _connect(temporal.address)
+    async with petition_worker(temporal_a, pool, queue):
+        reported = await PetitionClient(temporal_a, queue).report(report(demo_org))
+    data_dir = temporal.data_dir.parent
+    env = {"JIEHU_DATABASE_URL": url, "JIEHU_LOG_FORMAT": "console"}
+    good = await asyncio.to_thread(_jiehu, "backup", str(tmp_path / "good"), "--data-dir", str(data_dir), env=env)
+    assert good.returncode == 0, good.stderr
+    manifest = json.loads((tmp_path / "good" / "manifest.json").read_text())
+    assert manifest["audit"] == {"intact": True, "findings": []}
+    # a manifest edited by hand: a clean refusal, not a traceback
+    edited = tmp_path / "edited"
+    shutil.copytree(tmp_path / "good", edited)
+    (edited / "manifest.json").write_text(json.dumps({k: v for k, v in manifest.items() if k != "log"}))
+    refused = await asyncio.to_thread(_jiehu, "restore", str(edited), "--data-dir", str(tmp_path / "e"), env=env)
+    assert refused.returncode == 2 and "not a whole manifest" in refused.stderr and "Traceback" not in refused.stderr
+    # a target that is a file: one line, and nothing half-written beside it
+    (tmp_path / "a-file").write_text("x")
+    into_file = await asyncio.to_thread(_jiehu, "backup", str(tmp_path / "a-file"), "--data-dir", str(data_dir),
+                                        env=env)
+    assert into_file.returncode == 2 and "Traceback" not in into_file.stderr, into_file.stderr
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+        await conn.execute("UPDATE events SET data = jsonb_set(data, '{description}', '\"篡改\"') "
+                           "WHERE stream_id = $1 AND version = 1", reported.id)
+        await conn.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")
+    tampered = await asyncio.to_thread(_jiehu, "backup", str(tmp_path / "t"), "--data-dir", str(data_dir), env=env)
+    assert tampered.returncode == 2 and "the log is not intact" in tampered.stderr, tampered.stderr
+    assert not (tmp_path / "t").exists() and not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    evidence = await asyncio.to_thread(_jiehu, "backup", str(tmp_path / "t"), "--data-dir", str(data_dir),
+                                       "--even-if-tampered", env=env)
+    assert evidence.returncode == 0 and "not intact" in evidence.stderr, evidence.stderr
+    assert json.loads((tmp_path / "t" / "manifest.json").read_text())["audit"]["intact"] is False
+    restored = await asyncio.to_thread(_jiehu, "restore", str(tmp_path / "t"), "--data-dir", str(tmp_path / "r"),
+                                       env=env)
+    assert restored.returncode == 1 and "TAMPERED: the restored log is not intact" in restored.stderr, \
+        restored.stderr
+    assert f"EDITED: {reported.id} v1" in restored.stderr

@@ -289,6 +289,14 @@ async def test_a_nul_in_a_path_or_query_is_refused_in_words_not_the_databases(se
     assert "无法保存" in zh.json()["detail"]
 
 
+async def test_a_long_id_is_not_echoed_back_whole(setting):
+    """A fresh tester's finding: a 404 for a 10,000-character id carried all of it in `detail`."""
+    _, _, grid, _ = setting
+    response = await grid.get("/v1/petitions/" + "A" * 10_000)
+    check(response, "GET a 10,000-character id")
+    assert response.status_code == 404 and len(response.json()["detail"]) <= 600 and len(response.text) < 2_000
+
+
 FORMS: dict[str, tuple[bytes, str]] = {
     "not UTF-8": (b"api_key=k&service_code=noise&description=%FF%FE\xff", "application/x-www-form-urlencoded"),
     "2,000 fields": ("&".join(f"f{i}=1" for i in range(2000)).encode(), "application/x-www-form-urlencoded"),
