@@ -207,6 +207,17 @@ async def worklist(pool: asyncpg.Pool, query: WorklistQuery) -> tuple[list[dict[
     return [dict(r) for r in rows], count
 
 
+async def surveys_waiting(pool: asyncpg.Pool, scope: list[str] | None) -> int:
+    """How many resolved petitions of grids in `scope` (None: all) are off the return visitors' worklist because
+    their SMS survey still waits for the resident's answer inside its window (`SURVEY_STATE` 'pending';
+    docs/notifications.md)."""
+    arg = _Args()
+    where = f"status = 'resolved' AND ({SURVEY_STATE}) = 'pending'"
+    if scope is not None:
+        where += f" AND grid_code = ANY({arg(scope)}::text[])"
+    return int(await pool.fetchval(f"SELECT count(*) FROM petitions {_SURVEY_JOIN} WHERE {where}", *arg.values))
+
+
 @dataclass(frozen=True)
 class PublishedQuery:
     """What an Open311 reader asks for, among the petitions it may read: never a confidential one, and only

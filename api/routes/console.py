@@ -89,6 +89,8 @@ class DevPerson(BaseModel):
     role: Role
     unit: str
     label: str
+    subject: str = Field("", description="a named person's token subject (a visit team's cadre: org visit_teams "
+                                         "cadres ids); '' for `<role>@<unit>`")
 
 
 class SignInOut(BaseModel):
@@ -112,6 +114,9 @@ DEV_PEOPLE = [
     DevPerson(role=Role.SUPERVISOR, unit="rencheng", label="督办员 · 任城区"),
     DevPerson(role=Role.AUDITOR, unit="rencheng", label="督查审计员 · 任城区"),
     DevPerson(role=Role.ADMIN, unit="", label="管理员 · 市级"),
+    # a visit team's cadre is recognised by the token's subject (org visit_teams: cadres' ids), not by role
+    DevPerson(role=Role.DEPARTMENT_STAFF, unit="rencheng-housing", subject="rc-zjj-liuhong",
+              label="帮办团成员 · 刘红 (越河街道红色帮办团第1组)"),
 ]
 
 
@@ -158,11 +163,13 @@ async def me(actor: CurrentActor, org: OrgDep) -> MeOut:
 
 
 class DevTokenIn(BaseModel):
-    """The role and unit of a dev token (`unit` '' only for admin, the city level)."""
+    """The role and unit of a dev token (`unit` '' only for admin, the city level), and optionally its subject
+    (a visit team's cadre id, which makes the token a member of the team; '' for `<role>@<unit>`)."""
 
     role: Role
     unit: str = Field("", max_length=64)
     name: Annotated[str, Field(max_length=40)] = ""
+    subject: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9@._-]*$")
 
 
 class DevTokenOut(BaseModel):
@@ -176,7 +183,8 @@ class DevTokenOut(BaseModel):
 @dev_router.post("/v1/dev/tokens", response_model=DevTokenOut, responses=PROBLEM_RESPONSES(404, 422))
 async def dev_token(body: DevTokenIn, services: ServicesDep, org: OrgDep) -> DevTokenOut:
     """`jiehu dev` only: a token for any role and unit of the org (the console's role picker), signed with the dev
-    stack's secret. 422 for the system role or a unit the org does not have."""
+    stack's secret; `subject` names the person (a visit team's cadre id: the visit desk knows its members by it,
+    and their name becomes the token's). 422 for the system role or a unit the org does not have."""
     secret = services.settings.jwt_secret
     if not secret:
         raise ApiError(404, "not_found", "no dev tokens here")
@@ -187,7 +195,10 @@ async def dev_token(body: DevTokenIn, services: ServicesDep, org: OrgDep) -> Dev
     if not body.unit and body.role is not Role.ADMIN:
         raise ApiError(422, "validation_error", "unit: every role but admin needs one")
     hours = 12
-    token = issue_token(secret, subject=f"{body.role.value}@{body.unit or 'jiehu'}",
-                        name=body.name or body.role.label, role=body.role, unit=body.unit, hours=hours,
+    cadre = next((c for t in org.visit_teams.values() for c in t.cadres if c.id == body.subject), None) \
+        if body.subject else None
+    token = issue_token(secret, subject=body.subject or f"{body.role.value}@{body.unit or 'jiehu'}",
+                        name=body.name or (cadre.name if cadre else body.role.label), role=body.role, unit=body.unit,
+                        hours=hours,
                         issuer=services.settings.jwt_issuer, audience=services.settings.jwt_audience)
     return DevTokenOut(token=token, expires_in=hours * 3600)

@@ -92,6 +92,9 @@ class Queue(BaseModel):
     kind: WorklistKind = Field(description="work_order (handling units), redispatch (dispatchers), "
                                            "return_visit (return visitors)")
     open_count: int
+    surveys_waiting: int | None = Field(None, description=(
+        "return_visit: resolved petitions of the caller's part of the tree not on the worklist because their SMS "
+        "survey still waits for the resident's answer inside its window (短信回访中); null for other kinds"))
     items: list[QueueItem]
     next_cursor: str | None
 
@@ -174,7 +177,8 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
     - dispatchers: returned orders (退单待重新分办) of grids in their part of the tree, by re-dispatch deadline;
     - return visitors: resolved petitions of grids in their part of the tree waiting for a visit (待回访),
       by visit deadline, with the attempts so far; a petition whose SMS survey still waits for the resident's
-      answer inside its window is not on it, and each item says why it is (`survey_state`)."""
+      answer inside its window is not on it (`surveys_waiting` counts them), and each item says why it is
+      (`survey_state`)."""
     actor = access.actor
     query = worklist_of(actor, org, _after(cursor, "queue"), limit)
     rows, open_count = await petition_queries.worklist(services.pool, query)
@@ -201,8 +205,10 @@ async def my_queue(access: ReadAccessDep, services: ServicesDep, org: OrgDep,
     ]
     last = page[-1] if more else None
     next_cursor = cursors.encode("queue", last["next_due"] or cursors.NEVER, last["id"]) if last else None
-    return Queue(unit_code=actor.unit_code, kind=query.kind, open_count=open_count, items=items,
-                 next_cursor=next_cursor)
+    waiting = await petition_queries.surveys_waiting(services.pool, query.scope) \
+        if query.kind == "return_visit" else None
+    return Queue(unit_code=actor.unit_code, kind=query.kind, open_count=open_count, surveys_waiting=waiting,
+                 items=items, next_cursor=next_cursor)
 
 
 def _survey(row: dict) -> dict:

@@ -4,6 +4,7 @@ import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import 'element-plus/dist/index.css'
 import './style.css'
 import App from './App.vue'
+import LongText from './components/LongText.vue'
 import { router } from './router.js'
 import { setToken } from './api.js'
 
@@ -15,4 +16,5 @@ if (fragment.get('token')) {
   history.replaceState(null, '', location.pathname + location.search)
 }
 
-createApp(App).use(ElementPlus, { locale: zhCn }).use(router).mount('#app')
+// LongText: the free-text field with a counter that never cuts what was typed or pasted (components/LongText.vue)
+createApp(App).use(ElementPlus, { locale: zhCn }).use(router).component('LongText', LongText).mount('#app')

@@ -18,8 +18,9 @@ export async function loadSignIn() {
   return session.signIn
 }
 
-export async function devSignIn(role, unit) {
-  const minted = await api('/v1/dev/tokens', { method: 'POST', body: { role, unit } })
+// `subject`: a named person ('' for `<role>@<unit>`), e.g. a visit team's cadre id
+export async function devSignIn(role, unit, subject = '') {
+  const minted = await api('/v1/dev/tokens', { method: 'POST', body: { role, unit, subject } })
   setToken(minted.token)
   return loadSession()
 }
@@ -57,6 +58,33 @@ export function unitName(code) {
 export async function loadCategories() {
   if (!session.categories.length) session.categories = await api('/v1/categories')
   return session.categories
+}
+
+// Which console pages a role may use (from GET /v1/me: its role and the actions it may send). A page reached by URL
+// by a role that may not use it shows 您的角色不能使用此页面 instead of its forms (App.vue).
+const STAFF_QUEUE_OFF = ['dispatcher', 'return_visitor', 'auditor', 'admin']
+export const PAGES = [
+  { path: '/queue', title: '待办', may: (me) => !STAFF_QUEUE_OFF.includes(me.role) },
+  { path: '/report', title: '上报', may: () => may('report') },
+  { path: '/hotline', title: '热线受理', may: () => may('hotline-call') },
+  { path: '/property-hotline', title: '物业110', may: () => may('property-hotline-call') },
+  { path: '/board', title: '分办台', may: () => may('dispatch') || may('allow-return') },
+  { path: '/visits', title: '回访', may: () => may('return-visit') },
+  { path: '/dashboard', title: '督办看板',
+    may: (me) => ['supervisor', 'admin', 'dispatcher', 'auditor', 'street_staff'].includes(me.role) },
+  { path: '/visit-days', title: '走访日',
+    may: (me) => may('visit-matter') || ['supervisor', 'admin', 'dispatcher', 'auditor'].includes(me.role) },
+  { path: '/evaluation', title: '考评申诉',
+    may: () => ['file-appeal', 'decide-appeal', 'correct-evaluation', 'publish-scorecards'].some(may) },
+  { path: '/petitions', title: '诉求查询', may: () => true },
+]
+
+// Whether the signed-in person may use the page at `path` (pages not in PAGES: yes — the API decides).
+export function mayOpen(path) {
+  const me = session.me
+  if (!me) return false
+  const page = PAGES.find((p) => p.path === path)
+  return !page || page.may(me)
 }
 
 // Where each role starts.

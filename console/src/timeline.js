@@ -55,7 +55,7 @@ export function sentence(event) {
       add(label('Resolution', d.resolution) + (d.on_the_spot ? '（就地解决）' : '') + (d.in_time ? '' : '（超时办结）'))
       add(d.result && `办结说明：${d.result}`)
       break
-    case 'PetitionUrged': add(d.automatic ? '系统自动催办' : ''); add(d.note && `意见：${d.note}`); break
+    case 'PetitionUrged': add(d.automatic ? '系统自动催办' : ''); add(d.note && `意见：${d.automatic ? chinesePart(d.note) : d.note}`); break
     case 'DeadlineWarned': add(`${unitName(d.unit_code)}的${DEADLINE[d.deadline] || ''}时限 ${beijing(d.resolve_due)} 将到`); break
     case 'DeadlineBreached': add(`${unitName(d.unit_code)}未在 ${beijing(d.due)} 前${DEADLINE[d.deadline] || '办理'}`); break
     case 'ReturnVisitRecorded':
@@ -81,4 +81,11 @@ export function sentence(event) {
   }
   const links = (d.evidence_urls || d.media_urls || []).filter((u) => /^https?:\/\//i.test(u))
   return { at: beijing(event.occurred_at), who: who(d), what: label('EventType', event.type), detail: parts.join('；'), links }
+}
+
+// A system note written "English / 中文" (the workflow's automatic urge: "not accepted in time / 超时未签收"): the
+// console shows the Chinese part only; any other text as it is.
+export function chinesePart(text) {
+  const m = /^[\x20-\x7e]+ \/ (.*[\u4e00-\u9fff].*)$/s.exec(text || '')
+  return m ? m[1] : text
 }

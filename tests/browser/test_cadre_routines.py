@@ -162,6 +162,9 @@ async def test_a_unit_appeals_its_record_and_the_supervisor_upholds_it_then_corr
     await page.locator(f'[data-test="appeal-{pid}"]').click()
     await page.locator('[data-test="appeal-submit"]').click()  # nothing chosen: named by field
     await expect(field_error(page, "field-waive")).to_be_visible()
+    # only the waivers that apply to the record: a return, accepted and resolved in time, satisfied
+    await expect(page.locator('[data-test^="waive-"]')).to_have_count(1)
+    await expect(page.locator('[data-test="waive-dissatisfaction"]')).to_have_count(0)
     await page.locator('[data-test="waive-return"]').click()
     await page.locator('[data-test="field-appeal-reason"]').fill("退单系派单目录错误所致")
     await grid.shot("appeal-form")

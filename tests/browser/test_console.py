@@ -104,8 +104,18 @@ async def test_a_return_visitor_closes_one_satisfied_and_reopens_another(person)
     other = page.locator(f'[data-test="petition-{second["id"]}"]')
     await expect(one).to_contain_text("13805371234")  # the resident's phone: the return visitor's to call
     await one.locator('[data-test="visit-satisfied"]').click()
+    confirm = page.get_by_role("dialog")
+    await expect(confirm).to_contain_text("确认回访结果为“满意”")
+    await page.keyboard.press("Escape")  # kept: nothing was sent
+    await expect(confirm).to_have_count(0)
+    await expect(one).to_have_count(1)
+    await one.locator('[data-test="visit-satisfied"]').click()
+    await confirm.get_by_role("button", name="确定").click()
     await expect(one).to_have_count(0)
     await other.locator('[data-test="visit-dissatisfied"]').click()
+    await expect(confirm).to_contain_text("退回承办单位重办")
+    await confirm.get_by_role("button", name="确定").focus()
+    await page.keyboard.press("Enter")
     await expect(other).to_have_count(0)
     await visitor.shot("visited")
     assert (await visitor.api("GET", f"/v1/petitions/{first['id']}"))["status"] == "closed"

@@ -37,8 +37,14 @@ async def test_the_dev_stack_mints_tokens_for_the_role_picker_and_the_console_is
     assert (me["role"], me["role_label"], me["unit_code"], me["unit_name"]) == (
         "street_staff", "街道工作人员", "rc-yuehe", "越河街道")
     assert "accept" in me["actions"] and "dispatch" not in me["actions"] and me["sees_personal_data"] is False
+    # a visit team's cadre by their token subject (org visit_teams' cadre ids): the picker offers one
+    cadre = next(p for p in sign_in["dev_people"] if p["subject"])
+    named = await dev_app.post("/v1/dev/tokens", json={k: cadre[k] for k in ("role", "unit", "subject")})
+    assert named.status_code == 200, named.text
+    me = (await dev_app.get("/v1/me", headers={"authorization": f"Bearer {named.json()['token']}"})).json()
+    assert (me["sub"], me["name"], me["unit_code"]) == ("rc-zjj-liuhong", "刘红", "rencheng-housing")
     for body in ({"role": "system", "unit": "rencheng"}, {"role": "grid_worker", "unit": "atlantis"},
-                 {"role": "grid_worker", "unit": ""}):
+                 {"role": "grid_worker", "unit": ""}, {"role": "grid_worker", "unit": "rencheng", "subject": "a b/c"}):
         assert (await dev_app.post("/v1/dev/tokens", json=body)).status_code == 422, body
     # the console: / sends browsers there, its routes answer index.html, files are served, nothing outside
     root = await dev_app.get("/")

@@ -115,6 +115,9 @@ async def test_an_sms_survey_answered_3_reopens_the_petition(stack):
     assert "回复1满意 2基本满意 3不满意" in survey["text"] and "陈秀英" not in survey["text"]
     visitor = stack["as"]("return_visitor", "rencheng")
     assert await queue_item(visitor, pid) is None  # the survey waits for the resident: not a person's visit yet
+    waiting = (await visitor.get("/v1/queue")).json()["surveys_waiting"]
+    assert waiting >= 1  # but the visitors are told it waits (N 件等待群众短信回复)
+    assert (await stack["as"]("grid_worker", "rc-yuehe-taibai-g1").get("/v1/queue")).json()["surveys_waiting"] is None
 
     body = {"message_id": "gw-msg-0001-" + pid, "from": f"+86 {number[:3]} {number[3:7]} {number[7:]}", "text": "３ "}
     assert (await inbound(stack, body, secret="wrong-secret")).json()["code"] == "invalid_signature"
@@ -140,6 +143,7 @@ async def test_an_sms_survey_answered_3_reopens_the_petition(stack):
     assert visits[0]["actor"]["id"] == "system@sms-survey" and visits[0]["actor"]["role"] == "return_visitor"
     assert [e["type"] for e in events][-2:] == ["PetitionReopened", "WorkOrderAssigned"]
 
+    assert (await visitor.get("/v1/queue")).json()["surveys_waiting"] == waiting - 1  # answered: no longer waits
     late = await inbound(stack, body | {"message_id": "gw-msg-0002-" + pid, "text": "1"})
     assert late.json()["outcome"] == "too_late"  # the survey of that resolution was answered
     unknown = await inbound(stack, body | {"message_id": "gw-msg-0003-" + pid, "from": phone()})
