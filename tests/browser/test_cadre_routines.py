@@ -189,7 +189,8 @@ async def test_a_unit_appeals_its_record_and_the_supervisor_upholds_it_then_corr
     await spage.get_by_text("升级不计").click()
     await spage.locator('[data-test="field-correction-reason"]').fill("复核更正")
     await spage.locator('[data-test="correction-submit"]').click()
-    await expect(spage.get_by_text("考评已更正")).to_be_visible()
+    # exact: the toast of the appeal upheld above ("已支持申诉，考评已更正") may still be on screen
+    await expect(spage.get_by_text("考评已更正", exact=True)).to_be_visible()
     assert "考评申诉" in await menu(supervisor)
 
     admin = await person("admin", "")
