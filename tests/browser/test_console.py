@@ -315,3 +315,22 @@ async def test_a_second_report_of_the_same_problem_gets_the_duplicate_hint_and_t
     assert (merged["status"], merged["close_outcome"], merged["duplicate_of"]) == ("closed", "duplicate", first["id"])
     await dispatcher.open(f"/petitions/{first['id']}")
     await expect(board.locator('[data-test="timeline"]')).to_contain_text(f"由 {second['id']} 合并而来")
+
+
+async def test_re_dispatch_offers_only_units_that_can_hold_an_order(person):
+    """A fresh tester's finding: the district dispatcher's 改派 list offered compounds (小区), which the API refuses:
+    a compound is org data, nobody works in it."""
+    grid = await person(*GRID)
+    petition = await reported(grid)
+    await grid.api("POST", f"/v1/petitions/{petition['id']}/return", {"reason": "不属本网格职责"})
+    dispatcher = await person("dispatcher", "rencheng")
+    page = dispatcher.page
+    await dispatcher.open("/board")
+    card = page.locator(f'[data-test="petition-{petition["id"]}"]')
+    await card.locator('[data-test="action-dispatch"]').click()
+    await page.locator('[data-test="field-unit"]').click()
+    options = page.locator(".el-select-dropdown__item:visible")
+    await expect(options.first).to_be_visible()
+    texts = await page.locator(".el-select-dropdown__item").all_inner_texts()
+    assert any("（网格）" in t for t in texts) and any("部门" in t or "局" in t for t in texts), texts[:20]
+    assert not [t for t in texts if "（小区）" in t], [t for t in texts if "（小区）" in t][:5]
