@@ -230,7 +230,9 @@ async def verify(conn: asyncpg.Connection, settle_seconds: float = 1.0) -> list[
 
 async def _differing(conn: asyncpg.Connection) -> dict[str, int | None]:
     """One comparison in one snapshot: petition id -> its live row's version (None: no live row)."""
-    async with conn.transaction(isolation="repeatable_read"):
+    # one snapshot for the rebuild and the comparison; inside a caller's transaction, that transaction's own
+    isolation = None if conn.is_in_transaction() else "repeatable_read"
+    async with conn.transaction(isolation=isolation):
         await conn.execute("CREATE TEMP TABLE petitions_rebuilt (LIKE petitions) ON COMMIT DROP")
         await rebuild(conn, target="petitions_rebuilt")
         diffs = await conn.fetch(
