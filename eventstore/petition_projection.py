@@ -233,6 +233,8 @@ async def _differing(conn: asyncpg.Connection) -> dict[str, int | None]:
     # one snapshot for the rebuild and the comparison; inside a caller's transaction, that transaction's own
     isolation = None if conn.is_in_transaction() else "repeatable_read"
     async with conn.transaction(isolation=isolation):
+        # inside a caller's transaction ON COMMIT DROP waits for its commit: the second comparison finds it there
+        await conn.execute("DROP TABLE IF EXISTS pg_temp.petitions_rebuilt")
         await conn.execute("CREATE TEMP TABLE petitions_rebuilt (LIKE petitions) ON COMMIT DROP")
         await rebuild(conn, target="petitions_rebuilt")
         diffs = await conn.fetch(
