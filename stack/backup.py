@@ -26,10 +26,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from temporalio.service import RPCError, RPCStatusCode
@@ -42,6 +43,8 @@ from eventstore.pool import connect
 from eventstore.store import EventStore, stream_version, transaction_ids
 from stack.embedded import PG_BIN, EmbeddedPostgres, free_port, resetwal_ids
 from workflows.client import PetitionClient
+
+T = TypeVar("T")
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -200,20 +203,12 @@ async def restore_database(source: Path, manifest: dict[str, Any], database_url:
     """pg_restore the dump of the backup in `source` into the (empty) database at `database_url` and return
     its figures, which must equal the `manifest`'s. BackupError when the database already holds events, or
     the restored figures differ."""
-    conn = await connect(database_url)
-    try:
-        if not await log_backup.is_empty(conn):
-            raise BackupError("the target database already holds jiehu's tables; restore into an empty database "
-                              "(before `jiehu migrate` runs on it)")
-    finally:
-        await conn.close()
+    if not await _on(database_url, log_backup.is_empty):
+        raise BackupError("the target database already holds jiehu's tables; restore into an empty database "
+                          "(before `jiehu migrate` runs on it)")
     await _pg_tool("pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
                    f"--dbname={database_url}", str(source / DUMP))
-    conn = await connect(database_url)
-    try:
-        summary = await log_backup.log_summary(conn)
-    finally:
-        await conn.close()
+    summary = await _on(database_url, log_backup.log_summary)
     restored, expected = summary.as_dict(), manifest["log"]
     if restored != expected:
         keys = sorted(k for k in set(restored) | set(expected) if restored.get(k) != expected.get(k))
@@ -223,30 +218,27 @@ async def restore_database(source: Path, manifest: dict[str, Any], database_url:
     return summary
 
 
-async def _audit(database_url: str) -> AuditReport:
+async def _on(database_url: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """Run `work` on one connection to `database_url`, then close it."""
     conn = await connect(database_url)
     try:
-        return await audit_verify(conn)
+        return await work(conn)
     finally:
         await conn.close()
+
+
+async def _audit(database_url: str) -> AuditReport:
+    return await _on(database_url, audit_verify)
 
 
 async def _next_transaction_id(database_url: str) -> int:
-    conn = await connect(database_url)
-    try:
-        return await log_backup.next_transaction_id(conn)
-    finally:
-        await conn.close()
+    return await _on(database_url, log_backup.next_transaction_id)
 
 
 async def transaction_ids_behind(database_url: str) -> int:
     """0 when the server's next transaction id is above every restored event's, else the id it must pass
     (readers of the log go in (tx_id, position) order; docs/backup.md)."""
-    conn = await connect(database_url)
-    try:
-        top, next_id = await transaction_ids(conn)
-    finally:
-        await conn.close()
+    top, next_id = await _on(database_url, transaction_ids)
     return top if next_id <= top else 0
 
 
